@@ -1,0 +1,48 @@
+# Pulse: `make demo` runs the product with demo data, `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: install demo run test lint format check worker beat clean
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.txt -r requirements/prod.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: install
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --fail-on-warn --file /dev/null
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/login", views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/verify-email", views.VerifyEmailView.as_view(), name="auth-verify-email"),
+    path("users/me", views.MeView.as_view(), name="users-me"),
+    path("workspaces/", views.WorkspaceListView.as_view(), name="workspace-list"),
+    path("workspaces/<slug:slug>/members/", views.MemberListView.as_view(), name="member-list"),
+    path("workspaces/<slug:slug>/members/<int:user_id>/", views.MemberDetailView.as_view(), name="member-detail"),
+]

@@ -1,0 +1,233 @@
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core import signing
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import services
+from accounts.api.serializers import (
+    LoginSerializer,
+    MemberAddSerializer,
+    MemberRoleSerializer,
+    MemberSerializer,
+    RefreshSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+    VerifyEmailSerializer,
+    WorkspaceSerializer,
+)
+from accounts.models import Membership, User
+from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from config.tenancy import membership_for
+
+COOKIE_PARAM = OpenApiParameter(
+    "cookie", bool, description="1: set HttpOnly cookies instead of returning the tokens in the body."
+)
+
+
+def _cookie_mode(request) -> bool:
+    return settings.JWT_COOKIE_MODE or request.query_params.get("cookie") in ("1", "true")
+
+
+def _token_response(request, *, access: str, refresh_token: str, status_code: int):
+    jwt = settings.SIMPLE_JWT
+    if _cookie_mode(request):
+        response = Response({"token_type": "cookie"}, status=status_code)
+        cookie = {"httponly": True, "samesite": "Lax", "secure": settings.JWT_COOKIE_SECURE}
+        response.set_cookie(
+            settings.JWT_ACCESS_COOKIE,
+            access,
+            max_age=int(jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+            path="/",
+            **cookie,
+        )
+        response.set_cookie(
+            settings.JWT_REFRESH_COOKIE,
+            refresh_token,
+            max_age=int(jwt["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+            path="/api/v1/auth/",
+            **cookie,
+        )
+        return response
+    return Response({"access": access, "refresh": refresh_token, "token_type": "bearer"}, status=status_code)
+
+
+class AuthView(APIView):
+    """Unauthenticated endpoints of the auth flow, throttled per IP and per account."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AuthIPThrottle, AuthAccountThrottle]
+
+    def get_authenticate_header(self, request) -> str:
+        # Bad credentials or tokens answer 401 with a challenge, not 403.
+        return 'Bearer realm="api"'
+
+
+class RegisterView(AuthView):
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Create an account")
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(AuthView):
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: TokenPairSerializer},
+        parameters=[COOKIE_PARAM],
+        summary="Log in: an access and a refresh token",
+    )
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
+        )
+        if user is None:
+            raise exceptions.AuthenticationFailed("Wrong email address or password.")
+        refresh = RefreshToken.for_user(user)
+        User.objects.filter(pk=user.pk).update(last_login=refresh.current_time)
+        return _token_response(
+            request, access=str(refresh.access_token), refresh_token=str(refresh), status_code=status.HTTP_200_OK
+        )
+
+
+class RefreshView(AuthView):
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer},
+        parameters=[COOKIE_PARAM],
+        summary="Exchange a refresh token for a new pair (the old one is blacklisted)",
+    )
+    def post(self, request):
+        body = RefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token = body.validated_data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        if not token:
+            raise exceptions.ValidationError({"refresh": ["This field is required."]})
+        serializer = TokenRefreshSerializer(data={"refresh": token})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return _token_response(
+            request,
+            access=serializer.validated_data["access"],
+            refresh_token=serializer.validated_data["refresh"],
+            status_code=status.HTTP_200_OK,
+        )
+
+
+class LogoutView(AuthView):
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=RefreshSerializer, responses={204: None}, summary="Blacklist the refresh token, clear cookies"
+    )
+    def post(self, request):
+        body = RefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token = body.validated_data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        if not token:
+            raise exceptions.ValidationError({"refresh": ["This field is required."]})
+        try:
+            RefreshToken(token).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response.delete_cookie(settings.JWT_ACCESS_COOKIE, path="/")
+        response.delete_cookie(settings.JWT_REFRESH_COOKIE, path="/api/v1/auth/")
+        return response
+
+
+class VerifyEmailView(AuthView):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=VerifyEmailSerializer, responses={200: UserSerializer}, summary="Confirm an email address")
+    def post(self, request):
+        serializer = VerifyEmailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.user_verify_email(token=serializer.validated_data["token"])
+        except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError) as exc:
+            raise exceptions.ValidationError({"token": ["The token is invalid or has expired."]}) from exc
+        return Response(UserSerializer(user).data)
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer, summary="The current user with workspaces and roles")
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class WorkspaceListView(APIView):
+    @extend_schema(responses=WorkspaceSerializer(many=True), summary="Workspaces you belong to")
+    def get(self, request):
+        memberships = request.user.memberships.select_related("workspace").order_by("workspace__name")
+        roles = {m.workspace_id: m.role for m in memberships}
+        workspaces = [m.workspace for m in memberships]
+        return Response(WorkspaceSerializer(workspaces, many=True, context={"roles": roles}).data)
+
+    @extend_schema(
+        request=WorkspaceSerializer, responses={201: WorkspaceSerializer}, summary="Create a workspace you own"
+    )
+    def post(self, request):
+        serializer = WorkspaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workspace = services.workspace_create(owner=request.user, **serializer.validated_data)
+        context = {"roles": {workspace.pk: Membership.Role.OWNER}}
+        return Response(WorkspaceSerializer(workspace, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class WorkspaceMembersMixin:
+    """Members of the workspace named in the URL: members read, owners manage."""
+
+    def get_membership(self, request, slug) -> Membership:
+        membership = membership_for(request.user, slug)
+        if request.method not in permissions.SAFE_METHODS and not membership.is_owner:
+            raise exceptions.PermissionDenied("Only owners manage members.")
+        return membership
+
+
+class MemberListView(WorkspaceMembersMixin, APIView):
+    @extend_schema(responses=MemberSerializer(many=True), summary="Members of a workspace")
+    def get(self, request, slug):
+        workspace = self.get_membership(request, slug).workspace
+        members = workspace.memberships.select_related("user").order_by("user__email")
+        return Response(MemberSerializer(members, many=True).data)
+
+    @extend_schema(request=MemberAddSerializer, responses={201: MemberSerializer}, summary="Add a member (owners)")
+    def post(self, request, slug):
+        workspace = self.get_membership(request, slug).workspace
+        serializer = MemberAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_add(workspace=workspace, **serializer.validated_data)
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(WorkspaceMembersMixin, APIView):
+    @extend_schema(request=MemberRoleSerializer, responses=MemberSerializer, summary="Change a member's role (owners)")
+    def patch(self, request, slug, user_id: int):
+        workspace = self.get_membership(request, slug).workspace
+        target = get_object_or_404(workspace.memberships.select_related("user"), user_id=user_id)
+        serializer = MemberRoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_set_role(membership=target, role=serializer.validated_data["role"])
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(responses={204: None}, summary="Remove a member (owners)")
+    def delete(self, request, slug, user_id: int):
+        workspace = self.get_membership(request, slug).workspace
+        target = get_object_or_404(workspace.memberships, user_id=user_id)
+        services.member_remove(membership=target)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,16 @@
+from django.http import Http404
+
+from config.tenancy import request_membership
+
+
+def workspaces(request) -> dict:
+    """The workspace switcher: the user's memberships and the active one."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
+        return {}
+    try:
+        active = request_membership(request)
+    except Http404:
+        return {"memberships": [], "active_membership": None}
+    memberships = user.memberships.select_related("workspace").order_by("workspace__name")
+    return {"memberships": memberships, "active_membership": active}

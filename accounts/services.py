@@ -1,0 +1,126 @@
+"""Writes of the accounts app: registration, verification, workspaces and members."""
+
+import structlog
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.text import slugify
+
+from accounts.models import Membership, User, Workspace
+from config.exceptions import Conflict
+
+log = structlog.get_logger(__name__)
+
+VERIFY_EMAIL_SALT = "accounts.verify-email"
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "workspace"
+    slug, n = base, 1
+    while Workspace.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def workspace_create(
+    *,
+    owner: User,
+    name: str,
+    timezone: str = "UTC",
+    currency: str = "USD",
+    personal: bool = False,
+    slug: str | None = None,
+) -> Workspace:
+    workspace = Workspace.objects.create(
+        name=name,
+        slug=slug or _unique_slug(name),
+        timezone=timezone,
+        currency=currency.upper(),
+        personal_for=owner if personal else None,
+    )
+    Membership.objects.create(user=owner, workspace=workspace, role=Membership.Role.OWNER)
+    return workspace
+
+
+def email_verification_token(user: User) -> str:
+    return signing.dumps({"uid": user.pk, "email": user.email}, salt=VERIFY_EMAIL_SALT)
+
+
+def send_verification_email(user: User) -> None:
+    token = email_verification_token(user)
+    send_mail(
+        subject="Confirm your Pulse email address",
+        message=(
+            "Welcome to Pulse.\n\nConfirm your address by sending this token to "
+            f"POST {reverse('api:auth-verify-email')} or by opening "
+            f"{reverse('accounts:verify-email')}?token={token}\n\nToken: {token}\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    log.info("verification_email_sent", user_id=user.pk)
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, full_name: str = "") -> User:
+    """Create the user with a personal workspace they own, and mail a verification token."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("An account with this email address already exists.")
+    try:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    except IntegrityError as exc:  # a concurrent registration of the same address
+        raise Conflict("An account with this email address already exists.") from exc
+    workspace_create(owner=user, name=f"{full_name or email.split('@')[0]}'s workspace", personal=True)
+    transaction.on_commit(lambda: send_verification_email(user))
+    log.info("user_registered", user_id=user.pk)
+    return user
+
+
+def user_verify_email(*, token: str) -> User:
+    """Mark the user of a valid, unexpired token verified. Raises signing.BadSignature."""
+    data = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
+    user = User.objects.get(pk=data["uid"], email__iexact=data["email"])
+    if not user.is_verified:
+        user.is_verified = True
+        user.save(update_fields=["is_verified"])
+    return user
+
+
+def member_add(*, workspace: Workspace, email: str, role: str) -> Membership:
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise Conflict("No Pulse account uses this email address; ask them to register first.")
+    membership, created = Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": role})
+    if not created:
+        raise Conflict("This person is already a member of the workspace.")
+    return membership
+
+
+def _ensure_owner_remains(membership: Membership) -> None:
+    # Lock the workspace so two concurrent demotions cannot both pass the check.
+    Workspace.objects.select_for_update().filter(pk=membership.workspace_id).first()
+    if (
+        membership.is_owner
+        and not membership.workspace.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists()
+    ):
+        raise Conflict("A workspace keeps at least one owner.")
+
+
+@transaction.atomic
+def member_set_role(*, membership: Membership, role: str) -> Membership:
+    if role != Membership.Role.OWNER:
+        _ensure_owner_remains(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership) -> None:
+    _ensure_owner_remains(membership)
+    membership.delete()

@@ -1,0 +1,72 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import EmailAuthenticationForm, RegisterForm
+from accounts.models import User
+from config.tenancy import SESSION_WORKSPACE_KEY, membership_for
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_register(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            full_name=form.cleaned_data["full_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Pulse. We sent you an email to confirm your address.")
+        return redirect("home")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def verify_email(request):
+    try:
+        services.user_verify_email(token=request.GET.get("token", ""))
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
+        messages.error(request, "This confirmation link is invalid or has expired.")
+    else:
+        messages.success(request, "Your email address is confirmed.")
+    return redirect("home" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+def switch_workspace(request):
+    slug = request.POST.get("workspace", "")
+    try:
+        membership = membership_for(request.user, slug)
+    except Http404:
+        messages.error(request, "You are not a member of that workspace.")
+    else:
+        request.session[SESSION_WORKSPACE_KEY] = membership.workspace.slug
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    return redirect(target)
+
+
+@login_required
+def home(request):
+    return render(request, "home.html")

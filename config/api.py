@@ -1,0 +1,88 @@
+"""Pieces every analytics endpoint shares: CSV rendering and the analytics base view."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.views import APIView
+
+from config.periods import PeriodQuerySerializer
+from config.tenancy import WorkspaceScopedMixin
+
+
+def _flatten(row: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list | tuple):
+            flat[name] = json.dumps(value, default=str)
+        else:
+            flat[name] = value
+    return flat
+
+
+def csv_rows(data, rows_key: str | None = None) -> list[dict]:
+    """The table a payload stands for: a list of rows, the list under ``rows_key`` (or the
+    first list of objects in it), or the payload itself as one row."""
+    if isinstance(data, list):
+        return [_flatten(row) if isinstance(row, dict) else {"value": row} for row in data]
+    if isinstance(data, dict):
+        if rows_key is not None and isinstance(data.get(rows_key), list):
+            return csv_rows(data[rows_key])
+        for value in data.values():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                return csv_rows(value)
+        return [_flatten(data)]
+    return [{"value": data}]
+
+
+def _cell(value):
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return "" if value is None else value
+
+
+class CSVRenderer(BaseRenderer):
+    """``?format=csv`` or ``Accept: text/csv``: the endpoint's table as CSV."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        view = renderer_context.get("view")
+        rows = csv_rows(data, getattr(view, "csv_rows_key", None))
+        header: dict[str, None] = {}
+        for row in rows:
+            header.update(dict.fromkeys(row))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+        response = renderer_context.get("response")
+        if response is not None and view is not None:
+            name = getattr(view, "csv_filename", None) or type(view).__name__.removesuffix("View").lower()
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return buffer.getvalue().encode(self.charset)
+
+
+class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
+    """Base for read-only analytics endpoints: workspace scoped, JSON or CSV.
+
+    Subclasses set ``query_serializer_class`` and implement ``get``; ``self.query()`` returns the
+    validated query serializer (400 in the error shape when invalid).
+    """
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    query_serializer_class = PeriodQuerySerializer
+    csv_rows_key: str | None = None
+
+    def query(self):
+        serializer = self.query_serializer_class(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer

@@ -1,0 +1,121 @@
+"""One error shape for the whole API: ``{"error": {"code", "message", "fields"}}``.
+
+DRF errors go through :func:`api_exception_handler`; Django's own 400/403/404/500 pages answer
+the same JSON shape under ``/api/`` and ``/health/`` (see ``handler*`` in ``config.urls``).
+"""
+
+import structlog
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+log = structlog.get_logger("pulse.errors")
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        key, value = next(iter(detail.items()))
+        inner = _first_message(value)
+        return inner if key == "non_field_errors" else f"{key}: {inner}"
+    return str(detail)
+
+
+def _fields(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: _fields(value) if isinstance(value, dict) else value for key, value in detail.items()}
+    if isinstance(detail, list):
+        # A list body (batch endpoints) reports errors by index; empty entries are dropped.
+        return {str(index): item for index, item in enumerate(detail) if item}
+    return {}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError("The request is malformed.")
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's handler500 answers and logs it
+    if isinstance(exc, exceptions.ValidationError):
+        code, message, fields = "invalid", _first_message(exc.detail), _fields(exc.detail)
+        if isinstance(exc.detail, list):
+            fields = fields or {"non_field_errors": exc.detail}
+    else:
+        detail = exc.detail
+        code = exc.get_codes()
+        if isinstance(detail, dict):  # simplejwt: {"detail": …, "code": …, "messages": […]}
+            code = str(detail.get("code") or "error")
+            detail = detail.get("detail", detail)
+        message, fields = _first_message(detail), {}
+    response.data = error_body(code, message, fields)
+    return response
+
+
+def _is_api_path(request) -> bool:
+    return request.path.startswith(("/api/", "/health/", "/metrics"))
+
+
+def json_error_response(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def handler400(request, exception=None):
+    from django.views.defaults import bad_request
+
+    if _is_api_path(request):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error_response(413, "payload_too_large", "The request body is too large.")
+        return json_error_response(400, "bad_request", "The request is malformed.")
+    return bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    from django.views.defaults import permission_denied
+
+    if _is_api_path(request):
+        return json_error_response(403, "permission_denied", "You do not have permission to do this.")
+    return permission_denied(request, exception)
+
+
+def handler404(request, exception=None):
+    from django.views.defaults import page_not_found
+
+    if _is_api_path(request):
+        return json_error_response(404, "not_found", "Not found.")
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    from django.views.defaults import server_error
+
+    if _is_api_path(request):
+        return json_error_response(500, "server_error", "Something went wrong on our side.")
+    return server_error(request)

@@ -1,0 +1,63 @@
+"""Request id, request log line and slow-query logging for every request."""
+
+import re
+import time
+import uuid
+
+import structlog
+from django.conf import settings
+from django.db import connection
+
+log = structlog.get_logger("pulse.request")
+query_log = structlog.get_logger("pulse.db")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# An incoming id is echoed only when it is short and harmless; anything else is replaced.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _slow_query_logger(execute, sql, params, many, context):
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if elapsed_ms >= settings.SLOW_QUERY_MS:
+            # Parameters are left out: they may hold personal data.
+            query_log.warning("slow_query", duration_ms=round(elapsed_ms, 1), sql=sql[:500])
+
+
+class RequestIdMiddleware:
+    """Binds a request id to every log line of the request and logs one line when it ends."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            with connection.execute_wrapper(_slow_query_logger):
+                response = self.get_response(request)
+        except Exception:
+            log.exception("request_failed", method=request.method, path=request.path)
+            structlog.contextvars.clear_contextvars()
+            raise
+        response[REQUEST_ID_HEADER] = request_id
+        user = getattr(request, "user", None)
+        workspace = getattr(request, "workspace", None)
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            workspace=workspace.slug if workspace is not None else None,
+        )
+        structlog.contextvars.clear_contextvars()
+        return response

@@ -1,0 +1,177 @@
+"""Date ranges and time buckets shared by every analytics endpoint.
+
+``date_from`` and ``date_to`` are inclusive local dates in the workspace time zone; without
+them an analytics function covers the whole history of its data. Series are gap-free: every
+bucket between the first and the last is present, empty ones zero-filled.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models.functions import TruncDay, TruncHour, TruncMinute, TruncMonth, TruncWeek, TruncYear
+from rest_framework import serializers
+
+MIN_DATE = dt.date(1970, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+MAX_BUCKETS = 5000
+
+TRUNC = {
+    "minute": TruncMinute,
+    "hour": TruncHour,
+    "day": TruncDay,
+    "week": TruncWeek,
+    "month": TruncMonth,
+    "year": TruncYear,
+}
+DATE_INTERVALS = ("day", "week", "month", "year")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of local dates; either end may be open (the data's own bound)."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def is_bounded(self) -> bool:
+        return self.date_from is not None and self.date_to is not None
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def bounds(self, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """Aware datetimes [start, end) covering the local dates of the period."""
+        start = dt.datetime.combine(self.date_from, dt.time.min, tzinfo=tz) if self.date_from else None
+        end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if self.date_to else None
+        return start, end
+
+    def previous(self) -> "Period":
+        """The period of equal length that ends the day before this one starts."""
+        end = self.date_from - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    def previous_year(self) -> "Period":
+        return Period(_shift_year(self.date_from, -1), _shift_year(self.date_to, -1))
+
+    def within(self, first: dt.date | None, last: dt.date | None) -> "Period":
+        """Close the open ends with the data's first and last dates."""
+        return Period(self.date_from or first, self.date_to or last)
+
+
+def _shift_year(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="First day, inclusive (ISO date).")
+    date_to = serializers.DateField(required=False, help_text="Last day, inclusive (ISO date).")
+
+    def validate(self, attrs):
+        for name in ("date_from", "date_to"):
+            value = attrs.get(name)
+            if value is not None and not MIN_DATE <= value <= MAX_DATE:
+                raise serializers.ValidationError({name: f"Must be between {MIN_DATE} and {MAX_DATE}."})
+        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise serializers.ValidationError({"date_to": "Must be on or after date_from."})
+        return attrs
+
+    @property
+    def period(self) -> Period:
+        return Period(self.validated_data.get("date_from"), self.validated_data.get("date_to"))
+
+
+class SeriesQuerySerializer(PeriodQuerySerializer):
+    """Adds ``interval``; a view narrows ``interval_choices`` to what it supports."""
+
+    interval_choices: tuple[str, ...] = ("day", "week", "month")
+    default_interval = "day"
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["interval"] = serializers.ChoiceField(
+            choices=self.interval_choices, default=self.default_interval, required=False
+        )
+        return fields
+
+
+def serializer_for_intervals(*choices: str, default: str = "day") -> type[SeriesQuerySerializer]:
+    """A SeriesQuerySerializer subclass accepting exactly ``choices``."""
+    name = "SeriesQuery" + "".join(choice.title() for choice in choices)
+    return type(name, (SeriesQuerySerializer,), {"interval_choices": choices, "default_interval": default})
+
+
+def truncate(day_or_time: dt.date | dt.datetime, interval: str) -> dt.date | dt.datetime:
+    """The start of the bucket holding ``day_or_time`` (weeks start on Monday)."""
+    if interval == "minute":
+        return day_or_time.replace(second=0, microsecond=0)
+    if interval == "hour":
+        return day_or_time.replace(minute=0, second=0, microsecond=0)
+    day = day_or_time.date() if isinstance(day_or_time, dt.datetime) else day_or_time
+    if interval == "day":
+        return day
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def next_bucket(bucket: dt.date | dt.datetime, interval: str) -> dt.date | dt.datetime:
+    if interval == "minute":
+        return bucket + dt.timedelta(minutes=1)
+    if interval == "hour":
+        return bucket + dt.timedelta(hours=1)
+    if interval == "day":
+        return bucket + dt.timedelta(days=1)
+    if interval == "week":
+        return bucket + dt.timedelta(weeks=1)
+    if interval == "month":
+        return (bucket.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return bucket.replace(year=bucket.year + 1)
+
+
+def bucket_starts(first, last, interval: str) -> list:
+    """Every bucket start from the bucket of ``first`` to the bucket of ``last``.
+
+    Raises a ValidationError (400) when the range holds more than MAX_BUCKETS buckets, so an
+    absurd query (a year by the minute) is refused instead of served slowly.
+    """
+    if first is None or last is None:
+        return []
+    buckets, current, end = [], truncate(first, interval), truncate(last, interval)
+    while current <= end:
+        buckets.append(current)
+        if len(buckets) > MAX_BUCKETS:
+            raise serializers.ValidationError(
+                {"interval": f"More than {MAX_BUCKETS} {interval} buckets: narrow the range or widen the interval."}
+            )
+        current = next_bucket(current, interval)
+    return buckets
+
+
+def local_bucket(value: dt.date | dt.datetime, interval: str, tz: ZoneInfo) -> dt.date | dt.datetime:
+    """Normalise a database ``Trunc*`` value to the key used by :func:`bucket_starts`."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(tz)
+        return value.replace(tzinfo=None) if interval in ("minute", "hour") else value.date()
+    return value
+
+
+def zero_fill(rows: Mapping, buckets: Iterable, zero: Callable[[], dict]) -> list[tuple]:
+    """``[(bucket, values)]`` for every bucket, ``zero()`` where ``rows`` has none."""
+    return [(bucket, rows.get(bucket) or zero()) for bucket in buckets]
+
+
+def growth_pct(current, previous) -> float | None:
+    """Percent change from ``previous`` to ``current``; None when there is no base."""
+    if previous is None or previous == 0 or current is None:
+        return None
+    return round(float((current - previous) / previous * 100), 2)

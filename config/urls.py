@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import views as account_views
+from config import health
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("sales/", include("sales.api.urls")),
+    path("ecommerce/", include("ecommerce.api.urls")),
+    path("", include("apimetrics.api.urls")),
+    path("catalog/", include("catalog.api.urls")),
+]
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("sales/", include("sales.urls")),
+    path("ecommerce/", include("ecommerce.urls")),
+    path("api-metrics/", include("apimetrics.urls")),
+    path("menu/", include("catalog.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("health/", health.HealthView.as_view(), name="health"),
+    path("health/detailed", health.DetailedHealthView.as_view(), name="health-detailed"),
+    path("health/metrics", health.SystemMetricsView.as_view(), name="health-metrics"),
+    path("health/redis-info", health.RedisInfoView.as_view(), name="health-redis-info"),
+    path("", include("django_prometheus.urls")),
+]
+
+handler400 = "config.exceptions.handler400"
+handler403 = "config.exceptions.handler403"
+handler404 = "config.exceptions.handler404"
+handler500 = "config.exceptions.handler500"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EcommerceConfig(AppConfig):
+    name = "ecommerce"
+    verbose_name = "E-commerce analytics"
