@@ -86,3 +86,8 @@ class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
         serializer = self.query_serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
         return serializer
+
+    @property
+    def refresh(self) -> bool:
+        """Staff may bypass cached results with ``?refresh=1``."""
+        return self.request.query_params.get("refresh") == "1" and self.request.user.is_staff

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 import plotly
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -186,7 +187,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks. django-celery-beat's DatabaseScheduler copies these into the database at
+# start, where staff can change them in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "sales-nightly-etl": {"task": "sales.tasks.nightly_etl_all", "schedule": crontab(hour=2, minute=0)},
+    "sales-quality-checks": {"task": "sales.tasks.quality_checks_all", "schedule": crontab(minute=15, hour="*/6")},
+    "ecommerce-warm-caches": {"task": "ecommerce.tasks.warm_all_caches", "schedule": crontab(minute=30, hour=3)},
+    "apimetrics-rollup": {"task": "apimetrics.tasks.rollup_all", "schedule": 60.0},
+    "apimetrics-retention": {"task": "apimetrics.tasks.retention_cleanup_all", "schedule": crontab(hour=4, minute=0)},
+}
 
 # --- Email -----------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -36,15 +36,17 @@ def membership_for(user, slug: str | None) -> Membership:
 def request_membership(request) -> Membership:
     """Resolve and memoise the active membership of a request.
 
-    API requests name their workspace in the ``X-Workspace`` header; HTML pages keep the one
-    chosen in the workspace switcher in the session. Without either: the personal workspace.
+    API requests name their workspace in the ``X-Workspace`` header; session users keep the one
+    chosen in the workspace switcher. Without either: the personal workspace.
     """
     cached = getattr(request, "_pulse_membership", None)
     if cached is not None:
         return cached
     slug = request.headers.get(WORKSPACE_HEADER)
-    if slug is None and not request.path.startswith("/api/"):
-        slug = request.session.get(SESSION_WORKSPACE_KEY)
+    session = getattr(request, "session", None)
+    if slug is None and session is not None:
+        # Session users (HTML pages and their CSV links) keep the workspace they switched to.
+        slug = session.get(SESSION_WORKSPACE_KEY)
     membership = membership_for(request.user, slug)
     # DRF wraps the Django request: store on the inner one too so middleware can log it.
     for target in (request, getattr(request, "_request", None)):

@@ -1,6 +1,9 @@
 """Fixtures shared by every test: fast settings, eager Celery, a clean cache, and the four
 people each endpoint is tested as (owner, viewer, outsider, anonymous) plus an admin."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -8,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Membership
 from config.celery import app as celery_app
-from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +93,67 @@ def api_as(workspace):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; our fixtures' ORM calls are sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """``browser_page(user=None)``: a fresh page, logged in through the HTML form when a user is given.
+
+    ``page.pulse_screenshot(name)`` saves a full-page screenshot under test-artifacts/.
+    """
+    contexts = []
+
+    def make(user=None):
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        if user is not None:
+            page.goto("/accounts/login/")
+            page.fill("#id_username", user.email)
+            page.fill("#id_password", PASSWORD)
+            page.click("#login-form button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/")
+
+        def screenshot(name: str) -> Path:
+            ARTIFACTS.mkdir(exist_ok=True)
+            path = ARTIFACTS / f"{name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            return path
+
+        page.pulse_screenshot = screenshot
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

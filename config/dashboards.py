@@ -1,0 +1,46 @@
+"""Base of the HTML dashboards: login, the session's workspace, the date-range filter."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from config.periods import Period, PeriodQuerySerializer
+from config.tenancy import request_membership
+
+
+class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
+    """A dashboard page of the active workspace.
+
+    ``self.period`` is the validated date range of the query string (invalid input shows an
+    error above the page and falls back to the whole history); ``self.refresh`` is true when
+    staff asked to bypass caches with ``?refresh=1``.
+    """
+
+    query_serializer_class = PeriodQuerySerializer
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        try:
+            self.membership = request_membership(request)
+        except Http404:
+            self.membership = None
+        self.workspace = self.membership.workspace if self.membership else None
+        self.query = self.query_serializer_class(data=request.GET)
+        self.form_errors = ""
+        if self.query.is_valid():
+            self.period = self.query.period
+        else:
+            self.period = Period()
+            self.form_errors = "; ".join(
+                f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in self.query.errors.items()
+            )
+        self.refresh = request.GET.get("refresh") == "1" and request.user.is_staff
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            workspace=self.workspace, membership=self.membership, period=self.period, form_errors=self.form_errors
+        )
+        return context

@@ -1,0 +1,97 @@
+"""Invoice lines of an online shop (the UCI "Online Retail" shape), after cleaning.
+
+The import pipeline (``ecommerce.services``) splits every raw row into exactly one of:
+dropped duplicate, excluded adjustment (``A…``), return (``C…``, kept in :class:`ReturnLine`),
+rejected (quantity or price ≤ 0, counted in the job report), or sales line
+(:class:`SalesLine`). Analytics read only these two tables.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Workspace
+
+# Stock codes that are charges, fees or vouchers rather than products: they count in revenue,
+# not in product analytics. ``gift_…`` vouchers are matched by prefix.
+NON_PRODUCT_CODES = frozenset(
+    {"POST", "DOT", "M", "m", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B"}
+)
+NON_PRODUCT_PREFIXES = ("gift_",)
+
+
+def is_product_code(stock_code: str) -> bool:
+    return stock_code not in NON_PRODUCT_CODES and not stock_code.startswith(NON_PRODUCT_PREFIXES)
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="ecommerce_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    report = models.JSONField(default=dict, blank=True, help_text="Counts of every cleaning step.")
+    error = models.JSONField(default=dict, blank=True, help_text="Why the import failed, with row numbers.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="ecom_job_ws_created")]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.status})"
+
+
+class LineBase(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    import_job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    invoice_no = models.CharField(max_length=20)
+    stock_code = models.CharField(max_length=32)
+    description = models.CharField(max_length=255, blank=True)
+    quantity = models.IntegerField()
+    invoice_date = models.DateTimeField(help_text="Aware; the file's local time in the workspace time zone.")
+    unit_price = models.DecimalField(max_digits=12, decimal_places=3, help_text="As in the file (up to 3 places).")
+    # quantity × unit_price (absolute for returns), exact: sums never go through floats.
+    amount = models.DecimalField(max_digits=16, decimal_places=3)
+    customer_id = models.CharField(max_length=32, blank=True, help_text="Empty when the file has none.")
+    country = models.CharField(max_length=64)
+    is_product = models.BooleanField(default=True, help_text="False for postage, fees, vouchers…")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.invoice_no} {self.stock_code} × {self.quantity}"
+
+
+class SalesLine(LineBase):
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "invoice_date"], name="ecom_sale_ws_date"),
+            models.Index(fields=["workspace", "country", "invoice_date"], name="ecom_sale_ws_country"),
+            models.Index(fields=["workspace", "customer_id", "invoice_date"], name="ecom_sale_ws_customer"),
+            models.Index(fields=["workspace", "stock_code"], name="ecom_sale_ws_stock"),
+            models.Index(fields=["workspace", "invoice_no"], name="ecom_sale_ws_invoice"),
+        ]
+
+
+class ReturnLine(LineBase):
+    """A cancellation line (invoice ``C…``); ``quantity`` is as in the file (negative),
+    ``amount`` is |quantity| × unit_price."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "invoice_date"], name="ecom_return_ws_date"),
+            models.Index(fields=["workspace", "country", "invoice_date"], name="ecom_return_ws_country"),
+            models.Index(fields=["workspace", "invoice_no"], name="ecom_return_ws_invoice"),
+        ]
