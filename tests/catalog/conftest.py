@@ -32,7 +32,9 @@ def at(day: int, hour: int = 0, month: int = 3) -> dt.datetime:
 
 @pytest.fixture
 def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
+    # The clock ticks from NOW: config.cache versions come from time.time_ns(), so a clock that
+    # stood still would give every bump the same version and nothing would be invalidated.
+    with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
 

