@@ -7,27 +7,55 @@ any write; writes move readers to a new cache version (see ``catalog.models.inva
 """
 
 import datetime as dt
+import hashlib
+import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import structlog
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from catalog.models import CACHE_NAMESPACE, Product, ProductType, Promotion, Specification, SpecificationOption
-from config.cache import cached
+from config.cache import _version_key, data_version
 from config.money import money
 
 # Stale versions are never read again; this only bounds how long they occupy memory.
 CACHE_TIMEOUT = 24 * 3600
 
 Computed = tuple[Any, dt.datetime | None]
+log = structlog.get_logger("pulse.cache")
 
 
-def _read(name: str, params: dict, compute: Callable[[], Computed]) -> Any:
-    result = cached(CACHE_NAMESPACE, None, name, params, compute, timeout=CACHE_TIMEOUT)
-    value, valid_until = result.value
-    if valid_until is not None and timezone.now() >= valid_until:
-        value, _ = cached(CACHE_NAMESPACE, None, name, params, compute, timeout=CACHE_TIMEOUT, refresh=True).value
+def read_through(name: str, params: dict, compute: Callable[[], Computed]) -> Any:
+    """``compute()`` returns ``(value, valid_until)``: the value is cached under the menu's data
+    version (``config.cache``, namespace ``catalog``, no workspace) and recomputed once
+    ``valid_until`` (the next promotion boundary) has passed.
+
+    One cache round trip per read: the result's key does not embed the data version; the stored
+    entry carries the version it was computed under, and both are fetched together (MGET) and
+    served only when the entry's version is the current one. A writer's bump therefore makes
+    every older entry unusable, exactly like versioned keys, and a reader that loses a race
+    only stores an entry nobody will serve. When the cache is unreachable, values are computed
+    and nothing is stored.
+    """
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+    version_key, result_key = _version_key(CACHE_NAMESPACE, None), f"res1:{CACHE_NAMESPACE}:0:{name}:{digest}"
+    found = cache.get_many([version_key, result_key])
+    version = found.get(version_key)
+    if version is None:
+        version = data_version(CACHE_NAMESPACE, None)  # first read ever, or no cache
+    stored = found.get(result_key)
+    fresh = version is not None and stored is not None and stored[0] == version
+    if fresh and (stored[2] is None or timezone.now() < stored[2]):
+        return stored[1]
+    started = time.perf_counter()
+    value, valid_until = compute()
+    if version is not None:
+        cache.set(result_key, (version, value, valid_until), timeout=CACHE_TIMEOUT)
+    log.info("cache_miss", key=result_key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
     return value
 
 
@@ -113,7 +141,7 @@ def _live_promotions(now: dt.datetime, queryset=None) -> tuple[list[dict], dt.da
 
 def live_promotions() -> list[dict]:
     """Promotions shown now (``starts_at <= now < ends_at``), in start order."""
-    return _read("promotions", {}, lambda: _live_promotions(timezone.now()))
+    return read_through("promotions", {}, lambda: _live_promotions(timezone.now()))
 
 
 # --- types and products ----------------------------------------------------------------
@@ -129,7 +157,7 @@ def _product_types() -> Computed:
 
 def product_types() -> list[dict]:
     """Active product types in menu order, with how many active products each has."""
-    return _read("types", {}, _product_types)
+    return read_through("types", {}, _product_types)
 
 
 def _type_products(slug: str, is_hot: bool | None) -> Computed:
@@ -144,7 +172,7 @@ def _type_products(slug: str, is_hot: bool | None) -> Computed:
 
 def type_products(*, slug: str, is_hot: bool | None = None) -> list[dict] | None:
     """Active products of an active type in menu order; None when there is no such type."""
-    return _read("type-products", {"slug": slug, "is_hot": is_hot}, lambda: _type_products(slug, is_hot))
+    return read_through("type-products", {"slug": slug, "is_hot": is_hot}, lambda: _type_products(slug, is_hot))
 
 
 def _specifications_prefetch() -> Prefetch:
@@ -182,7 +210,7 @@ def _product_detail(product_id: int) -> Computed:
 def product_detail(*, product_id: int) -> dict | None:
     """An active product with its specifications (options and price deltas) and its live
     promotions (its own and its type's); None when it is not on the menu."""
-    return _read("product", {"id": product_id}, lambda: _product_detail(product_id))
+    return read_through("product", {"id": product_id}, lambda: _product_detail(product_id))
 
 
 def _menu() -> Computed:
@@ -206,7 +234,8 @@ def _menu() -> Computed:
     return {"sections": sections, "promotions": promotions}, valid_until
 
 
-def menu() -> dict:
-    """The whole public menu for the HTML page: non-empty types in menu order with their
-    products and options, and the live promotions."""
-    return _read("menu", {}, _menu)
+def menu_with_expiry() -> Computed:
+    """The whole public menu (uncached, for the HTML page, which caches its rendering): non-empty
+    types in menu order with their products and options, the live promotions, and the instant
+    the promotions next change."""
+    return _menu()

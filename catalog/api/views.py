@@ -6,7 +6,8 @@ Writes are for staff (``is_staff``) and go through ``catalog.services``.
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, permissions
+from rest_framework import generics, permissions, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,6 +41,19 @@ class ProductTypeListView(PublicListView):
         return selectors.product_types()
 
 
+def _is_hot(query) -> bool | None:
+    """``?is_hot=`` as TypeProductsQuerySerializer reads it, without building a serializer on
+    every (cached) read."""
+    value = query.get("is_hot")
+    if value is None or value == "":
+        return None
+    if value in serializers.BooleanField.TRUE_VALUES:
+        return True
+    if value in serializers.BooleanField.FALSE_VALUES:
+        return False
+    raise ValidationError({"is_hot": [serializers.BooleanField.default_error_messages["invalid"]]})
+
+
 @extend_schema(
     tags=PUBLIC,
     summary="Active products of a type",
@@ -53,9 +67,7 @@ class TypeProductListView(PublicListView):
     serializer_class = s.ProductOutSerializer
 
     def rows(self):
-        query = s.TypeProductsQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = selectors.type_products(slug=self.kwargs["slug"], is_hot=query.validated_data["is_hot"])
+        rows = selectors.type_products(slug=self.kwargs["slug"], is_hot=_is_hot(self.request.query_params))
         if rows is None:
             raise Http404
         return rows
