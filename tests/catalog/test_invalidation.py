@@ -258,3 +258,26 @@ def test_admin_bulk_activation_refuses_overlaps(menu, admin_client_):
     )
     assert "would overlap the active promotion “Flat White Week”" in response.content.decode()
     assert Promotion.objects.filter(pk__in=[clash.pk, menu.draft.pk], is_active=True).count() == 0
+
+
+def test_an_entry_of_an_older_version_is_never_served(db, django_capture_on_commit_callbacks):
+    from catalog.selectors import read_through
+    from config.cache import bump_data_version
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls), None
+
+    assert read_through("probe", {}, compute) == 1
+    assert read_through("probe", {}, compute) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        bump_data_version("catalog", None)
+    assert read_through("probe", {}, compute) == 2
+
+
+def test_reads_work_without_a_cache(menu, anon_api, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert anon_api.get(COFFEE).status_code == 200
+    assert anon_api.get(f"/api/v1/catalog/products/{menu.flat_white.pk}").status_code == 200

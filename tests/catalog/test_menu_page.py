@@ -48,3 +48,19 @@ def test_menu_page_in_a_browser(transactional_db, browser_page):
     page.pulse_screenshot("catalog-menu")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(page.pulse_screenshot("catalog-menu").with_name("catalog-menu-top.png")))
+
+
+@pytest.mark.browser
+def test_admin_product_page_in_a_browser(transactional_db, browser_page, staff_user):
+    call_command("seed_catalog", stdout=io.StringIO())
+    from catalog.models import Product
+
+    product = Product.objects.get(name="Flat White")
+    page = browser_page(staff_user)
+    page.goto(f"/admin/catalog/product/{product.pk}/change/")
+    assert page.locator(".field-image_preview img").count() == 1
+    assert page.locator("#specifications-group tbody tr.has_original").count() == 5
+    page.pulse_screenshot("catalog-admin-product")
+    page.goto("/admin/catalog/product/?type__id__exact=" + str(product.type_id))
+    assert page.locator("#result_list tbody tr").count() == 8
+    page.pulse_screenshot("catalog-admin-products")
