@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.templatetags.static import static
+from django.templatetags.static import static as static_url
 from django.utils import timezone
 
 from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption, invalidate_menu
@@ -218,6 +219,14 @@ PROMOTIONS = [
         -30,
     ),
 ]
+
+
+def static(path: str) -> str:
+    """The file's static URL (hashed in production), or its plain one before collectstatic ran."""
+    try:
+        return static_url(path)
+    except ValueError:  # no manifest entry yet
+        return f"{settings.STATIC_URL.rstrip('/')}/{path}" if settings.STATIC_URL.startswith("/") else f"/{path}"
 
 
 @dataclass

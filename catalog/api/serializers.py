@@ -11,12 +11,7 @@ from catalog.models import Product, ProductType, Promotion, Specification, Speci
 
 
 # --- public shapes (documentation of the cached payloads) ------------------------------
-class TypesQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=500)
-
-
-class TypeProductsQuerySerializer(TypesQuerySerializer):
+class TypeProductsQuerySerializer(serializers.Serializer):
     is_hot = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="1: hot picks only; 0: the others."
     )
