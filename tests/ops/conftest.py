@@ -2,7 +2,7 @@ import pytest
 
 from config import jobs
 from config.throttling import resilient_cache
-from tests.ops import tasks  # noqa: F401  (registers the test-only tasks)
+from tests.ops import tasks  # registers the test-only tasks
 
 
 @pytest.fixture(autouse=True)

@@ -92,7 +92,7 @@ def test_run_now_records_last_run_status_and_duration(schedule, api_as, staff_us
     response = client.post("/api/v1/jobs/ops-add/run")
     assert response.status_code == 202
     body = response.json()
-    assert body["job"] == "ops-add" and body["task"] == "tests.ops.add"
+    assert (body["job"], body["task"]) == ("ops-add", "tests.ops.add")
     assert tasks.CALLS == [("add", 2, 3)]
 
     run = TaskResult.objects.get(task_id=body["task_id"])
@@ -140,7 +140,7 @@ def test_run_now_answers_404_for_unknown_and_409_for_unregistered_jobs(schedule,
 def test_a_failing_ad_hoc_task_is_a_dead_letter_but_a_successful_one_writes_nothing(schedule):
     enqueue(tasks.noop)
     assert not TaskResult.objects.exists()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="crash y"):
         enqueue(tasks.crash, "y")
     failure = TaskResult.objects.get()
     assert (failure.task_name, failure.periodic_task_name, failure.status) == ("tests.ops.crash", None, "FAILURE")
@@ -150,7 +150,7 @@ def test_a_failing_ad_hoc_task_is_a_dead_letter_but_a_successful_one_writes_noth
 def test_every_task_retries_transient_errors_with_backoff_and_acks_late():
     assert tasks.noop.autoretry_for == TRANSIENT_ERRORS
     assert (tasks.noop.retry_backoff, tasks.noop.retry_jitter, tasks.noop.max_retries) == (2, True, 5)
-    assert tasks.noop.acks_late is True and tasks.noop.reject_on_worker_lost is True
+    assert (tasks.noop.acks_late, tasks.noop.reject_on_worker_lost) == (True, True)
     # a transient error is retried (eagerly here); a bug fails at once
     assert tasks.flaky.apply(args=[1], throw=False).state == "SUCCESS"
     assert tasks.CALLS == [("flaky", 0), ("flaky", 1)]
@@ -174,7 +174,8 @@ def test_admin_jobs_page_lists_jobs_and_runs_one(schedule, client, staff_user):
     page = client.get("/admin/jobs/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "ops-nightly" in html and "cron 0 2 * * *" in html and "(not registered)" in html
+    for text in ("ops-nightly", "cron 0 2 * * *", "(not registered)"):
+        assert text in html
     response = client.post("/admin/jobs/", {"name": "ops-add"})
     assert response.status_code == 302
     assert tasks.CALLS == [("add", 2, 3)]
