@@ -77,38 +77,43 @@ SHARED_PROCESSORS = [
 ]
 
 
-def configure(*, log_format: str, level: str) -> None:
+def dict_config(*, log_format: str, level: str) -> dict:
+    """The logging configuration; also used for gunicorn's own loggers (config/gunicorn.py)."""
     renderer = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {
-                "structured": {
-                    "()": structlog.stdlib.ProcessorFormatter,
-                    "processors": [
-                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        structlog.processors.format_exc_info,
-                        redact_sensitive,  # again: tracebacks are text only from here on
-                        renderer,
-                    ],
-                    "foreign_pre_chain": SHARED_PROCESSORS,
-                },
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    redact_sensitive,  # again: tracebacks are text only from here on
+                    renderer,
+                ],
+                "foreign_pre_chain": SHARED_PROCESSORS,
             },
-            "handlers": {
-                "console": {"class": "logging.StreamHandler", "formatter": "structured"},
-            },
-            "root": {"handlers": ["console"], "level": level},
-            "loggers": {
-                # Request lines come from our own middleware; Django's duplicates are noise.
-                "django.server": {"level": "WARNING"},
-                "django.request": {"level": "ERROR"},
-                "django.db.backends": {"level": "WARNING"},
-            },
-        }
-    )
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Request lines come from our own middleware; Django's duplicates are noise.
+            "django.server": {"level": "WARNING"},
+            "django.request": {"level": "ERROR"},
+            "django.db.backends": {"level": "WARNING"},
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }
+
+
+def configure(*, log_format: str, level: str) -> None:
+    logging.config.dictConfig(dict_config(log_format=log_format, level=level))
     structlog.configure(
         processors=[
             *SHARED_PROCESSORS,

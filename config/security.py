@@ -24,8 +24,15 @@ def _parse_rate(rate: str) -> tuple[int, int]:
     return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
+def client_address(request) -> str:
+    """The client's address, the way DRF throttles see it (``NUM_PROXIES`` deep in X-Forwarded-For)."""
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)
+
+
 def client_key(request, scope: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.PULSE_HMAC_SECRET}:{address}".encode()).hexdigest()[:32]
     return f"throttle:{scope}:{digest}"
 

@@ -44,6 +44,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# django-prometheus' wrappers of the same engines: query, error and connection counters.
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
+
 # Keys hashed with HMAC (API keys, IP addresses) use their own secret so that rotating
 # SECRET_KEY (sessions, signing) does not invalidate every API key.
 PULSE_HMAC_SECRET = env("PULSE_HMAC_SECRET", default=SECRET_KEY)
@@ -131,7 +135,7 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # plotly.js is served from the installed plotly package, so it always matches the figures.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 STORAGES = {
@@ -204,6 +208,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60),
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
+    # How often a worker looks for messages whose worker died (kombu: interval × throttle).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
@@ -249,6 +256,9 @@ REST_FRAMEWORK = {
         "auth_ip": env("THROTTLE_AUTH_IP", default="30/min"),
         "auth_account": env("THROTTLE_AUTH_ACCOUNT", default="10/min"),
     },
+    # Reverse proxies in front of Pulse (nginx: 1): the client address is taken from
+    # X-Forwarded-For at that depth for throttles, never from a header a client could forge.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0) or None,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -3,7 +3,7 @@
 import time
 
 from celery import shared_task
-from django.db import connection
+from django.db import connection, transaction
 
 CALLS: list[tuple] = []
 
@@ -44,11 +44,8 @@ def slow_effect(key, seconds):
     (ON CONFLICT DO NOTHING) and counts its completions, in one transaction."""
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO ops_starts (key) VALUES (%s)", [key])
-    connection.commit() if not connection.get_autocommit() else None
     time.sleep(seconds)
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN")
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO ops_effect (key) VALUES (%s) ON CONFLICT (key) DO NOTHING", [key])
         cursor.execute("INSERT INTO ops_completions (key) VALUES (%s)", [key])
-        cursor.execute("COMMIT")
     return key
