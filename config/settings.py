@@ -218,6 +218,8 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # rather than finishing them with nobody to acknowledge to.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
+# Workers log through Pulse's logging (structured, redacted) instead of Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "config.jobs:PulseScheduler"

@@ -1,8 +1,11 @@
 """The deployment files: structure checks that run here (no Docker engine on these machines)."""
 
 import json
+import os
 import re
 import runpy
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -108,3 +111,26 @@ def test_dockerfile_is_multi_stage_and_unprivileged():
     assert "COPY --from=build" in text
     assert re.search(r"^USER pulse$", text, re.MULTILINE)
     assert "collectstatic --noinput" in text
+
+
+def compose_command() -> list[str] | None:
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_compose_file_validates_with_docker_compose():
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose)")
+    # `config` only parses and validates: no Docker engine is needed (none runs on these machines)
+    result = subprocess.run(
+        [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SECRET_KEY": "compose-validation"},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
