@@ -121,9 +121,23 @@ def _duration_ms(run: TaskResult) -> float | None:
     return None
 
 
+_tasks_loaded = False
+
+
+def registered_tasks():
+    """Celery's task registry with every app's tasks.py imported: a web process, unlike a
+    worker, imports them only when something uses them."""
+    global _tasks_loaded
+    if not _tasks_loaded:
+        celery_app.loader.import_default_modules()
+        _tasks_loaded = True
+    return celery_app.tasks
+
+
 def scheduled_jobs() -> list[Job]:
     """Every periodic job: the rows of ``PeriodicTask`` (as staff edited them) and the shipped
-    schedule's jobs not yet copied there, each with its latest recorded run. Three queries."""
+    schedule's jobs not yet copied there, each with its latest recorded run. Two queries."""
+    tasks = registered_tasks()
     rows = {
         task.name: task
         for task in PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked").exclude(
@@ -150,7 +164,7 @@ def scheduled_jobs() -> list[Job]:
                 task=task,
                 schedule=_describe_model(row) if row else _describe(shipped["schedule"]),
                 enabled=row.enabled if row else True,
-                registered=task in celery_app.tasks,
+                registered=task in tasks,
                 in_database=row is not None,
                 args=json.loads(row.args or "[]") if row else list(shipped.get("args", [])),
                 kwargs=json.loads(row.kwargs or "{}") if row else dict(shipped.get("kwargs", {})),
@@ -172,7 +186,7 @@ def run_job_now(job: Job) -> str:
     """Send the job's task now (inline when no broker can take it); returns the task id."""
     from config.queue import enqueue
 
-    task = celery_app.tasks[job.task]
+    task = registered_tasks()[job.task]
     if celery_app.conf.task_always_eager:
         # Inline: a failure is recorded in the dead-letter list, not raised into the caller.
         return task.apply(args=job.args, kwargs=job.kwargs, headers={HEADER: job.name}, throw=False).id
