@@ -152,6 +152,7 @@ def pulse_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, s
         "PYTHONPATH": str(ROOT),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser fixture for its own process
     env.update(extra)
     return env
 

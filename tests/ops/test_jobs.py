@@ -176,6 +176,7 @@ def test_admin_jobs_page_lists_jobs_and_runs_one(schedule, client, staff_user):
     html = page.content.decode()
     for text in ("ops-nightly", "cron 0 2 * * *", "(not registered)"):
         assert text in html
+    assert 'href="/admin/jobs/"' in client.get("/admin/").content.decode()  # linked from every admin page
     response = client.post("/admin/jobs/", {"name": "ops-add"})
     assert response.status_code == 302
     assert tasks.CALLS == [("add", 2, 3)]

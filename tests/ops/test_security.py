@@ -29,7 +29,8 @@ def test_cors_answers_only_allowed_origins(client, settings):
 
 def test_check_deploy_is_clean_under_production_settings():
     env = {
-        **os.environ,
+        # without the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly flags
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "0",
         "PULSE_ENV": "production",
         "SECRET_KEY": "a-long-random-production-key-" + "Zq8" * 20,
