@@ -105,6 +105,20 @@ def test_static_files_are_served_by_whitenoise_with_hashed_names(web, prod_env):
     assert status == 200
 
 
+def test_metrics_sum_every_gunicorn_worker(web):
+    token = login(web)
+    for _ in range(6):
+        web.get("/api/v1/users/me", token)
+    status, body = web.get("/metrics")  # from loopback, no token configured: allowed
+    assert status == 200
+    text = body.decode()
+    assert "pulse_active_users" in text
+    served = re.findall(
+        r'^django_http_requests_total_by_view_transport_method_total\{[^}]*view="api:users-me"[^}]*\} (\S+)', text, re.M
+    )
+    assert sum(float(v) for v in served) >= 6  # summed over the workers (PROMETHEUS_MULTIPROC_DIR)
+
+
 def test_redis_outage_degrades_reads_logins_and_throttles_then_recovers(web, redis_server):
     token = login(web)
     assert read_endpoints(web, token) == {"/api/v1/users/me": 200, "/api/v1/workspaces/": 200, "/health/": 200}
