@@ -1,19 +1,20 @@
 """Throttles for the login, registration and token endpoints, counted in the cache
-(Redis in production): per client IP and per account (the email address tried)."""
+(Redis in production, a local count while Redis is down): per client IP and per account (the email
+address tried)."""
 
 import hashlib
 
-from rest_framework.throttling import SimpleRateThrottle
+from config.throttling import ResilientRateThrottle
 
 
-class AuthIPThrottle(SimpleRateThrottle):
+class AuthIPThrottle(ResilientRateThrottle):
     scope = "auth_ip"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class AuthAccountThrottle(SimpleRateThrottle):
+class AuthAccountThrottle(ResilientRateThrottle):
     scope = "auth_account"
 
     def get_cache_key(self, request, view):

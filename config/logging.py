@@ -6,8 +6,66 @@ request, whoever logged it.
 """
 
 import logging.config
+import re
 
 import structlog
+
+REDACTED = "[redacted]"
+# Keys whose values never reach a log line, wherever they appear (nested too).
+SENSITIVE_KEY = re.compile(
+    r"pass(word|wd)?|secret|token|authorization|api[_-]?key|cookie|session|csrf|signature|credential"
+    r"|^(ip|ip_address|remote_addr|client_ip|x_forwarded_for)$",
+    re.IGNORECASE,
+)
+# Values inside free text: "password=…", "Bearer …", JWTs, and IPv4/IPv6 addresses.
+SENSITIVE_TEXT = [
+    (
+        re.compile(
+            r"(?i)\b(password|passwd|secret|token|api[_-]?key|authorization)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+        ),
+        r"\1\2" + REDACTED,
+    ),
+    (re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer " + REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"), "[ip]"),
+    (re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])"), "[ip]"),
+    (re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?(?![\w:])"), "[ip]"),
+    (re.compile(r"(?<![\w:])::1(?![\w:])"), "[ip]"),
+]
+
+
+def _scrub_text(text: str) -> str:
+    for pattern, replacement in SENSITIVE_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _scrub(value, depth: int = 0):
+    if depth > 5:
+        return value
+    if isinstance(value, str):
+        return _scrub_text(value)
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if isinstance(k, str) and SENSITIVE_KEY.search(k) else _scrub(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub(v, depth + 1) for v in value)
+    return value
+
+
+def redact_sensitive(logger, method_name, event_dict):
+    """structlog processor: no secret, token, password, cookie or raw IP address in any log line."""
+    for key, value in list(event_dict.items()):
+        if key.startswith("_"):  # structlog's own bookkeeping (_record, _from_structlog)
+            continue
+        if SENSITIVE_KEY.search(key):
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = _scrub(value)
+    return event_dict
+
 
 SHARED_PROCESSORS = [
     structlog.contextvars.merge_contextvars,
@@ -15,40 +73,47 @@ SHARED_PROCESSORS = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.processors.StackInfoRenderer(),
+    redact_sensitive,
 ]
 
 
-def configure(*, log_format: str, level: str) -> None:
+def dict_config(*, log_format: str, level: str) -> dict:
+    """The logging configuration; also used for gunicorn's own loggers (config/gunicorn.py)."""
     renderer = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {
-                "structured": {
-                    "()": structlog.stdlib.ProcessorFormatter,
-                    "processors": [
-                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        structlog.processors.format_exc_info,
-                        renderer,
-                    ],
-                    "foreign_pre_chain": SHARED_PROCESSORS,
-                },
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    redact_sensitive,  # again: tracebacks are text only from here on
+                    renderer,
+                ],
+                "foreign_pre_chain": SHARED_PROCESSORS,
             },
-            "handlers": {
-                "console": {"class": "logging.StreamHandler", "formatter": "structured"},
-            },
-            "root": {"handlers": ["console"], "level": level},
-            "loggers": {
-                # Request lines come from our own middleware; Django's duplicates are noise.
-                "django.server": {"level": "WARNING"},
-                "django.request": {"level": "ERROR"},
-                "django.db.backends": {"level": "WARNING"},
-            },
-        }
-    )
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Request lines come from our own middleware; Django's duplicates are noise.
+            "django.server": {"level": "WARNING"},
+            "django.request": {"level": "ERROR"},
+            "django.db.backends": {"level": "WARNING"},
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }
+
+
+def configure(*, log_format: str, level: str) -> None:
+    logging.config.dictConfig(dict_config(log_format=log_format, level=level))
     structlog.configure(
         processors=[
             *SHARED_PROCESSORS,

@@ -31,12 +31,22 @@ else:
     DATABASES = {"default": env.db("DATABASE_URL")}
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Persistent connections for a short while, checked before reuse: after a PostgreSQL restart the
+# first request of each process opens a new connection instead of failing on a dead one.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: one writer at a time; wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# django-prometheus' wrappers of the same engines: query, error and connection counters.
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 
 # Keys hashed with HMAC (API keys, IP addresses) use their own secret so that rotating
 # SECRET_KEY (sessions, signing) does not invalidate every API key.
@@ -56,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "django_celery_results",
     "corsheaders",
     "django_prometheus",
     "accounts",
@@ -72,6 +83,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.security.AdminLoginThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,7 +135,7 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # plotly.js is served from the installed plotly package, so it always matches the figures.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 STORAGES = {
@@ -146,7 +158,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis with django-prometheus' hit/miss/failure counters.
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="pulse"),
             "TIMEOUT": env.int("CACHE_TIMEOUT", default=3600),
@@ -165,7 +178,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
             "LOCATION": "pulse",
             "TIMEOUT": env.int("CACHE_TIMEOUT", default=3600),
             "OPTIONS": {"MAX_ENTRIES": 10_000},
@@ -185,10 +198,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that sends a task gives up on a dead broker within about a second and runs the task
+# inline (config.queue.enqueue) instead of hanging.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# acks_late on Redis: a task whose worker died is delivered again after the visibility timeout,
+# which must exceed the longest task (the hard time limit) or a running task would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    # How often a worker looks for messages whose worker died (kombu: interval × throttle).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# A worker that loses the broker stops its running acks_late tasks (they are redelivered)
+# rather than finishing them with nobody to acknowledge to.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_SEND_TASK_EVENTS = True
+# Workers log through Pulse's logging (structured, redacted) instead of Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Periodic tasks. django-celery-beat's DatabaseScheduler copies these into the database at
-# start, where staff can change them in the admin.
+CELERY_BEAT_SCHEDULER = "config.jobs:PulseScheduler"
+# Periodic tasks. Beat's scheduler (config.jobs.PulseScheduler, django-celery-beat's database
+# scheduler) copies the missing ones into the database at start, where staff can change them in
+# the admin; `manage.py sync_beat_schedule` does the same without beat.
 CELERY_BEAT_SCHEDULE = {
     "sales-nightly-etl": {"task": "sales.tasks.nightly_etl_all", "schedule": crontab(hour=2, minute=0)},
     "sales-quality-checks": {"task": "sales.tasks.quality_checks_all", "schedule": crontab(minute=15, hour="*/6")},
@@ -221,6 +258,9 @@ REST_FRAMEWORK = {
         "auth_ip": env("THROTTLE_AUTH_IP", default="30/min"),
         "auth_account": env("THROTTLE_AUTH_ACCOUNT", default="10/min"),
     },
+    # Reverse proxies in front of Pulse (nginx: 1): the client address is taken from
+    # X-Forwarded-For at that depth for throttles, never from a header a client could forge.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0) or None,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -281,7 +321,9 @@ SLOW_QUERY_MS = env.float("SLOW_QUERY_MS", default=200.0)
 LOGGING_CONFIG = None  # configured by config.logging.configure() below
 
 PULSE_SELF_TRACKING = env.bool("PULSE_SELF_TRACKING", default=False)
+# /metrics: with a token, only `Authorization: Bearer <token>`; without, loopback and private addresses.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="10/min")
 
 from config.logging import configure as _configure_logging  # noqa: E402
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
-from config import health
+from config import health, jobs_api, metrics
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -11,6 +11,9 @@ api_v1 = [
     path("ecommerce/", include("ecommerce.api.urls")),
     path("", include("apimetrics.api.urls")),
     path("catalog/", include("catalog.api.urls")),
+    path("jobs/", jobs_api.JobListView.as_view(), name="job-list"),
+    path("jobs/failures", jobs_api.FailureListView.as_view(), name="job-failures"),
+    path("jobs/<str:name>/run", jobs_api.JobRunView.as_view(), name="job-run"),
 ]
 
 urlpatterns = [
@@ -20,6 +23,7 @@ urlpatterns = [
     path("ecommerce/", include("ecommerce.urls")),
     path("api-metrics/", include("apimetrics.urls")),
     path("menu/", include("catalog.urls")),
+    path("admin/jobs/", admin.site.admin_view(jobs_api.admin_jobs_view), name="admin-jobs"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -29,7 +33,7 @@ urlpatterns = [
     path("health/detailed", health.DetailedHealthView.as_view(), name="health-detailed"),
     path("health/metrics", health.SystemMetricsView.as_view(), name="health-metrics"),
     path("health/redis-info", health.RedisInfoView.as_view(), name="health-redis-info"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics.metrics_view, name="prometheus-django-metrics"),
 ]
 
 handler400 = "config.exceptions.handler400"

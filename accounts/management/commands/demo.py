@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Membership, User, Workspace
+from config.jobs import sync_beat_schedule
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@pulse.local", "pulse-demo-2026"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@pulse.local", "pulse-admin-2026"
@@ -29,6 +30,9 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": "owner"})
             if not User.objects.filter(email=ADMIN_EMAIL).exists():
                 User.objects.create_superuser(email=ADMIN_EMAIL, password=ADMIN_PASSWORD, full_name="Pulse Admin")
+
+        schedule = sync_beat_schedule()
+        self.stdout.write(f"Periodic jobs stored for beat: {len(schedule['created'])} new.")
 
         for app in DEMO_APPS:
             try:

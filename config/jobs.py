@@ -1,0 +1,320 @@
+"""Scheduled jobs: the beat schedule kept in the database, their runs, and the dead-letter list.
+
+- ``settings.CELERY_BEAT_SCHEDULE`` is the schedule Pulse ships. :func:`sync_beat_schedule` (run
+  by ``manage.py demo`` and ``manage.py sync_beat_schedule``) and :class:`PulseScheduler` (beat's
+  scheduler) copy it into django-celery-beat's ``PeriodicTask`` table, creating missing jobs only,
+  so the changes staff make in the admin survive a deploy (``force=True`` resets them).
+- Runs are recorded by Celery signal handlers into django-celery-results' ``TaskResult`` table
+  (an installed, maintained app with its own admin; Pulse keeps its result backend on Redis and
+  writes these rows itself): every run of a scheduled job (started, finished, state, duration)
+  and every task that failed for good after its retries, whatever it was: the dead-letter list.
+  Those rows are written outside any per-task hot path of the apps' other tasks, so ad-hoc
+  tasks cost nothing extra unless they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback as tb
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from celery import states
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+from django_celery_results.models import TaskResult
+
+from config import metrics
+from config.celery import app as celery_app
+
+log = structlog.get_logger("pulse.jobs")
+
+# Tasks Celery schedules for itself; not Pulse jobs.
+INTERNAL_TASKS = {"celery.backend_cleanup"}
+HEADER = "periodic_task_name"
+
+
+# --- the schedule in the database -----------------------------------------------------------
+
+
+def sync_beat_schedule(*, force: bool = False) -> dict[str, list[str]]:
+    """Copy ``CELERY_BEAT_SCHEDULE`` into ``PeriodicTask``: create the missing jobs; with ``force``
+    also reset existing ones to the shipped schedule. Returns the names created and updated."""
+    created, updated = [], []
+    existing = set(PeriodicTask.objects.values_list("name", flat=True))
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        if name in existing and not force:
+            continue
+        ModelEntry.from_entry(name, app=celery_app, **entry)
+        (updated if name in existing else created).append(name)
+    return {"created": created, "updated": updated}
+
+
+class PulseScheduler(DatabaseScheduler):
+    """django-celery-beat's scheduler, except that the shipped schedule only creates missing jobs:
+    the stock scheduler overwrites staff's changes to them at every beat start."""
+
+    def update_from_dict(self, mapping):
+        existing = set(PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True))
+        super().update_from_dict({name: entry for name, entry in mapping.items() if name not in existing})
+
+
+# --- what staff see -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str
+    schedule: str
+    enabled: bool
+    registered: bool
+    in_database: bool
+    args: list
+    kwargs: dict
+    last_run_at: datetime | None
+    last_status: str | None
+    last_duration_ms: float | None
+    last_error: str | None
+    total_run_count: int
+
+
+def _describe(schedule: Any) -> str:
+    from celery.schedules import crontab
+    from celery.schedules import schedule as every
+
+    if isinstance(schedule, int | float):
+        return f"every {schedule:g} s"
+    if isinstance(schedule, crontab):
+        return (
+            f"cron {schedule._orig_minute} {schedule._orig_hour} {schedule._orig_day_of_month} "
+            f"{schedule._orig_month_of_year} {schedule._orig_day_of_week}"
+        )
+    if isinstance(schedule, every):
+        return f"every {schedule.run_every.total_seconds():g} s"
+    return str(schedule)
+
+
+def _describe_model(task: PeriodicTask) -> str:
+    if task.interval_id:
+        return f"every {task.interval.every} {task.interval.period}"
+    if task.crontab_id:
+        c = task.crontab
+        return f"cron {c.minute} {c.hour} {c.day_of_month} {c.month_of_year} {c.day_of_week} ({c.timezone})"
+    for field in ("solar", "clocked"):
+        if getattr(task, f"{field}_id"):
+            return f"{field} {getattr(task, field)}"
+    return "unscheduled"
+
+
+def _duration_ms(run: TaskResult) -> float | None:
+    if run.date_started and run.date_done and run.status != states.STARTED:
+        return round((run.date_done - run.date_started).total_seconds() * 1000, 1)
+    return None
+
+
+_tasks_loaded = False
+
+
+def registered_tasks():
+    """Celery's task registry with every app's tasks.py imported: a web process, unlike a
+    worker, imports them only when something uses them."""
+    global _tasks_loaded
+    if not _tasks_loaded:
+        celery_app.loader.import_default_modules()
+        _tasks_loaded = True
+    return celery_app.tasks
+
+
+def scheduled_jobs() -> list[Job]:
+    """Every periodic job: the rows of ``PeriodicTask`` (as staff edited them) and the shipped
+    schedule's jobs not yet copied there, each with its latest recorded run. Two queries."""
+    tasks = registered_tasks()
+    rows = {
+        task.name: task
+        for task in PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked").exclude(
+            task__in=INTERNAL_TASKS
+        )
+    }
+    names = list(dict.fromkeys([*settings.CELERY_BEAT_SCHEDULE, *sorted(rows)]))
+    # The latest run of each job, in one query (the grouped ids as a subquery).
+    latest_ids = (
+        TaskResult.objects.filter(periodic_task_name__in=names)
+        .values("periodic_task_name")
+        .annotate(latest=Max("id"))
+        .values_list("latest", flat=True)
+    )
+    latest = {run.periodic_task_name: run for run in TaskResult.objects.filter(id__in=latest_ids)}
+    jobs = []
+    for name in names:
+        row, shipped = rows.get(name), settings.CELERY_BEAT_SCHEDULE.get(name, {})
+        task = row.task if row else shipped["task"]
+        run = latest.get(name)
+        jobs.append(
+            Job(
+                name=name,
+                task=task,
+                schedule=_describe_model(row) if row else _describe(shipped["schedule"]),
+                enabled=row.enabled if row else True,
+                registered=task in tasks,
+                in_database=row is not None,
+                args=json.loads(row.args or "[]") if row else list(shipped.get("args", [])),
+                kwargs=json.loads(row.kwargs or "{}") if row else dict(shipped.get("kwargs", {})),
+                last_run_at=(run.date_started or run.date_created) if run else (row.last_run_at if row else None),
+                last_status=run.status if run else None,
+                last_duration_ms=_duration_ms(run) if run else None,
+                last_error=(run.result or "")[:500] or None if run and run.status == states.FAILURE else None,
+                total_run_count=row.total_run_count if row else 0,
+            )
+        )
+    return jobs
+
+
+def job_by_name(name: str) -> Job | None:
+    return next((job for job in scheduled_jobs() if job.name == name), None)
+
+
+def run_job_now(job: Job) -> str:
+    """Send the job's task now (inline when no broker can take it); returns the task id."""
+    from config.queue import enqueue
+
+    task = registered_tasks()[job.task]
+    if celery_app.conf.task_always_eager:
+        # Inline: a failure is recorded in the dead-letter list, not raised into the caller.
+        return task.apply(args=job.args, kwargs=job.kwargs, headers={HEADER: job.name}, throw=False).id
+    return enqueue(task, *job.args, headers={HEADER: job.name}, **job.kwargs)
+
+
+def dead_letters(limit: int = 100):
+    return TaskResult.objects.filter(status=states.FAILURE).order_by("-date_done")[:limit]
+
+
+# --- recording runs (Celery signal handlers, connected in config.celery) ---------------
+
+_job_tasks_cache: tuple[float, dict[str, str]] = (0.0, {})
+
+
+def _job_tasks() -> dict[str, str]:
+    """task name -> job name for the scheduled jobs, refreshed every minute per process."""
+    global _job_tasks_cache
+    loaded_at, mapping = _job_tasks_cache
+    if time.monotonic() - loaded_at > 60:
+        mapping = {entry["task"]: name for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
+        try:
+            mapping.update(dict(PeriodicTask.objects.exclude(task__in=INTERNAL_TASKS).values_list("task", "name")))
+        except Exception as exc:  # no table yet (before migrate) or no database: the settings suffice
+            log.warning("job_registry_unavailable", error=type(exc).__name__)
+        _job_tasks_cache = (time.monotonic(), mapping)
+    return mapping
+
+
+def reset_registry_cache() -> None:
+    """Forget the task -> job mapping (after changing the schedule in tests)."""
+    global _job_tasks_cache
+    _job_tasks_cache = (0.0, {})
+
+
+def _job_name(task, request) -> str | None:
+    name = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
+    return name or _job_tasks().get(task.name)
+
+
+def _safe_write(what: str, write) -> None:
+    """A failed bookkeeping write is logged, never raised into the task."""
+    try:
+        with transaction.atomic():
+            write()
+    except Exception as exc:
+        log.warning("job_record_failed", what=what, error=type(exc).__name__)
+
+
+_started: dict[str, float] = {}
+
+
+def on_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **_):
+    _started[task_id] = time.perf_counter()
+    name = _job_name(task, task.request)
+    if name is None:
+        return
+    _safe_write(
+        "start",
+        lambda: TaskResult.objects.update_or_create(
+            task_id=task_id,
+            defaults={
+                "periodic_task_name": name,
+                "task_name": task.name,
+                "task_args": repr(args)[:1000],
+                "task_kwargs": repr(kwargs)[:1000],
+                "status": states.STARTED,
+                "date_started": timezone.now(),
+                "worker": getattr(task.request, "hostname", None) or "inline",
+            },
+        ),
+    )
+
+
+def on_postrun(sender=None, task_id=None, task=None, state=None, retval=None, args=None, kwargs=None, **_):
+    started = _started.pop(task_id, None)
+    duration = time.perf_counter() - started if started is not None else None
+    if state is None:
+        # An eager task whose exception propagates (tests, the embedded default, the inline
+        # fallback) sends no task_failure; postrun runs while the exception is in flight.
+        exception = sys.exc_info()[1]
+        if exception is not None:
+            state = states.FAILURE
+            on_failure(sender=task, task_id=task_id, exception=exception, args=args, kwargs=kwargs)
+    metrics.record_task_run(task=task.name, state=state or "UNKNOWN", duration_s=duration)
+    name = _job_name(task, task.request)
+    if name is None or state == states.FAILURE:  # failures are written by on_failure
+        return
+    log.info("job_finished", job=name, task=task.name, state=state, duration_ms=_ms(duration))
+    _safe_write(
+        "finish",
+        lambda: TaskResult.objects.filter(task_id=task_id).update(
+            status=state or states.SUCCESS, result=json.dumps(retval, default=str)[:2000], date_done=timezone.now()
+        ),
+    )
+
+
+def on_failure(sender=None, task_id=None, exception=None, args=None, kwargs=None, einfo=None, **_):
+    """A task failed for good (its retries are spent): it goes to the dead-letter list."""
+    task = sender
+    name = _job_name(task, task.request)
+    log.error("task_dead_letter", task=task.name, task_id=task_id, job=name, error=type(exception).__name__)
+    metrics.record_dead_letter(task=task.name)
+    text = "".join(tb.format_exception(exception))[-8000:] if exception is not None else ""
+    now = timezone.now()
+    _safe_write(
+        "failure",
+        lambda: TaskResult.objects.update_or_create(
+            task_id=task_id,
+            defaults={
+                "periodic_task_name": name,
+                "task_name": task.name,
+                "task_args": repr(args)[:1000],
+                "task_kwargs": repr(kwargs)[:1000],
+                "status": states.FAILURE,
+                "result": json.dumps(f"{type(exception).__name__}: {exception}"[:500]),
+                "traceback": text,
+                "worker": getattr(task.request, "hostname", None) or "inline",
+                "date_done": now,
+            },
+        ),
+    )
+
+
+def on_retry(sender=None, request=None, reason=None, **_):
+    log.warning("task_retry", task=sender.name, task_id=getattr(request, "id", None), reason=type(reason).__name__)
+    metrics.record_task_retry(task=sender.name)
+
+
+def _ms(seconds: float | None) -> float | None:
+    return round(seconds * 1000, 1) if seconds is not None else None

@@ -1,0 +1,48 @@
+"""Sending tasks so that work that must happen is not lost when the broker is down.
+
+:func:`enqueue` publishes a task; when the broker cannot take it (Redis down, network cut), it
+runs the task inline in the calling process instead, logs ``task_run_inline`` and counts it in
+``pulse_tasks_run_inline_total``. Pulse's tasks are idempotent and take ids, so running one
+inline is always correct; it only costs the caller the task's time. Publishing gives up fast
+(``CELERY_TASK_PUBLISH_RETRY_POLICY``), so a request waits a second at most before falling back.
+
+Use :func:`enqueue_on_commit` from code that writes rows the task reads: the task is sent once
+the transaction commits, never for a rolled-back write.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import kombu.exceptions
+import redis.exceptions
+import structlog
+from celery import Task
+from django.db import transaction
+
+from config import metrics
+
+log = structlog.get_logger("pulse.queue")
+
+PUBLISH_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, ConnectionError, TimeoutError)
+
+
+def enqueue(task: Task, *args, headers: dict | None = None, **kwargs) -> str:
+    """Send ``task(*args, **kwargs)`` to the workers, or run it here when the broker is down.
+
+    Returns the task id (the same id either way). Runs eagerly where Celery is eager (tests, the
+    embedded default). A task that fails inline raises, as it would have in a worker's log.
+    """
+    task_id = uuid.uuid4().hex
+    try:
+        task.apply_async(args=args, kwargs=kwargs, task_id=task_id, headers=headers)
+    except PUBLISH_ERRORS as exc:
+        log.warning("task_run_inline", task=task.name, task_id=task_id, reason=type(exc).__name__)
+        metrics.record_inline_fallback(task=task.name)
+        task.apply(args=args, kwargs=kwargs, task_id=task_id, headers=headers, throw=True)
+    return task_id
+
+
+def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
+    """:func:`enqueue` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))

@@ -1,0 +1,65 @@
+"""Throttled admin login: POSTs to the admin login page are limited per client address.
+
+The count lives in :data:`config.throttling.resilient_cache` (Redis, or this process's memory
+while Redis is down) under a hash of the address, never the address itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import structlog
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+
+from config.throttling import resilient_cache
+
+log = structlog.get_logger("pulse.security")
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    count, period = rate.split("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def client_address(request) -> str:
+    """The client's address, the way DRF throttles see it (``NUM_PROXIES`` deep in X-Forwarded-For)."""
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)
+
+
+def client_key(request, scope: str) -> str:
+    address = client_address(request)
+    digest = hashlib.sha256(f"{settings.PULSE_HMAC_SECRET}:{address}".encode()).hexdigest()[:32]
+    return f"throttle:{scope}:{digest}"
+
+
+class AdminLoginThrottleMiddleware:
+    """At most ``ADMIN_LOGIN_RATE`` (default 10/min) login POSTs per address; then 429."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.limit, self.window = _parse_rate(settings.ADMIN_LOGIN_RATE)
+        self._path = None
+
+    def __call__(self, request):
+        if self._path is None:
+            self._path = reverse("admin:login")
+        if request.method == "POST" and request.path == self._path:
+            key = client_key(request, "admin_login")
+            now = time.time()
+            history = [t for t in resilient_cache.get(key, []) if t > now - self.window]
+            if len(history) >= self.limit:
+                retry_after = int(self.window - (now - history[0])) + 1
+                log.warning("admin_login_throttled", retry_after=retry_after)
+                response = HttpResponse(
+                    "Too many login attempts. Try again later.", status=429, content_type="text/plain"
+                )
+                response["Retry-After"] = str(retry_after)
+                return response
+            history.append(now)
+            resilient_cache.set(key, history, self.window)
+        return self.get_response(request)

@@ -1,0 +1,89 @@
+"""Rate limits that hold when Redis does not.
+
+DRF throttles count in the cache. With Redis unreachable, django-redis (``IGNORE_EXCEPTIONS``)
+would answer every read with "nothing" and drop every write, so a throttle would never fire:
+a brute-force attempt would go unlimited exactly when the system is degraded. The cache below
+goes to Redis directly (bypassing ``IGNORE_EXCEPTIONS`` so that a failure is seen), and on a
+failure counts in this process's memory instead, for ``FALLBACK_SECONDS`` before it tries Redis
+again. The limits then hold per process: with N web processes a client may get N times the
+rate, still bounded, until Redis is back.
+
+Every throttle of the project subclasses :class:`ResilientRateThrottle` (or uses
+:data:`resilient_cache` for hand-made counters).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import structlog
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from rest_framework.throttling import SimpleRateThrottle
+
+from config import metrics
+
+log = structlog.get_logger("pulse.cache")
+
+FALLBACK_SECONDS = 5.0
+
+
+class ResilientCache:
+    """The methods throttles use (get, set, add, incr, delete), with a local fallback."""
+
+    def __init__(self, alias: str = "default"):
+        self.alias = alias
+        self.local = LocMemCache("pulse-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _primary(self):
+        cache = caches[self.alias]
+        # django-redis: its client raises instead of swallowing the error.
+        return getattr(cache, "client", None) if hasattr(cache, "_ignore_exceptions") else cache
+
+    @property
+    def degraded(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _call(self, operation: str, *args, **kwargs):
+        if not self.degraded:
+            try:
+                return getattr(self._primary(), operation)(*args, **kwargs)
+            except Exception as exc:  # any Redis/connection failure
+                with self._lock:
+                    if not self.degraded:
+                        log.warning("cache_unavailable_local_fallback", operation=operation, error=type(exc).__name__)
+                    self._down_until = time.monotonic() + FALLBACK_SECONDS
+        metrics.record_cache_fallback(operation=operation)
+        return getattr(self.local, operation)(*args, **kwargs)
+
+    def get(self, key, default=None):
+        return self._call("get", key, default)
+
+    def set(self, key, value, timeout=None):
+        return self._call("set", key, value, timeout)
+
+    def add(self, key, value, timeout=None):
+        return self._call("add", key, value, timeout)
+
+    def incr(self, key, delta=1):
+        return self._call("incr", key, delta)
+
+    def delete(self, key):
+        return self._call("delete", key)
+
+    def reset(self) -> None:
+        """Forget the fallback state (tests)."""
+        self._down_until = 0.0
+        self.local.clear()
+
+
+resilient_cache = ResilientCache()
+
+
+class ResilientRateThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle counting in :data:`resilient_cache`."""
+
+    cache = resilient_cache
