@@ -7,19 +7,15 @@ any write; writes move readers to a new cache version (see ``catalog.models.inva
 """
 
 import datetime as dt
-import hashlib
-import json
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from catalog.models import CACHE_NAMESPACE, Product, ProductType, Promotion, Specification, SpecificationOption
-from config.cache import _version_key, data_version
+from config.cache import cached
 from config.money import money
 
 # Stale versions are never read again; this only bounds how long they occupy memory.
@@ -32,30 +28,12 @@ log = structlog.get_logger("pulse.cache")
 def read_through(name: str, params: dict, compute: Callable[[], Computed]) -> Any:
     """``compute()`` returns ``(value, valid_until)``: the value is cached under the menu's data
     version (``config.cache``, namespace ``catalog``, no workspace) and recomputed once
-    ``valid_until`` (the next promotion boundary) has passed.
-
-    One cache round trip per read: the result's key does not embed the data version; the stored
-    entry carries the version it was computed under, and both are fetched together (MGET) and
-    served only when the entry's version is the current one. A writer's bump therefore makes
-    every older entry unusable, exactly like versioned keys, and a reader that loses a race
-    only stores an entry nobody will serve. When the cache is unreachable, values are computed
-    and nothing is stored.
+    ``valid_until`` (the next promotion boundary) has passed, so promotions appear and
+    disappear on time without a write.
     """
-    digest = hashlib.sha1(json.dumps(params, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
-    version_key, result_key = _version_key(CACHE_NAMESPACE, None), f"res1:{CACHE_NAMESPACE}:0:{name}:{digest}"
-    found = cache.get_many([version_key, result_key])
-    version = found.get(version_key)
-    if version is None:
-        version = data_version(CACHE_NAMESPACE, None)  # first read ever, or no cache
-    stored = found.get(result_key)
-    fresh = version is not None and stored is not None and stored[0] == version
-    if fresh and (stored[2] is None or timezone.now() < stored[2]):
-        return stored[1]
-    started = time.perf_counter()
-    value, valid_until = compute()
-    if version is not None:
-        cache.set(result_key, (version, value, valid_until), timeout=CACHE_TIMEOUT)
-    log.info("cache_miss", key=result_key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
+    value, valid_until = cached(CACHE_NAMESPACE, None, name, params, compute, timeout=CACHE_TIMEOUT).value
+    if valid_until is not None and timezone.now() >= valid_until:
+        value, _ = cached(CACHE_NAMESPACE, None, name, params, compute, timeout=CACHE_TIMEOUT, refresh=True).value
     return value
 
 

@@ -1,14 +1,18 @@
-"""The one caching helper: results keyed by workspace and by a data version.
+"""The one caching helper: results keyed by workspace and guarded by a data version.
 
-Every write to a workspace's data calls :func:`bump_data_version` (after commit), which moves
-readers to new keys, so nobody reads stale data after a write and no key is shared by two
-tenants. Versions start from the clock, so a version lost from the cache is never reused.
-When the cache is unreachable, values are computed and nothing is cached.
+Every write to a workspace's data calls :func:`bump_data_version` (after commit). A cached
+entry carries the version it was computed under and is served only while that version is
+current, so nobody reads stale data after a write and no entry is shared by two tenants.
+A read costs one cache round trip: the version and the entry are fetched together (MGET).
+Versions are random 62-bit numbers, so a version lost from the cache is never reused (and a
+frozen test clock cannot make two bumps equal). When the cache is unreachable, values are
+computed and nothing is cached.
 """
 
 import datetime as dt
 import hashlib
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,16 +33,20 @@ class Cached:
     computed_at: dt.datetime
 
 
-def _version_key(namespace: str, workspace_id: int | None) -> str:
+def version_key(namespace: str, workspace_id: int | None) -> str:
     return f"ver:{namespace}:{workspace_id or 0}"
+
+
+def _new_version() -> int:
+    return secrets.randbits(62)
 
 
 def data_version(namespace: str, workspace_id: int | None) -> int | None:
     """The current data version, or None when the cache cannot be reached."""
-    key = _version_key(namespace, workspace_id)
+    key = version_key(namespace, workspace_id)
     version = cache.get(key)
     if version is None:
-        cache.add(key, time.time_ns(), timeout=None)
+        cache.add(key, _new_version(), timeout=None)
         version = cache.get(key)
     return version
 
@@ -46,8 +54,8 @@ def data_version(namespace: str, workspace_id: int | None) -> int | None:
 def bump_data_version(namespace: str, workspace_id: int | None = None) -> None:
     """Invalidate every cached result of ``namespace`` for the workspace, once the current
     transaction commits (at once outside a transaction)."""
-    key = _version_key(namespace, workspace_id)
-    transaction.on_commit(lambda: cache.set(key, time.time_ns(), timeout=None))
+    key = version_key(namespace, workspace_id)
+    transaction.on_commit(lambda: cache.set(key, _new_version(), timeout=None))
 
 
 def cached(
@@ -60,22 +68,28 @@ def cached(
     timeout: int | None = None,
     refresh: bool = False,
 ) -> Cached:
-    """``compute()`` once per (namespace, workspace, data version, name, params)."""
-    version = data_version(namespace, workspace_id)
+    """``compute()`` once per (namespace, workspace, data version, name, params).
+
+    ``refresh=True`` recomputes and stores the value whatever is cached.
+    """
     digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode(), usedforsecurity=False)
-    key = f"res:{namespace}:{workspace_id or 0}:{version}:{name}:{digest.hexdigest()}"
+    v_key = version_key(namespace, workspace_id)
+    key = f"res:{namespace}:{workspace_id or 0}:{name}:{digest.hexdigest()}"
     started = time.perf_counter()
-    if version is not None and not refresh:
-        stored = cache.get(key)
-        if stored is not None:
-            log.debug("cache_hit", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
-            return Cached(stored[0], True, stored[1])
+    found = cache.get_many([v_key, key])
+    version = found.get(v_key)
+    if version is None:
+        version = data_version(namespace, workspace_id)  # first read ever, or no cache
+    stored = found.get(key)
+    if not refresh and version is not None and stored is not None and stored[0] == version:
+        log.debug("cache_hit", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
+        return Cached(stored[1], True, stored[2])
     value = compute()
     computed_at = timezone.now()
     if version is not None:
-        cache.set(key, (value, computed_at), timeout=timeout)
+        cache.set(key, (version, value, computed_at), timeout=timeout)
     log.info(
-        "cache_miss" if not refresh else "cache_refresh",
+        "cache_refresh" if refresh else "cache_miss",
         key=key,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
