@@ -124,15 +124,23 @@ class PostgresSink:
             self.buffer.clear()
 
 
-class OrmSink:
-    """The fallback for other databases (SQLite in development and tests): batched bulk_create."""
+class BatchSink:
+    """The fallback for other databases (SQLite in development and tests): batched multi-row
+    ``executemany`` inserts, with values adapted by the backend as the ORM would."""
 
     def __init__(self, workspace_id: int, job_id: int):
         self.workspace_id, self.job_id = workspace_id, job_id
-        self.sales: list[SalesLine] = []
-        self.returns: list[ReturnLine] = []
+        self.sales: list[tuple] = []
+        self.returns: list[tuple] = []
+        ops = connection.ops
+        self.adapt_date, self.adapt_decimal = ops.adapt_datetimefield_value, ops.adapt_decimalfield_value
+        placeholders = ", ".join(["%s"] * len(LINE_COLUMNS))
+        self.sql = {
+            model: f"INSERT INTO {_table(model)} ({', '.join(LINE_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
+            for model in (SalesLine, ReturnLine)
+        }
 
-    def _line(self, model, line: tuple):
+    def _row(self, line: tuple) -> tuple:
         (
             invoice_no,
             stock_code,
@@ -145,38 +153,37 @@ class OrmSink:
             country,
             product,
         ) = line
-        return model(
-            workspace_id=self.workspace_id,
-            import_job_id=self.job_id,
-            invoice_no=invoice_no,
-            stock_code=stock_code,
-            description=description,
-            quantity=quantity,
-            invoice_date=invoice_date,
-            unit_price=unit_price,
-            amount=amount,
-            customer_id=customer_id,
-            country=country,
-            is_product=product,
+        return (
+            self.workspace_id,
+            self.job_id,
+            invoice_no,
+            stock_code,
+            description,
+            quantity,
+            self.adapt_date(invoice_date),
+            self.adapt_decimal(unit_price, 12, 3),
+            self.adapt_decimal(amount, 16, 3),
+            customer_id,
+            country,
+            product,
         )
 
     def sale(self, line: tuple) -> None:
-        self.sales.append(self._line(SalesLine, line))
+        self.sales.append(self._row(line))
         if len(self.sales) >= ORM_BATCH:
             self.flush()
 
     def ret(self, line: tuple) -> None:
-        self.returns.append(self._line(ReturnLine, line))
+        self.returns.append(self._row(line))
         if len(self.returns) >= ORM_BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if self.sales:
-            SalesLine.objects.bulk_create(self.sales, batch_size=ORM_BATCH)
-            self.sales.clear()
-        if self.returns:
-            ReturnLine.objects.bulk_create(self.returns, batch_size=ORM_BATCH)
-            self.returns.clear()
+        with connection.cursor() as cursor:
+            for model, rows in ((SalesLine, self.sales), (ReturnLine, self.returns)):
+                if rows:
+                    cursor.executemany(self.sql[model], rows)
+                    rows.clear()
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -256,7 +263,7 @@ def orders_import(
         _load_postgres(cleaner=cleaner, source=source, workspace=workspace, job=job, progress=on_progress)
         replace = _replace_postgres
     else:
-        sink = OrmSink(workspace.pk, job.pk)
+        sink = BatchSink(workspace.pk, job.pk)
         cleaner.run(source, sink, progress=on_progress)
         sink.flush()
         replace = _replace_orm
