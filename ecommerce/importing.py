@@ -220,17 +220,17 @@ def _gzip_failure(exc: Exception) -> ImportFailed:
 
 
 def _lines(chunks: Iterator[str]) -> Iterator[str]:
-    """Whole lines (with their ends) from text chunks, for the csv module."""
+    """Whole lines (with their ends) from text chunks, for the csv module. Only "\n" ends a line
+    ("\r\n" too): ``str.splitlines`` would also split on characters such as U+0085, which a
+    description read as ISO-8859-1 may contain."""
     rest = ""
     for chunk in chunks:
         if not chunk:
             continue
-        lines = (rest + chunk).splitlines(keepends=True)
-        rest = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        # A "\r\n" split across two chunks would read as two line ends: keep a lone "\r" for later.
-        if lines and lines[-1].endswith("\r") and not rest:
-            rest = lines.pop()
-        yield from lines
+        parts = (rest + chunk).split("\n")
+        rest = parts.pop()
+        for part in parts:
+            yield part + "\n"
     if rest:
         yield rest
 

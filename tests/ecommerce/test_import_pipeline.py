@@ -526,3 +526,46 @@ def test_admin_pages(client, staff_user, workspace, page):
         assert detail.status_code == 200
         assert b"rows_read" in detail.content
         assert client.get("/admin/ecommerce/importjob/add/").status_code == 403
+
+
+def test_a_latin1_byte_after_megabytes_of_ascii_switches_to_iso_8859_1(workspace):
+    rows = [_with(0, str(600000 + n)) for n in range(30_000)]  # about 2 MB of ASCII first
+    rows.append(["700000", "gift_0001_40", "Gift Voucher £40.00", "1", "12/1/2010 9:00", "34.783", "", "EIRE"])
+
+    job = run_import(workspace, csv_bytes(rows, encoding="iso-8859-1"))
+
+    assert job.report["encoding"] == "iso-8859-1"
+    assert SalesLine.objects.get(invoice_no="700000").description == "Gift Voucher £40.00"
+
+
+def test_utf16_with_a_byte_order_mark_is_read(workspace):
+    data = csv_bytes([["1", "A1", "Crème", "1", "12/1/2010 8:26", "1.00", "", "France"]], encoding="utf-16")
+
+    job = run_import(workspace, data)
+
+    assert job.report["encoding"] == "utf-16"
+    assert SalesLine.objects.get().description == "Crème"
+
+
+def test_crlf_line_ends_and_quoted_fields(workspace):
+    data = (
+        b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\r\n"
+        b'1,A1,"SET OF 3, ""RETRO"" TINS",2,12/1/2010 8:26,1.10,12583,France\r\n'
+        b"\r\n"
+        b"2,A1,TIN,1,12/1/2010 8:27,1.10,12583,France\r\n"
+    )
+
+    job = run_import(workspace, data)
+
+    assert job.report["rows_read"] == 2
+    assert SalesLine.objects.get(invoice_no="1").description == 'SET OF 3, "RETRO" TINS'
+
+
+def test_a_nel_byte_inside_a_description_does_not_split_the_row(workspace):
+    # 0x85 is "…" in Windows-1252; read as ISO-8859-1 it is U+0085, a line break for str.splitlines.
+    data = csv_bytes([]) + b"1,A1,TEA\x85 SET,1,12/1/2010 8:26,1.00,,France\n"
+
+    job = run_import(workspace, data)
+
+    assert job.status == "succeeded", job.error
+    assert SalesLine.objects.get().description == "TEA\x85 SET"
