@@ -46,3 +46,19 @@ def stored(model, workspace) -> list[tuple]:
         )
         for line in model.objects.filter(workspace=workspace).order_by("invoice_date", "invoice_no", "stock_code")
     ]
+
+
+STEP_KEYS = (
+    "rows_read",
+    "duplicates_dropped",
+    "adjustments_excluded",
+    "returns_kept",
+    "rejected",
+    "rejected_total",
+    "sales_lines_kept",
+)
+
+
+def steps(report: dict) -> dict:
+    """The counts of the cleaning steps (jsonb does not keep the keys' order)."""
+    return {key: report[key] for key in STEP_KEYS}
