@@ -299,6 +299,9 @@ def _xlsx_source(raw: IO[bytes]) -> Source:
                     continue
                 padded = list(values) + [None] * (len(header) - len(values))
                 yield state["row"], [padded[position] for position in positions]
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+            # A damaged sheet (ElementTree's ParseError is a SyntaxError) fails the import cleanly.
+            raise ImportFailed("bad_xlsx", f"Row {state['row']} of the workbook cannot be read: {exc}.") from exc
         finally:
             workbook.close()
 
