@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ecommerce.api import imports
+
+urlpatterns: list = [
+    # Imports
+    path("imports/", imports.ImportJobListView.as_view(), name="ecommerce-import-list"),
+    path("imports/<int:pk>", imports.ImportJobDetailView.as_view(), name="ecommerce-import-detail"),
+]

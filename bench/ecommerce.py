@@ -1,0 +1,251 @@
+"""E-commerce benchmarks on PostgreSQL with the real Online Retail file (not part of the tests).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse .venv/bin/python bench/ecommerce.py [--reimport]
+
+Sections (one function each, run by ``main()``; add endpoint latency as another section):
+
+* ``import``: the file through our whole pipeline (``manage.py import_orders`` code path, in a
+  child process so that its peak RSS is its own) against a plain ``COPY`` of the same file,
+  decompressed, into a bare table without indexes, in the same run. Two more lines split the
+  difference: the cleaning alone (no database) and a ``COPY`` of the already-cleaned lines into
+  the real tables (their indexes and foreign keys), which is the floor for any loader.
+
+Everything the benchmark creates (a workspace ``bench-ecommerce-…``, a bare table) is removed
+at the end.
+"""
+
+import argparse
+import datetime as dt
+import gzip
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+DATA = ROOT.parent / "shared" / "data" / "online-retail.csv.gz"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from accounts.models import Workspace  # noqa: E402
+from ecommerce import services  # noqa: E402
+from ecommerce.importing import Cleaner, open_source  # noqa: E402
+from ecommerce.models import ImportJob, ReturnLine, SalesLine  # noqa: E402
+
+BARE_TABLE = "bench_ecommerce_bare"
+
+
+def _table(rows: list[tuple[str, str, str]]) -> str:
+    widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append(
+            "  ".join(
+                str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row)
+            )
+        )
+        if n == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _child_import(slug: str) -> None:
+    """Runs in a child process: import the file, print timings as JSON."""
+    workspace = Workspace.objects.get(slug=slug)
+    job = ImportJob.objects.create(workspace=workspace, source_name=DATA.name)
+    started = time.perf_counter()
+    with DATA.open("rb") as file:
+        job = services.import_job_run(job=job, file=file)
+    elapsed = time.perf_counter() - started  # includes the commit (and its deferred FK checks)
+    print(json.dumps({"seconds": elapsed, "status": job.status, "report": job.report, "error": job.error}))
+
+
+def _run_child(*args: str) -> tuple[dict, int]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT
+    )
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.stdout.close()
+    if status != 0:
+        raise SystemExit(f"child {args} failed with status {status}")
+    return json.loads(output.decode().strip().splitlines()[-1]), usage.ru_maxrss  # KiB on Linux
+
+
+def _plain_copy(csv_path: Path) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {BARE_TABLE}")
+        cursor.execute(
+            f"CREATE TABLE {BARE_TABLE} (invoice_no text, stock_code text, description text, quantity integer, "
+            "invoice_date timestamp, unit_price numeric(12, 3), customer_id text, country text)"
+        )
+        cursor.execute("SET datestyle = 'ISO, MDY'")
+        started = time.perf_counter()
+        with (
+            transaction.atomic(),
+            cursor.cursor.copy(
+                f"COPY {BARE_TABLE} FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'LATIN1')"
+            ) as copy,
+            csv_path.open("rb") as file,
+        ):
+            while chunk := file.read(1 << 20):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute(f"SELECT count(*) FROM {BARE_TABLE}")  # noqa: S608 (a constant)
+        assert cursor.fetchone()[0] == 541_909
+        cursor.execute(f"DROP TABLE {BARE_TABLE}")
+    return elapsed
+
+
+class _TextSink:
+    """Collects the cleaned lines as COPY text (what the PostgreSQL loader streams)."""
+
+    def __init__(self, workspace_id: int, job_id: int):
+        self.text = services._CopyText(workspace_id, job_id)
+        self.sales, self.returns = io.StringIO(), io.StringIO()
+
+    def sale(self, line):
+        self.sales.write(self.text.format(line))
+
+    def ret(self, line):
+        self.returns.write(self.text.format(line))
+
+
+def _cleaning_only(workspace: Workspace) -> tuple[float, _TextSink]:
+    job = ImportJob.objects.create(workspace=workspace, source_name="bench floor")
+    sink = _TextSink(workspace.pk, job.pk)
+    started = time.perf_counter()
+    with DATA.open("rb") as file:
+        Cleaner(tz=workspace.tzinfo, now=dt.datetime.now(dt.UTC)).run(open_source(file), sink)
+    return time.perf_counter() - started, sink
+
+
+def _copy_clean_lines(sink: _TextSink) -> float:
+    """COPY the cleaned lines into the real tables (indexes, FKs), commit included, then remove them."""
+    columns = ", ".join(services.LINE_COLUMNS)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, text in ((SalesLine, sink.sales), (ReturnLine, sink.returns)):
+            data = text.getvalue()
+            with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for start in range(0, len(data), 1 << 20):
+                    copy.write(data[start : start + (1 << 20)])
+    return time.perf_counter() - started
+
+
+def _clear(workspace: Workspace) -> None:
+    with connection.cursor() as cursor:
+        for model in (SalesLine, ReturnLine):
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE workspace_id = %s", [workspace.pk])  # noqa: S608
+    ImportJob.objects.filter(workspace=workspace).delete()
+
+
+def bench_import(options) -> str:
+    if not DATA.exists():
+        return f"import: skipped, {DATA} is absent"
+    slug = f"bench-ecommerce-{os.getpid()}"
+    workspace = Workspace.objects.create(name="Bench", slug=slug, timezone="Europe/London", currency="GBP")
+    tmp = Path(tempfile.mkdtemp(prefix="pulse-bench-"))
+    try:
+        csv_path = tmp / "online-retail.csv"
+        with gzip.open(DATA, "rb") as source, csv_path.open("wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+        baseline = _plain_copy(csv_path)
+        _, idle_rss = _run_child("--child-idle")
+        result, rss = _run_child("--child-import", slug)
+        if result["status"] != "succeeded":
+            raise SystemExit(f"the import failed: {result['error']}")
+        rows = [
+            ("import of online-retail.csv.gz (541,909 rows)", "seconds", "× plain COPY"),
+            ("plain COPY of the decompressed CSV into a bare table", f"{baseline:.2f}", "1.00"),
+            (
+                "Pulse import (clean + COPY + commit), first import",
+                f"{result['seconds']:.2f}",
+                f"{result['seconds'] / baseline:.2f}",
+            ),
+        ]
+        if options.reimport:
+            again, rss_again = _run_child("--child-import", slug)
+            rows.append(
+                (
+                    "Pulse re-import of the same file (replaces 534,128 lines)",
+                    f"{again['seconds']:.2f}",
+                    f"{again['seconds'] / baseline:.2f}",
+                )
+            )
+            rss = max(rss, rss_again)
+        _clear(workspace)
+        cleaning, sink = _cleaning_only(workspace)
+        rows.append(
+            ("  of which: cleaning alone, no database (Python)", f"{cleaning:.2f}", f"{cleaning / baseline:.2f}")
+        )
+        floor = _copy_clean_lines(sink)
+        _clear(workspace)
+        rows.append(
+            ("  floor: COPY of the cleaned lines into the real tables", f"{floor:.2f}", f"{floor / baseline:.2f}")
+        )
+        report = result["report"]
+        memory = [
+            ("peak memory (RSS)", "MiB", ""),
+            ("import process", f"{rss / 1024:.0f}", ""),
+            ("idle Django process (same interpreter)", f"{idle_rss / 1024:.0f}", ""),
+        ]
+        counts = ", ".join(
+            f"{key}={report[key]}"
+            for key in (
+                "rows_read",
+                "duplicates_dropped",
+                "adjustments_excluded",
+                "returns_kept",
+                "rejected_total",
+                "sales_lines_kept",
+            )
+        )
+        return f"{_table(rows)}\n\n{_table(memory)}\n\nreport: {counts}"
+    finally:
+        _clear(workspace)
+        workspace.delete()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+SECTIONS = {"import": bench_import}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--section", choices=sorted(SECTIONS), action="append", help="Run only these sections.")
+    parser.add_argument("--reimport", action="store_true", help="Also time a second import of the same file.")
+    parser.add_argument("--child-import", help=argparse.SUPPRESS)
+    parser.add_argument("--child-idle", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child_import:
+        _child_import(options.child_import)
+        return
+    if options.child_idle:
+        print(json.dumps({}))
+        return
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench/ecommerce.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    connection.ensure_connection()
+    version = connection.connection.info.server_version
+    print(
+        f"PostgreSQL {version // 10000}.{version % 10000}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
+    for name in options.section or list(SECTIONS):
+        print(f"\n== {name} ==")
+        print(SECTIONS[name](options))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from ecommerce.models import ImportJob, ReturnLine, SalesLine
+
+
+class LineAdmin(admin.ModelAdmin):
+    """Hundreds of thousands of rows per workspace: no full count, no full-table dropdowns."""
+
+    list_display = [
+        "invoice_no",
+        "invoice_date",
+        "stock_code",
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+        "customer_id",
+        "country",
+        "is_product",
+        "workspace",
+    ]
+    list_filter = ["workspace", "is_product"]
+    search_fields = ["=invoice_no", "^stock_code", "=customer_id", "description", "=country"]
+    date_hierarchy = "invoice_date"
+    raw_id_fields = ["workspace", "import_job"]
+    list_select_related = ["workspace"]
+    show_full_result_count = False
+    list_per_page = 100
+    ordering = ["-invoice_date", "-id"]
+
+
+@admin.register(SalesLine)
+class SalesLineAdmin(LineAdmin):
+    pass
+
+
+@admin.register(ReturnLine)
+class ReturnLineAdmin(LineAdmin):
+    pass
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Import jobs are an audit trail: read only."""
+
+    list_display = ["id", "source_name", "workspace", "status", "rows_read", "sales_lines", "created_by", "created_at"]
+    list_filter = ["status", "workspace"]
+    search_fields = ["source_name", "sha256", "workspace__slug", "created_by__email"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["workspace", "created_by"]
+    list_select_related = ["workspace", "created_by"]
+    fields = [
+        "workspace",
+        "created_by",
+        "source_name",
+        "file",
+        "sha256",
+        "status",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "report_pretty",
+        "error_pretty",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="rows read")
+    def rows_read(self, job: ImportJob):
+        return job.report.get("rows_read")
+
+    @admin.display(description="sales lines")
+    def sales_lines(self, job: ImportJob):
+        return job.report.get("sales_lines_kept")
+
+    @admin.display(description="report")
+    def report_pretty(self, job: ImportJob):
+        return format_html("<pre>{}</pre>", json.dumps(job.report, indent=2, ensure_ascii=False))
+
+    @admin.display(description="error")
+    def error_pretty(self, job: ImportJob):
+        return format_html("<pre>{}</pre>", json.dumps(job.error, indent=2, ensure_ascii=False)) if job.error else "-"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

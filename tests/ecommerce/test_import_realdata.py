@@ -1,0 +1,91 @@
+"""The whole UCI Online Retail file through the import, on PostgreSQL.
+
+The expected figures were derived independently of the importer, with pandas, from the
+cleaning rules of DESIGN §4 (run once; the script is in the docstring of ``EXPECTED``).
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, Sum
+
+from ecommerce import services
+from ecommerce.models import ImportJob, ReturnLine, SalesLine
+from tests.factories import WorkspaceFactory
+
+DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "online-retail.csv.gz"
+
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.slow,
+    pytest.mark.django_db,
+    pytest.mark.skipif(not DATA.exists(), reason=f"the real data file is absent ({DATA})"),
+]
+
+# Derived with pandas 2 (not with the importer):
+#   df = pd.read_csv(DATA, dtype=str, keep_default_na=False, encoding="iso-8859-1")
+#   dup = df.duplicated(keep="first"); d = df[~dup]                       -> 541,909 rows; 5,268 duplicates
+#   a = d.InvoiceNo.str.startswith("A"); c = d.InvoiceNo.str.startswith("C")  -> 3 adjustments; 9,251 returns
+#   rest = d[~a & ~c]; q = rest.Quantity.astype(int); p = rest.UnitPrice.map(Decimal)
+#   qbad = q <= 0 (1,336; all of them also have price 0); pbad = (p <= 0) & ~qbad (1,174)
+#   s = rest[~qbad & ~pbad]                                                 -> 524,877 sales lines
+#   revenue = Σ Decimal(Quantity) × Decimal(UnitPrice) over s               -> 10,631,048.744
+#   returns value = Σ |Decimal(Quantity)| × Decimal(UnitPrice) over d[c]   -> 893,979.73
+#   orders = s.InvoiceNo.nunique() -> 19,959; customers = non-empty s.CustomerID nunique -> 4,338
+#   units = Σ s.Quantity -> 5,572,419; s rows without CustomerID -> 132,185
+#   non-product lines (NON_PRODUCT_CODES or gift_…) in s -> 2,340; distinct products in s -> 3,907
+#   df.InvoiceNo.nunique() -> 25,900
+EXPECTED = {
+    "rows_read": 541_909,
+    "duplicates_dropped": 5_268,
+    "adjustments_excluded": 3,
+    "returns_kept": 9_251,
+    "rejected": {"quantity_le_0": 1_336, "price_le_0": 1_174},
+    "rejected_total": 2_510,
+    "sales_lines_kept": 524_877,
+    "descriptions_truncated": 0,
+    "invoices_in_file": 25_900,
+    "orders": 19_959,
+    "customers": 4_338,
+    "sales_lines_without_customer": 132_185,
+    "non_product_sales_lines": 2_340,
+    "revenue": "10631048.744",
+    "returns_value": "893979.730",
+    # The file's first and last invoice, 12/1/2010 8:26 and 12/9/2011 12:50, are GMT in London.
+    "first_sale": "2010-12-01T08:26:00+00:00",
+    "last_sale": "2011-12-09T12:50:00+00:00",
+}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the real-data import runs on PostgreSQL only")
+def test_the_real_file_imports_with_the_expected_report_and_totals():
+    workspace = WorkspaceFactory(slug="uk", timezone="Europe/London", currency="GBP")
+    job = ImportJob.objects.create(workspace=workspace, source_name=DATA.name)
+    with DATA.open("rb") as file:
+        job = services.import_job_run(job=job, file=file)
+
+    assert job.status == "succeeded", job.error
+    assert {key: job.report[key] for key in EXPECTED} == EXPECTED
+    assert job.report["encoding"] == "iso-8859-1"
+    assert job.report["format"] == "csv.gz"
+
+    sales = SalesLine.objects.filter(workspace=workspace)
+    totals = sales.aggregate(
+        revenue=Sum("amount"),
+        units=Sum("quantity"),
+        orders=Count("invoice_no", distinct=True),
+        products=Count("stock_code", distinct=True, filter=Q(is_product=True)),
+    )
+    assert totals == {
+        "revenue": Decimal("10631048.744"),
+        "units": 5_572_419,
+        "orders": 19_959,
+        "products": 3_907,
+    }
+    assert sales.exclude(customer_id="").values("customer_id").distinct().count() == 4_338
+    returns = ReturnLine.objects.filter(workspace=workspace).aggregate(value=Sum("amount"), lines=Count("id"))
+    assert returns == {"value": Decimal("893979.730"), "lines": 9_251}
+    assert len(job.sha256) == 64
