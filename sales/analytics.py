@@ -1,0 +1,214 @@
+"""Reads and aggregations of the sales app: one function per insight, aggregated in the database.
+
+The API views, the dashboard, the CSV exports and the ETL call these same functions; the
+``*_cached`` variants key results by workspace and data version (``config.cache``), which every
+write bumps.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+
+from accounts.models import Workspace
+from config.cache import Cached, cached
+from config.money import money, ratio
+from config.periods import TRUNC, Period, bucket_starts, growth_pct, local_bucket, zero_fill
+from sales.models import SalesRecord, Store
+from sales.services import CACHE_NAMESPACE
+
+ROAS_PLACES = 4
+TOP_USERS_DEFAULT, TOP_USERS_MAX = 3, 100
+
+
+def records_in(workspace: Workspace, period: Period) -> QuerySet[SalesRecord]:
+    queryset = SalesRecord.objects.filter(workspace=workspace)
+    if period.date_from is not None:
+        queryset = queryset.filter(date__gte=period.date_from)
+    if period.date_to is not None:
+        queryset = queryset.filter(date__lte=period.date_to)
+    return queryset
+
+
+def roas(revenue, ad_spend) -> float | None:
+    """Revenue per unit of ad spend; None (not a division by 1) when nothing was spent."""
+    return ratio(revenue or 0, ad_spend, ROAS_PLACES)
+
+
+def _totals(workspace: Workspace, period: Period) -> dict:
+    row = records_in(workspace, period).aggregate(
+        revenue=Sum("revenue"),
+        ad_spend=Sum("ad_spend"),
+        records=Count("id"),
+        stores=Count("store", distinct=True),
+        first=Min("date"),
+        last=Max("date"),
+    )
+    revenue, ad_spend = row["revenue"] or 0, row["ad_spend"] or 0
+    return {
+        "total_revenue": money(revenue),
+        "total_ad_spend": money(ad_spend),
+        "roas": roas(revenue, ad_spend),
+        "records": row["records"],
+        "stores": row["stores"],
+        "_first": row["first"],
+        "_last": row["last"],
+    }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def summary(workspace: Workspace, period: Period, compare: str = "previous") -> dict:
+    """Totals of the period, and of the period before it (``compare="previous"``, equal length) or
+    a year before (``"year"``), with the change in percent. Open ends of the period close on the
+    data's first and last days."""
+    current = _totals(workspace, period)
+    effective = period.within(current.pop("_first"), current.pop("_last"))
+    result = {**current, "date_from": _iso(effective.date_from), "date_to": _iso(effective.date_to)}
+    result["previous"] = result["change"] = None
+    if effective.is_bounded:
+        base = effective.previous_year() if compare == "year" else effective.previous()
+        previous = _totals(workspace, base)
+        del previous["_first"], previous["_last"]
+        result["previous"] = {**previous, "date_from": _iso(base.date_from), "date_to": _iso(base.date_to)}
+        result["change"] = {
+            name: growth_pct(_number(current[name]), _number(previous[name]))
+            for name in ("total_revenue", "total_ad_spend", "roas", "records")
+        }
+    return result
+
+
+def _number(value):
+    return Decimal(value) if isinstance(value, str) else value
+
+
+def series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
+    """Revenue, ad spend, ROAS and records per bucket, every bucket of the range present."""
+    queryset = records_in(workspace, period)
+    if interval == "day":
+        # Records are already local days: no truncation needed.
+        grouped, key = queryset.values("date"), "date"
+    else:
+        grouped, key = queryset.annotate(bucket=TRUNC[interval]("date")).values("bucket"), "bucket"
+    rows = {
+        local_bucket(row[key], interval, workspace.tzinfo): row
+        for row in grouped.annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("id")).order_by()
+    }
+    first = period.date_from or (min(rows) if rows else None)
+    last = period.date_to or (max(rows) if rows else None)
+    buckets = bucket_starts(first, last, interval)
+    empty = {"revenue": 0, "ad_spend": 0, "records": 0}
+    return {
+        "interval": interval,
+        "date_from": _iso(first),
+        "date_to": _iso(last),
+        "buckets": [
+            {
+                "bucket": bucket.isoformat(),
+                "revenue": money(values["revenue"]),
+                "ad_spend": money(values["ad_spend"]),
+                "roas": roas(values["revenue"], values["ad_spend"]),
+                "records": values["records"],
+            }
+            for bucket, values in zero_fill(rows, buckets, lambda: empty)
+        ],
+    }
+
+
+def top_users(workspace: Workspace, period: Period, limit: int = TOP_USERS_DEFAULT) -> list[dict]:
+    """Members ranked by the revenue they recorded; ties go to the lower user id."""
+    rows = (
+        records_in(workspace, period)
+        .exclude(recorded_by=None)
+        .values("recorded_by", "recorded_by__email", "recorded_by__full_name")
+        .annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("id"))
+        .order_by("-revenue", "recorded_by")[:limit]
+    )
+    return [
+        {
+            "rank": rank,
+            "user_id": row["recorded_by"],
+            "email": row["recorded_by__email"],
+            "full_name": row["recorded_by__full_name"],
+            "total_revenue": money(row["revenue"]),
+            "total_ad_spend": money(row["ad_spend"]),
+            "roas": roas(row["revenue"], row["ad_spend"]),
+            "records": row["records"],
+        }
+        for rank, row in enumerate(rows, start=1)
+    ]
+
+
+def by_store(workspace: Workspace, period: Period) -> list[dict]:
+    """Every store of the workspace with its totals over the period (zero when it sold nothing)."""
+    in_period = Q()
+    if period.date_from is not None:
+        in_period &= Q(records__date__gte=period.date_from)
+    if period.date_to is not None:
+        in_period &= Q(records__date__lte=period.date_to)
+    stores = (
+        Store.objects.filter(workspace=workspace)
+        .annotate(
+            revenue=Sum("records__revenue", filter=in_period),
+            ad_spend=Sum("records__ad_spend", filter=in_period),
+            record_count=Count("records", filter=in_period),
+        )
+        .order_by("-revenue", "name", "pk")
+    )
+    return [
+        {
+            "store_id": store.pk,
+            "name": store.name,
+            "city": store.city,
+            "total_revenue": money(store.revenue or 0),
+            "total_ad_spend": money(store.ad_spend or 0),
+            "roas": roas(store.revenue, store.ad_spend),
+            "records": store.record_count,
+        }
+        for store in stores
+    ]
+
+
+def _params(period: Period, **extra) -> dict:
+    return {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **extra}
+
+
+def summary_cached(workspace: Workspace, period: Period, compare: str = "previous", *, refresh=False) -> Cached:
+    return cached(
+        CACHE_NAMESPACE,
+        workspace.pk,
+        "summary",
+        _params(period, compare=compare),
+        lambda: summary(workspace, period, compare),
+        refresh=refresh,
+    )
+
+
+def series_cached(workspace: Workspace, period: Period, interval: str, *, refresh=False) -> Cached:
+    return cached(
+        CACHE_NAMESPACE,
+        workspace.pk,
+        "series",
+        _params(period, interval=interval),
+        lambda: series(workspace, period, interval),
+        refresh=refresh,
+    )
+
+
+def top_users_cached(workspace: Workspace, period: Period, limit: int, *, refresh=False) -> Cached:
+    return cached(
+        CACHE_NAMESPACE,
+        workspace.pk,
+        "top-users",
+        _params(period, limit=limit),
+        lambda: top_users(workspace, period, limit),
+        refresh=refresh,
+    )
+
+
+def by_store_cached(workspace: Workspace, period: Period, *, refresh=False) -> Cached:
+    return cached(
+        CACHE_NAMESPACE, workspace.pk, "by-store", _params(period), lambda: by_store(workspace, period), refresh=refresh
+    )
