@@ -8,7 +8,7 @@ write bumps.
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 
 from accounts.models import Workspace
 from config.cache import Cached, cached
@@ -94,10 +94,13 @@ def series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
         grouped, key = queryset.annotate(bucket=TRUNC[interval]("date")).values("bucket"), "bucket"
     rows = {
         local_bucket(row[key], interval, workspace.tzinfo): row
-        for row in grouped.annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("id")).order_by()
+        for row in grouped.annotate(
+            revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("id"), first=Min("date"), last=Max("date")
+        ).order_by()
     }
-    first = period.date_from or (min(rows) if rows else None)
-    last = period.date_to or (max(rows) if rows else None)
+    # Open ends close on the data's first and last days (same query: per-bucket min and max).
+    first = period.date_from or min((row["first"] for row in rows.values()), default=None)
+    last = period.date_to or max((row["last"] for row in rows.values()), default=None)
     buckets = bucket_starts(first, last, interval)
     empty = {"revenue": 0, "ad_spend": 0, "records": 0}
     return {
@@ -155,7 +158,7 @@ def by_store(workspace: Workspace, period: Period) -> list[dict]:
             ad_spend=Sum("records__ad_spend", filter=in_period),
             record_count=Count("records", filter=in_period),
         )
-        .order_by("-revenue", "name", "pk")
+        .order_by(F("revenue").desc(nulls_last=True), "name", "pk")
     )
     return [
         {

@@ -65,7 +65,7 @@ def fake_rows(
     base = 1200.0 * levels * MONTH_FACTOR[months] * WEEKDAY_FACTOR[weekdays]
     revenue = base * rng.lognormal(mean=0.0, sigma=0.25, size=n)
     # ROAS around 2.6 (lognormal); about one day in twenty loses money on ads (ROAS < 1).
-    roas = np.clip(rng.lognormal(mean=np.log(2.6), sigma=0.45, size=n), 0.4, 12.0)
+    roas = np.clip(rng.lognormal(mean=np.log(2.6), sigma=0.55, size=n), 0.3, 12.0)
     ad_spend = revenue / roas
     users = rng.choice(np.array(user_ids), size=n) if user_ids else [None] * n
     return [

@@ -3,7 +3,9 @@ from rest_framework.routers import SimpleRouter
 
 from sales.api import views
 
+# Optional trailing slash: `records/generate-fake` and `stores/1` work as written in the docs.
 router = SimpleRouter()
+router.trailing_slash = "/?"
 router.register("stores", views.StoreViewSet, basename="sales-store")
 router.register("records", views.RecordViewSet, basename="sales-record")
 

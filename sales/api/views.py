@@ -53,7 +53,14 @@ class StoreViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelVi
 
 
 class IntegerFilter(filters.NumberFilter):
+    """An id: a whole number within the database's range (larger ones are a 400, not a 500)."""
+
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class RecordFilter(filters.FilterSet):
