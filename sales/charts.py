@@ -8,6 +8,7 @@ REVENUE, AD_SPEND, ROAS = "#3b5bdb", "#f08c00", "#2b8a3e"
 LAYOUT = {
     "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
     "height": 340,
+    "autosize": True,
     "plot_bgcolor": "#fff",
     "paper_bgcolor": "#fff",
     "legend": {"orientation": "h", "y": 1.12, "x": 0},
@@ -65,4 +66,11 @@ def roas_trend_figure(series: dict) -> go.Figure:
 
 
 def to_html(figure: go.Figure) -> str:
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    # Full width of its panel, resized with the window.
+    return figure.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        default_width="100%",
+        default_height=f"{LAYOUT['height']}px",
+        config={"displaylogo": False, "responsive": True},
+    )

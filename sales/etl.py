@@ -6,6 +6,7 @@ The database reduces the records to one row per day before pandas sees them; mon
 """
 
 import calendar
+import datetime as dt
 import time
 from decimal import Decimal
 
@@ -142,6 +143,10 @@ def _findings(summary: dict, monthly: list[dict]) -> list[dict]:
         }
     )
     active = [month for month in monthly if month["records"]]
+    # Partial first and last months would always look weakest: rank whole months when possible.
+    whole = [month for month in active if _is_whole(month["month"], summary["date_from"], summary["date_to"])]
+    if len(whole) > 1:
+        active = whole
     if len(active) > 1:
         best = max(active, key=lambda month: (Decimal(month["revenue"]), month["month"]))
         worst = min(active, key=lambda month: (Decimal(month["revenue"]), month["month"]))
@@ -156,6 +161,13 @@ def _findings(summary: dict, monthly: list[dict]) -> list[dict]:
             }
         )
     return findings
+
+
+def _is_whole(month: str, first: str, last: str) -> bool:
+    """The data covers the month from its first to its last day."""
+    start = dt.date.fromisoformat(month)
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return dt.date.fromisoformat(first) <= start and end <= dt.date.fromisoformat(last)
 
 
 @transaction.atomic

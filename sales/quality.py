@@ -63,7 +63,7 @@ def run_checks(workspace: Workspace) -> list[dict]:
         _check(
             "record_count",
             "ok" if total else "warning",
-            {"total": total, "last_7_days": row["recent"]},
+            total,
             f"{total} records, {row['recent']} in the last {FRESHNESS_DAYS} days."
             if total
             else "No sales records yet.",
@@ -75,7 +75,7 @@ def run_checks(workspace: Workspace) -> list[dict]:
         _check(
             "freshness",
             "ok" if age is not None and age < FRESHNESS_DAYS else "warning",
-            {"latest_date": latest.isoformat() if latest else None, "days_old": age},
+            latest.isoformat() if latest else None,
             "No data to be fresh."
             if latest is None
             else f"Latest data {latest.isoformat()} ({age} days old); expected within {FRESHNESS_DAYS} days.",

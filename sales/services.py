@@ -25,14 +25,15 @@ def local_today(workspace: Workspace) -> dt.date:
     return timezone.now().astimezone(workspace.tzinfo).date()
 
 
-def _changed(workspace: Workspace) -> None:
+def data_changed(workspace: Workspace) -> None:
+    """Move every cached sales figure of the workspace to a new version (after commit)."""
     bump_data_version(CACHE_NAMESPACE, workspace.pk)
 
 
 @transaction.atomic
 def store_create(*, workspace: Workspace, name: str, city: str = "") -> Store:
     store = Store.objects.create(workspace=workspace, name=name, city=city)
-    _changed(workspace)
+    data_changed(workspace)
     return store
 
 
@@ -41,7 +42,7 @@ def store_update(*, store: Store, **fields) -> Store:
     for name, value in fields.items():
         setattr(store, name, value)
     store.save()
-    _changed(store.workspace)
+    data_changed(store.workspace)
     return store
 
 
@@ -53,7 +54,7 @@ def store_delete(*, store: Store) -> None:
         raise Conflict(f"The store has {records} sales records; delete them first.")
     workspace = store.workspace
     store.delete()
-    _changed(workspace)
+    data_changed(workspace)
 
 
 @transaction.atomic
@@ -75,7 +76,7 @@ def records_create(*, workspace: Workspace, rows: Iterable[dict], recorded_by: U
             )
         )
     created = SalesRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
-    _changed(workspace)
+    data_changed(workspace)
     return created
 
 
@@ -87,7 +88,7 @@ def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
     for name, value in fields.items():
         setattr(record, name, value)
     record.save()
-    _changed(record.workspace)
+    data_changed(record.workspace)
     return record
 
 
@@ -95,7 +96,7 @@ def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
 def record_delete(*, record: SalesRecord) -> None:
     workspace = record.workspace
     record.delete()
-    _changed(workspace)
+    data_changed(workspace)
 
 
 def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:
@@ -152,7 +153,7 @@ def records_generate_fake(
             created += size
             if progress is not None:
                 progress(size)
-        _changed(workspace)
+        data_changed(workspace)
     return {
         "created": created,
         "stores": len(stores),
