@@ -32,7 +32,7 @@ def extract(workspace: Workspace) -> pd.DataFrame:
     rows = list(
         analytics.records_in(workspace, Period())
         .values("date")
-        .annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("id"))
+        .annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("*"))
         .order_by("date")
     )
     frame = pd.DataFrame(rows, columns=["date", "revenue", "ad_spend", "records"])
