@@ -6,7 +6,9 @@ write bumps.
 """
 
 import datetime as dt
+import operator
 from decimal import Decimal
+from functools import reduce
 
 from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
@@ -35,35 +37,64 @@ def roas(revenue, ad_spend) -> float | None:
     return ratio(revenue or 0, ad_spend, ROAS_PLACES)
 
 
-def _totals(workspace: Workspace, period: Period) -> dict:
-    records = records_in(workspace, period)
-    # Stores that sold in the period: one probe of the (store, date) index per store, in a
-    # subquery of the same statement. COUNT(DISTINCT store_id) would sort every row instead.
-    selling = (
-        Store.objects.filter(workspace=workspace)
-        .filter(Exists(records.filter(store=OuterRef("pk"))))
-        .order_by()
-        .values("workspace")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    row = records.aggregate(
-        revenue=Sum("revenue"),
-        ad_spend=Sum("ad_spend"),
-        records=Count("*"),
-        first=Min("date"),
-        last=Max("date"),
-        stores=Max(Subquery(selling, output_field=IntegerField())),
-    )
-    revenue, ad_spend = row["revenue"] or 0, row["ad_spend"] or 0
+def _in(period: Period) -> Q:
+    condition = Q()
+    if period.date_from is not None:
+        condition &= Q(date__gte=period.date_from)
+    if period.date_to is not None:
+        condition &= Q(date__lte=period.date_to)
+    return condition
+
+
+def _totals(workspace: Workspace, periods: dict[str, Period]) -> dict[str, dict]:
+    """Totals of each named period, in one statement (one scan of the union of the ranges,
+    conditional aggregates per period)."""
+    records = SalesRecord.objects.filter(workspace=workspace)
+    if len(periods) == 1:
+        records, conditions = records.filter(_in(*periods.values())), dict.fromkeys(periods)
+    else:
+        conditions = {name: _in(period) for name, period in periods.items()}
+        records = records.filter(reduce(operator.or_, conditions.values()))
+    aggregates = {}
+    for name, period in periods.items():
+        condition = conditions[name]
+        # Stores that sold in the period: one probe of the (store, date) index per store, in a
+        # subquery of the same statement. COUNT(DISTINCT store_id) would sort every row instead.
+        selling = (
+            Store.objects.filter(workspace=workspace)
+            .filter(Exists(records_in(workspace, period).filter(store=OuterRef("pk"))))
+            .order_by()
+            .values("workspace")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        aggregates.update(
+            {
+                f"{name}__revenue": Sum("revenue", filter=condition),
+                f"{name}__ad_spend": Sum("ad_spend", filter=condition),
+                f"{name}__records": Count("date", filter=condition),  # date is NOT NULL and indexed
+                f"{name}__first": Min("date", filter=condition),
+                f"{name}__last": Max("date", filter=condition),
+                f"{name}__stores": Max(Subquery(selling, output_field=IntegerField())),
+            }
+        )
+    row = records.aggregate(**aggregates)
+    return {name: _shape(**{key: row[f"{name}__{key}"] for key in _TOTAL_KEYS}) for name in periods}
+
+
+_TOTAL_KEYS = ("revenue", "ad_spend", "records", "first", "last", "stores")
+
+
+def _shape(*, revenue, ad_spend, records, first, last, stores) -> dict:
+    revenue, ad_spend = revenue or 0, ad_spend or 0
     return {
         "total_revenue": money(revenue),
         "total_ad_spend": money(ad_spend),
         "roas": roas(revenue, ad_spend),
-        "records": row["records"],
-        "stores": row["stores"] or 0,
-        "_first": row["first"],
-        "_last": row["last"],
+        "records": records,
+        "stores": stores or 0,
+        "_first": first,
+        "_last": last,
     }
 
 
@@ -74,15 +105,36 @@ def _iso(day: dt.date | None) -> str | None:
 def summary(workspace: Workspace, period: Period, compare: str = "previous") -> dict:
     """Totals of the period, and of the period before it (``compare="previous"``, equal length) or
     a year before (``"year"``), with the change in percent. Open ends of the period close on the
-    data's first and last days."""
-    current = _totals(workspace, period)
-    effective = period.within(current.pop("_first"), current.pop("_last"))
+    data's first and last days.
+
+    One query: a bounded period is summed together with its comparison period; an open one first
+    (its bounds come from the data) and, comparing with the previous period, needs no second
+    query: that period ends before the first record, so it is empty.
+    """
+
+    def base_of(effective: Period) -> Period:
+        return effective.previous_year() if compare == "year" else effective.previous()
+
+    if period.is_bounded:
+        base = base_of(period)
+        totals = _totals(workspace, {"current": period, "previous": base})
+        current, previous, effective = totals["current"], totals["previous"], period
+    else:
+        current = _totals(workspace, {"current": period})["current"]
+        effective = period.within(current["_first"], current["_last"])
+        base = base_of(effective) if effective.is_bounded else None
+        if base is None:
+            previous = None
+        elif compare == "previous" and period.date_from is None:
+            previous = _shape(revenue=0, ad_spend=0, records=0, first=None, last=None, stores=0)
+        else:
+            previous = _totals(workspace, {"previous": base})["previous"]
+    for totals in (current, previous):
+        if totals is not None:
+            del totals["_first"], totals["_last"]
     result = {**current, "date_from": _iso(effective.date_from), "date_to": _iso(effective.date_to)}
     result["previous"] = result["change"] = None
-    if effective.is_bounded:
-        base = effective.previous_year() if compare == "year" else effective.previous()
-        previous = _totals(workspace, base)
-        del previous["_first"], previous["_last"]
+    if previous is not None:
         result["previous"] = {**previous, "date_from": _iso(base.date_from), "date_to": _iso(base.date_to)}
         result["change"] = {
             name: growth_pct(_number(current[name]), _number(previous[name]))

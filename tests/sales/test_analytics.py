@@ -222,3 +222,28 @@ def test_analytics_functions_match_the_endpoints(workspace, sales_data):
     assert analytics.summary(workspace, period)["total_revenue"] == "400.00"
     assert analytics.roas(Decimal(10), Decimal(0)) is None
     assert analytics.roas(Decimal(10), Decimal(4)) == 2.5
+
+
+def test_summary_with_only_an_end_date_starts_at_the_first_record(api_as, owner, sales_data):
+    body = api_as(owner).get("/api/v1/sales/summary", {"date_to": "2026-03-03"}).json()
+    assert (body["date_from"], body["date_to"], body["total_revenue"], body["records"]) == (
+        "2026-02-27",
+        "2026-03-03",
+        "230.50",
+        3,
+    )
+    # Five days before the first record: nothing, by construction.
+    assert (body["previous"]["date_from"], body["previous"]["date_to"], body["previous"]["records"]) == (
+        "2026-02-22",
+        "2026-02-26",
+        0,
+    )
+
+
+def test_summary_of_the_whole_history_against_a_year_before(api_as, owner, sales_data, stores):
+    SalesRecordFactory(store=stores[1], date=dt.date(2025, 3, 1), revenue=Decimal("240.00"), ad_spend=Decimal("60"))
+    body = api_as(owner).get("/api/v1/sales/summary", {"compare": "year"}).json()
+    assert (body["date_from"], body["date_to"], body["total_revenue"]) == ("2025-03-01", "2026-03-31", "720.00")
+    assert (body["previous"]["date_from"], body["previous"]["date_to"]) == ("2024-03-01", "2025-03-31")
+    assert (body["previous"]["total_revenue"], body["previous"]["stores"]) == ("240.00", 1)
+    assert body["change"]["total_revenue"] == 200.0

@@ -355,9 +355,17 @@ def test_query_counts_are_pinned(api_as, owner, sales_data, django_assert_num_qu
     client = api_as(owner)
     # Each request: SAVEPOINT + RELEASE (ATOMIC_REQUESTS in the test's transaction), 1 user
     # (JWT), 1 membership, then:
-    # 1 totals of the period, 1 totals of the previous period.
+    # 1 statement: the totals (the previous period of the whole history is before the first
+    # record, so it is known to be empty).
+    with django_assert_num_queries(5):
+        assert client.get("/api/v1/sales/summary").json()["previous"]["records"] == 0
+    # 1 statement: the period and the previous one, with conditional aggregates.
+    with django_assert_num_queries(5):
+        body = client.get("/api/v1/sales/summary", {"date_from": "2026-03-01", "date_to": "2026-03-31"}).json()
+    assert (body["records"], body["previous"]["records"]) == (4, 1)
+    # Comparing the whole history with a year before: totals, then the year-back totals.
     with django_assert_num_queries(6):
-        client.get("/api/v1/sales/summary")
+        client.get("/api/v1/sales/summary", {"compare": "year"})
     # 1 grouped aggregate.
     with django_assert_num_queries(5):
         client.get("/api/v1/sales/series", {"interval": "week"})
