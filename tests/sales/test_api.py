@@ -342,9 +342,9 @@ def test_every_write_invalidates_the_cached_analytics(api_as, owner, stores, dja
 def test_cached_results_are_served_without_queries(api_as, owner, sales_data, django_assert_num_queries):
     client = api_as(owner)
     client.get("/api/v1/sales/summary")
-    # SAVEPOINT + RELEASE (ATOMIC_REQUESTS inside the test's transaction), 1 user (JWT),
-    # 1 membership; the figures come from the cache.
-    with django_assert_num_queries(4):
+    # 1 user (JWT), 1 membership; the figures come from the cache. (Analytics are read-only and
+    # run outside ATOMIC_REQUESTS: no savepoint.)
+    with django_assert_num_queries(2):
         assert client.get("/api/v1/sales/summary").json()["total_revenue"] == "480.00"
 
 
@@ -353,24 +353,25 @@ def test_cached_results_are_served_without_queries(api_as, owner, sales_data, dj
 
 def test_query_counts_are_pinned(api_as, owner, sales_data, django_assert_num_queries):
     client = api_as(owner)
-    # Each request: SAVEPOINT + RELEASE (ATOMIC_REQUESTS in the test's transaction), 1 user
-    # (JWT), 1 membership, then:
+    # Each analytics request: 1 user (JWT), 1 membership (read-only: no transaction), then:
     # 1 statement: the totals (the previous period of the whole history is before the first
     # record, so it is known to be empty).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert client.get("/api/v1/sales/summary").json()["previous"]["records"] == 0
     # 1 statement: the period and the previous one, with conditional aggregates.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         body = client.get("/api/v1/sales/summary", {"date_from": "2026-03-01", "date_to": "2026-03-31"}).json()
     assert (body["records"], body["previous"]["records"]) == (4, 1)
     # Comparing the whole history with a year before: totals, then the year-back totals.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         client.get("/api/v1/sales/summary", {"compare": "year"})
     # 1 grouped aggregate.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         client.get("/api/v1/sales/series", {"interval": "week"})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         client.get("/api/v1/sales/top-users")
+    # The records list runs in ATOMIC_REQUESTS' transaction: SAVEPOINT + RELEASE in the test's
+    # transaction, 1 user, 1 membership,
     # 1 count, 1 page joined with stores and users: no query per row.
     with django_assert_num_queries(6):
         assert len(client.get("/api/v1/sales/records/").json()["results"]) == 5
