@@ -187,13 +187,48 @@ class StorePerformanceSerializer(serializers.Serializer):
     records = serializers.IntegerField()
 
 
+def _ordered(row: dict, keys: tuple[str, ...]) -> dict:
+    """``row`` with ``keys`` first, in that order: PostgreSQL's jsonb does not keep key order, and
+    the CSV columns follow it."""
+    return {**{key: row[key] for key in keys if key in row}, **row}
+
+
+SUMMARY_KEYS = (
+    "total_revenue",
+    "total_ad_spend",
+    "roas",
+    "records",
+    "days_with_sales",
+    "date_from",
+    "date_to",
+    "average_daily_revenue",
+)
+MONTHLY_KEYS = ("month", "label", "revenue", "ad_spend", "roas", "records", "revenue_growth_pct")
+TOP_USER_KEYS = ("rank", "user_id", "email", "full_name", "total_revenue", "total_ad_spend", "roas", "records")
+FINDING_KEYS = ("level", "code", "month", "message")
+CHECK_KEYS = ("name", "status", "value", "message")
+
+
 class InsightReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = InsightReport
         fields = ["id", "generated_at", "duration_ms", "summary", "monthly", "top_users", "findings"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["summary"] = _ordered(data["summary"], SUMMARY_KEYS)
+        data["monthly"] = [_ordered(row, MONTHLY_KEYS) for row in data["monthly"]]
+        data["top_users"] = [_ordered(row, TOP_USER_KEYS) for row in data["top_users"]]
+        data["findings"] = [_ordered(row, FINDING_KEYS) for row in data["findings"]]
+        return data
 
 
 class QualityReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = QualityReport
         fields = ["id", "generated_at", "status", "checks", "incident_started_at", "alerted"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["checks"] = [_ordered(row, CHECK_KEYS) for row in data["checks"]]
+        return data
