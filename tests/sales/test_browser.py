@@ -14,6 +14,7 @@ def test_sales_dashboard_renders_charts_and_tables_in_chromium(browser_page, own
     insights_generate(workspace_id=workspace.pk)
     quality_check_run(workspace_id=workspace.pk)
     page = browser_page(owner)
+    page.set_default_timeout(45_000)  # the machine running the suite may be busy
     page.goto("/sales/")
     assert page.locator("h1").inner_text().startswith("Sales & ROAS")
     page.wait_for_selector("#revenue-chart .main-svg")

@@ -1,6 +1,7 @@
 """The Sales dashboard (server-rendered) and its charts as pure functions."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -58,6 +59,24 @@ def test_dashboard_of_the_whole_history_picks_the_interval_and_shows_reports(own
     assert "status-" in html
     weekly = logged_in(owner).get(reverse("sales:dashboard"), {"interval": "week"})
     assert weekly.context["interval"] == "week"
+
+
+def test_dashboard_query_count_does_not_grow_with_the_data(owner, workspace, sales_data, django_assert_num_queries):
+    from tests.sales.factories import SalesRecordFactory
+
+    client = logged_in(owner)
+    client.get(reverse("sales:dashboard"))  # the session and caches are warm after this
+    # Cached analytics. SAVEPOINT + RELEASE (ATOMIC_REQUESTS in the test's transaction), session,
+    # user, active membership (2: no personal workspace here, then the first membership), latest
+    # insights, latest quality report, the switcher's memberships; nothing per store or record.
+    with django_assert_num_queries(9):
+        client.get(reverse("sales:dashboard"))
+    # Uncached: 4 more, one per figure (summary, series, top sellers, stores).
+    SalesRecordFactory.create_batch(30, store=sales_data[0].store, recorded_by=owner)
+    cache.clear()
+    with django_assert_num_queries(13):
+        response = client.get(reverse("sales:dashboard"))
+    assert response.context["summary"]["records"] == 35
 
 
 def test_dashboard_reports_bad_dates_and_falls_back_to_everything(owner, sales_data):
