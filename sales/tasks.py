@@ -1,13 +1,14 @@
 """Celery tasks of the sales app: thin, by id, idempotent, retried on transient errors."""
 
 from celery import shared_task
-from django.db import DatabaseError, OperationalError
+from django.db import InterfaceError, OperationalError
 
 from accounts.models import Workspace
 from sales.etl import insights_generate
 from sales.quality import quality_check_run
 
-TRANSIENT = (OperationalError, DatabaseError, ConnectionError, TimeoutError)
+# Database or network hiccups; an error of the task's own logic is not retried.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 TASK_OPTIONS = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 30,
