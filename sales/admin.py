@@ -1,0 +1,70 @@
+import csv
+
+from django.contrib import admin
+from django.http import HttpResponse
+
+from sales.models import InsightReport, QualityReport, SalesRecord, Store
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "workspace", "created_at"]
+    list_filter = ["workspace"]
+    search_fields = ["name", "city", "workspace__name", "workspace__slug"]
+    raw_id_fields = ["workspace"]
+    list_select_related = ["workspace"]
+
+
+@admin.action(description="Export selected records as CSV")
+def export_csv(modeladmin, request, queryset):
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="sales-records.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["id", "workspace", "store", "date", "revenue", "ad_spend", "recorded_by", "created_at"])
+    rows = queryset.select_related("workspace", "store", "recorded_by").order_by("date", "pk")
+    for record in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                record.pk,
+                record.workspace.slug,
+                record.store.name,
+                record.date.isoformat(),
+                f"{record.revenue:f}",
+                f"{record.ad_spend:f}",
+                record.recorded_by.email if record.recorded_by else "",
+                record.created_at.isoformat(),
+            ]
+        )
+    return response
+
+
+@admin.register(SalesRecord)
+class SalesRecordAdmin(admin.ModelAdmin):
+    list_display = ["date", "store", "revenue", "ad_spend", "recorded_by", "workspace"]
+    list_filter = ["workspace", "date"]
+    search_fields = ["store__name", "recorded_by__email", "workspace__slug"]
+    date_hierarchy = "date"
+    raw_id_fields = ["workspace", "store", "recorded_by"]
+    list_select_related = ["store", "recorded_by", "workspace"]
+    actions = [export_csv]
+    show_full_result_count = False  # no COUNT(*) over millions of rows on every page
+
+
+@admin.register(InsightReport)
+class InsightReportAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "generated_at", "duration_ms"]
+    list_filter = ["workspace"]
+    date_hierarchy = "generated_at"
+    raw_id_fields = ["workspace"]
+    list_select_related = ["workspace"]
+    readonly_fields = ["generated_at", "duration_ms", "summary", "monthly", "top_users", "findings"]
+
+
+@admin.register(QualityReport)
+class QualityReportAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "generated_at", "status", "incident_started_at", "alerted"]
+    list_filter = ["status", "alerted", "workspace"]
+    date_hierarchy = "generated_at"
+    raw_id_fields = ["workspace"]
+    list_select_related = ["workspace"]
+    readonly_fields = ["generated_at", "status", "checks", "incident_started_at", "alerted"]

@@ -1,0 +1,273 @@
+"""Sales API: stores and records (CRUD), fake data, analytics, insights and data quality.
+
+Every view is workspace scoped through ``WorkspaceScopedMixin``; viewers read, admins and
+owners write. Analytics answer JSON or CSV and are cached per workspace and data version.
+"""
+
+from django import forms
+from django.db import transaction
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import AnalyticsAPIView, CSVRenderer
+from config.cache import cached
+from config.tenancy import WorkspaceScopedMixin
+from sales import analytics, services
+from sales.api import serializers as s
+from sales.etl import insights_generate
+from sales.models import InsightReport, QualityReport, SalesRecord, Store
+from sales.quality import quality_check_run
+
+CSV_NOTE = "Add `?format=csv` (or `Accept: text/csv`) for CSV."
+
+
+class WorkspaceContextMixin:
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "workspace": self.workspace}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stores of the workspace"),
+    create=extend_schema(summary="Create a store (admin/owner)"),
+    destroy=extend_schema(summary="Delete a store without records (409 when it has some)"),
+)
+class StoreViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelViewSet):
+    queryset = Store.objects.all()
+    serializer_class = s.StoreSerializer
+    filter_backends: list = []
+
+    def perform_create(self, serializer):
+        serializer.instance = services.store_create(workspace=self.workspace, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.store_update(store=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.store_delete(store=instance)
+
+
+class IntegerFilter(filters.NumberFilter):
+    """An id: a whole number within the database's range (larger ones are a 400, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class RecordFilter(filters.FilterSet):
+    store = IntegerFilter(field_name="store_id", help_text="Store id.")
+    recorded_by = IntegerFilter(field_name="recorded_by_id", help_text="User id of the member credited.")
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="First day, inclusive.")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Last day, inclusive.")
+
+    class Meta:
+        model = SalesRecord
+        fields = ["store", "recorded_by", "date_from", "date_to"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sales records, newest first (filter by store, member, date range)"),
+    create=extend_schema(
+        summary="Create a record, or a list of up to 1,000 (all or nothing)",
+        request=s.RecordSerializer,
+        responses={201: s.RecordSerializer},
+    ),
+)
+class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelViewSet):
+    queryset = SalesRecord.objects.select_related("store", "recorded_by")
+    serializer_class = s.RecordSerializer
+    filterset_class = RecordFilter
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.action == "list":
+            s.RecordFilterQuerySerializer(data=self.request.query_params).is_valid(raise_exception=True)
+        return super().filter_queryset(queryset)
+
+    def create(self, request, *args, **kwargs):
+        many = isinstance(request.data, list)
+        serializer = self.get_serializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        rows = serializer.validated_data if many else [serializer.validated_data]
+        records = services.records_create(workspace=self.workspace, rows=rows, recorded_by=request.user)
+        output = self.get_serializer(records if many else records[0], many=many)
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.record_update(record=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.record_delete(record=instance)
+
+    @extend_schema(
+        summary="Generate fake records (count 1…10,000, default 50)",
+        parameters=[s.FakeQuerySerializer],
+        request=None,
+        responses={201: s.FakeResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="generate-fake", filter_backends=[], pagination_class=None)
+    def generate_fake(self, request):
+        query = s.FakeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = services.records_generate_fake(workspace=self.workspace, **query.validated_data)
+        return Response(s.FakeResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class SalesAnalyticsView(AnalyticsAPIView):
+    """Base of the sales analytics endpoints: read-only, so outside ATOMIC_REQUESTS' transaction
+    (its BEGIN and COMMIT would be two more round trips to the database on every request)."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+
+class SummaryView(SalesAnalyticsView):
+    query_serializer_class = s.SummaryQuerySerializer
+    csv_filename = "sales-summary"
+
+    @extend_schema(
+        summary="Revenue, ad spend, ROAS (null without ad spend), records and stores, with the previous period",
+        description=CSV_NOTE,
+        parameters=[s.SummaryQuerySerializer],
+        responses={200: s.SummarySerializer},
+    )
+    def get(self, request):
+        query = self.query()
+        result = analytics.summary_cached(
+            self.workspace, query.period, query.validated_data["compare"], refresh=self.refresh
+        )
+        return Response(result.value)
+
+
+class SeriesView(SalesAnalyticsView):
+    query_serializer_class = s.SeriesQuerySerializer
+    csv_rows_key = "buckets"
+    csv_filename = "sales-series"
+
+    @extend_schema(
+        summary="Revenue, ad spend and ROAS per day, week or month (zero-filled)",
+        description=CSV_NOTE,
+        parameters=[s.SeriesQuerySerializer],
+        responses={200: s.SeriesSerializer},
+    )
+    def get(self, request):
+        query = self.query()
+        result = analytics.series_cached(
+            self.workspace, query.period, query.validated_data["interval"], refresh=self.refresh
+        )
+        return Response(result.value)
+
+
+class TopUsersView(SalesAnalyticsView):
+    query_serializer_class = s.TopUsersQuerySerializer
+    csv_filename = "sales-top-users"
+
+    @extend_schema(
+        summary="Members ranked by the revenue they recorded (ties: lower user id first)",
+        description=CSV_NOTE,
+        parameters=[s.TopUsersQuerySerializer],
+        responses={200: s.TopUserSerializer(many=True)},
+    )
+    def get(self, request):
+        query = self.query()
+        result = analytics.top_users_cached(
+            self.workspace, query.period, query.validated_data["limit"], refresh=self.refresh
+        )
+        return Response(result.value)
+
+
+class ByStoreView(SalesAnalyticsView):
+    csv_filename = "sales-by-store"
+
+    @extend_schema(
+        summary="Every store with its revenue, ad spend and ROAS over the period",
+        description=CSV_NOTE,
+        parameters=[s.PeriodQuerySerializer],
+        responses={200: s.StorePerformanceSerializer(many=True)},
+    )
+    def get(self, request):
+        query = self.query()
+        return Response(analytics.by_store_cached(self.workspace, query.period, refresh=self.refresh).value)
+
+
+class ReportView(WorkspaceScopedMixin, APIView):
+    """GET the latest report of the workspace; POST (admin/owner) runs one now: 202 and the new
+    report."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    model: type = InsightReport
+    serializer_class: type = s.InsightReportSerializer
+    cache_name = ""
+
+    def run(self):
+        raise NotImplementedError
+
+    def latest(self):
+        def compute():
+            report = self.model.objects.filter(workspace=self.workspace).order_by("-generated_at", "-id").first()
+            return None if report is None else self.serializer_class(report).data
+
+        value = cached(services.REPORTS_NAMESPACE, self.workspace.pk, self.cache_name, {}, compute).value
+        if value is None:
+            raise NotFound("No report yet: POST to run one.")
+        return Response(value)
+
+    def run_now(self):
+        report = self.run()
+        return Response(self.serializer_class(report).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InsightsView(ReportView):
+    model, serializer_class, cache_name = InsightReport, s.InsightReportSerializer, "insights"
+    csv_rows_key = "monthly"
+    csv_filename = "sales-insights"
+
+    def run(self):
+        return insights_generate(workspace_id=self.workspace.pk)
+
+    @extend_schema(
+        summary="The latest ETL report: summary, monthly trend, top users, findings",
+        description=CSV_NOTE + " (the monthly trend)",
+        responses={200: s.InsightReportSerializer},
+    )
+    def get(self, request):
+        return self.latest()
+
+    @extend_schema(summary="Run the ETL now (admin/owner)", request=None, responses={202: s.InsightReportSerializer})
+    def post(self, request):
+        return self.run_now()
+
+
+class QualityView(ReportView):
+    model, serializer_class, cache_name = QualityReport, s.QualityReportSerializer, "quality"
+    csv_rows_key = "checks"
+    csv_filename = "sales-quality"
+
+    def run(self):
+        return quality_check_run(workspace_id=self.workspace.pk)
+
+    @extend_schema(
+        summary="The latest data-quality report: counts, freshness, consistency, status",
+        description=CSV_NOTE + " (the checks)",
+        responses={200: s.QualityReportSerializer},
+    )
+    def get(self, request):
+        return self.latest()
+
+    @extend_schema(
+        summary="Run the data-quality checks now (admin/owner)",
+        request=None,
+        responses={202: s.QualityReportSerializer},
+    )
+    def post(self, request):
+        return self.run_now()

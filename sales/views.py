@@ -1,0 +1,106 @@
+"""The Sales dashboard: the same analytics functions (and caches) as the API."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from config.dashboards import WorkspaceDashboardView
+from config.periods import Period
+from sales import analytics, charts
+from sales.models import InsightReport, QualityReport
+
+INTERVALS = ("day", "week", "month")
+
+
+def auto_interval(period: Period) -> str:
+    """Days for up to two months, weeks up to half a year, months beyond."""
+    if not period.is_bounded or period.days > 183:
+        return "month"
+    return "week" if period.days > 62 else "day"
+
+
+class SalesDashboardView(WorkspaceDashboardView):
+    template_name = "sales/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        workspace = self.workspace
+        if workspace is None:
+            return context
+        period, refresh = self.period, self.refresh
+        summary = analytics.summary_cached(workspace, period, refresh=refresh)
+        effective = _period_of(summary.value)
+        interval = self.request.GET.get("interval")
+        if interval not in INTERVALS:
+            interval = auto_interval(effective)
+        series = analytics.series_cached(workspace, period, interval, refresh=refresh).value
+        top = analytics.top_users_cached(workspace, period, 5, refresh=refresh).value
+        stores = analytics.by_store_cached(workspace, period, refresh=refresh).value
+        insights = InsightReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
+        quality = QualityReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
+
+        query = {key: self.request.GET[key] for key in ("date_from", "date_to") if self.request.GET.get(key)}
+        if self.form_errors:
+            query = {}
+
+        def csv_url(name: str, **extra) -> str:
+            return f"{reverse(f'api:sales-{name}')}?{urlencode({**query, **extra, 'format': 'csv'})}"
+
+        context.update(
+            summary=summary.value,
+            data_as_of=summary.computed_at,
+            kpis=_kpis(summary.value, workspace.currency),
+            interval=interval,
+            intervals=INTERVALS,
+            revenue_chart=mark_safe(charts.to_html(charts.revenue_vs_ad_spend_figure(series, workspace.currency))),
+            roas_chart=mark_safe(charts.to_html(charts.roas_trend_figure(series))),
+            stores=stores,
+            top_users=top,
+            insights=insights,
+            quality=quality,
+            can_write=self.membership.can_write,
+            csv={
+                "summary": csv_url("summary"),
+                "series": csv_url("series", interval=interval),
+                "stores": csv_url("by-store"),
+                "top_users": csv_url("top-users", limit=5),
+                "insights": reverse("api:sales-insights") + "?format=csv",
+                "quality": reverse("api:sales-quality") + "?format=csv",
+            },
+        )
+        return context
+
+
+def _period_of(summary: dict) -> Period:
+    """The period the summary covers (open ends closed on the data)."""
+    bounds = [dt.date.fromisoformat(day) if day else None for day in (summary["date_from"], summary["date_to"])]
+    return Period(*bounds)
+
+
+def _kpis(summary: dict, currency: str) -> list[dict]:
+    change = summary.get("change") or {}
+    previous = summary.get("previous") or {}
+    rows = [
+        ("Revenue", "total_revenue", f"{currency} ", True),
+        ("Ad spend", "total_ad_spend", f"{currency} ", False),
+        ("ROAS", "roas", "", True),
+        ("Records", "records", "", True),
+    ]
+    kpis = []
+    for label, key, prefix, up_is_good in rows:
+        value, delta = summary.get(key), change.get(key)
+        kpis.append(
+            {
+                "label": label,
+                "value": "—" if value is None else value,
+                "prefix": prefix if value is not None else "",
+                "previous": previous.get(key),
+                "delta": delta,
+                "good": None if delta is None or delta == 0 else (delta > 0) == up_is_good,
+                "money": key.startswith("total_"),
+            }
+        )
+    kpis.append({"label": "Stores selling", "value": summary.get("stores"), "prefix": "", "delta": None})
+    return kpis
