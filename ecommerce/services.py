@@ -25,6 +25,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User, Workspace
+from config import metrics
 from config.cache import bump_data_version
 from ecommerce.importing import Cleaner, ImportFailed, open_source
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
@@ -338,6 +339,13 @@ def import_job_run(
         _fail(job, {"code": "internal_error", "message": f"The import failed unexpectedly ({type(exc).__name__})."})
     else:
         log.info("import_succeeded", job_id=job.pk, **{k: v for k, v in job.report.items() if isinstance(v, int)})
+        metrics.import_finished(
+            status="succeeded",
+            kept=job.report["sales_lines_kept"],
+            returned=job.report["returns_kept"],
+            rejected=job.report["rejected_total"],
+            duplicates=job.report["duplicates_dropped"],
+        )
     finally:
         if file is None:
             opened.close()
@@ -349,6 +357,7 @@ def _fail(job: ImportJob, error: dict) -> None:
     job.report = {}
     job.save(update_fields=["status", "error", "finished_at", "report", "sha256"])
     log.warning("import_failed", job_id=job.pk, code=error.get("code"), message=error.get("message"))
+    metrics.import_finished(status="failed")
 
 
 def import_job_fail(*, job: ImportJob, code: str, message: str) -> None:

@@ -16,6 +16,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import Workspace
+from config import metrics
 from config.cache import bump_data_version
 from config.money import money
 from config.periods import Period, growth_pct
@@ -188,4 +189,5 @@ def insights_generate(*, workspace_id: int) -> InsightReport:
         findings=findings,
     )
     bump_data_version(REPORTS_NAMESPACE, workspace.pk)
+    metrics.etl_run(status="succeeded", duration_s=report.duration_ms / 1000)
     return report

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from catalog import selectors, services
 from catalog.api import serializers as s
 from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
+from config import metrics
 
 PUBLIC = ["catalog"]
 STAFF = ["catalog (staff)"]
@@ -85,6 +86,7 @@ class ProductDetailView(APIView):
         detail = selectors.product_detail(product_id=pk)
         if detail is None:
             raise Http404
+        metrics.menu_product_viewed(product_type=detail["type"]["slug"])
         return Response(detail)
 
 
