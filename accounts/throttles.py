@@ -1,9 +1,17 @@
 """Throttles for the login, registration and token endpoints, counted in the cache
-(Redis in production): per client IP and per account (the email address tried)."""
+(Redis in production): per client IP and per account.
+
+The account is the email address tried (login, register) or the user a genuine refresh token
+belongs to (refresh, from the body or the cookie), so guessing one account's password or
+replaying its refresh token is limited however many addresses the attempts come from.
+"""
 
 import hashlib
 
+from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
 
 
 class AuthIPThrottle(SimpleRateThrottle):
@@ -13,14 +21,29 @@ class AuthIPThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+def _account_ident(request) -> str | None:
+    data = request.data if isinstance(request.data, dict) else {}
+    email = data.get("email")
+    if isinstance(email, str) and email.strip():
+        return "email:" + email.strip().lower()
+    token = data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+    if isinstance(token, str) and token:
+        try:
+            # Signature and expiry are checked, so a forged token cannot throttle someone else.
+            user_id = RefreshToken(token, verify=True).payload.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
+        except (TokenError, ValueError, TypeError):
+            return None
+        return f"user:{user_id}" if user_id is not None else None
+    return None
+
+
 class AuthAccountThrottle(SimpleRateThrottle):
     scope = "auth_account"
 
     def get_cache_key(self, request, view):
-        data = request.data if isinstance(request.data, dict) else {}
-        email = data.get("email")
-        if not isinstance(email, str) or not email:
+        ident = _account_ident(request)
+        if ident is None:
             return None
-        # The address is hashed so that cache keys never hold it in clear.
-        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        # Hashed so that cache keys never hold an address in clear.
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}

@@ -40,9 +40,9 @@ def _cookie_mode(request) -> bool:
     return settings.JWT_COOKIE_MODE or request.query_params.get("cookie") in ("1", "true")
 
 
-def _token_response(request, *, access: str, refresh_token: str, status_code: int):
+def _token_response(request, *, access: str, refresh_token: str, status_code: int, cookies: bool = False):
     jwt = settings.SIMPLE_JWT
-    if _cookie_mode(request):
+    if cookies or _cookie_mode(request):
         response = Response({"token_type": "cookie"}, status=status_code)
         cookie = {"httponly": True, "samesite": "Lax", "secure": settings.JWT_COOKIE_SECURE}
         response.set_cookie(
@@ -116,7 +116,9 @@ class RefreshView(AuthView):
     def post(self, request):
         body = RefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = body.validated_data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        token = body.validated_data.get("refresh")
+        from_cookie = not token and bool(request.COOKIES.get(settings.JWT_REFRESH_COOKIE))
+        token = token or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
         if not token:
             raise exceptions.ValidationError({"refresh": ["This field is required."]})
         serializer = TokenRefreshSerializer(data={"refresh": token})
@@ -129,6 +131,8 @@ class RefreshView(AuthView):
             access=serializer.validated_data["access"],
             refresh_token=serializer.validated_data["refresh"],
             status_code=status.HTTP_200_OK,
+            # A client that keeps its refresh token in the cookie gets the new pair in cookies too.
+            cookies=from_cookie,
         )
 
 
