@@ -47,3 +47,29 @@ class AuthAccountThrottle(SimpleRateThrottle):
         # Hashed so that cache keys never hold an address in clear.
         digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class FormAccountThrottle(AuthAccountThrottle):
+    """The per-account throttle for the HTML forms (the address is in ``request.POST``)."""
+
+    def get_cache_key(self, request, view):
+        email = request.POST.get("username") or request.POST.get("email")
+        if not email or not email.strip():
+            return None
+        digest = hashlib.sha256(("email:" + email.strip().lower()).encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+def form_throttle_wait(request) -> int | None:
+    """Seconds to wait when an HTML login or registration POST is over a rate, else None.
+
+    The HTML forms share the API's counters, so switching from one to the other gains nothing.
+    """
+    waits = [
+        throttle.wait()
+        for throttle in (AuthIPThrottle(), FormAccountThrottle())
+        if not throttle.allow_request(request, None)
+    ]
+    if not waits:
+        return None
+    return max(1, int(max(wait or 1 for wait in waits)))
