@@ -19,6 +19,7 @@ WORKSPACE_PARAMETER = OpenApiParameter(
     "A workspace you are not a member of answers 404.",
 )
 
+JSON = ["application/json"]  # errors are JSON whatever the endpoint renders otherwise (CSV…)
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (malformed JSON, a field or query parameter that does not validate).",
     "401": "Not authenticated, or the credentials or token are invalid or expired.",
@@ -78,13 +79,13 @@ class PulseAutoSchema(AutoSchema):
         responses = operation["responses"]
         codes = self._error_codes(operation)
         for code in sorted(codes - set(responses)):
-            response = self._get_response_for_code(ErrorSerializer, code)
+            response = self._get_response_for_code(ErrorSerializer, code, media_types=JSON)
             response["description"] = ERROR_DESCRIPTIONS[code]
             responses[code] = response
         # Views may list error codes in extend_schema(responses=…) with a bare description.
         for code, response in responses.items():
             if code in ERROR_DESCRIPTIONS and "content" not in response:
-                described = self._get_response_for_code(ErrorSerializer, code)
+                described = self._get_response_for_code(ErrorSerializer, code, media_types=JSON)
                 described["description"] = response.get("description") or ERROR_DESCRIPTIONS[code]
                 responses[code] = described
         return operation

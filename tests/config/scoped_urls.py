@@ -50,3 +50,52 @@ handler400 = "config.exceptions.handler400"
 handler403 = "config.exceptions.handler403"
 handler404 = "config.exceptions.handler404"
 handler500 = "config.exceptions.handler500"
+
+
+# --- an analytics endpoint on the shared base view ------------------------------------------
+from decimal import Decimal  # noqa: E402
+
+from rest_framework.response import Response  # noqa: E402
+
+from config.api import AnalyticsAPIView  # noqa: E402
+from config.pagination import PagePagination  # noqa: E402
+from config.periods import serializer_for_intervals  # noqa: E402
+
+
+class RoleCounts(AnalyticsAPIView):
+    """Members per role of the workspace, with the validated query echoed."""
+
+    query_serializer_class = serializer_for_intervals("day", "week", "month")
+    csv_rows_key = "rows"
+
+    def get(self, request):
+        query = self.query()
+        period = query.period
+        rows = [
+            {
+                "role": role,
+                "members": self.scope(Membership.objects).filter(role=role).count(),
+                "value": money(Decimal("1.5")),
+            }
+            for role in ("owner", "admin", "viewer")
+        ]
+        return Response(
+            {
+                "date_from": period.date_from,
+                "date_to": period.date_to,
+                "interval": query.validated_data["interval"],
+                "rows": rows,
+                "meta": {"refresh": self.refresh},
+            }
+        )
+
+
+class ScopedPaged(ScopedList):
+    pagination_class = PagePagination
+
+
+urlpatterns = [
+    path("api/v1/test/analytics/", RoleCounts.as_view()),
+    path("api/v1/test/paged/", ScopedPaged.as_view()),
+    *urlpatterns,
+]
