@@ -58,6 +58,7 @@ from decimal import Decimal  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 
 from config.api import AnalyticsAPIView  # noqa: E402
+from config.money import money  # noqa: E402
 from config.pagination import PagePagination  # noqa: E402
 from config.periods import serializer_for_intervals  # noqa: E402
 
