@@ -222,6 +222,9 @@ REST_FRAMEWORK = {
         "auth_ip": env("THROTTLE_AUTH_IP", default="30/min"),
         "auth_account": env("THROTTLE_AUTH_ACCOUNT", default="10/min"),
     },
+    # Client IPs (throttles) come from REMOTE_ADDR, or from X-Forwarded-For as written by this
+    # many trusted reverse proxies; 0 ignores the header, which clients could otherwise forge.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

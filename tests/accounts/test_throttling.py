@@ -109,3 +109,12 @@ def test_refresh_is_throttled_per_ip(db):
     for _ in range(IP_RATE):
         assert client.post("/api/v1/auth/refresh", {"refresh": "garbage"}, format="json").status_code == 401
     _assert_throttled(client.post("/api/v1/auth/refresh", {"refresh": "garbage"}, format="json"))
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_ip_throttle(db):
+    client = _client("10.7.0.1")
+    for n in range(IP_RATE):
+        client.post("/api/v1/auth/refresh", {"refresh": "x"}, format="json", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    _assert_throttled(
+        client.post("/api/v1/auth/refresh", {"refresh": "x"}, format="json", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    )
