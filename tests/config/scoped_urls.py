@@ -1,10 +1,18 @@
-"""A workspace-scoped endpoint for the tests of config.tenancy and the error handler: the
-foundation itself has no workspace-owned model views, every app's come later."""
+"""Test-only endpoints on the foundation's base classes (config.tenancy, config.api,
+config.pagination) and a crashing view for the error handler: the foundation itself has no
+workspace-owned model views, every app's come later."""
+
+from decimal import Decimal
 
 from django.urls import include, path
 from rest_framework import generics, serializers
+from rest_framework.response import Response
 
 from accounts.models import Membership
+from config.api import AnalyticsAPIView
+from config.money import money
+from config.pagination import PagePagination
+from config.periods import serializer_for_intervals
 from config.tenancy import WorkspaceScopedMixin
 
 
@@ -36,31 +44,6 @@ class OwnersOnly(ScopedList):
 
 def crash(request):
     raise RuntimeError("boom")
-
-
-urlpatterns = [
-    path("api/v1/test/scoped/", ScopedList.as_view()),
-    path("api/v1/test/scoped/<int:pk>/", ScopedDetail.as_view()),
-    path("api/v1/test/owners/", OwnersOnly.as_view()),
-    path("api/v1/test/crash/", crash),
-    path("", include("config.urls")),
-]
-
-handler400 = "config.exceptions.handler400"
-handler403 = "config.exceptions.handler403"
-handler404 = "config.exceptions.handler404"
-handler500 = "config.exceptions.handler500"
-
-
-# --- an analytics endpoint on the shared base view ------------------------------------------
-from decimal import Decimal  # noqa: E402
-
-from rest_framework.response import Response  # noqa: E402
-
-from config.api import AnalyticsAPIView  # noqa: E402
-from config.money import money  # noqa: E402
-from config.pagination import PagePagination  # noqa: E402
-from config.periods import serializer_for_intervals  # noqa: E402
 
 
 class RoleCounts(AnalyticsAPIView):
@@ -96,7 +79,16 @@ class ScopedPaged(ScopedList):
 
 
 urlpatterns = [
-    path("api/v1/test/analytics/", RoleCounts.as_view()),
+    path("api/v1/test/scoped/", ScopedList.as_view()),
+    path("api/v1/test/scoped/<int:pk>/", ScopedDetail.as_view()),
+    path("api/v1/test/owners/", OwnersOnly.as_view()),
     path("api/v1/test/paged/", ScopedPaged.as_view()),
-    *urlpatterns,
+    path("api/v1/test/analytics/", RoleCounts.as_view()),
+    path("api/v1/test/crash/", crash),
+    path("", include("config.urls")),
 ]
+
+handler400 = "config.exceptions.handler400"
+handler403 = "config.exceptions.handler403"
+handler404 = "config.exceptions.handler404"
+handler500 = "config.exceptions.handler500"
