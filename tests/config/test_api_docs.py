@@ -49,6 +49,7 @@ def test_schema_is_openapi_3_with_the_error_shape(client):
     login = schema["paths"]["/api/v1/auth/login"]["post"]
     assert sorted(login["responses"]) == ["200", "400", "401", "413", "415", "429"]
     assert login["responses"]["429"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert login["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     members = schema["paths"]["/api/v1/workspaces/{slug}/members/{user_id}/"]["delete"]
     assert sorted(members["responses"]) == ["204", "401", "403", "404", "409"]
     assert members["security"] == [{"jwtAuth": []}, {"jwtCookieAuth": []}, {"cookieAuth": []}]
