@@ -36,7 +36,7 @@ format: install
 
 check: install
 	$(MANAGE) makemigrations --check --dry-run
-	$(MANAGE) spectacular --fail-on-warn --file /dev/null
+	$(MANAGE) spectacular --fail-on-warn --validate --file /dev/null
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO

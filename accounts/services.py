@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.text import slugify
+from rest_framework.exceptions import ValidationError
 
 from accounts.models import Membership, User, Workspace
 from config.exceptions import Conflict
@@ -94,7 +95,7 @@ def user_verify_email(*, token: str) -> User:
 def member_add(*, workspace: Workspace, email: str, role: str) -> Membership:
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise Conflict("No Pulse account uses this email address; ask them to register first.")
+        raise ValidationError({"email": ["No Pulse account uses this email address; ask them to register first."]})
     membership, created = Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": role})
     if not created:
         raise Conflict("This person is already a member of the workspace.")

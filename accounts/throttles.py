@@ -1,8 +1,16 @@
 """Throttles for the login, registration and token endpoints, counted in the cache
-(Redis in production, a local count while Redis is down): per client IP and per account (the email
-address tried)."""
+(Redis in production, a local count while Redis is down): per client IP and per account.
+
+The account is the email address tried (login, register) or the user a genuine refresh token
+belongs to (refresh, from the body or the cookie), so guessing one account's password or
+replaying its refresh token is limited however many addresses the attempts come from.
+"""
 
 import hashlib
+
+from django.conf import settings
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.throttling import ResilientRateThrottle
 
@@ -14,14 +22,55 @@ class AuthIPThrottle(ResilientRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+def _account_ident(request) -> str | None:
+    data = request.data if isinstance(request.data, dict) else {}
+    email = data.get("email")
+    if isinstance(email, str) and email.strip():
+        return "email:" + email.strip().lower()
+    token = data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+    if isinstance(token, str) and token:
+        try:
+            # Signature and expiry are checked, so a forged token cannot throttle someone else.
+            user_id = RefreshToken(token, verify=True).payload.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
+        except (TokenError, ValueError, TypeError):
+            return None
+        return f"user:{user_id}" if user_id is not None else None
+    return None
+
+
 class AuthAccountThrottle(ResilientRateThrottle):
     scope = "auth_account"
 
     def get_cache_key(self, request, view):
-        data = request.data if isinstance(request.data, dict) else {}
-        email = data.get("email")
-        if not isinstance(email, str) or not email:
+        ident = _account_ident(request)
+        if ident is None:
             return None
-        # The address is hashed so that cache keys never hold it in clear.
-        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        # Hashed so that cache keys never hold an address in clear.
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class FormAccountThrottle(AuthAccountThrottle):
+    """The per-account throttle for the HTML forms (the address is in ``request.POST``)."""
+
+    def get_cache_key(self, request, view):
+        email = request.POST.get("username") or request.POST.get("email")
+        if not email or not email.strip():
+            return None
+        digest = hashlib.sha256(("email:" + email.strip().lower()).encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+def form_throttle_wait(request) -> int | None:
+    """Seconds to wait when an HTML login or registration POST is over a rate, else None.
+
+    The HTML forms share the API's counters, so switching from one to the other gains nothing.
+    """
+    waits = [
+        throttle.wait()
+        for throttle in (AuthIPThrottle(), FormAccountThrottle())
+        if not throttle.allow_request(request, None)
+    ]
+    if not waits:
+        return None
+    return max(1, int(max(wait or 1 for wait in waits)))

@@ -12,13 +12,28 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.models import User
+from accounts.throttles import form_throttle_wait
 from config.tenancy import SESSION_WORKSPACE_KEY, membership_for
+
+THROTTLED_MESSAGE = "Too many attempts. Try again in {wait} seconds."
+
+
+def _throttled_page(request, template: str, form, wait: int):
+    response = render(request, template, {"form": form, "throttled": THROTTLED_MESSAGE.format(wait=wait)}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = form_throttle_wait(request)
+        if wait is not None:
+            return _throttled_page(request, self.template_name, self.get_form_class()(request), wait)
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -29,6 +44,8 @@ def register(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = RegisterForm(request.POST or None)
+    if request.method == "POST" and (wait := form_throttle_wait(request)) is not None:
+        return _throttled_page(request, "accounts/register.html", RegisterForm(), wait)
     if request.method == "POST" and form.is_valid():
         user = services.user_register(
             email=form.cleaned_data["email"],

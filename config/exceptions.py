@@ -8,6 +8,7 @@ import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -85,6 +86,24 @@ def _is_api_path(request) -> bool:
 
 def json_error_response(status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status_code)
+
+
+@csrf_exempt  # answers 404 whatever the method: a CSRF 403 page would hide that
+def api_not_found(request, *args, **kwargs):
+    """The last URL pattern under /api/ and /health/: unknown paths answer the JSON error shape
+    even with DEBUG on (where Django would render its HTML debug page) and are never redirected
+    by APPEND_SLASH (a redirected POST would lose its body)."""
+    from django.urls import Resolver404, resolve
+
+    message = "Not found."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            message = f"Not found. Did you mean {request.path}/ ?"
+    return json_error_response(404, "not_found", message)
 
 
 def handler400(request, exception=None):

@@ -81,7 +81,7 @@ class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(summary="Liveness", tags=["health"], responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
+    @extend_schema(summary="Liveness", tags=["health"], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response({"status": "ok", "version": settings.VERSION, "environment": settings.ENVIRONMENT})
 
@@ -116,7 +116,7 @@ class SystemMetricsView(APIView):
     @extend_schema(
         summary="Process and system metrics",
         tags=["health"],
-        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
         process = psutil.Process()

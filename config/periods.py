@@ -6,6 +6,7 @@ bucket between the first and the last is present, empty ones zero-filled.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -102,8 +103,10 @@ class SeriesQuerySerializer(PeriodQuerySerializer):
         return fields
 
 
+@functools.cache
 def serializer_for_intervals(*choices: str, default: str = "day") -> type[SeriesQuerySerializer]:
-    """A SeriesQuerySerializer subclass accepting exactly ``choices``."""
+    """A SeriesQuerySerializer subclass accepting exactly ``choices`` (one class per set of
+    choices, so that views sharing them share one OpenAPI description)."""
     name = "SeriesQuery" + "".join(choice.title() for choice in choices)
     return type(name, (SeriesQuerySerializer,), {"interval_choices": choices, "default_interval": default})
 

@@ -6,6 +6,8 @@ role, and filters querysets by workspace. Another tenant's workspace or object a
 never 403, so nothing tells an outsider that it exists.
 """
 
+import re
+
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import permissions
@@ -14,6 +16,8 @@ from accounts.models import Membership, Workspace
 
 WORKSPACE_HEADER = "X-Workspace"
 SESSION_WORKSPACE_KEY = "workspace_slug"
+# What a slug can be; anything else (over-long, NUL bytes…) is no workspace, without a query.
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
 
 def membership_for(user, slug: str | None) -> Membership:
@@ -24,6 +28,8 @@ def membership_for(user, slug: str | None) -> Membership:
     if user is None or not user.is_authenticated:
         raise Http404("No workspace.")
     memberships = Membership.objects.select_related("workspace").filter(user=user)
+    if slug and not _SLUG.match(slug):
+        raise Http404("No such workspace.")
     if slug:
         membership = memberships.filter(workspace__slug=slug).first()
     else:
@@ -44,10 +50,16 @@ def request_membership(request) -> Membership:
         return cached
     slug = request.headers.get(WORKSPACE_HEADER)
     session = getattr(request, "session", None)
-    if slug is None and session is not None:
-        # Session users (HTML pages and their CSV links) keep the workspace they switched to.
-        slug = session.get(SESSION_WORKSPACE_KEY)
-    membership = membership_for(request.user, slug)
+    if slug is None and session is not None and session.get(SESSION_WORKSPACE_KEY):
+        # Session users (HTML pages and their CSV links) keep the workspace they switched to;
+        # when they have left it since, they are back in their personal workspace.
+        try:
+            membership = membership_for(request.user, session[SESSION_WORKSPACE_KEY])
+        except Http404:
+            del session[SESSION_WORKSPACE_KEY]
+            membership = membership_for(request.user, None)
+    else:
+        membership = membership_for(request.user, slug)
     # DRF wraps the Django request: store on the inner one too so middleware can log it.
     for target in (request, getattr(request, "_request", None)):
         if target is not None:

@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from config import health, jobs_api, metrics
+from config.exceptions import api_not_found
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -34,6 +35,8 @@ urlpatterns = [
     path("health/metrics", health.SystemMetricsView.as_view(), name="health-metrics"),
     path("health/redis-info", health.RedisInfoView.as_view(), name="health-redis-info"),
     path("metrics", metrics.metrics_view, name="prometheus-django-metrics"),
+    # Keep last: any other path under /api/ or /health/ answers the JSON 404.
+    re_path(r"^(?:api|health)/", api_not_found),
 ]
 
 handler400 = "config.exceptions.handler400"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import signing
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,15 +30,19 @@ from config.tenancy import membership_for
 COOKIE_PARAM = OpenApiParameter(
     "cookie", bool, description="1: set HttpOnly cookies instead of returning the tokens in the body."
 )
+# Error responses beyond those config.openapi.PulseAutoSchema adds to every operation.
+BAD_CREDENTIALS = {401: OpenApiResponse(description="Wrong email address or password.")}
+BAD_TOKEN = {401: OpenApiResponse(description="The refresh token is invalid, expired or blacklisted.")}
+CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
 
 
 def _cookie_mode(request) -> bool:
     return settings.JWT_COOKIE_MODE or request.query_params.get("cookie") in ("1", "true")
 
 
-def _token_response(request, *, access: str, refresh_token: str, status_code: int):
+def _token_response(request, *, access: str, refresh_token: str, status_code: int, cookies: bool = False):
     jwt = settings.SIMPLE_JWT
-    if _cookie_mode(request):
+    if cookies or _cookie_mode(request):
         response = Response({"token_type": "cookie"}, status=status_code)
         cookie = {"httponly": True, "samesite": "Lax", "secure": settings.JWT_COOKIE_SECURE}
         response.set_cookie(
@@ -72,7 +76,7 @@ class AuthView(APIView):
 
 
 class RegisterView(AuthView):
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Create an account")
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer, **CONFLICT}, summary="Create an account")
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -83,7 +87,7 @@ class RegisterView(AuthView):
 class LoginView(AuthView):
     @extend_schema(
         request=LoginSerializer,
-        responses={200: TokenPairSerializer},
+        responses={200: TokenPairSerializer, **BAD_CREDENTIALS},
         parameters=[COOKIE_PARAM],
         summary="Log in: an access and a refresh token",
     )
@@ -105,14 +109,16 @@ class LoginView(AuthView):
 class RefreshView(AuthView):
     @extend_schema(
         request=RefreshSerializer,
-        responses={200: TokenPairSerializer},
+        responses={200: TokenPairSerializer, **BAD_TOKEN},
         parameters=[COOKIE_PARAM],
         summary="Exchange a refresh token for a new pair (the old one is blacklisted)",
     )
     def post(self, request):
         body = RefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = body.validated_data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        token = body.validated_data.get("refresh")
+        from_cookie = not token and bool(request.COOKIES.get(settings.JWT_REFRESH_COOKIE))
+        token = token or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
         if not token:
             raise exceptions.ValidationError({"refresh": ["This field is required."]})
         serializer = TokenRefreshSerializer(data={"refresh": token})
@@ -125,6 +131,8 @@ class RefreshView(AuthView):
             access=serializer.validated_data["access"],
             refresh_token=serializer.validated_data["refresh"],
             status_code=status.HTTP_200_OK,
+            # A client that keeps its refresh token in the cookie gets the new pair in cookies too.
+            cookies=from_cookie,
         )
 
 
@@ -132,7 +140,9 @@ class LogoutView(AuthView):
     throttle_classes: list = []
 
     @extend_schema(
-        request=RefreshSerializer, responses={204: None}, summary="Blacklist the refresh token, clear cookies"
+        request=RefreshSerializer,
+        responses={204: None, **BAD_TOKEN},
+        summary="Blacklist the refresh token, clear cookies",
     )
     def post(self, request):
         body = RefreshSerializer(data=request.data)
@@ -206,7 +216,9 @@ class MemberListView(WorkspaceMembersMixin, APIView):
         members = workspace.memberships.select_related("user").order_by("user__email")
         return Response(MemberSerializer(members, many=True).data)
 
-    @extend_schema(request=MemberAddSerializer, responses={201: MemberSerializer}, summary="Add a member (owners)")
+    @extend_schema(
+        request=MemberAddSerializer, responses={201: MemberSerializer, **CONFLICT}, summary="Add a member (owners)"
+    )
     def post(self, request, slug):
         workspace = self.get_membership(request, slug).workspace
         serializer = MemberAddSerializer(data=request.data)
@@ -216,7 +228,11 @@ class MemberListView(WorkspaceMembersMixin, APIView):
 
 
 class MemberDetailView(WorkspaceMembersMixin, APIView):
-    @extend_schema(request=MemberRoleSerializer, responses=MemberSerializer, summary="Change a member's role (owners)")
+    @extend_schema(
+        request=MemberRoleSerializer,
+        responses={200: MemberSerializer, **CONFLICT},
+        summary="Change a member's role (owners)",
+    )
     def patch(self, request, slug, user_id: int):
         workspace = self.get_membership(request, slug).workspace
         target = get_object_or_404(workspace.memberships.select_related("user"), user_id=user_id)
@@ -225,7 +241,7 @@ class MemberDetailView(WorkspaceMembersMixin, APIView):
         membership = services.member_set_role(membership=target, role=serializer.validated_data["role"])
         return Response(MemberSerializer(membership).data)
 
-    @extend_schema(responses={204: None}, summary="Remove a member (owners)")
+    @extend_schema(responses={204: None, **CONFLICT}, summary="Remove a member (owners)")
     def delete(self, request, slug, user_id: int):
         workspace = self.get_membership(request, slug).workspace
         target = get_object_or_404(workspace.memberships, user_id=user_id)

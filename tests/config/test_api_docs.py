@@ -1,0 +1,67 @@
+"""The OpenAPI schema and its Swagger UI and ReDoc pages, served without internet."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT_OR_STYLE = re.compile(r'(?:src|href)="([^"]+)"')
+
+
+def _assets(html: str) -> list[str]:
+    return SCRIPT_OR_STYLE.findall(html)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/docs/", "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
+        ("/api/redoc/", "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"),
+    ],
+)
+def test_docs_pages_load_their_assets_from_our_static_files(client, path, expected):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = _assets(html)
+    assert f"/static/{expected}" in assets
+    external = [url for url in assets if url.startswith(("http:", "https:", "//"))]
+    assert external == []
+    assert "cdn.jsdelivr.net" not in html
+    for url in assets:
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), url
+    assert "/api/schema/" in html
+
+
+def test_schema_is_openapi_3_with_the_error_shape(client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["components"]["schemas"]["Error"] == {
+        "type": "object",
+        "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}},
+        "required": ["error"],
+    }
+    login = schema["paths"]["/api/v1/auth/login"]["post"]
+    assert sorted(login["responses"]) == ["200", "400", "401", "413", "415", "429"]
+    assert login["responses"]["429"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert login["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    members = schema["paths"]["/api/v1/workspaces/{slug}/members/{user_id}/"]["delete"]
+    assert sorted(members["responses"]) == ["204", "401", "403", "404", "409"]
+    assert members["security"] == [{"jwtAuth": []}, {"jwtCookieAuth": []}, {"cookieAuth": []}]
+
+
+def test_workspace_scoped_views_document_the_x_workspace_header(settings):
+    from drf_spectacular.generators import SchemaGenerator
+
+    settings.ROOT_URLCONF = "tests.config.scoped_urls"
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = schema["paths"]["/api/v1/test/scoped/"]["get"]["parameters"]
+    header = next(p for p in parameters if p["name"] == "X-Workspace")
+    assert header["in"] == "header"
+    assert header.get("required", False) is False
+    assert "404" in schema["paths"]["/api/v1/test/scoped/"]["get"]["responses"]

@@ -1,0 +1,180 @@
+"""One error shape for every error: {"error": {"code", "message", "fields"}}."""
+
+import json
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.conftest import bearer_client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.scoped_urls")]
+
+
+def _error(response) -> dict:
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    return body["error"]
+
+
+def test_400_invalid_input_names_the_fields(anon_api):
+    response = anon_api.post("/api/v1/auth/register", {"email": "not-an-email", "password": "x"}, format="json")
+    assert response.status_code == 400
+    assert _error(response) == {
+        "code": "invalid",
+        "message": "email: Enter a valid email address.",
+        "fields": {"email": ["Enter a valid email address."]},
+    }
+
+
+def test_400_password_rules_are_field_errors(anon_api):
+    response = anon_api.post("/api/v1/auth/register", {"email": "a@acme.test", "password": "12345678"}, format="json")
+    assert response.status_code == 400
+    assert _error(response)["fields"] == {
+        "password": ["This password is too common.", "This password is entirely numeric."]
+    }
+
+
+@pytest.mark.parametrize("body", ['{"email": ', "not json", "[1, 2", '{"email": "a@b.co",}'])
+def test_400_malformed_json(anon_api, body):
+    response = anon_api.post("/api/v1/auth/login", body, content_type="application/json")
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["code"] == "parse_error"
+    assert error["message"].startswith("JSON parse error")
+    assert error["fields"] == {}
+
+
+def test_400_a_json_list_where_an_object_is_expected(anon_api):
+    response = anon_api.post("/api/v1/auth/login", "[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert _error(response)["code"] == "invalid"
+
+
+def test_401_without_credentials(anon_api):
+    response = anon_api.get("/api/v1/workspaces/")
+    assert response.status_code == 401
+    assert _error(response) == {
+        "code": "not_authenticated",
+        "message": "Authentication credentials were not provided.",
+        "fields": {},
+    }
+
+
+def test_401_wrong_password(anon_api, owner):
+    response = anon_api.post("/api/v1/auth/login", {"email": owner.email, "password": "nope"}, format="json")
+    assert response.status_code == 401
+    assert _error(response) == {
+        "code": "authentication_failed",
+        "message": "Wrong email address or password.",
+        "fields": {},
+    }
+
+
+def test_403_role_too_low(api_as, viewer):
+    response = api_as(viewer).post("/api/v1/test/scoped/", {}, format="json")
+    assert response.status_code == 403
+    assert _error(response)["code"] == "permission_denied"
+
+
+def test_403_non_staff_on_a_staff_endpoint(api_as, owner):
+    response = api_as(owner).get("/health/redis-info")
+    assert response.status_code == 403
+    assert _error(response) == {
+        "code": "permission_denied",
+        "message": "You do not have permission to perform this action.",
+        "fields": {},
+    }
+
+
+def test_404_from_a_view(api_as, owner):
+    response = api_as(owner).get("/api/v1/workspaces/nope/members/")
+    assert response.status_code == 404
+    assert _error(response) == {"code": "not_found", "message": "Not found.", "fields": {}}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_404_from_django_for_an_unknown_api_path(anon_api, method):
+    response = getattr(anon_api, method)("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert _error(response) == {"code": "not_found", "message": "Not found.", "fields": {}}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_404_for_a_missing_slash_is_json_with_a_hint_and_no_redirect(owner, settings, debug):
+    settings.DEBUG = debug
+    client = bearer_client(owner)
+    for method in ("get", "post"):
+        response = getattr(client, method)("/api/v1/workspaces")
+        assert response.status_code == 404
+        assert _error(response)["message"] == "Not found. Did you mean /api/v1/workspaces/ ?"
+
+
+def test_404_under_health(anon_api):
+    assert _error(anon_api.get("/health/nothing"))["code"] == "not_found"
+
+
+def test_html_404_stays_html(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/json")
+
+
+def test_405_method_not_allowed(anon_api):
+    response = anon_api.get("/api/v1/auth/login")
+    assert response.status_code == 405
+    assert _error(response) == {"code": "method_not_allowed", "message": 'Method "GET" not allowed.', "fields": {}}
+    assert response["Allow"] == "POST, OPTIONS"
+
+
+def test_406_not_acceptable(api_as, owner):
+    response = api_as(owner).get("/api/v1/users/me", HTTP_ACCEPT="application/xml")
+    assert response.status_code == 406
+    assert _error(response)["code"] == "not_acceptable"
+
+
+def test_413_body_too_large(anon_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"email": "a@acme.test", "password": "x" * 2000})
+    response = anon_api.post("/api/v1/auth/login", body, content_type="application/json")
+    assert response.status_code == 413
+    assert _error(response) == {"code": "payload_too_large", "message": "The request body is too large.", "fields": {}}
+
+
+def test_415_unsupported_media_type(anon_api):
+    response = anon_api.post("/api/v1/auth/login", "email=a@b.co", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert _error(response)["code"] == "unsupported_media_type"
+
+
+def test_409_conflict(anon_api, owner):
+    response = anon_api.post(
+        "/api/v1/auth/register", {"email": "OWNER@acme.test", "password": "a-long-enough-pass"}, format="json"
+    )
+    assert response.status_code == 409
+    assert _error(response) == {
+        "code": "conflict",
+        "message": "An account with this email address already exists.",
+        "fields": {},
+    }
+
+
+def test_429_throttled(db):
+    client = APIClient(REMOTE_ADDR="10.9.9.9")
+    for _ in range(30):
+        client.post("/api/v1/auth/refresh", {"refresh": "x"}, format="json")
+    response = client.post("/api/v1/auth/refresh", {"refresh": "x"}, format="json")
+    assert response.status_code == 429
+    error = _error(response)
+    assert error["code"] == "throttled"
+    assert error["fields"] == {}
+    assert int(response["Retry-After"]) > 0
+
+
+def test_500_is_json_under_api_and_logged(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/test/crash/")
+    assert response.status_code == 500
+    assert _error(response) == {"code": "server_error", "message": "Something went wrong on our side.", "fields": {}}
