@@ -13,6 +13,7 @@ from accounts import services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.models import User
 from accounts.throttles import form_throttle_wait
+from config import metrics
 from config.tenancy import SESSION_WORKSPACE_KEY, membership_for
 
 THROTTLED_MESSAGE = "Too many attempts. Try again in {wait} seconds."
@@ -34,6 +35,14 @@ class LoginView(auth_views.LoginView):
         if wait is not None:
             return _throttled_page(request, self.template_name, self.get_form_class()(request), wait)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        metrics.login(ok=True)
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        metrics.login(ok=False)
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):

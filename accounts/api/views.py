@@ -25,6 +25,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Membership, User
 from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from config import metrics
 from config.tenancy import membership_for
 
 COOKIE_PARAM = OpenApiParameter(
@@ -97,6 +98,7 @@ class LoginView(AuthView):
         user = authenticate(
             request._request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
         )
+        metrics.login(ok=user is not None)
         if user is None:
             raise exceptions.AuthenticationFailed("Wrong email address or password.")
         refresh = RefreshToken.for_user(user)
