@@ -53,8 +53,19 @@ class ImportJob(models.Model):
 
 
 class LineBase(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    import_job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Every index below starts with the workspace, so its own index would only slow the COPY;
+    # the import job link is bookkeeping, read only by the importer, so it has no index or
+    # database constraint either (one deferred check per line at commit otherwise).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    import_job = models.ForeignKey(
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     invoice_no = models.CharField(max_length=20)
     stock_code = models.CharField(max_length=32)
     description = models.CharField(max_length=255, blank=True)
