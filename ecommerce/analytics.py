@@ -313,8 +313,11 @@ def resolve_country(workspace: Workspace, name: str) -> str:
     """The stored country for ``name`` (case-insensitive; ``Ireland`` finds ``EIRE``); 404 when
     the workspace has no sales line for it."""
     code = country_code(name)
+    # The spellings people type, matched exactly so that the (workspace, country, date) index
+    # answers; a case-insensitive match would scan every line of the workspace.
+    spellings = sorted({code, code.upper(), code.lower(), code.title(), code.capitalize()})
     found = (
-        m.SalesLine.objects.filter(workspace=workspace, country__iexact=code).values_list("country", flat=True).first()
+        m.SalesLine.objects.filter(workspace=workspace, country__in=spellings).values_list("country", flat=True).first()
     )
     if found is None:
         raise Http404(f"No sales for country {name!r}.")
@@ -787,16 +790,18 @@ INSIGHTS: dict[str, Callable[..., dict]] = {
 }
 
 
-def insight(name: str, workspace: Workspace, period: Period, *, refresh: bool = False, **params: Any) -> Cached:
-    """``INSIGHTS[name](workspace, period, **params)`` through the workspace cache (keyed by the
+def insight(
+    insight_name: str, workspace: Workspace, period: Period, /, *, refresh: bool = False, **params: Any
+) -> Cached:
+    """``INSIGHTS[insight_name](workspace, period, **params)`` through the workspace cache (keyed by the
     data version the importer bumps, the period and the parameters)."""
     key = {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **params}
     return cached(
         CACHE_NAMESPACE,
         workspace.id,
-        name,
+        insight_name,
         key,
-        lambda: INSIGHTS[name](workspace, period, **params),
+        lambda: INSIGHTS[insight_name](workspace, period, **params),
         refresh=refresh,
     )
 
