@@ -266,6 +266,28 @@ def revenue_series(workspace: Workspace, period: Period, interval: str = "day") 
     return {**_period_json(closed), "interval": interval, "rows": rows}
 
 
+SERIES_DAILY_MAX_DAYS = 120
+
+
+def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
+    """The dashboard's series: daily up to 120 days, weekly beyond, with the previous period of
+    equal length bucketed the same way (drawn on the same positions for comparison)."""
+    closed = closed_period(workspace, period)
+    if not closed.is_bounded:
+        return {**_period_json(closed), "interval": "day", "rows": [], "previous": None}
+    interval = "day" if closed.days <= SERIES_DAILY_MAX_DAYS else "week"
+    previous = closed.previous()
+    return {
+        **_period_json(closed),
+        "interval": interval,
+        "rows": _series_rows(sales_lines(workspace, closed), workspace, closed, interval),
+        "previous": {
+            **_period_json(previous),
+            "rows": _series_rows(sales_lines(workspace, previous), workspace, previous, interval),
+        },
+    }
+
+
 # --- Countries ---------------------------------------------------------------------------------
 
 
@@ -774,6 +796,7 @@ def forecast(workspace: Workspace, period: Period, periods: int = 30, *, fit: di
 INSIGHTS: dict[str, Callable[..., dict]] = {
     "kpis": kpis,
     "series": revenue_series,
+    "series_compare": revenue_series_compare,
     "countries": countries,
     "country": country_detail,
     "customers_top": top_customers,

@@ -86,15 +86,22 @@ def fit_bgnbd(x, t_x, T) -> dict:
 
 
 def bgnbd_expected(t: float, x, t_x, T, params: dict) -> np.ndarray:
-    """E[purchases in (T, T + t] | x, t_x, T] (Fader, Hardie & Lee 2005, eq. 10)."""
+    """E[purchases in (T, T + t] | x, t_x, T] (Fader, Hardie & Lee 2005, eq. 10).
+
+    The paper's ``((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)`` multiplies a vanishing
+    power by a diverging series for frequent buyers and loses every digit. Euler's transformation
+    2F1(a, b; c; z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z) turns it into the equal
+    ``(1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z)``, whose parameters stay small.
+    """
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
     if abs(a - 1) < 1e-6:  # the closed form divides by a − 1
         a = 1 + 1e-6
     x = np.asarray(x, dtype=float)
     x1 = np.where(x > 0, x, 1.0)
     with np.errstate(all="ignore"):
-        hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
-        numerator = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
+        z = t / (alpha + T + t)
+        hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        numerator = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp)
         denominator = 1 + np.where(x > 0, a / (b + x1 - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
         expected = numerator / denominator
     return np.where(np.isfinite(expected) & (expected >= 0), expected, 0.0)

@@ -22,6 +22,7 @@ WARM = (
     ("series", {"interval": "day"}),
     ("series", {"interval": "week"}),
     ("series", {"interval": "month"}),
+    ("series_compare", {}),
     ("countries", {"order_by": "revenue", "limit": 10}),
     ("countries", {"order_by": "revenue", "limit": 250}),
     ("customers_top", {"limit": 10}),
