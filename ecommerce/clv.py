@@ -145,15 +145,19 @@ def gamma_gamma_expected(x, m, params: dict, fallback: float) -> np.ndarray:
     return (p * (v + x * m)) / (p * x + q - 1)
 
 
+LOG_BOUND = 20.0  # parameters stay within e^±20: a boundary solution (a → 0, b → ∞) stops there
+
+
 def _minimize(objective, start):
+    """Maximum likelihood on log-parameters: bounded L-BFGS-B, with Nelder-Mead as a fallback
+    when the gradient search fails to produce a finite optimum."""
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = minimize(
-            objective, start, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6}
-        )
-        # A gradient polish from the simplex optimum.
-        polished = minimize(objective, result.x, method="L-BFGS-B")
-    return polished if polished.fun <= result.fun else result
+        result = minimize(objective, start, method="L-BFGS-B", bounds=bounds)
+        if not np.isfinite(result.fun) or result.fun >= 1e300:
+            result = minimize(objective, start, method="Nelder-Mead", bounds=bounds, options={"maxiter": 4000})
+    return result
 
 
 # --- Prediction and holdout -----------------------------------------------------------------
