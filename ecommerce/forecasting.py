@@ -7,10 +7,10 @@ Online Retail shop never sells on Saturdays), a slow level drift and a year-end 
 learn from one year; ETS captures level, damped trend and weekly pattern in a handful of
 parameters, fits in a fraction of a second (so a rolling-origin backtest of several refits stays
 cheap), and gives analytic prediction intervals. Additive (not multiplicative) seasonality
-because closed days have zero revenue. SARIMAX(1,0,1)(1,1,1,7) was no more accurate on the
-backtest and ten times slower; Prophet would add a heavy dependency for a model whose yearly
-seasonality cannot be estimated from a single year. Forecasts and interval bounds are clipped at
-zero (revenue is never negative).
+because closed days have zero revenue. SARIMAX with weekly seasonal terms would also do, at
+several times the fitting cost for each backtest refit and with no gain we could show; Prophet
+would add a heavy dependency for a yearly seasonality that one year of data cannot estimate.
+Forecasts and interval bounds are clipped at zero (revenue is never negative).
 
 Evaluation (what the original dashboard lacked):
 
