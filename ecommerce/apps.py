@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class EcommerceConfig(AppConfig):
     name = "ecommerce"
     verbose_name = "E-commerce analytics"
+
+    def ready(self) -> None:
+        from ecommerce import receivers  # noqa: F401  (connects the cache warming to imports)

@@ -1,18 +1,48 @@
+"""Celery tasks of the e-commerce app: imports, forecast fitting and cache warming.
+
+Each takes ids and is safe to run twice: a finished import is left as it is, and warming only
+recomputes cached results for the current data version. Transient database, Redis and network
+errors are retried by the project's base task (``config.celery.PulseTask``).
+"""
+
+import datetime as dt
+
+import structlog
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.db.models import Exists, OuterRef
 
-from ecommerce.models import ImportJob
+from accounts.models import Workspace
+from config.periods import Period
+from ecommerce import analytics
+from ecommerce.models import ImportJob, SalesLine
 
+log = structlog.get_logger("pulse.ecommerce")
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=3,
-    soft_time_limit=20 * 60,
-    time_limit=22 * 60,
-    acks_late=True,
+# What the dashboards and the default API calls ask for (the whole history, default parameters).
+WARM = (
+    ("kpis", {"compare": "previous"}),
+    ("series", {"interval": "day"}),
+    ("series", {"interval": "week"}),
+    ("series", {"interval": "month"}),
+    ("series_compare", {}),
+    ("countries", {"order_by": "revenue", "limit": 10}),
+    ("countries", {"order_by": "revenue", "limit": 250}),
+    ("customers_top", {"limit": 10}),
+    ("segments", {}),
+    ("lifetime_value", {}),
+    ("cohorts", {}),
+    ("products_top", {"order_by": "revenue", "limit": 10}),
+    ("products_top", {"order_by": "units", "limit": 10}),
+    ("revenue_monthly", {}),
+    ("revenue_growth", {}),
+    ("by_hour", {}),
+    ("by_weekday", {}),
+    ("weekday_hour", {}),
 )
+
+
+@shared_task(bind=True, max_retries=3, soft_time_limit=20 * 60, time_limit=22 * 60)
 def import_orders(self, job_id: int) -> str:
     """Run one import job (idempotent: a finished job is left as it is)."""
     from ecommerce import services
@@ -27,3 +57,43 @@ def import_orders(self, job_id: int) -> str:
             services.import_job_fail(job=job, code="database_unavailable", message="The database could not be reached.")
         raise
     return job.status
+
+
+@shared_task(max_retries=3, soft_time_limit=15 * 60, time_limit=16 * 60)
+def fit_forecast(workspace_id: int, date_from: str | None = None, date_to: str | None = None) -> dict:
+    """Fit the revenue forecast for the workspace (whole history by default) and store it in the
+    cache, where the forecast endpoint reads it."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return {"workspace_id": workspace_id, "skipped": "no such workspace"}
+    period = Period(
+        dt.date.fromisoformat(date_from) if date_from else None, dt.date.fromisoformat(date_to) if date_to else None
+    )
+    fit = analytics.insight("forecast_fit", workspace, period, refresh=True).value
+    log.info("forecast_fitted", workspace_id=workspace_id, seconds=fit.get("fit_seconds"))
+    return {"workspace_id": workspace_id, "fitted_at": fit.get("fitted_at"), "seconds": fit.get("fit_seconds")}
+
+
+@shared_task(max_retries=3, soft_time_limit=20 * 60, time_limit=21 * 60)
+def warm_workspace_caches(workspace_id: int) -> dict:
+    """Compute and cache the main analytics for the default period, then fit the forecast."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return {"workspace_id": workspace_id, "skipped": "no such workspace"}
+    period = Period()
+    for name, params in WARM:
+        analytics.insight(name, workspace, period, refresh=True, **params)
+    fit_forecast(workspace_id)  # in this worker, after the cheap ones
+    log.info("ecommerce_caches_warmed", workspace_id=workspace_id, insights=len(WARM))
+    return {"workspace_id": workspace_id, "warmed": len(WARM) + 1}
+
+
+@shared_task(soft_time_limit=5 * 60, time_limit=6 * 60)
+def warm_all_caches() -> int:
+    """Queue the warming of every workspace that has e-commerce data."""
+    # EXISTS per workspace walks the (workspace, invoice_date) index instead of the whole table.
+    has_data = Exists(SalesLine.objects.filter(workspace=OuterRef("pk")))
+    ids = list(Workspace.objects.filter(has_data).order_by("pk").values_list("pk", flat=True))
+    for workspace_id in ids:
+        warm_workspace_caches.delay(workspace_id)
+    return len(ids)

@@ -1,0 +1,837 @@
+"""E-commerce analytics: one function per insight, shared by the API, the HTML pages, CSV and the
+cache-warming task.
+
+Every function takes the workspace and a :class:`config.periods.Period` (inclusive local dates in
+the workspace time zone; open ends mean the whole history) and returns a JSON-ready payload:
+money as 2-place decimal strings (``config.money.money``), dates as ISO strings. Aggregation runs
+in the database; pandas only reshapes or models data the database already reduced (RFM quantiles,
+cohorts, CLV and forecast fitting). :func:`insight` wraps each function in the workspace cache.
+
+Definitions (DESIGN §4): revenue = Σ amount of sales lines; returns value = Σ amount of return
+lines; net revenue = revenue − returns value; orders = distinct invoices among sales lines;
+customers = distinct non-empty customer ids; products = distinct product stock codes; units =
+Σ quantity; average order value = revenue / orders; return rate = returns value / revenue.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.http import Http404
+
+from accounts.models import Workspace
+from config.cache import Cached, cached
+from config.money import money, ratio
+from config.periods import TRUNC, Period, bucket_starts, growth_pct, local_bucket
+from ecommerce import models as m
+
+CACHE_NAMESPACE = "ecommerce"
+ZERO = Decimal(0)
+
+# The file says EIRE; people say Ireland. Labels show the latter, lookups accept both.
+COUNTRY_LABELS = {"EIRE": "Ireland", "RSA": "South Africa", "USA": "United States"}
+COUNTRY_ALIASES = {label.lower(): code for code, label in COUNTRY_LABELS.items()}
+
+METRICS = (
+    "revenue",
+    "net_revenue",
+    "orders",
+    "customers",
+    "products",
+    "units",
+    "average_order_value",
+    "returns_value",
+    "return_rate",
+)
+MONEY_METRICS = {"revenue", "net_revenue", "average_order_value", "returns_value"}
+
+
+def country_label(country: str) -> str:
+    return COUNTRY_LABELS.get(country, country)
+
+
+def country_code(name: str) -> str:
+    """The country as stored in the data for a name a person typed (``Ireland`` -> ``EIRE``)."""
+    return COUNTRY_ALIASES.get(name.strip().lower(), name.strip())
+
+
+# --- Building blocks -----------------------------------------------------------------------
+
+
+def sales_lines(workspace: Workspace, period: Period) -> QuerySet:
+    """Sales lines of the workspace inside the period (local dates in the workspace time zone)."""
+    return _in_period(m.SalesLine.objects.filter(workspace=workspace), workspace, period)
+
+
+def return_lines(workspace: Workspace, period: Period) -> QuerySet:
+    return _in_period(m.ReturnLine.objects.filter(workspace=workspace), workspace, period)
+
+
+def _in_period(queryset: QuerySet, workspace: Workspace, period: Period) -> QuerySet:
+    start, end = period.bounds(workspace.tzinfo)
+    if start is not None:
+        queryset = queryset.filter(invoice_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(invoice_date__lt=end)
+    return queryset
+
+
+def _period_q(workspace: Workspace, period: Period) -> Q:
+    start, end = period.bounds(workspace.tzinfo)
+    q = Q()
+    if start is not None:
+        q &= Q(invoice_date__gte=start)
+    if end is not None:
+        q &= Q(invoice_date__lt=end)
+    return q
+
+
+def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
+    """First and last local dates with sales lines (None, None without data)."""
+    bounds = m.SalesLine.objects.filter(workspace=workspace).aggregate(
+        first=Min("invoice_date"), last=Max("invoice_date")
+    )
+    tz = workspace.tzinfo
+    first, last = bounds["first"], bounds["last"]
+    return (first.astimezone(tz).date() if first else None, last.astimezone(tz).date() if last else None)
+
+
+def closed_period(workspace: Workspace, period: Period) -> Period:
+    """The period with open ends closed by the data's own first and last days (one query, none
+    when the period is already bounded)."""
+    if period.is_bounded:
+        return period
+    first, last = data_bounds(workspace)
+    return period.within(first, last)
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _period_json(period: Period) -> dict:
+    return {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to)}
+
+
+def _sales_totals(prefix: str = "", q: Q | None = None) -> dict:
+    """Aggregates of the sales-line KPIs, each restricted by ``q`` when given."""
+
+    def where(extra: Q | None = None) -> Q | None:
+        if q is None:
+            return extra
+        return q if extra is None else q & extra
+
+    return {
+        f"{prefix}revenue": Sum("amount", filter=where(), default=ZERO),
+        f"{prefix}orders": Count("invoice_no", distinct=True, filter=where()),
+        f"{prefix}customers": Count("customer_id", distinct=True, filter=where(~Q(customer_id=""))),
+        f"{prefix}products": Count("stock_code", distinct=True, filter=where(Q(is_product=True))),
+        f"{prefix}units": Sum("quantity", filter=where(), default=0),
+    }
+
+
+def _kpi_payload(revenue, orders, customers, products, units, returns_value) -> dict:
+    revenue, returns_value = revenue or ZERO, returns_value or ZERO
+    return {
+        "revenue": money(revenue),
+        "net_revenue": money(revenue - returns_value),
+        "orders": orders,
+        "customers": customers,
+        "products": products,
+        "units": units,
+        "average_order_value": money(revenue / orders) if orders else None,
+        "returns_value": money(returns_value),
+        "return_rate": ratio(returns_value, revenue),
+    }
+
+
+def _totals(workspace: Workspace, periods: dict[str, Period], extra: Q | None = None) -> dict[str, dict]:
+    """KPIs of several periods in two queries (one over sales lines, one over returns), each
+    period restricted by a FILTER clause over one scan of their union."""
+    scope = Q(workspace=workspace) & (extra or Q())
+    union = Q()
+    for period in periods.values():
+        union |= _period_q(workspace, period)
+    sales_aggs, return_aggs = {}, {}
+    for key, period in periods.items():
+        q = _period_q(workspace, period)
+        sales_aggs.update(_sales_totals(f"{key}__", q))
+        return_aggs[f"{key}__returns"] = Sum("amount", filter=q, default=ZERO)
+    sales = m.SalesLine.objects.filter(scope & union).aggregate(**sales_aggs)
+    returns = m.ReturnLine.objects.filter(scope & union).aggregate(**return_aggs)
+    return {
+        key: _kpi_payload(
+            sales[f"{key}__revenue"],
+            sales[f"{key}__orders"],
+            sales[f"{key}__customers"],
+            sales[f"{key}__products"],
+            sales[f"{key}__units"],
+            returns[f"{key}__returns"],
+        )
+        for key in periods
+    }
+
+
+def _delta(name: str, current, previous) -> dict:
+    if current is None or previous is None:
+        return {"change": None, "pct": None}
+    if name in MONEY_METRICS:
+        current, previous = Decimal(current), Decimal(previous)
+        return {"change": money(current - previous), "pct": growth_pct(current, previous)}
+    if name == "return_rate":
+        return {"change": round(current - previous, 4), "pct": growth_pct(current, previous)}
+    return {"change": current - previous, "pct": growth_pct(current, previous)}
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+
+def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> dict:
+    """The KPIs of the period and, with ``compare`` = ``previous`` (the period of equal length just
+    before) or ``year`` (the same dates a year earlier), the same for the comparison period with
+    deltas (absolute change and percent change, None without a base).
+
+    Queries: data bounds (only when the period is open) + sales aggregate + returns aggregate.
+    """
+    current = closed_period(workspace, period)
+    periods = {"current": current}
+    previous = None
+    if compare != "none" and current.is_bounded:
+        previous = current.previous() if compare == "previous" else current.previous_year()
+        periods["previous"] = previous
+    if not current.is_bounded:  # no data at all
+        totals = {"current": _kpi_payload(ZERO, 0, 0, 0, 0, ZERO)}
+    else:
+        totals = _totals(workspace, periods)
+    payload = {**_period_json(current), **totals["current"], "compare": compare}
+    if previous is not None:
+        payload["previous"] = {**_period_json(previous), **totals["previous"]}
+        payload["deltas"] = {name: _delta(name, totals["current"][name], totals["previous"][name]) for name in METRICS}
+    else:
+        payload["previous"] = None
+        payload["deltas"] = None
+    return payload
+
+
+# --- Series ------------------------------------------------------------------------------------
+
+
+def _bucket_key(bucket, interval: str) -> str:
+    if interval == "month":
+        return bucket.strftime("%Y-%m")
+    if interval == "year":
+        return str(bucket.year)
+    return bucket.isoformat()
+
+
+def _series_rows(queryset: QuerySet, workspace: Workspace, period: Period, interval: str) -> list[dict]:
+    """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %."""
+    tz = workspace.tzinfo
+    rows = (
+        queryset.annotate(bucket=TRUNC[interval]("invoice_date", tzinfo=tz))
+        .values("bucket")
+        .annotate(revenue=Sum("amount"), orders=Count("invoice_no", distinct=True), units=Sum("quantity"))
+        .order_by("bucket")
+    )
+    by_bucket = {local_bucket(row["bucket"], interval, tz): row for row in rows}
+    out, previous = [], None
+    for bucket in bucket_starts(period.date_from, period.date_to, interval):
+        row = by_bucket.get(bucket) or {"revenue": ZERO, "orders": 0, "units": 0}
+        revenue = row["revenue"] or ZERO
+        out.append(
+            {
+                "bucket": _bucket_key(bucket, interval),
+                "start": bucket.isoformat(),
+                "revenue": money(revenue),
+                "orders": row["orders"],
+                "units": row["units"] or 0,
+                "growth_pct": growth_pct(revenue, previous),
+            }
+        )
+        previous = revenue
+    return out
+
+
+def revenue_series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
+    """Revenue, orders and units per day/week/month/year bucket (weeks start on Monday), every
+    bucket of the period present (zero-filled), with growth % against the previous bucket."""
+    closed = closed_period(workspace, period)
+    rows = _series_rows(sales_lines(workspace, closed), workspace, closed, interval) if closed.is_bounded else []
+    return {**_period_json(closed), "interval": interval, "rows": rows}
+
+
+SERIES_DAILY_MAX_DAYS = 120
+
+
+def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
+    """The dashboard's series: daily up to 120 days, weekly beyond, with the previous period of
+    equal length bucketed the same way (drawn on the same positions for comparison)."""
+    closed = closed_period(workspace, period)
+    if not closed.is_bounded:
+        return {**_period_json(closed), "interval": "day", "rows": [], "previous": None}
+    interval = "day" if closed.days <= SERIES_DAILY_MAX_DAYS else "week"
+    previous = closed.previous()
+    return {
+        **_period_json(closed),
+        "interval": interval,
+        "rows": _series_rows(sales_lines(workspace, closed), workspace, closed, interval),
+        "previous": {
+            **_period_json(previous),
+            "rows": _series_rows(sales_lines(workspace, previous), workspace, previous, interval),
+        },
+    }
+
+
+# --- Countries ---------------------------------------------------------------------------------
+
+
+def countries(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> dict:
+    """Top countries by revenue or units, with orders, customers, AOV and share of revenue.
+
+    One grouped query returns every country (a few dozen at most); the share needs the total,
+    and the ranking and limit are applied to that small result.
+    """
+    rows = list(
+        sales_lines(workspace, period)
+        .values("country")
+        .annotate(
+            revenue=Sum("amount"),
+            units=Sum("quantity"),
+            orders=Count("invoice_no", distinct=True),
+            customers=Count("customer_id", distinct=True, filter=~Q(customer_id="")),
+        )
+        .order_by()
+    )
+    total = sum((row["revenue"] for row in rows), ZERO)
+    rows.sort(key=lambda row: (-row[order_by], row["country"]))
+    return {
+        **_period_json(period),
+        "order_by": order_by,
+        "total_revenue": money(total),
+        "countries_total": len(rows),
+        "rows": [
+            {
+                "country": row["country"],
+                "label": country_label(row["country"]),
+                "revenue": money(row["revenue"]),
+                "units": row["units"],
+                "orders": row["orders"],
+                "customers": row["customers"],
+                "average_order_value": money(row["revenue"] / row["orders"]) if row["orders"] else None,
+                "revenue_share": ratio(row["revenue"], total),
+            }
+            for row in rows[:limit]
+        ],
+    }
+
+
+def resolve_country(workspace: Workspace, name: str) -> str:
+    """The stored country for ``name`` (case-insensitive; ``Ireland`` finds ``EIRE``); 404 when
+    the workspace has no sales line for it."""
+    code = country_code(name)
+    # The spellings people type, matched exactly so that the (workspace, country, date) index
+    # answers; a case-insensitive match would scan every line of the workspace.
+    spellings = sorted({code, code.upper(), code.lower(), code.title(), code.capitalize()})
+    found = (
+        m.SalesLine.objects.filter(workspace=workspace, country__in=spellings).values_list("country", flat=True).first()
+    )
+    if found is None:
+        raise Http404(f"No sales for country {name!r}.")
+    return found
+
+
+def country_detail(workspace: Workspace, period: Period, name: str, limit: int = 10) -> dict:
+    """One country: KPIs over the period, its monthly series and its top products."""
+    country = resolve_country(workspace, name)
+    closed = closed_period(workspace, period)
+    in_country = Q(country=country)
+    if closed.is_bounded:
+        totals = _totals(workspace, {"current": closed}, extra=in_country)["current"]
+        series = _series_rows(sales_lines(workspace, closed).filter(in_country), workspace, closed, "month")
+    else:
+        totals, series = _kpi_payload(ZERO, 0, 0, 0, 0, ZERO), []
+    products = _top_products(sales_lines(workspace, closed).filter(in_country), "revenue", limit)
+    return {
+        **_period_json(closed),
+        "country": country,
+        "label": country_label(country),
+        "kpis": totals,
+        "monthly": series,
+        "top_products": products,
+    }
+
+
+# --- Customers ---------------------------------------------------------------------------------
+
+
+def top_customers(workspace: Workspace, period: Period, limit: int = 10) -> dict:
+    """Customers ranked by what they spent: orders, average order value, first and last purchase
+    (local times in the workspace time zone). Lines without a customer id are left out."""
+    tz = workspace.tzinfo
+    rows = (
+        sales_lines(workspace, period)
+        .exclude(customer_id="")
+        .values("customer_id")
+        .annotate(
+            total_spent=Sum("amount"),
+            orders=Count("invoice_no", distinct=True),
+            first_purchase=Min("invoice_date"),
+            last_purchase=Max("invoice_date"),
+            country=Max("country"),
+        )
+        .order_by("-total_spent", "customer_id")[:limit]
+    )
+    return {
+        **_period_json(period),
+        "rows": [
+            {
+                "customer_id": row["customer_id"],
+                "country": country_label(row["country"]),
+                "total_spent": money(row["total_spent"]),
+                "orders": row["orders"],
+                "avg_order_value": money(row["total_spent"] / row["orders"]),
+                "first_purchase": row["first_purchase"].astimezone(tz).isoformat(),
+                "last_purchase": row["last_purchase"].astimezone(tz).isoformat(),
+            }
+            for row in rows
+        ],
+    }
+
+
+SEGMENTS = ("Champions", "Loyal", "Potential", "New", "At risk", "Can't lose", "Hibernating", "Lost")
+SEGMENT_RULES = (
+    "Scores 1-5: R from recency (more recent = higher), F from the number of orders, M from the money "
+    "spent; score = ceil(5 × percentile rank), ties share their average rank. FM = round((F + M) / 2). "
+    "First matching rule: Champions R≥4 and FM≥4; Loyal R≥3 and FM≥3; New R=5 and FM=1; Potential R≥3; "
+    "Can't lose R≤2 and FM=5; At risk R≤2 and FM≥3; Hibernating R=2; Lost R=1."
+)
+
+
+def segment_for(r: int, fm: int) -> str:
+    """The named segment of an (R, FM) score pair; see SEGMENT_RULES (every pair has one)."""
+    if r >= 4 and fm >= 4:
+        return "Champions"
+    if r >= 3 and fm >= 3:
+        return "Loyal"
+    if r == 5 and fm == 1:
+        return "New"
+    if r >= 3:
+        return "Potential"
+    if fm == 5:
+        return "Can't lose"
+    if fm >= 3:
+        return "At risk"
+    return "Hibernating" if r == 2 else "Lost"
+
+
+def _quintile_scores(values, *, higher_is_better: bool = True):
+    """ceil(5 × percentile rank) in 1..5; ties share their average rank."""
+    import numpy as np
+
+    ranks = values.rank(method="average", pct=True, ascending=higher_is_better)
+    return np.clip(np.ceil(ranks * 5), 1, 5).astype(int)
+
+
+def rfm_frame(workspace: Workspace, period: Period):
+    """Per customer (one grouped query): last purchase, orders, money, with R/F/M scores and the
+    segment. The reference day is the day after the period's last day."""
+    import pandas as pd
+
+    closed = closed_period(workspace, period)
+    rows = list(
+        sales_lines(workspace, closed)
+        .exclude(customer_id="")
+        .values("customer_id")
+        .annotate(last=Max("invoice_date"), first=Min("invoice_date"), frequency=Count("invoice_no", distinct=True))
+        .annotate(monetary=Sum("amount"))
+        .order_by()
+    )
+    columns = ["customer_id", "last", "first", "frequency", "monetary"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if frame.empty:
+        return frame.assign(recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
+    tz = workspace.tzinfo
+    reference = closed.date_to + dt.timedelta(days=1)
+    frame["recency"] = [(reference - value.astimezone(tz).date()).days for value in frame["last"]]
+    frame["monetary_f"] = frame["monetary"].astype(float)
+    frame["r"] = _quintile_scores(-frame["recency"])
+    frame["f"] = _quintile_scores(frame["frequency"])
+    frame["m"] = _quintile_scores(frame["monetary_f"])
+    # Half up: (F + M) / 2 is a whole or a half number.
+    frame["fm"] = ((frame["f"] + frame["m"] + 1) // 2).astype(int)
+    frame["segment"] = [segment_for(r, fm) for r, fm in zip(frame["r"], frame["fm"], strict=True)]
+    return frame, closed
+
+
+def customer_segments(workspace: Workspace, period: Period) -> dict:
+    """RFM segments with customer counts, revenue and revenue share (every segment listed)."""
+    frame, closed = rfm_frame(workspace, period)
+    total_customers = len(frame)
+    total_revenue = sum(frame["monetary"], ZERO) if total_customers else ZERO
+    rows = []
+    for name in SEGMENTS:
+        part = frame[frame["segment"] == name] if total_customers else frame
+        revenue = sum(part["monetary"], ZERO)
+        count = len(part)
+        rows.append(
+            {
+                "segment": name,
+                "customers": count,
+                "customers_share": ratio(count, total_customers),
+                "revenue": money(revenue),
+                "revenue_share": ratio(revenue, total_revenue),
+                "avg_recency_days": round(float(part["recency"].mean()), 1) if count else None,
+                "avg_orders": round(float(part["frequency"].mean()), 2) if count else None,
+                "avg_spent": money(revenue / count) if count else None,
+            }
+        )
+    return {
+        **_period_json(closed),
+        "reference_date": _iso(closed.date_to + dt.timedelta(days=1)) if closed.date_to else None,
+        "customers": total_customers,
+        "revenue": money(total_revenue),
+        "mapping": SEGMENT_RULES,
+        "rows": rows,
+    }
+
+
+def customer_days(workspace: Workspace, period: Period):
+    """Spend per customer and local day (one grouped query) as a DataFrame."""
+    import pandas as pd
+
+    rows = (
+        sales_lines(workspace, period)
+        .exclude(customer_id="")
+        .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
+        .values("customer_id", "day")
+        .annotate(spend=Sum("amount"))
+        .order_by()
+    )
+    frame = pd.DataFrame(list(rows), columns=["customer_id", "day", "spend"])
+    frame["spend"] = frame["spend"].astype(float)
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame
+
+
+def lifetime_value(workspace: Workspace, period: Period) -> dict:
+    """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
+    :mod:`ecommerce.clv`) with its calibration/holdout error."""
+    from ecommerce import clv
+
+    frame, closed = rfm_frame(workspace, period)
+    historical = []
+    for name in SEGMENTS:
+        part = frame[frame["segment"] == name] if len(frame) else frame
+        count = len(part)
+        revenue = sum(part["monetary"], ZERO)
+        orders = int(part["frequency"].sum()) if count else 0
+        historical.append(
+            {
+                "segment": name,
+                "customers": count,
+                "revenue": money(revenue),
+                "avg_clv": money(revenue / count) if count else None,
+                "avg_orders": round(orders / count, 2) if count else None,
+                "avg_order_value": money(revenue / orders) if orders else None,
+            }
+        )
+    predicted = None
+    if closed.is_bounded and len(frame):
+        days = customer_days(workspace, closed)
+        predicted = clv.predict(
+            days, closed.date_to, segments=dict(zip(frame["customer_id"], frame["segment"], strict=True))
+        )
+    return {
+        **_period_json(closed),
+        "customers": len(frame),
+        "historical": historical,
+        "predicted": predicted,
+    }
+
+
+def cohorts(workspace: Workspace, period: Period) -> dict:
+    """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
+    months since: active customers, retention % of the cohort, and revenue."""
+    import pandas as pd
+
+    tz = workspace.tzinfo
+    rows = (
+        sales_lines(workspace, period)
+        .exclude(customer_id="")
+        .annotate(month=TRUNC["month"]("invoice_date", tzinfo=tz))
+        .values("customer_id", "month")
+        .annotate(revenue=Sum("amount"))
+        .order_by()
+    )
+    frame = pd.DataFrame(
+        [(r["customer_id"], local_bucket(r["month"], "month", tz), r["revenue"]) for r in rows],
+        columns=["customer_id", "month", "revenue"],
+    )
+    if frame.empty:
+        return {**_period_json(period), "max_age": 0, "cohorts": [], "rows": []}
+    frame["index"] = frame["month"].map(lambda d: d.year * 12 + d.month - 1)
+    frame["first"] = frame.groupby("customer_id")["index"].transform("min")
+    frame["age"] = frame["index"] - frame["first"]
+    active = frame.groupby(["first", "age"])["customer_id"].nunique()
+    revenue = frame.groupby(["first", "age"])["revenue"].agg(lambda values: sum(values, ZERO))
+    out_cohorts, out_rows = [], []
+    max_age = int(frame["age"].max())
+    last_index = int(frame["index"].max())
+    for first in sorted(frame["first"].unique()):
+        first = int(first)
+        label = f"{first // 12:04d}-{first % 12 + 1:02d}"
+        size = int(active.get((first, 0), 0))
+        ages = range(last_index - first + 1)
+        cells = []
+        for age in ages:
+            count = int(active.get((first, age), 0))
+            value = revenue.get((first, age), ZERO)
+            cell = {
+                "cohort": label,
+                "months_since": age,
+                "customers": count,
+                "retention_pct": round(count / size * 100, 2) if size else None,
+                "revenue": money(value),
+            }
+            cells.append(cell)
+            out_rows.append(cell)
+        out_cohorts.append(
+            {
+                "cohort": label,
+                "customers": size,
+                "retention_pct": [cell["retention_pct"] for cell in cells],
+                "revenue": [cell["revenue"] for cell in cells],
+            }
+        )
+    return {**_period_json(period), "max_age": max_age, "cohorts": out_cohorts, "rows": out_rows}
+
+
+# --- Products ----------------------------------------------------------------------------------
+
+
+def _top_products(queryset: QuerySet, order_by: str, limit: int) -> list[dict]:
+    rows = (
+        queryset.filter(is_product=True)
+        .values("stock_code")
+        .annotate(
+            description=Max("description"),
+            revenue=Sum("amount"),
+            units=Sum("quantity"),
+            orders=Count("invoice_no", distinct=True),
+        )
+        .order_by(f"-{order_by}", "stock_code")[:limit]
+    )
+    return [
+        {
+            "stock_code": row["stock_code"],
+            "description": row["description"],
+            "revenue": money(row["revenue"]),
+            "units": row["units"],
+            "orders": row["orders"],
+            "average_price": money(row["revenue"] / row["units"]) if row["units"] else None,
+        }
+        for row in rows
+    ]
+
+
+def top_products(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> dict:
+    """Products (non-product codes such as postage, fees and vouchers excluded) by revenue or units."""
+    return {
+        **_period_json(period),
+        "order_by": order_by,
+        "rows": _top_products(sales_lines(workspace, period), order_by, limit),
+    }
+
+
+# --- Revenue patterns --------------------------------------------------------------------------
+
+
+def revenue_monthly(workspace: Workspace, period: Period) -> dict:
+    """Revenue, orders, units per month (zero-filled) with month-over-month growth."""
+    return revenue_series(workspace, period, "month")
+
+
+def revenue_growth(workspace: Workspace, period: Period) -> dict:
+    """Month-over-month growth: each month's revenue against the previous month's."""
+    series = revenue_series(workspace, period, "month")
+    rows, previous = [], None
+    for row in series["rows"]:
+        rows.append(
+            {
+                "month": row["bucket"],
+                "revenue": row["revenue"],
+                "previous_revenue": previous,
+                "change": money(Decimal(row["revenue"]) - Decimal(previous)) if previous is not None else None,
+                "growth_pct": row["growth_pct"],
+            }
+        )
+        previous = row["revenue"]
+    return {"date_from": series["date_from"], "date_to": series["date_to"], "rows": rows}
+
+
+def _pattern(queryset: QuerySet, key: str, expression) -> dict:
+    rows = (
+        queryset.annotate(**{key: expression})
+        .values(key)
+        .annotate(revenue=Sum("amount"), orders=Count("invoice_no", distinct=True), units=Sum("quantity"))
+        .order_by(key)
+    )
+    return {row[key]: row for row in rows}
+
+
+def revenue_by_hour(workspace: Workspace, period: Period) -> dict:
+    """Revenue, orders and units by local hour of day, all 24 hours in order."""
+    found = _pattern(sales_lines(workspace, period), "hour", ExtractHour("invoice_date", tzinfo=workspace.tzinfo))
+    total = sum((row["revenue"] for row in found.values()), ZERO)
+    rows = []
+    for hour in range(24):
+        row = found.get(hour) or {"revenue": ZERO, "orders": 0, "units": 0}
+        rows.append(
+            {
+                "hour": hour,
+                "revenue": money(row["revenue"]),
+                "orders": row["orders"],
+                "units": row["units"],
+                "revenue_share": ratio(row["revenue"], total),
+            }
+        )
+    return {**_period_json(period), "rows": rows}
+
+
+def revenue_by_weekday(workspace: Workspace, period: Period) -> dict:
+    """Revenue, orders and units by local day of week, Monday first, all seven days present."""
+    found = _pattern(
+        sales_lines(workspace, period), "weekday", ExtractIsoWeekDay("invoice_date", tzinfo=workspace.tzinfo)
+    )
+    total = sum((row["revenue"] for row in found.values()), ZERO)
+    rows = []
+    for weekday in range(1, 8):
+        row = found.get(weekday) or {"revenue": ZERO, "orders": 0, "units": 0}
+        rows.append(
+            {
+                "weekday": weekday,
+                "name": calendar.day_name[weekday - 1],
+                "revenue": money(row["revenue"]),
+                "orders": row["orders"],
+                "units": row["units"],
+                "revenue_share": ratio(row["revenue"], total),
+            }
+        )
+    return {**_period_json(period), "rows": rows}
+
+
+def revenue_by_weekday_hour(workspace: Workspace, period: Period) -> dict:
+    """Revenue per (weekday, hour) cell: 7 × 24, Monday first (the dashboard's heat map)."""
+    tz = workspace.tzinfo
+    rows = (
+        sales_lines(workspace, period)
+        .annotate(weekday=ExtractIsoWeekDay("invoice_date", tzinfo=tz), hour=ExtractHour("invoice_date", tzinfo=tz))
+        .values("weekday", "hour")
+        .annotate(revenue=Sum("amount"), orders=Count("invoice_no", distinct=True))
+        .order_by()
+    )
+    found = {(row["weekday"], row["hour"]): row for row in rows}
+    cells = []
+    for weekday in range(1, 8):
+        for hour in range(24):
+            row = found.get((weekday, hour))
+            cells.append(
+                {
+                    "weekday": weekday,
+                    "name": calendar.day_name[weekday - 1],
+                    "hour": hour,
+                    "revenue": money(row["revenue"] if row else ZERO),
+                    "orders": row["orders"] if row else 0,
+                }
+            )
+    return {**_period_json(period), "rows": cells}
+
+
+# --- Forecast ----------------------------------------------------------------------------------
+
+
+def daily_revenue(workspace: Workspace, period: Period):
+    """Daily revenue over the closed period as a gap-free float Series indexed by local day."""
+    import pandas as pd
+
+    closed = closed_period(workspace, period)
+    if not closed.is_bounded:
+        return pd.Series(dtype=float), closed
+    rows = (
+        sales_lines(workspace, closed)
+        .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
+        .values("day")
+        .annotate(revenue=Sum("amount"))
+        .order_by("day")
+    )
+    index = pd.date_range(closed.date_from, closed.date_to, freq="D")
+    series = pd.Series({pd.Timestamp(row["day"]): float(row["revenue"]) for row in rows}, dtype=float)
+    return series.reindex(index, fill_value=0.0), closed
+
+
+def forecast_fit(workspace: Workspace, period: Period) -> dict:
+    """Fit the daily revenue model over the period (see :mod:`ecommerce.forecasting`): 365 days of
+    forecast with intervals, the rolling-origin backtest and the 80/20 holdout accuracy. Slow
+    (seconds): called by the ``fit_forecast`` task and cached; the endpoint slices it."""
+    from ecommerce import forecasting
+
+    series, closed = daily_revenue(workspace, period)
+    return {**_period_json(closed), **forecasting.fit(series)}
+
+
+def forecast(workspace: Workspace, period: Period, periods: int = 30, *, fit: dict | None = None) -> dict:
+    """The first ``periods`` days of the stored fit (the fit is computed when none is given)."""
+    fit = fit if fit is not None else forecast_fit(workspace, period)
+    return {**fit, "periods": periods, "forecast": (fit.get("forecast") or [])[:periods]}
+
+
+# --- Cache ---------------------------------------------------------------------------------------
+
+INSIGHTS: dict[str, Callable[..., dict]] = {
+    "kpis": kpis,
+    "series": revenue_series,
+    "series_compare": revenue_series_compare,
+    "countries": countries,
+    "country": country_detail,
+    "customers_top": top_customers,
+    "segments": customer_segments,
+    "lifetime_value": lifetime_value,
+    "cohorts": cohorts,
+    "products_top": top_products,
+    "revenue_monthly": revenue_monthly,
+    "revenue_growth": revenue_growth,
+    "by_hour": revenue_by_hour,
+    "by_weekday": revenue_by_weekday,
+    "weekday_hour": revenue_by_weekday_hour,
+    "forecast_fit": forecast_fit,
+}
+
+
+def insight(
+    insight_name: str, workspace: Workspace, period: Period, /, *, refresh: bool = False, **params: Any
+) -> Cached:
+    """``INSIGHTS[insight_name](workspace, period, **params)`` through the workspace cache (keyed by the
+    data version the importer bumps, the period and the parameters)."""
+    key = {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **params}
+    return cached(
+        CACHE_NAMESPACE,
+        workspace.id,
+        insight_name,
+        key,
+        lambda: INSIGHTS[insight_name](workspace, period, **params),
+        refresh=refresh,
+    )
+
+
+def cached_forecast(
+    workspace: Workspace, period: Period, periods: int, *, refresh: bool = False
+) -> tuple[dict, Cached]:
+    """The forecast from the stored fit; fits (once, then cached) only when no fit exists."""
+    fit = insight("forecast_fit", workspace, period, refresh=refresh)
+    return forecast(workspace, period, periods, fit=fit.value), fit

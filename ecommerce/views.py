@@ -1,0 +1,179 @@
+"""E-commerce dashboards: overview, customers, products, forecast.
+
+Every figure and table comes from :func:`ecommerce.analytics.insight`, the same cached
+functions the API serves, so a page after an import's cache warming reads only the cache.
+"""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from config.dashboards import WorkspaceDashboardView
+from config.periods import Period
+from ecommerce import analytics, charts
+
+TABS = (
+    ("dashboard", "Overview"),
+    ("customers", "Customers"),
+    ("products", "Products"),
+    ("forecast", "Forecast"),
+)
+
+
+class EcommercePage(WorkspaceDashboardView):
+    tab = "dashboard"
+
+    def insight(self, name: str, period: Period | None = None, **params):
+        result = analytics.insight(name, self.workspace, period or self.period, refresh=self.refresh, **params)
+        self._as_of.append(result.computed_at)
+        return result.value
+
+    def api_csv(self, path: str, **params) -> str:
+        """The API endpoint of a table, as CSV, for the page's date range (session auth works)."""
+        query = {key: value for key, value in self.request.GET.items() if key in ("date_from", "date_to")}
+        return f"/api/v1/ecommerce/{path}?{urlencode({**query, **params, 'format': 'csv'})}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self._as_of = []
+        query = {key: value for key, value in self.request.GET.items() if key in ("date_from", "date_to")}
+        suffix = f"?{urlencode(query)}" if query else ""
+        context["tabs"] = [
+            {"name": label, "url": reverse(f"ecommerce:{name}") + suffix, "active": name == self.tab}
+            for name, label in TABS
+        ]
+        if self.workspace is not None:
+            context.update(self.page_context())
+        context["data_as_of"] = min(self._as_of) if self._as_of else None
+        return context
+
+    def page_context(self) -> dict:
+        raise NotImplementedError
+
+
+KPI_CARDS = (
+    ("revenue", "Revenue", True),
+    ("net_revenue", "Net revenue", True),
+    ("orders", "Orders", False),
+    ("average_order_value", "Average order value", True),
+    ("customers", "Customers", False),
+    ("products", "Products", False),
+    ("units", "Units", False),
+    ("returns_value", "Returns", True),
+    ("return_rate", "Return rate", False),
+)
+
+
+def kpi_cards(kpis: dict) -> list[dict]:
+    cards = []
+    for key, label, is_money in KPI_CARDS:
+        value = kpis[key]
+        delta = (kpis.get("deltas") or {}).get(key) or {}
+        if key == "return_rate":
+            shown = f"{value * 100:.2f} %" if value is not None else "–"
+        elif value is None:
+            shown = "–"
+        elif is_money:
+            shown = f"{float(value):,.2f}"
+        else:
+            shown = f"{value:,}"
+        pct = delta.get("pct")
+        # Returns and the return rate going up is bad news.
+        good = pct is not None and (pct >= 0) != (key in ("returns_value", "return_rate"))
+        cards.append({"key": key, "label": label, "value": shown, "pct": pct, "good": good})
+    return cards
+
+
+class DashboardView(EcommercePage):
+    template_name = "ecommerce/dashboard.html"
+    tab = "dashboard"
+
+    def page_context(self) -> dict:
+        kpis = self.insight("kpis", compare="previous")
+        series = self.insight("series_compare")
+        interval = series["interval"]
+        previous = series["previous"]["rows"] if series["previous"] else None
+        countries = self.insight("countries", order_by="revenue", limit=250)
+        heat = self.insight("weekday_hour")
+        growth = self.insight("revenue_growth")
+        return {
+            "kpis": kpis,
+            "cards": kpi_cards(kpis),
+            "interval": interval,
+            "series_chart": charts.to_html(charts.revenue_series_figure(series["rows"], previous)),
+            "map_chart": charts.to_html(charts.countries_map_figure(countries["rows"])),
+            "countries": countries["rows"][:15],
+            "countries_total": countries["countries_total"],
+            "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"])),
+            "growth": growth["rows"],
+            "csv": {
+                "kpis": self.api_csv("kpis"),
+                "series": self.api_csv("series", interval=interval),
+                "countries": self.api_csv("countries", limit=250),
+                "monthly": self.api_csv("revenue/growth"),
+                "by_hour": self.api_csv("revenue/by-hour"),
+                "by_weekday": self.api_csv("revenue/by-weekday"),
+                "transactions": self.api_csv("transactions", page_size=500),
+            },
+        }
+
+
+class CustomersView(EcommercePage):
+    template_name = "ecommerce/customers.html"
+    tab = "customers"
+
+    def page_context(self) -> dict:
+        segments = self.insight("segments")
+        ltv = self.insight("lifetime_value")
+        cohorts = self.insight("cohorts")
+        top = self.insight("customers_top", limit=10)
+        return {
+            "segments": segments,
+            "segments_chart": charts.to_html(charts.segments_figure(segments["rows"])),
+            "ltv": ltv,
+            "ltv_chart": charts.to_html(charts.lifetime_value_figure(ltv["historical"], ltv["predicted"])),
+            "cohorts_chart": charts.to_html(charts.cohort_heatmap_figure(cohorts["cohorts"])),
+            "top_customers": top["rows"],
+            "csv": {
+                "segments": self.api_csv("customers/segments"),
+                "ltv": self.api_csv("customers/lifetime-value"),
+                "cohorts": self.api_csv("customers/cohorts"),
+                "top": self.api_csv("customers/top", limit=250),
+            },
+        }
+
+
+class ProductsView(EcommercePage):
+    template_name = "ecommerce/products.html"
+    tab = "products"
+
+    def page_context(self) -> dict:
+        by_revenue = self.insight("products_top", order_by="revenue", limit=10)
+        by_units = self.insight("products_top", order_by="units", limit=10)
+        return {
+            "by_revenue": by_revenue["rows"],
+            "by_units": by_units["rows"],
+            "revenue_chart": charts.to_html(charts.top_products_figure(by_revenue["rows"], "revenue")),
+            "units_chart": charts.to_html(charts.top_products_figure(by_units["rows"], "units")),
+            "csv": {
+                "revenue": self.api_csv("products/top", order_by="revenue", limit=250),
+                "units": self.api_csv("products/top", order_by="units", limit=250),
+            },
+        }
+
+
+class ForecastView(EcommercePage):
+    template_name = "ecommerce/forecast.html"
+    tab = "forecast"
+    periods = 30
+
+    def page_context(self) -> dict:
+        payload, fit = analytics.cached_forecast(self.workspace, self.period, 90, refresh=self.refresh)
+        self._as_of.append(fit.computed_at)
+        return {
+            "fit": payload,
+            "fit_source": "stored" if fit.hit else "request",
+            "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90)),
+            "next_days": payload["forecast"][: self.periods],
+            "csv": {"forecast": self.api_csv("forecast", periods=90)},
+        }

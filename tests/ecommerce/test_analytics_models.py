@@ -1,0 +1,193 @@
+"""The fitted models: BG/NBD + Gamma-Gamma recover known parameters; the forecast's intervals,
+backtest and holdout accuracy; the warming tasks and the import signal."""
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from config.periods import Period
+from ecommerce import analytics, clv, forecasting, tasks
+from ecommerce.signals import orders_imported
+from tests.ecommerce.conftest import utc
+from tests.ecommerce.factories import SalesLineFactory
+
+
+def _simulate_bgnbd(rng, n, r, alpha, a, b, weeks):
+    x, t_x = np.zeros(n), np.zeros(n)
+    rates, dropout = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    for i in range(n):
+        t, k, last = 0.0, 0, 0.0
+        while True:
+            t += rng.exponential(1 / rates[i])
+            if t > weeks:
+                break
+            k, last = k + 1, t
+            if rng.random() < dropout[i]:
+                break
+        x[i], t_x[i] = k, last
+    return x, t_x, np.full(n, float(weeks))
+
+
+def test_bgnbd_likelihood_recovers_simulated_parameters():
+    rng = np.random.default_rng(7)
+    x, t_x, T = _simulate_bgnbd(rng, 2500, r=0.25, alpha=4.0, a=0.8, b=2.5, weeks=39)
+    fitted = clv.fit_bgnbd(x, t_x, T)
+    assert fitted["r"] == pytest.approx(0.25, rel=0.25)
+    assert fitted["alpha"] == pytest.approx(4.0, rel=0.35)
+    # The expected number of purchases of a customer never seen again decreases with time silent.
+    early = clv.bgnbd_expected(10, np.array([3.0]), np.array([5.0]), np.array([39.0]), fitted)
+    late = clv.bgnbd_expected(10, np.array([3.0]), np.array([38.0]), np.array([39.0]), fitted)
+    assert 0 < early[0] < late[0]
+
+
+def test_bgnbd_expected_matches_a_monte_carlo_estimate():
+    """Check eq. 10 against simulation: customers with x = 0 observed for T weeks."""
+    params = {"r": 0.5, "alpha": 5.0, "a": 0.7, "b": 2.0}
+    expected = clv.bgnbd_expected(20, np.array([0.0]), np.array([0.0]), np.array([10.0]), params)[0]
+    rng = np.random.default_rng(3)
+    hits, total = 0, 0.0
+    for _ in range(200_000 // 10):
+        rate, p = rng.gamma(params["r"], 1 / params["alpha"]), rng.beta(params["a"], params["b"])
+        # Condition on no purchase in (0, 10]; with x = 0 the customer is alive in (0, 10].
+        if rng.random() < 1 - np.exp(-rate * 10):
+            continue
+        hits += 1
+        t, count = 10.0, 0
+        while True:
+            t += rng.exponential(1 / rate)
+            if t > 30:
+                break
+            count += 1
+            if rng.random() < p:
+                break
+        total += count
+    assert expected == pytest.approx(total / hits, rel=0.1)
+
+
+def test_gamma_gamma_recovers_simulated_parameters():
+    rng = np.random.default_rng(11)
+    n = 2000
+    x = rng.integers(1, 10, n).astype(float)
+    nu = rng.gamma(4.0, 1 / 15.0, n)
+    m = np.array([rng.gamma(6.0, 1 / nu[i], int(x[i])).mean() for i in range(n)])
+    fitted = clv.fit_gamma_gamma(x, m)
+    assert fitted["p"] == pytest.approx(6.0, rel=0.2)
+    assert fitted["q"] == pytest.approx(4.0, rel=0.25)
+    # Shrinkage: a customer's expected spend lies between their mean and the population mean.
+    population = fitted["p"] * fitted["v"] / (fitted["q"] - 1)
+    mine = clv.gamma_gamma_expected(np.array([2.0]), np.array([500.0]), fitted, 0)[0]
+    assert population < mine < 500
+
+
+@pytest.mark.django_db
+def test_predicted_lifetime_value_with_holdout_error(workspace):
+    rng = np.random.default_rng(5)
+    start = utc(2011, 1, 3, 12)
+    for customer in range(60):
+        days = sorted(set(rng.integers(0, 300, 1 + customer % 5)))
+        for day in days:
+            SalesLineFactory(
+                workspace=workspace,
+                customer_id=f"C{customer}",
+                invoice_date=start + dt.timedelta(days=int(day)),
+                quantity=1,
+                unit_price=Decimal(str(20 + customer % 7 * 5)),
+            )
+    predicted = analytics.lifetime_value(workspace, Period())["predicted"]
+    assert predicted["available"] is True
+    assert predicted["customers_fitted"] == 60
+    assert predicted["repeat_customers"] == 48
+    assert Decimal(predicted["total_predicted_clv"]) > 0
+    assert sum(row["customers"] for row in predicted["by_segment"]) == 60
+    holdout = predicted["holdout"]
+    assert holdout["holdout_days"] >= clv.MIN_HOLDOUT_DAYS
+    assert Decimal(holdout["mae"]) >= 0
+    assert set(holdout) >= {"calibration_end", "customers", "mae", "naive_mae", "predicted_total", "actual_total"}
+
+
+def _weekly_series(days: int, noise: float = 0.0, seed: int = 0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2011-01-03", periods=days, freq="D")
+    pattern = np.array([100.0, 120.0, 140.0, 160.0, 90.0, 0.0, 60.0])
+    values = pattern[index.day_of_week] * (1 + noise * rng.standard_normal(days))
+    return pd.Series(np.clip(values, 0, None), index=index)
+
+
+def test_seasonal_naive_is_exact_on_a_purely_weekly_series():
+    result = forecasting.backtest(_weekly_series(120))
+    assert result["origins"] == 8
+    assert result["seasonal_naive"] == {"mae": 0.0, "mape": 0.0, "mase": None}  # no in-sample error to scale by
+
+
+def test_error_measures_by_hand():
+    actual = np.array([10.0, 0.0, 20.0])
+    predicted = np.array([12.0, 5.0, 15.0])
+    # MAE (2 + 5 + 5) / 3 = 4; MAPE over non-zero days (2/10 + 5/20) / 2 = 22.5 %; MASE 4 / 2 = 2.
+    assert forecasting._errors(actual, predicted, np.full(3, 2.0)) == {"mae": 4.0, "mape": 22.5, "mase": 2.0}
+
+
+def test_forecast_fit_has_ordered_intervals_backtest_and_holdout():
+    series = _weekly_series(140, noise=0.1, seed=1)
+    fit = forecasting.fit(series, horizon=30)
+    assert len(fit["forecast"]) == 30
+    assert fit["forecast"][0]["date"] == "2011-05-23"
+    for day in fit["forecast"]:
+        values = [Decimal(day[k]) for k in ("lower_95", "lower_80", "revenue", "upper_80", "upper_95")]
+        assert values == sorted(values)
+        assert values[0] >= 0
+    assert set(fit["backtest"]) == {"origins", "horizon_days", "first_origin", "model", "seasonal_naive"}
+    holdout = fit["holdout"]
+    assert (holdout["train_days"], holdout["test_days"]) == (112, 28)
+    assert holdout["model"]["accuracy_pct"] == pytest.approx(100 - holdout["model"]["mape"])
+    assert holdout["original_dashboard_accuracy_pct"] == 63.6
+    # A weekly pattern with 10 % noise is forecast well.
+    assert holdout["model"]["mape"] < 25
+
+
+@pytest.mark.django_db
+def test_daily_revenue_is_zero_filled_in_the_workspace_time_zone(workspace):
+    workspace.timezone = "Europe/Berlin"
+    workspace.save()
+    SalesLineFactory(workspace=workspace, invoice_date=utc(2011, 1, 1, 23, 30), quantity=1, unit_price=Decimal("5"))
+    SalesLineFactory(workspace=workspace, invoice_date=utc(2011, 1, 4, 10), quantity=1, unit_price=Decimal("7"))
+    series, _ = analytics.daily_revenue(workspace, Period())
+    assert list(series.index.strftime("%Y-%m-%d")) == ["2011-01-02", "2011-01-03", "2011-01-04"]
+    assert list(series) == [5.0, 0.0, 7.0]
+
+
+@pytest.mark.django_db
+def test_warming_caches_every_main_insight_and_the_forecast(shop, monkeypatch):
+    calls = []
+    original = analytics.INSIGHTS["forecast_fit"]
+    monkeypatch.setitem(analytics.INSIGHTS, "forecast_fit", lambda *a, **k: calls.append(a) or original(*a, **k))
+    assert tasks.warm_workspace_caches(shop.id) == {"workspace_id": shop.id, "warmed": len(tasks.WARM) + 1}
+    assert len(calls) == 1
+    # Everything the task warmed is now read from the cache without computing.
+    monkeypatch.setitem(analytics.INSIGHTS, "kpis", lambda *a, **k: pytest.fail("recomputed"))
+    assert analytics.insight("kpis", shop, Period(), compare="previous").hit
+    assert analytics.insight("forecast_fit", shop, Period()).hit
+
+
+@pytest.mark.django_db
+def test_warm_all_caches_queues_workspaces_with_data(shop, other_shop, workspace, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.warm_workspace_caches, "delay", queued.append)
+    assert tasks.warm_all_caches() == 2
+    assert sorted(queued) == sorted([shop.id, other_shop.id])
+
+
+@pytest.mark.django_db
+def test_tasks_skip_a_workspace_that_no_longer_exists():
+    assert tasks.warm_workspace_caches(987654)["skipped"]
+    assert tasks.fit_forecast(987654)["skipped"]
+
+
+@pytest.mark.django_db
+def test_an_import_signal_warms_the_workspace(shop, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.warm_workspace_caches, "delay", queued.append)
+    orders_imported.send(sender=None, workspace_id=shop.id, job_id=1)
+    assert queued == [shop.id]

@@ -1,0 +1,332 @@
+"""The analytics endpoints over HTTP: payloads, access, CSV, bad input, caching, query counts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Membership
+from tests.ecommerce.conftest import utc
+from tests.ecommerce.factories import SalesLineFactory
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/ecommerce/"
+ENDPOINTS = [
+    "kpis",
+    "series",
+    "countries",
+    "countries/Ireland",
+    "transactions",
+    "customers/top",
+    "customers/segments",
+    "customers/lifetime-value",
+    "customers/cohorts",
+    "products/top",
+    "revenue/monthly",
+    "revenue/growth",
+    "revenue/by-hour",
+    "revenue/by-weekday",
+    "forecast",
+]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_owner_and_viewer_read_every_endpoint(shop, owner, viewer, api_as, endpoint):
+    for user in (owner, viewer):
+        response = api_as(user).get(BASE + endpoint)
+        assert response.status_code == 200, response.content
+        assert "data_as_of" in response.json()
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_anonymous_gets_401(shop, anon_api, endpoint):
+    response = anon_api.get(BASE + endpoint)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_outsider_asking_for_our_workspace_gets_404(shop, outsider, api_as, endpoint):
+    response = api_as(outsider).get(BASE + endpoint)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_outsider_sees_only_their_own_workspace(shop, other_shop, outsider, api_as):
+    client = api_as(outsider, other_shop)
+    kpis = client.get(BASE + "kpis").json()
+    assert (kpis["revenue"], kpis["orders"]) == ("100000.00", 1)
+    countries = client.get(BASE + "countries").json()["rows"]
+    assert [row["country"] for row in countries] == ["Germany"]
+    assert client.get(BASE + "countries/Ireland").status_code == 404
+    lines = client.get(BASE + "transactions").json()["results"]
+    assert [line["invoice_no"] for line in lines] == ["9001"]
+    # Without X-Workspace the personal or first workspace is used: still theirs.
+    assert api_as(outsider, other_shop).get(BASE + "customers/top").json()["rows"][0]["customer_id"] == "Z"
+
+
+def test_kpis_payload(shop, owner, api_as):
+    body = api_as(owner).get(BASE + "kpis", {"date_from": "2011-02-01", "date_to": "2011-02-28"}).json()
+    assert {k: body[k] for k in ("revenue", "net_revenue", "orders", "customers", "products", "units")} == {
+        "revenue": "32.75",
+        "net_revenue": "20.00",
+        "orders": 2,
+        "customers": 2,
+        "products": 1,
+        "units": 2,
+    }
+    assert body["previous"]["revenue"] == "46.75"
+    assert body["deltas"]["revenue"] == {"change": "-14.00", "pct": -29.95}
+    year = api_as(owner).get(BASE + "kpis", {"date_from": "2011-02-01", "date_to": "2011-02-28", "compare": "year"})
+    assert year.json()["previous"]["date_from"] == "2010-02-01"
+
+
+def test_series_payload(shop, owner, api_as):
+    body = api_as(owner).get(BASE + "series", {"interval": "month"}).json()
+    assert body["interval"] == "month"
+    assert [(r["bucket"], r["revenue"], r["growth_pct"]) for r in body["rows"]] == [
+        ("2011-01", "80.05", None),
+        ("2011-02", "32.75", -59.09),
+    ]
+
+
+def test_countries_payload(shop, owner, api_as):
+    body = api_as(owner).get(BASE + "countries", {"order_by": "units", "limit": 2}).json()
+    assert [(r["label"], r["units"]) for r in body["rows"]] == [("United Kingdom", 18), ("Ireland", 2)]
+
+
+@pytest.mark.parametrize("name", ["Ireland", "EIRE", "united%20kingdom"])
+def test_country_detail_by_either_name(shop, owner, api_as, name):
+    response = api_as(owner).get(BASE + f"countries/{name}")
+    assert response.status_code == 200
+    assert response.json()["label"] in {"Ireland", "United Kingdom"}
+
+
+def test_customer_product_and_revenue_payloads(shop, owner, api_as):
+    client = api_as(owner)
+    assert [r["customer_id"] for r in client.get(BASE + "customers/top", {"limit": 2}).json()["rows"]] == ["A", "B"]
+    segments = client.get(BASE + "customers/segments").json()
+    assert {r["segment"]: r["customers"] for r in segments["rows"] if r["customers"]} == {
+        "Champions": 1,
+        "Loyal": 1,
+        "At risk": 1,
+    }
+    assert client.get(BASE + "customers/cohorts").json()["cohorts"][0]["retention_pct"] == [100.0, 50.0]
+    assert client.get(BASE + "customers/lifetime-value").json()["historical"][0]["avg_clv"] == "46.05"
+    products = client.get(BASE + "products/top", {"order_by": "units"}).json()["rows"]
+    assert [p["stock_code"] for p in products] == ["85123A", "22423"]
+    monthly = client.get(BASE + "revenue/monthly").json()["rows"]
+    assert [(r["bucket"], r["revenue"], r["orders"]) for r in monthly] == [
+        ("2011-01", "80.05", 3),
+        ("2011-02", "32.75", 2),
+    ]
+    growth = client.get(BASE + "revenue/growth").json()["rows"]
+    assert growth[1]["growth_pct"] == -59.09
+    assert len(client.get(BASE + "revenue/by-hour").json()["rows"]) == 24
+    assert client.get(BASE + "revenue/by-weekday").json()["rows"][0]["name"] == "Monday"
+
+
+def test_transactions_are_paginated_and_filterable(shop, owner, api_as):
+    client = api_as(owner)
+    body = client.get(BASE + "transactions", {"page_size": 2}).json()
+    assert body["count"] == 6
+    assert len(body["results"]) == 2
+    assert body["results"][0] == {
+        "id": body["results"][0]["id"],
+        "invoice_no": "1005",
+        "stock_code": "gift_0001_20",
+        "description": "gift_0001_20",
+        "quantity": 1,
+        "unit_price": "20.000",
+        "amount": "20.00",
+        "invoice_date": "2011-02-08T16:20:00+00:00",
+        "customer_id": "C",
+        "country": "France",
+        "country_label": "France",
+        "is_product": False,
+    }
+    assert "data_as_of" in body
+    by_country = client.get(BASE + "transactions", {"country": "Ireland"}).json()
+    assert [line["invoice_no"] for line in by_country["results"]] == ["1002"]
+    by_customer = client.get(BASE + "transactions", {"customer": "A"}).json()
+    assert by_customer["count"] == 3
+    by_product = client.get(BASE + "transactions", {"product": "85123A"}).json()
+    assert sorted(line["invoice_no"] for line in by_product["results"]) == ["1001", "1003"]
+    by_dates = client.get(BASE + "transactions", {"date_from": "2011-01-04", "date_to": "2011-01-04"}).json()
+    assert sorted(line["invoice_no"] for line in by_dates["results"]) == ["1002", "1003"]
+
+
+def test_transactions_dates_are_local_to_the_workspace(workspace, owner, api_as):
+    workspace.timezone = "Europe/Berlin"
+    workspace.save()
+    SalesLineFactory(workspace=workspace, invoice_no="7", invoice_date=utc(2011, 1, 31, 23, 30))
+    client = api_as(owner)
+    body = client.get(BASE + "transactions", {"date_from": "2011-02-01", "date_to": "2011-02-01"}).json()
+    assert [(line["invoice_no"], line["invoice_date"]) for line in body["results"]] == [
+        ("7", "2011-02-01T00:30:00+01:00")
+    ]
+    assert client.get(BASE + "transactions", {"date_to": "2011-01-31"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "params", "field"),
+    [
+        ("series", {"interval": "fortnight"}, "interval"),
+        ("kpis", {"date_from": "2011-02-01", "date_to": "2011-01-01"}, "date_to"),
+        ("kpis", {"date_from": "yesterday"}, "date_from"),
+        ("kpis", {"compare": "decade"}, "compare"),
+        ("countries", {"limit": 10**9}, "limit"),
+        ("countries", {"limit": 0}, "limit"),
+        ("countries", {"order_by": "price"}, "order_by"),
+        ("customers/top", {"limit": -1}, "limit"),
+        ("products/top", {"limit": "many"}, "limit"),
+        ("forecast", {"periods": 0}, "periods"),
+        ("forecast", {"periods": 10000}, "periods"),
+        ("transactions", {"date_from": "2011-02-01", "date_to": "2011-01-01"}, "date_to"),
+        ("transactions", {"date_from": "not-a-date"}, "date_from"),
+        ("transactions", {"page_size": "x", "date_to": "0001-01-01"}, "date_to"),
+        ("series", {"interval": "day", "date_from": "1970-01-01", "date_to": "2100-12-31"}, "interval"),
+    ],
+)
+def test_bad_input_answers_400_in_the_error_shape(shop, owner, api_as, endpoint, params, field):
+    response = api_as(owner).get(BASE + endpoint, params)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert field in error["fields"]
+
+
+def test_unknown_country_answers_404_in_the_error_shape(shop, owner, api_as):
+    response = api_as(owner).get(BASE + "countries/Atlantis")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_empty_range_and_one_day_range(shop, owner, api_as):
+    client = api_as(owner)
+    empty = client.get(BASE + "kpis", {"date_from": "2012-01-01", "date_to": "2012-01-31"}).json()
+    assert (empty["revenue"], empty["orders"]) == ("0.00", 0)
+    assert client.get(BASE + "countries", {"date_from": "2012-01-01", "date_to": "2012-01-31"}).json()["rows"] == []
+    one_day = client.get(BASE + "series", {"date_from": "2011-01-03", "date_to": "2011-01-03"}).json()["rows"]
+    assert [(r["bucket"], r["revenue"]) for r in one_day] == [("2011-01-03", "33.30")]
+
+
+def test_csv_download(shop, owner, api_as):
+    client = api_as(owner)
+    response = client.get(BASE + "countries", {"format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="countries.csv"' in response["Content-Disposition"]
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "country,label,revenue,units,orders,customers,average_order_value,revenue_share"
+    assert lines[2] == "EIRE,Ireland,25.50,2,1,1,25.50,0.2261"
+    kpis = client.get(BASE + "kpis", HTTP_ACCEPT="text/csv").content.decode().splitlines()
+    assert kpis[0].startswith("date_from,date_to,revenue,net_revenue")
+    transactions = client.get(BASE + "transactions", {"format": "csv"}).content.decode().splitlines()
+    assert transactions[0].startswith("id,invoice_no,stock_code")
+    assert len(transactions) == 7
+    for endpoint in ENDPOINTS:
+        assert client.get(BASE + endpoint, {"format": "csv"}).status_code == 200, endpoint
+
+
+def test_session_auth_works_for_csv_links(shop, owner, client):
+    client.force_login(owner)
+    response = client.get(BASE + "products/top?format=csv")
+    assert response.status_code == 200
+    assert response.content.decode().splitlines()[1].startswith("22423,")
+
+
+def test_results_are_cached_until_the_data_version_moves(
+    shop, owner, api_as, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from config.cache import bump_data_version
+
+    client = api_as(owner)
+    first = client.get(BASE + "kpis").json()
+    # Cached: only the request's savepoint pair (ATOMIC_REQUESTS), the user and the membership.
+    with django_assert_num_queries(4):
+        second = client.get(BASE + "kpis").json()
+    assert second == first
+    SalesLineFactory(workspace=shop, invoice_date=utc(2011, 2, 8, 12), quantity=1, unit_price=Decimal("1.00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        bump_data_version("ecommerce", shop.id)
+    assert client.get(BASE + "kpis").json()["revenue"] == "113.80"
+
+
+def test_refresh_bypasses_the_cache_for_staff_only(shop, owner, staff_user, api_as):
+    MembershipFactory(user=staff_user, workspace=shop, role=Membership.Role.VIEWER)
+    api_as(owner).get(BASE + "kpis")
+    SalesLineFactory(workspace=shop, invoice_date=utc(2011, 2, 8, 12), quantity=1, unit_price=Decimal("1.00"))
+    # No version bump: the cached value stays until someone refreshes.
+    assert api_as(owner).get(BASE + "kpis", {"refresh": "1"}).json()["revenue"] == "112.80"
+    assert api_as(staff_user).get(BASE + "kpis", {"refresh": "1"}).json()["revenue"] == "113.80"
+
+
+def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
+    client = api_as(owner)
+    # Every request also opens and releases a savepoint (ATOMIC_REQUESTS inside the test transaction).
+    # user (JWT) + membership; data bounds (open period); one sales aggregate over both periods;
+    # one returns aggregate.
+    with django_assert_num_queries(7):
+        assert client.get(BASE + "kpis").status_code == 200
+    cache.clear()
+    # user + membership; sales aggregate; returns aggregate (bounded period: no data bounds).
+    with django_assert_num_queries(6):
+        assert client.get(BASE + "kpis", {"date_from": "2011-01-01", "date_to": "2011-01-31"}).status_code == 200
+    # user + membership; data bounds; one grouped query.
+    with django_assert_num_queries(6):
+        assert client.get(BASE + "series", {"interval": "week"}).status_code == 200
+    # user + membership; one grouped query over every country.
+    with django_assert_num_queries(5):
+        assert client.get(BASE + "countries").status_code == 200
+    # user + membership; resolve the country; data bounds; sales + returns aggregate; monthly; products.
+    with django_assert_num_queries(10):
+        assert client.get(BASE + "countries/Ireland").status_code == 200
+    # user + membership; count; page.
+    with django_assert_num_queries(6):
+        assert client.get(BASE + "transactions").status_code == 200
+
+
+def test_forecast_endpoint_reads_the_stored_fit(workspace, owner, api_as, monkeypatch):
+    from ecommerce import forecasting, tasks
+
+    day = dt.date(2011, 1, 3)
+    for i in range(70):
+        SalesLineFactory(
+            workspace=workspace,
+            invoice_date=utc(2011, 1, 3, 12) + dt.timedelta(days=i),
+            quantity=1,
+            unit_price=Decimal(100 + 40 * ((day + dt.timedelta(days=i)).weekday() % 3)),
+        )
+    tasks.fit_forecast(workspace.id)
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("fitted on the request path")
+
+    monkeypatch.setattr(forecasting, "fit", no_fitting)
+    body = api_as(owner).get(BASE + "forecast", {"periods": 14}).json()
+    assert body["fit"]["source"] == "stored"
+    assert len(body["forecast"]) == 14
+    assert body["forecast"][0]["date"] == "2011-03-14"
+    assert body["periods"] == 14
+
+
+def test_forecast_fits_once_when_nothing_is_stored(workspace, owner, api_as):
+    for i in range(40):
+        SalesLineFactory(workspace=workspace, invoice_date=utc(2011, 1, 3, 12) + dt.timedelta(days=i), quantity=1)
+    client = api_as(owner)
+    first = client.get(BASE + "forecast", {"periods": 3}).json()
+    assert first["fit"]["source"] == "request"
+    second = client.get(BASE + "forecast", {"periods": 5}).json()
+    assert second["fit"]["source"] == "stored"
+    assert second["fitted_at"] == first["fitted_at"]
+    assert len(second["forecast"]) == 5
+
+
+def test_forecast_with_too_little_data_says_so(shop, owner, api_as):
+    body = api_as(owner).get(BASE + "forecast", {"date_from": "2011-01-03", "date_to": "2011-01-20"}).json()
+    assert body["forecast"] == []
+    assert "at least" in body["note"]

@@ -1,0 +1,127 @@
+"""The e-commerce HTML pages and their charts (pure functions), plus a real-browser check."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from ecommerce import analytics, charts, tasks
+from tests.ecommerce.factories import generate_shop
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["ecommerce:dashboard", "ecommerce:customers", "ecommerce:products", "ecommerce:forecast"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_need_login(client, page):
+    response = client.get(reverse(page))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_for_owner_and_viewer(shop, owner, viewer, client, page):
+    for user in (owner, viewer):
+        client.force_login(user)
+        response = client.get(reverse(page))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Data as of" in html
+        assert "format=csv" in html
+
+
+def test_overview_shows_kpis_with_deltas_and_charts(shop, owner, client):
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:dashboard"), {"date_from": "2011-02-01", "date_to": "2011-02-28"}).content
+    html = html.decode()
+    assert 'data-kpi="revenue"' in html
+    assert "32.75" in html  # February's revenue
+    assert "▼ -29.9 % vs previous" in html  # against 46.75 in the 28 days before
+    assert html.count("plotly-graph-div") >= 3  # series, map, heat map
+    assert "<td>France</td>" in html  # the only country with sales in February
+    assert (
+        "/api/v1/ecommerce/countries?date_from=2011-02-01&amp;date_to=2011-02-28&amp;limit=250&amp;format=csv" in html
+    )
+
+
+def test_bad_dates_show_an_error_and_the_whole_history(shop, owner, client):
+    client.force_login(owner)
+    response = client.get(reverse("ecommerce:dashboard"), {"date_from": "2011-03-01", "date_to": "2011-01-01"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Must be on or after date_from" in html
+    assert "112.80" in html  # falls back to the whole history
+
+
+def test_outsider_sees_their_own_workspace(shop, other_shop, outsider, client):
+    client.force_login(outsider)
+    html = client.get(reverse("ecommerce:dashboard")).content.decode()
+    assert "100,000.00" in html
+    assert "112.80" not in html
+
+
+def test_pages_after_warming_only_read_the_cache(workspace, owner, client, monkeypatch):
+    generate_shop(workspace, days=60)
+    tasks.warm_workspace_caches(workspace.id)
+    for name in list(analytics.INSIGHTS):
+        monkeypatch.setitem(analytics.INSIGHTS, name, lambda *a, **k: pytest.fail("computed on the page"))
+    client.force_login(owner)
+    for page in PAGES:
+        client.get(reverse(page))  # the process's first render imports Plotly's validators
+    for page in PAGES:
+        started = time.perf_counter()
+        assert client.get(reverse(page)).status_code == 200
+        assert time.perf_counter() - started < 1.0
+
+
+def test_chart_functions_are_pure():
+    rows = [
+        {"start": "2011-01-03", "revenue": "10.00", "orders": 1, "units": 2},
+        {"start": "2011-01-04", "revenue": "0.00", "orders": 0, "units": 0},
+    ]
+    fig = charts.revenue_series_figure(rows, [{"start": "2010-12-31", "revenue": "4.00", "orders": 1, "units": 1}])
+    assert [trace.name for trace in fig.data] == ["Revenue", "Previous period"]
+    assert list(fig.data[0].y) == [10.0, 0.0]
+    assert list(fig.data[1].x) == ["2011-01-03"]
+    world = charts.countries_map_figure([{"label": "Ireland", "revenue": "25.50"}])
+    assert world.data[0].locationmode == "country names"
+    assert list(world.data[0].locations) == ["Ireland"]
+    heat = charts.weekday_hour_heatmap_figure(
+        [{"name": "Monday", "hour": 9, "revenue": "12.50"}, {"name": "Tuesday", "hour": 0, "revenue": "1.00"}]
+    )
+    assert heat.data[0].y == ("Monday", "Tuesday")
+    assert heat.data[0].z[0][9] == 12.5
+    cohort = charts.cohort_heatmap_figure(
+        [{"cohort": "2011-01", "customers": 2, "retention_pct": [100.0, 50.0], "revenue": ["1", "2"]}]
+    )
+    assert list(cohort.data[0].z[0]) == [100.0, 50.0]
+    assert charts.revenue_series_figure([]).layout.annotations[0].text == "No data in this range"
+    html = charts.to_html(world)
+    assert "ecommerce/topojson/" in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
+    generate_shop(workspace, days=200)
+    tasks.warm_workspace_caches(workspace.id)
+    page = browser_page(owner)
+    page.goto(reverse("ecommerce:dashboard"))
+    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_selector("#countries-map path.choroplethlocation")
+    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator("#kpis .kpi").count() == 9
+    assert page.locator("#kpis [data-kpi=revenue] .value").inner_text().replace(",", "").replace(".", "").isdigit()
+    assert page.locator("#countries-map path.choroplethlocation").count() >= 5
+    page.pulse_screenshot("ecommerce-dashboard")
+    for name, selector, count in (
+        ("customers", "#cohorts .js-plotly-plot", 3),
+        ("products", ".js-plotly-plot", 2),
+        ("forecast", ".js-plotly-plot", 1),
+    ):
+        page.goto(reverse(f"ecommerce:{name}"))
+        page.wait_for_selector(selector)
+        assert page.locator(".js-plotly-plot").count() == count
+        page.pulse_screenshot(f"ecommerce-{name}")
+    assert "accuracy" in page.locator("#backtest").inner_text()
