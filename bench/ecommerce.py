@@ -2,13 +2,17 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse .venv/bin/python bench/ecommerce.py [--reimport]
 
-Sections (one function each, run by ``main()``; add endpoint latency as another section):
+Sections (one function each, run by ``main()``):
 
 * ``import``: the file through our whole pipeline (``manage.py import_orders`` code path, in a
   child process so that its peak RSS is its own) against a plain ``COPY`` of the same file,
   decompressed, into a bare table without indexes, in the same run. Two more lines split the
   difference: the cleaning alone (no database) and a ``COPY`` of the already-cleaned lines into
   the real tables (their indexes and foreign keys), which is the floor for any loader.
+* ``endpoints``: the file imported into a bench workspace, then every analytics endpoint through
+  HTTP (gunicorn on 127.0.0.1, one worker, DEBUG off) uncached (``?refresh=1`` as a staff
+  member) and cached, against the same result computed by hand-written SQL run directly with
+  psycopg in the same run (``bench/ecommerce_queries.py``).
 
 Everything the benchmark creates (a workspace ``bench-ecommerce-…``, a bare table) is removed
 at the end.
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +41,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import Workspace  # noqa: E402
@@ -219,13 +225,87 @@ def bench_import(options) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-SECTIONS = {"import": bench_import}
+def _wait_for(url: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback URL we built)
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer {url}")
+
+
+def bench_endpoints(options) -> str:
+    if not DATA.exists():
+        return f"endpoints: skipped, {DATA} is absent"
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import Membership, User
+    from bench.ecommerce_queries import run
+
+    slug = f"bench-endpoints-{os.getpid()}"
+    workspace = Workspace.objects.create(name="Bench", slug=slug, timezone="Europe/London", currency="GBP")
+    staff = User.objects.create_user(email=f"{slug}@bench.local", password=None, is_staff=True, is_verified=True)
+    Membership.objects.create(user=staff, workspace=workspace, role=Membership.Role.OWNER)
+    server = None
+    try:
+        result, _ = _run_child("--child-import", slug)
+        if result["status"] != "succeeded":
+            raise SystemExit(f"the import failed: {result['error']}")
+        env = {
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{options.port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "600",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base_url = f"http://127.0.0.1:{options.port}"
+        _wait_for(f"{base_url}/health/")
+        settings_db = connection.settings_dict
+        dsn = (
+            f"postgresql://{settings_db['USER']}:{settings_db['PASSWORD']}@{settings_db['HOST'] or '127.0.0.1'}:"
+            f"{settings_db['PORT'] or 5432}/{settings_db['NAME']}"
+        )
+        token = str(RefreshToken.for_user(staff).access_token)
+        rows = run(base_url, token, slug, dsn, workspace.pk, repeat=options.repeat)
+        met = sum(row["meets_goal"] for row in rows)
+        return f"{met} of {len(rows)} endpoints within 1.5× of their SQL (uncached)"
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        _clear(workspace)
+        workspace.delete()
+        staff.delete()
+
+
+SECTIONS = {"import": bench_import, "endpoints": bench_endpoints}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--section", choices=sorted(SECTIONS), action="append", help="Run only these sections.")
     parser.add_argument("--reimport", action="store_true", help="Also time a second import of the same file.")
+    parser.add_argument("--port", type=int, default=8120, help="gunicorn port of the endpoints section.")
+    parser.add_argument("--repeat", type=int, default=3, help="Timed calls per endpoint (median).")
     parser.add_argument("--child-import", help=argparse.SUPPRESS)
     parser.add_argument("--child-idle", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
