@@ -23,7 +23,8 @@ def trunc(unit: str, column: str) -> str:
     """``column`` truncated to the minute or the hour, in UTC."""
     if is_postgres():
         return f"date_trunc('{unit}', {column})"
-    pattern = "%Y-%m-%d %H:%M:00" if unit == "minute" else "%Y-%m-%d %H:00:00"
+    # %% because every statement here has parameters: the driver turns %% back into %.
+    pattern = "%%Y-%%m-%%d %%H:%%M:00" if unit == "minute" else "%%Y-%%m-%%d %%H:00:00"
     return f"strftime('{pattern}', {column})"
 
 
