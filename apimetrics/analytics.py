@@ -24,7 +24,6 @@ from config.periods import Period, bucket_starts, growth_pct, local_bucket
 CACHE_NAMESPACE = "apimetrics"
 QUANTILES = (0.5, 0.95, 0.99)
 ORDERINGS = ("requests", "errors", "error_rate", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "endpoint", "consumer")
-HOUR = dt.timedelta(hours=1)
 
 
 @dataclass
@@ -73,34 +72,46 @@ def _stats(acc: Acc, apdex_threshold_ms: int | None = None) -> dict:
 # --- where the numbers come from -----------------------------------------------------------
 
 
-def _ceil_hour(value: dt.datetime) -> dt.datetime:
-    floor = value.replace(minute=0, second=0, microsecond=0)
-    return floor if floor == value else floor + HOUR
+_UNIT = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
 
 
-def _floor_hour(value: dt.datetime) -> dt.datetime:
-    return value.replace(minute=0, second=0, microsecond=0)
+def _floor(value: dt.datetime, unit: str) -> dt.datetime:
+    value = value.replace(minute=0, second=0, microsecond=0)
+    return value.replace(hour=0) if unit == "day" else value
 
 
-def _sources(start, end, rolled_until, *, use_hours: bool) -> list[tuple[str, dt.datetime | None, dt.datetime | None]]:
-    """``[(table, lo, hi)]`` covering [start, end): hour rollups for whole rolled hours, minute
-    rollups for the rolled edges, raw events after the watermark. None is an open bound."""
+def _ceil(value: dt.datetime, unit: str) -> dt.datetime:
+    floor = _floor(value, unit)
+    return floor if floor == value else floor + _UNIT[unit]
+
+
+def _split(lo, hi, levels: tuple[str, ...]) -> list[tuple[str, dt.datetime | None, dt.datetime]]:
+    """[lo, hi) as whole units of the coarsest level that fits, the edges from finer levels."""
+    if lo is not None and lo >= hi:
+        return []
+    if not levels:
+        return [("minute", lo, hi)]
+    unit, finer = levels[0], levels[1:]
+    first = None if lo is None else _ceil(lo, unit)
+    last = _floor(hi, unit)
+    if first is not None and first >= last:
+        return _split(lo, hi, finer)
+    parts = [(unit, first, last)]
+    if lo is not None and lo < first:
+        parts += _split(lo, first, finer)
+    return parts + _split(last, hi, finer)
+
+
+def _sources(start, end, rolled_until, *, levels: tuple[str, ...] = ("day", "hour")) -> list[tuple]:
+    """``[(table, lo, hi)]`` covering [start, end): day and hour rollups for whole rolled days and
+    hours, minute rollups for the rolled edges, raw events after the watermark (None: open).
+
+    Days and hours are in the rollups only once complete, i.e. before the watermark's day/hour.
+    """
     sources = []
     if rolled_until is not None and (start is None or start < rolled_until):
         rolled_end = rolled_until if end is None else min(end, rolled_until)
-        if use_hours:
-            hours_from = None if start is None else _ceil_hour(start)
-            hours_to = _floor_hour(rolled_end)
-            if hours_from is None or hours_from < hours_to:
-                sources.append(("hour", hours_from, hours_to))
-                if start is not None and start < hours_from:
-                    sources.append(("minute", start, hours_from))
-                if hours_to < rolled_end:
-                    sources.append(("minute", hours_to, rolled_end))
-            else:
-                sources.append(("minute", start, rolled_end))
-        else:
-            sources.append(("minute", start, rolled_end))
+        sources += _split(start, rolled_end, levels)
     if rolled_until is None:
         sources.append(("raw", start, end))
     elif end is None or end > rolled_until:
@@ -118,17 +129,11 @@ def _source_sql(table, lo, hi, *, project_id, dims, unit, histogram: bool):
         time_column, from_, where = "timestamp", sql.EVENTS, "project_id = %s"
         t = sql.trunc(unit, "timestamp") if unit else None
     else:
-        time_column = table
-        from_ = (sql.HOURS if table == "hour" else sql.MINUTES) + " r"
+        from_ = sql.LEVELS[table] + " r"
         where = "r.project_id = %s AND r.kind = %s"
         params.append(kind)
-        if unit is None:
-            t = None
-        elif table == "hour" or unit == "minute":
-            t = f"r.{table}"
-        else:
-            t = sql.trunc("hour", "r.minute")
         time_column = f"r.{table}"
+        t = None if unit is None else time_column if table == unit else sql.trunc(unit, time_column)
         columns = ", ".join(f"r.{name.strip()}" for name in columns.split(",")) if columns else ""
     if lo is not None:
         where += f" AND {time_column} >= %s"
@@ -160,9 +165,14 @@ def _source_sql(table, lo, hi, *, project_id, dims, unit, histogram: bool):
     return body, params
 
 
-def _collect(project: Project, start, end, rolled_until, *, dims=None, unit=None, use_hours=True) -> dict[tuple, Acc]:
-    """Counts and histograms per (time slot?, dimension values…) over [start, end)."""
-    sources = _sources(start, end, rolled_until, use_hours=use_hours)
+def _collect(
+    project: Project, start, end, rolled_until, *, dims=None, unit=None, levels=("day", "hour")
+) -> dict[tuple, Acc]:
+    """Counts and histograms per (time slot?, dimension values…) over [start, end).
+
+    ``unit`` groups by UTC minute, hour or day; only rollup levels at least as fine may be used.
+    """
+    sources = _sources(start, end, rolled_until, levels=levels)
     names = (["t"] if unit else []) + ([c.strip() for c in _DIMS[dims][0].split(",")] if dims else [])
     keys = ", ".join(names)
     results: dict[tuple, Acc] = {}
@@ -223,11 +233,12 @@ def _bounds(project: Project, period: Period) -> tuple[dt.datetime | None, dt.da
     return period.bounds(project.tzinfo)
 
 
-def _hour_aligned(tz: ZoneInfo, *moments) -> bool:
-    """Whether local hours are UTC hours (no half-hour offsets) at the given moments."""
+def _aligned(tz: ZoneInfo, unit: str, *moments) -> bool:
+    """Whether local hours (days) are UTC hours (days) at the given moments: whole-hour offsets
+    (a zero offset for days)."""
     for moment in moments:
         offset = (moment or timezone.now()).astimezone(tz).utcoffset() or dt.timedelta(0)
-        if offset.total_seconds() % 3600:
+        if offset.total_seconds() % (3600 if unit == "hour" else 86400):
             return False
     return True
 
@@ -308,10 +319,14 @@ def time_series(project: Project, period: Period, interval: str, *, refresh: boo
         else:
             naive = [moment.astimezone(tz).replace(tzinfo=None) for moment in (first, last)]
             starts = bucket_starts(naive[0], naive[1], interval)  # 400 beyond MAX_BUCKETS
-        aligned = interval != "minute" and _hour_aligned(tz, first, last)
-        unit = "hour" if aligned else "minute"
+        if interval == "day" and _aligned(tz, "day", first, last):
+            unit, levels = "day", ("day", "hour")
+        elif interval != "minute" and _aligned(tz, "hour", first, last):
+            unit, levels = "hour", ("hour",)
+        else:
+            unit, levels = "minute", ()
         rows: dict = {}
-        for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, use_hours=aligned).items():
+        for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, levels=levels).items():
             rows.setdefault(local_bucket(moment, interval, tz), Acc()).add(acc)
         series = []
         for bucket in starts:

@@ -158,6 +158,23 @@ class HourRollup(Rollup):
         return f"{self.hour:%Y-%m-%d %H}h {self.method} {self.endpoint}{self.consumer}"
 
 
+class DayRollup(Rollup):
+    """Complete UTC days only, built from the hour rollups."""
+
+    day = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "day", "method", "endpoint", "consumer"],
+                name="apimetrics_dayrollup_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.method} {self.endpoint}{self.consumer}"
+
+
 class RollupState(models.Model):
     """Fill state: every minute before ``rolled_until`` is rolled up (except ``DirtyMinute`` ones,
     which late events touched and the next run recomputes)."""

@@ -13,7 +13,16 @@ from django.utils import timezone
 from accounts.models import User, Workspace
 from apimetrics import keys, sql
 from apimetrics.histogram import BUCKET_SQL
-from apimetrics.models import ApiKey, DirtyMinute, HourRollup, MinuteRollup, Project, RequestEvent, RollupState
+from apimetrics.models import (
+    ApiKey,
+    DayRollup,
+    DirtyMinute,
+    HourRollup,
+    MinuteRollup,
+    Project,
+    RequestEvent,
+    RollupState,
+)
 from apimetrics.tracking import EVENT_COLUMNS
 from config.cache import bump_data_version
 from config.exceptions import Conflict
@@ -220,7 +229,10 @@ _DIMENSIONS = {
 def _roll_minutes(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
     """Recompute the minute rollups of [start, end) from raw events (delete, then insert)."""
     params = [project_id, sql.param(start), sql.param(end)]
-    sql.execute(f"DELETE FROM {sql.MINUTES} WHERE project_id = %s AND minute >= %s AND minute < %s", params)
+    sql.execute(
+        f"DELETE FROM {sql.MINUTES} WHERE project_id = %s AND kind IN ('e', 'c') AND minute >= %s AND minute < %s",
+        params,
+    )
     for kind, (grouped, selected) in _DIMENSIONS.items():
         sql.execute(
             f"INSERT INTO {sql.MINUTES} ({_ROLLUP_COLUMNS.format(time='minute')}) "
@@ -234,30 +246,48 @@ def _roll_minutes(project_id: int, start: dt.datetime, end: dt.datetime) -> None
         )
 
 
-def _roll_hours(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
-    """Recompute the hour rollups of the whole hours [start, end) from the minute rollups."""
+def _roll_level(project_id: int, unit: str, start: dt.datetime, end: dt.datetime) -> None:
+    """Recompute the ``unit`` (hour or day) rollups of the whole units [start, end) from the level
+    below (hours from minutes, days from hours), merging their histograms in the database."""
     if start >= end:
         return
+    target, source = sql.LEVELS[unit], sql.LEVELS["minute" if unit == "hour" else "hour"]
+    column, source_column = unit, "minute" if unit == "hour" else "hour"
     params = [project_id, sql.param(start), sql.param(end)]
-    sql.execute(f"DELETE FROM {sql.HOURS} WHERE project_id = %s AND hour >= %s AND hour < %s", params)
-    keys_ = "project_id, kind, hr, method, endpoint, consumer"
-    where = "project_id = %s AND minute >= %s AND minute < %s"
+    # kind IN (…) lets the (project, kind, time, …) unique index serve the time range.
     sql.execute(
-        f"WITH h AS (SELECT r.project_id, r.kind, {sql.trunc('hour', 'r.minute')} AS hr, r.method, r.endpoint, "
-        f"r.consumer, CAST(e.key AS INTEGER) AS b, SUM(CAST(e.value AS BIGINT)) AS n "
-        f"FROM {sql.MINUTES} r, {sql.json_each('r.histogram')} e "
-        f"WHERE r.project_id = %s AND r.minute >= %s AND r.minute < %s GROUP BY 1, 2, 3, 4, 5, 6, 7), "
+        f"DELETE FROM {target} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",
+        params,
+    )
+    keys_ = "project_id, kind, t, method, endpoint, consumer"
+    sql.execute(
+        f"WITH h AS (SELECT r.project_id, r.kind, {sql.trunc(unit, f'r.{source_column}')} AS t, r.method, "
+        f"r.endpoint, r.consumer, CAST(e.key AS INTEGER) AS b, SUM(CAST(e.value AS BIGINT)) AS n "
+        f"FROM {source} r, {sql.json_each('r.histogram')} e WHERE r.project_id = %s AND r.kind IN ('e', 'c') "
+        f"AND r.{source_column} >= %s AND r.{source_column} < %s GROUP BY 1, 2, 3, 4, 5, 6, 7), "
         f"hh AS (SELECT {keys_}, {sql.json_object_agg('b', 'n')} AS histogram FROM h GROUP BY 1, 2, 3, 4, 5, 6), "
-        f"c AS (SELECT project_id, kind, {sql.trunc('hour', 'minute')} AS hr, method, endpoint, consumer, "
+        f"c AS (SELECT project_id, kind, {sql.trunc(unit, source_column)} AS t, method, endpoint, consumer, "
         f"SUM(requests) AS requests, SUM(status_2xx) AS s2, SUM(status_3xx) AS s3, SUM(status_4xx) AS s4, "
-        f"SUM(status_5xx) AS s5, SUM(sum_response_ms) AS total FROM {sql.MINUTES} WHERE {where} "
-        f"GROUP BY 1, 2, 3, 4, 5, 6) "
-        f"INSERT INTO {sql.HOURS} ({_ROLLUP_COLUMNS.format(time='hour')}) "
-        f"SELECT c.project_id, c.kind, c.hr, c.method, c.endpoint, c.consumer, c.requests, c.s2, c.s3, c.s4, c.s5, "
+        f"SUM(status_5xx) AS s5, SUM(sum_response_ms) AS total FROM {source} WHERE project_id = %s "
+        f"AND kind IN ('e', 'c') AND {source_column} >= %s AND {source_column} < %s GROUP BY 1, 2, 3, 4, 5, 6) "
+        f"INSERT INTO {target} ({_ROLLUP_COLUMNS.format(time=column)}) "
+        f"SELECT c.project_id, c.kind, c.t, c.method, c.endpoint, c.consumer, c.requests, c.s2, c.s3, c.s4, c.s5, "
         f"c.total, hh.histogram FROM c JOIN hh ON c.project_id = hh.project_id AND c.kind = hh.kind "
-        f"AND c.hr = hh.hr AND c.method = hh.method AND c.endpoint = hh.endpoint AND c.consumer = hh.consumer",
+        f"AND c.t = hh.t AND c.method = hh.method AND c.endpoint = hh.endpoint AND c.consumer = hh.consumer",
         params + params,
     )
+
+
+def _roll_hours(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
+    _roll_level(project_id, "hour", start, end)
+
+
+def _roll_days(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
+    _roll_level(project_id, "day", start, end)
+
+
+def _floor_day(value: dt.datetime) -> dt.datetime:
+    return value.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @dataclass
@@ -316,6 +346,7 @@ def rollup_project(
                 continue
             _roll_minutes(project_id, start, end)
             _roll_hours(project_id, _floor_hour(start), _floor_hour(end))
+            _roll_days(project_id, _floor_day(start), _floor_day(end))
             DirtyMinute.objects.filter(project_id=project_id, minute__lt=end).filter(minute__gte=start).delete()
             state.rolled_until = end
             state.save(update_fields=["rolled_until", "updated_at"])
@@ -352,10 +383,12 @@ def _roll_dirty(project_id: int, now: dt.datetime, limit: int = 2000) -> int:
             fresh = [minute for minute in minutes if minute >= keep_after]
             for start, end in _ranges(fresh):
                 _roll_minutes(project_id, start, end)
-            complete_before = _floor_hour(state.rolled_until)
             for hour in sorted({_floor_hour(minute) for minute in fresh}):
-                if hour < complete_before:
+                if hour < _floor_hour(state.rolled_until):
                     _roll_hours(project_id, hour, hour + dt.timedelta(hours=1))
+            for day in sorted({_floor_day(minute) for minute in fresh}):
+                if day < _floor_day(state.rolled_until):
+                    _roll_days(project_id, day, day + dt.timedelta(days=1))
             DirtyMinute.objects.filter(project_id=project_id, minute__in=minutes).delete()
             total += len(fresh)
 
@@ -366,6 +399,7 @@ def rollup_reset(*, project_id: int) -> None:
         RollupState.objects.update_or_create(project_id=project_id, defaults={"rolled_until": None})
         MinuteRollup.objects.filter(project_id=project_id)._raw_delete(MinuteRollup.objects.db)
         HourRollup.objects.filter(project_id=project_id)._raw_delete(HourRollup.objects.db)
+        DayRollup.objects.filter(project_id=project_id)._raw_delete(DayRollup.objects.db)
         DirtyMinute.objects.filter(project_id=project_id)._raw_delete(DirtyMinute.objects.db)
 
 

