@@ -226,64 +226,48 @@ _DIMENSIONS = {
 }
 
 
-def _roll_minutes(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
-    """Recompute the minute rollups of [start, end) from raw events (delete, then insert)."""
+def _roll_from_raw(project_id: int, unit: str, start: dt.datetime, end: dt.datetime) -> None:
+    """Recompute the ``unit`` (minute, hour or day) rollups of [start, end) from the raw events:
+    delete, then insert what the database aggregated (counts, sums and histogram per slot).
+
+    Whole hours and days are recomputed from raw events too, which is cheaper than merging the
+    JSON histograms of the finer level, and valid because a slot is only ever recomputed while
+    its raw events are within retention (late events are at most 7 days old, retention ≥ 8 days).
+    """
+    if start >= end:
+        return
+    table, column = sql.LEVELS[unit], unit
     params = [project_id, sql.param(start), sql.param(end)]
+    # kind IN (…) lets the (project, kind, time, …) unique index serve the time range.
     sql.execute(
-        f"DELETE FROM {sql.MINUTES} WHERE project_id = %s AND kind IN ('e', 'c') AND minute >= %s AND minute < %s",
+        f"DELETE FROM {table} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",
         params,
     )
     for kind, (grouped, selected) in _DIMENSIONS.items():
         sql.execute(
-            f"INSERT INTO {sql.MINUTES} ({_ROLLUP_COLUMNS.format(time='minute')}) "
-            f"SELECT project_id, '{kind}', m, {selected}, SUM(n), SUM(s2), SUM(s3), SUM(s4), SUM(s5), SUM(total), "
+            f"INSERT INTO {table} ({_ROLLUP_COLUMNS.format(time=column)}) "
+            f"SELECT project_id, '{kind}', t, {selected}, SUM(n), SUM(s2), SUM(s3), SUM(s4), SUM(s5), SUM(total), "
             f"{sql.json_object_agg('b', 'n')} FROM ("
-            f"SELECT project_id, {sql.trunc('minute', 'timestamp')} AS m, {grouped}, {BUCKET_SQL} AS b, "
+            f"SELECT project_id, {sql.trunc(unit, 'timestamp')} AS t, {grouped}, {BUCKET_SQL} AS b, "
             f"COUNT(*) AS n, {_STATUS_SUMS}, SUM(response_time_ms) AS total "
             f"FROM {sql.EVENTS} WHERE project_id = %s AND timestamp >= %s AND timestamp < %s "
-            f"GROUP BY project_id, m, {grouped}, b) s GROUP BY project_id, m, {grouped}",
+            f"GROUP BY project_id, t, {grouped}, b) s GROUP BY project_id, t, {grouped}",
             params,
         )
 
 
-def _roll_level(project_id: int, unit: str, start: dt.datetime, end: dt.datetime) -> None:
-    """Recompute the ``unit`` (hour or day) rollups of the whole units [start, end) from the level
-    below (hours from minutes, days from hours), merging their histograms in the database."""
-    if start >= end:
-        return
-    target, source = sql.LEVELS[unit], sql.LEVELS["minute" if unit == "hour" else "hour"]
-    column, source_column = unit, "minute" if unit == "hour" else "hour"
-    params = [project_id, sql.param(start), sql.param(end)]
-    # kind IN (…) lets the (project, kind, time, …) unique index serve the time range.
-    sql.execute(
-        f"DELETE FROM {target} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",
-        params,
-    )
-    keys_ = "project_id, kind, t, method, endpoint, consumer"
-    sql.execute(
-        f"WITH h AS (SELECT r.project_id, r.kind, {sql.trunc(unit, f'r.{source_column}')} AS t, r.method, "
-        f"r.endpoint, r.consumer, CAST(e.key AS INTEGER) AS b, SUM(CAST(e.value AS BIGINT)) AS n "
-        f"FROM {source} r, {sql.json_each('r.histogram')} e WHERE r.project_id = %s AND r.kind IN ('e', 'c') "
-        f"AND r.{source_column} >= %s AND r.{source_column} < %s GROUP BY 1, 2, 3, 4, 5, 6, 7), "
-        f"hh AS (SELECT {keys_}, {sql.json_object_agg('b', 'n')} AS histogram FROM h GROUP BY 1, 2, 3, 4, 5, 6), "
-        f"c AS (SELECT project_id, kind, {sql.trunc(unit, source_column)} AS t, method, endpoint, consumer, "
-        f"SUM(requests) AS requests, SUM(status_2xx) AS s2, SUM(status_3xx) AS s3, SUM(status_4xx) AS s4, "
-        f"SUM(status_5xx) AS s5, SUM(sum_response_ms) AS total FROM {source} WHERE project_id = %s "
-        f"AND kind IN ('e', 'c') AND {source_column} >= %s AND {source_column} < %s GROUP BY 1, 2, 3, 4, 5, 6) "
-        f"INSERT INTO {target} ({_ROLLUP_COLUMNS.format(time=column)}) "
-        f"SELECT c.project_id, c.kind, c.t, c.method, c.endpoint, c.consumer, c.requests, c.s2, c.s3, c.s4, c.s5, "
-        f"c.total, hh.histogram FROM c JOIN hh ON c.project_id = hh.project_id AND c.kind = hh.kind "
-        f"AND c.t = hh.t AND c.method = hh.method AND c.endpoint = hh.endpoint AND c.consumer = hh.consumer",
-        params + params,
-    )
+def _roll_minutes(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
+    _roll_from_raw(project_id, "minute", start, end)
 
 
 def _roll_hours(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
-    _roll_level(project_id, "hour", start, end)
+    """Whole hours [start, end): only hours before the watermark's hour are complete."""
+    _roll_from_raw(project_id, "hour", start, end)
 
 
 def _roll_days(project_id: int, start: dt.datetime, end: dt.datetime) -> None:
-    _roll_level(project_id, "day", start, end)
+    """Whole UTC days [start, end)."""
+    _roll_from_raw(project_id, "day", start, end)
 
 
 def _floor_day(value: dt.datetime) -> dt.datetime:
@@ -344,6 +328,9 @@ def rollup_project(
             if state.rolled_until is not None and state.rolled_until > start:
                 start = state.rolled_until  # another worker got here first
                 continue
+            if connection.vendor == "postgresql":
+                # Aggregating a batch sorts and hashes far more than the default 4 MB.
+                sql.execute("SET LOCAL work_mem = '64MB'", [])
             _roll_minutes(project_id, start, end)
             _roll_hours(project_id, _floor_hour(start), _floor_hour(end))
             _roll_days(project_id, _floor_day(start), _floor_day(end))

@@ -39,12 +39,13 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 def _http_worker(args) -> tuple[int, int, int]:
     import http.client
 
-    port, path, body, key, seconds = args
+    port, path, body, key, seconds, start_at = args
     headers = {"Content-Type": "application/json", "X-API-Key": key}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     done = accepted = failed = 0
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    time.sleep(max(0.0, start_at - time.time()))  # every client starts together, after spawning
+    deadline = start_at + seconds
+    while time.time() < deadline:
         try:
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
@@ -60,17 +61,18 @@ def _http_worker(args) -> tuple[int, int, int]:
             failed += 1
         if response.getheader("Connection", "").lower() == "close":
             connection.close()
-    return done, accepted, failed
+    return done, accepted, failed, time.time() - start_at
 
 
 def _copy_worker(args) -> tuple[int, int, int]:
     import psycopg
 
-    dsn, columns, rows, seconds = args
+    dsn, columns, rows, seconds, start_at = args
     done = 0
     with psycopg.connect(dsn) as connection:
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
+        time.sleep(max(0.0, start_at - time.time()))
+        deadline = start_at + seconds
+        while time.time() < deadline:
             with (
                 connection.cursor() as cursor,
                 cursor.copy(f"COPY apimetrics_requestevent ({columns}) FROM STDIN") as copy,
@@ -79,16 +81,19 @@ def _copy_worker(args) -> tuple[int, int, int]:
                     copy.write_row(row)
             connection.commit()
             done += 1
-    return done, done * len(rows), 0
+    return done, done * len(rows), 0, time.time() - start_at
+
+
+SPAWN_SECONDS = 4.0
 
 
 def run_clients(function, args, clients: int) -> tuple[int, int, int, float]:
+    """Run ``function`` in ``clients`` processes that start together once spawned; the rate's
+    time is the longest client's, from the common start to its last answer."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(clients) as pool:
-        started = time.perf_counter()
-        results = pool.map(function, [args] * clients)
-        elapsed = time.perf_counter() - started
-    return (*(sum(r[i] for r in results) for i in range(3)), elapsed)
+        results = pool.map(function, [(*args, time.time() + SPAWN_SECONDS)] * clients)
+    return (*(sum(r[i] for r in results) for i in range(3)), max(r[3] for r in results))
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -237,7 +242,7 @@ def main() -> None:
                     INSERT INTO apimetrics_requestevent (project_id, timestamp, method, path, endpoint, status_code,
                         response_time_ms, ip_hash, user_agent, consumer)
                     SELECT %s, %s::timestamptz + (g * %s) * interval '1 second',
-                        (ARRAY['GET', 'POST', 'PUT'])[1 + g %% 3],
+                        (ARRAY['GET', 'POST', 'PUT'])[1 + (g %% 20) %% 3],
                         '/v1/r' || (g %% 20) || '/' || g, '/v1/r' || (g %% 20) || '/{id}',
                         CASE WHEN r1 < 0.01 THEN 500 WHEN r1 < 0.05 THEN 404 WHEN r1 < 0.06 THEN 302 ELSE 200 END,
                         exp(ln(20 + (g %% 20) * 8) + 0.7 * sqrt(-2 * ln(1 - r2)) * cos(2 * pi() * r3)),
