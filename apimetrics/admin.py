@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from apimetrics.models import ApiKey, DirtyMinute, HourRollup, MinuteRollup, Project, RequestEvent, RollupState
+from apimetrics.models import (
+    ApiKey,
+    DayRollup,
+    DirtyMinute,
+    HourRollup,
+    MinuteRollup,
+    Project,
+    RequestEvent,
+    RollupState,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,6 +111,15 @@ class HourRollupAdmin(ReadOnlyAdmin):
     list_select_related = ["project"]
     show_full_result_count = False
     ordering = ["-hour"]
+
+
+@admin.register(DayRollup)
+class DayRollupAdmin(ReadOnlyAdmin):
+    list_display = ["day", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
+    list_filter = ["kind"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+    ordering = ["-day"]
 
 
 @admin.register(RollupState)
