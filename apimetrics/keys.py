@@ -87,35 +87,48 @@ def rate_limit_per_minute() -> int:
     return int(getattr(settings, "APIMETRICS_RATE_LIMIT_PER_MINUTE", 60_000))
 
 
-def rate_limit_hit(key_id: int, events: int, *, now: float | None = None) -> int | None:
-    """Count ``events`` against the key's fixed one-minute window.
+def _incr_window(key: str, events: int) -> int:
+    """Add ``events`` to a counter that expires: one pipelined round trip on Redis."""
+    if settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+        from django_redis import get_redis_connection
 
-    Returns None when allowed, else the seconds until the window resets (for Retry-After).
-    The counter is an atomic INCR with an expiry; when the cache is unreachable tracking
-    stays open rather than failing.
+        pipe = get_redis_connection("default").pipeline(transaction=False)
+        name = cache.make_key(key)
+        pipe.incrby(name, events)
+        pipe.expire(name, 120)
+        return int(pipe.execute()[0])
+    try:
+        return events if cache.add(key, events, timeout=120) else cache.incr(key, events)
+    except ValueError:  # expired between add and incr
+        cache.add(key, events, timeout=120)
+        return events
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    retry_after: int | None  # seconds until the window resets when refused
+    first_in_window: bool  # the key's first request this minute
+
+
+def rate_limit_hit(key_id: int, events: int, *, now: float | None = None) -> RateDecision:
+    """Count ``events`` against the key's fixed one-minute window (an atomic INCRBY with expiry).
+
+    When the cache is unreachable tracking stays open rather than failing.
     """
     now = now if now is not None else time.time()
     window = int(now // 60)
-    key = f"apimetrics:rl:{key_id}:{window}"
     try:
-        count = events if cache.add(key, events, timeout=120) else cache.incr(key, events)
-    except ValueError:  # expired between add and incr
-        cache.add(key, events, timeout=120)
-        count = events
+        count = _incr_window(f"apimetrics:rl:{key_id}:{window}", events)
     except Exception:
-        return None
+        return RateDecision(None, False)
     if count > rate_limit_per_minute():
-        return max(1, int((window + 1) * 60 - now + 0.999))
-    return None
+        return RateDecision(max(1, int((window + 1) * 60 - now + 0.999)), count == events)
+    return RateDecision(None, count == events)
 
 
 def touch(key_id: int, when: dt.datetime) -> None:
-    """Record that the key was used, writing the row at most once a minute per key."""
+    """Record that the key was used. Called for the key's first request of each rate-limit
+    window, so the row is written at most once a minute per key."""
     from apimetrics.models import ApiKey
 
-    try:
-        first_this_minute = cache.add(f"apimetrics:used:{key_id}", 1, timeout=60)
-    except Exception:
-        first_this_minute = False
-    if first_this_minute:
-        ApiKey.objects.filter(pk=key_id).update(last_used_at=when)
+    ApiKey.objects.filter(pk=key_id).update(last_used_at=when)

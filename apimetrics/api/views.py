@@ -172,13 +172,14 @@ class TrackView(APIView):
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or missing API key.")
         events = tracking.events_of(request.data)
-        wait = keys.rate_limit_hit(api_key.id, len(events))
-        if wait is not None:
-            raise exceptions.Throttled(wait=wait, detail="Rate limit exceeded for this API key.")
+        decision = keys.rate_limit_hit(api_key.id, len(events))
+        if decision.retry_after is not None:
+            raise exceptions.Throttled(wait=decision.retry_after, detail="Rate limit exceeded for this API key.")
         now = timezone.now()
         rows = tracking.clean_events(events, now)
         accepted = services.events_record(project_id=api_key.project_id, events=rows, now=now)
-        keys.touch(api_key.id, now)
+        if decision.first_in_window:
+            keys.touch(api_key.id, now)
         return Response({"accepted": accepted}, status=status.HTTP_202_ACCEPTED)
 
 
