@@ -281,14 +281,15 @@ SLOW_QUERY_MS = env.float("SLOW_QUERY_MS", default=200.0)
 LOGGING_CONFIG = None  # configured by config.logging.configure() below
 
 PULSE_SELF_TRACKING = env.bool("PULSE_SELF_TRACKING", default=False)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+from config.logging import configure as _configure_logging  # noqa: E402
+
+_configure_logging(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
 if PULSE_SELF_TRACKING:
     # Records Pulse's own /api/v1/ requests into a built-in API-metrics project (after auth, to name the user).
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "apimetrics.middleware.SelfTrackingMiddleware",
     )
-METRICS_TOKEN = env("METRICS_TOKEN", default="")
-
-from config.logging import configure as _configure_logging  # noqa: E402
-
-_configure_logging(log_format=LOG_FORMAT, level=LOG_LEVEL)
