@@ -1,7 +1,13 @@
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -23,6 +29,8 @@ from apimetrics.models import ApiKey, Project
 from config.api import AnalyticsAPIView
 from config.periods import PeriodQuerySerializer
 from config.tenancy import WorkspaceScopedMixin
+
+CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
 
 
 class ProjectScopedMixin(WorkspaceScopedMixin):
@@ -48,7 +56,7 @@ class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
         )
         return super().get_queryset().annotate(active_keys=Count("api_keys", filter=active)).order_by("name", "pk")
 
-    @extend_schema(summary="Create a monitored API project")
+    @extend_schema(responses={201: ProjectSerializer, **CONFLICT}, summary="Create a monitored API project")
     def post(self, request, *args, **kwargs):
         serializer = ProjectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -57,6 +65,10 @@ class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    put=extend_schema(responses={200: ProjectSerializer, **CONFLICT}),
+    patch=extend_schema(responses={200: ProjectSerializer, **CONFLICT}),
+)
 class ProjectDetailView(WorkspaceScopedMixin, generics.RetrieveUpdateDestroyAPIView):
     serializer_class = ProjectSerializer
     queryset = Project.objects.all()
@@ -110,7 +122,7 @@ class ApiKeyDetailView(ApiKeyBase):
     def get(self, request, key, pk):
         return Response(ApiKeySerializer(self.get_key()).data)
 
-    @extend_schema(responses={204: None}, summary="Revoke a key (409 for the last active one)")
+    @extend_schema(responses={204: None, **CONFLICT}, summary="Revoke a key (409 for the last active one)")
     def delete(self, request, key, pk):
         services.api_key_revoke(api_key=self.get_key())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -119,7 +131,7 @@ class ApiKeyDetailView(ApiKeyBase):
 class ApiKeyRotateView(ApiKeyBase):
     @extend_schema(
         request=ApiKeyRotateSerializer,
-        responses={201: IssuedKeySerializer},
+        responses={201: IssuedKeySerializer, **CONFLICT},
         summary="Issue a new key; the old one stays valid for the grace period",
     )
     def post(self, request, key, pk):
