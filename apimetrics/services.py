@@ -380,14 +380,26 @@ def _roll_dirty(project_id: int, now: dt.datetime, limit: int = 2000) -> int:
             total += len(fresh)
 
 
-def rollup_reset(*, project_id: int) -> None:
-    """Forget every rollup of a project so the next run rebuilds them from raw events (backfill)."""
+def rollup_reset(*, project_id: int) -> dt.datetime | None:
+    """Forget the rollups that raw events can rebuild (from the UTC day of the oldest raw event
+    on) and move the watermark back there, so the next run recomputes them (backfill --rebuild).
+
+    Rollups older than the oldest raw event (raw events deleted by retention) are kept.
+    Returns the new watermark (None: no raw events, nothing to rebuild).
+    """
+    first = (
+        RequestEvent.objects.filter(project_id=project_id).order_by("timestamp").values_list("timestamp", flat=True)
+    ).first()
+    if first is None:
+        return None
+    start = _floor_day(first)
     with transaction.atomic():
-        RollupState.objects.update_or_create(project_id=project_id, defaults={"rolled_until": None})
-        MinuteRollup.objects.filter(project_id=project_id)._raw_delete(MinuteRollup.objects.db)
-        HourRollup.objects.filter(project_id=project_id)._raw_delete(HourRollup.objects.db)
-        DayRollup.objects.filter(project_id=project_id)._raw_delete(DayRollup.objects.db)
+        RollupState.objects.update_or_create(project_id=project_id, defaults={"rolled_until": start})
+        MinuteRollup.objects.filter(project_id=project_id, minute__gte=start)._raw_delete(MinuteRollup.objects.db)
+        HourRollup.objects.filter(project_id=project_id, hour__gte=start)._raw_delete(HourRollup.objects.db)
+        DayRollup.objects.filter(project_id=project_id, day__gte=start)._raw_delete(DayRollup.objects.db)
         DirtyMinute.objects.filter(project_id=project_id)._raw_delete(DirtyMinute.objects.db)
+    return start
 
 
 # --- retention -----------------------------------------------------------------------------

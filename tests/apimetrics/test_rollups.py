@@ -242,7 +242,8 @@ def test_rollup_task_and_backfill_command(small, capsys):
     with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
         call_command("backfill_rollups", "--project", "shop", "--rebuild")
     out = capsys.readouterr().out
-    assert "Rolled up 184 minutes" in out
+    assert "Rolled up 724 minutes" in out  # rebuilt from midnight of the oldest raw event
+    assert "100%" in out
     assert analytics.summary(small, Period())["requests"] == 6
 
 
@@ -300,3 +301,16 @@ def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
     by_day = analytics._collect(project, None, None, rolled, unit="day")
     assert sum(acc.requests for acc in by_day.values()) == 700  # rolled days and hours plus raw events
     assert rounded(by_day) == rounded(analytics._collect(project, None, None, None, unit="day"))
+
+
+def test_rebuild_keeps_rollups_older_than_the_raw_events(workspace):
+    project = ProjectFactory(workspace=workspace, key="kept", retention_days=10)
+    RequestEvent.objects.bulk_create(
+        [make_event(project, NOW - dt.timedelta(days=12, hours=i)) for i in range(3)]
+        + [make_event(project, NOW - dt.timedelta(days=2, hours=i)) for i in range(4)]
+    )
+    services.rollup_project(project_id=project.pk, now=NOW)
+    assert services.events_delete_expired(project_id=project.pk, now=NOW) == 3
+    services.rollup_reset(project_id=project.pk)
+    services.rollup_project(project_id=project.pk, now=NOW)
+    assert analytics.summary(project, Period())["requests"] == 7
