@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apimetrics import views
 
 app_name = "apimetrics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ProjectListView.as_view(), name="projects"),
+    path("<slug:key>/", views.ProjectDashboardView.as_view(), name="project"),
+]

@@ -333,3 +333,10 @@ ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="10/min")
 from config.logging import configure as _configure_logging  # noqa: E402
 
 _configure_logging(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+if PULSE_SELF_TRACKING:
+    # Records Pulse's own /api/v1/ requests into a built-in API-metrics project (after auth, to name the user).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "apimetrics.middleware.SelfTrackingMiddleware",
+    )

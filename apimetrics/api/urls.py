@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apimetrics.api import views
+
+urlpatterns = [
+    path("track", views.TrackView.as_view(), name="apimetrics-track"),
+    path("projects/", views.ProjectListView.as_view(), name="apimetrics-projects"),
+    path("projects/<slug:key>/", views.ProjectDetailView.as_view(), name="apimetrics-project"),
+    path("projects/<slug:key>/api-keys/", views.ApiKeyListView.as_view(), name="apimetrics-keys"),
+    path("projects/<slug:key>/api-keys/<int:pk>/", views.ApiKeyDetailView.as_view(), name="apimetrics-key"),
+    path(
+        "projects/<slug:key>/api-keys/<int:pk>/rotate", views.ApiKeyRotateView.as_view(), name="apimetrics-key-rotate"
+    ),
+    path("projects/<slug:key>/metrics/summary", views.SummaryView.as_view(), name="apimetrics-summary"),
+    path("projects/<slug:key>/metrics/time-series", views.TimeSeriesView.as_view(), name="apimetrics-time-series"),
+    path("projects/<slug:key>/metrics/endpoints", views.EndpointsView.as_view(), name="apimetrics-endpoints"),
+    path("projects/<slug:key>/metrics/consumers", views.ConsumersView.as_view(), name="apimetrics-consumers"),
+]

@@ -1,0 +1,133 @@
+from django.contrib import admin
+
+from apimetrics.models import (
+    ApiKey,
+    DayRollup,
+    DirtyMinute,
+    HourRollup,
+    MinuteRollup,
+    Project,
+    RequestEvent,
+    RollupState,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ["name", "masked_prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Key")
+    def masked_prefix(self, obj):
+        return f"pk_{obj.prefix}_…"
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "workspace", "timezone", "retention_days", "apdex_threshold_ms", "is_builtin"]
+    list_filter = ["is_builtin"]
+    search_fields = ["name", "key", "workspace__name", "workspace__slug"]
+    list_select_related = ["workspace"]
+    inlines = [ApiKeyInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are created through the API (the secret is shown once); the admin can only revoke."""
+
+    list_display = ["name", "masked_prefix", "project", "created_at", "last_used_at", "revoked_at", "expires_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "project__key"]
+    list_select_related = ["project"]
+    fields = [
+        "project",
+        "name",
+        "masked_prefix",
+        "masked_hash",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "expires_at",
+    ]
+    readonly_fields = ["project", "masked_prefix", "masked_hash", "created_by", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Key")
+    def masked_prefix(self, obj):
+        return f"pk_{obj.prefix}_…"
+
+    @admin.display(description="HMAC (truncated)")
+    def masked_hash(self, obj):
+        return f"{obj.hashed_key[:8]}…"
+
+    def save_model(self, request, obj, form, change):
+        from apimetrics import keys
+
+        super().save_model(request, obj, form, change)
+        keys.forget(obj.prefix)
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(ReadOnlyAdmin):
+    list_display = ["timestamp", "project", "method", "endpoint", "status_code", "response_time_ms", "consumer"]
+    list_filter = ["method"]
+    search_fields = ["endpoint", "consumer"]
+    list_select_related = ["project"]
+    date_hierarchy = None
+    show_full_result_count = False  # no COUNT(*) over millions of rows
+    ordering = ["-id"]
+
+
+@admin.register(MinuteRollup)
+class MinuteRollupAdmin(ReadOnlyAdmin):
+    list_display = ["minute", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
+    list_filter = ["kind"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+    ordering = ["-minute"]
+
+
+@admin.register(HourRollup)
+class HourRollupAdmin(ReadOnlyAdmin):
+    list_display = ["hour", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
+    list_filter = ["kind"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+    ordering = ["-hour"]
+
+
+@admin.register(DayRollup)
+class DayRollupAdmin(ReadOnlyAdmin):
+    list_display = ["day", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
+    list_filter = ["kind"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+    ordering = ["-day"]
+
+
+@admin.register(RollupState)
+class RollupStateAdmin(ReadOnlyAdmin):
+    list_display = ["project", "rolled_until", "updated_at"]
+    list_select_related = ["project"]
+
+
+@admin.register(DirtyMinute)
+class DirtyMinuteAdmin(ReadOnlyAdmin):
+    list_display = ["project", "minute"]

@@ -1,0 +1,360 @@
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, generics, permissions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apimetrics import analytics, keys, services, tracking
+from apimetrics.api.serializers import (
+    ApiKeyCreateSerializer,
+    ApiKeyRotateSerializer,
+    ApiKeySerializer,
+    IssuedKeySerializer,
+    ProjectSerializer,
+    SeriesQuerySerializer,
+    TableQuerySerializer,
+    TrackAcceptedSerializer,
+    TrackEventSerializer,
+)
+from apimetrics.models import ApiKey, Project
+from config.api import AnalyticsAPIView
+from config.periods import PeriodQuerySerializer
+from config.tenancy import WorkspaceScopedMixin
+
+CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
+
+
+class ProjectScopedMixin(WorkspaceScopedMixin):
+    """Views under ``/projects/{key}/``: the project is looked up in the active workspace (404 else)."""
+
+    def get_project(self) -> Project:
+        if not hasattr(self, "_project"):
+            self._project = get_object_or_404(self.scope(Project.objects.all()), key=self.kwargs["key"])
+        return self._project
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
+    serializer_class = ProjectSerializer
+    queryset = Project.objects.all()
+
+    def get_queryset(self):
+        now = timezone.now()
+        active = Q(api_keys__revoked_at__isnull=True) & (
+            Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=now)
+        )
+        return super().get_queryset().annotate(active_keys=Count("api_keys", filter=active)).order_by("name", "pk")
+
+    @extend_schema(responses={201: ProjectSerializer, **CONFLICT}, summary="Create a monitored API project")
+    def post(self, request, *args, **kwargs):
+        serializer = ProjectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        project = services.project_create(workspace=self.workspace, timezone_name=data.pop("timezone"), **data)
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    put=extend_schema(responses={200: ProjectSerializer, **CONFLICT}),
+    patch=extend_schema(responses={200: ProjectSerializer, **CONFLICT}),
+)
+class ProjectDetailView(WorkspaceScopedMixin, generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = ProjectSerializer
+    queryset = Project.objects.all()
+    lookup_field = "key"
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "timezone" in data:
+            data["timezone_name"] = data.pop("timezone")
+        serializer.instance = services.project_update(project=serializer.instance, **data)
+
+    def perform_destroy(self, instance):
+        services.project_delete(project=instance)
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+class ApiKeyBase(ProjectScopedMixin, APIView):
+    # Keys are secrets' metadata: admins and owners only, even for reads.
+    viewers_can_read = False
+
+    def get_key(self) -> ApiKey:
+        return get_object_or_404(ApiKey, project=self.get_project(), pk=self.kwargs["pk"])
+
+    def check_can_issue(self):
+        if not self.request.user.is_verified:
+            raise exceptions.PermissionDenied("Confirm your email address before creating API keys.")
+
+
+class ApiKeyListView(ApiKeyBase):
+    @extend_schema(responses=ApiKeySerializer(many=True), summary="The project's API keys (no secrets)")
+    def get(self, request, key):
+        api_keys = self.get_project().api_keys.all()
+        return Response(ApiKeySerializer(api_keys, many=True).data)
+
+    @extend_schema(
+        request=ApiKeyCreateSerializer, responses={201: IssuedKeySerializer}, summary="Create a key (shown once)"
+    )
+    def post(self, request, key):
+        self.check_can_issue()
+        body = ApiKeyCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        issued = services.api_key_create(project=self.get_project(), user=request.user, **body.validated_data)
+        data = {**ApiKeySerializer(issued.api_key).data, "key": issued.secret}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailView(ApiKeyBase):
+    @extend_schema(responses=ApiKeySerializer, summary="One API key (no secret)")
+    def get(self, request, key, pk):
+        return Response(ApiKeySerializer(self.get_key()).data)
+
+    @extend_schema(responses={204: None, **CONFLICT}, summary="Revoke a key (409 for the last active one)")
+    def delete(self, request, key, pk):
+        services.api_key_revoke(api_key=self.get_key())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyRotateView(ApiKeyBase):
+    @extend_schema(
+        request=ApiKeyRotateSerializer,
+        responses={201: IssuedKeySerializer, **CONFLICT},
+        summary="Issue a new key; the old one stays valid for the grace period",
+    )
+    def post(self, request, key, pk):
+        self.check_can_issue()
+        body = ApiKeyRotateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        old = self.get_key()
+        issued = services.api_key_rotate(api_key=old, user=request.user, grace=body.grace)
+        old.refresh_from_db()
+        data = {
+            **ApiKeySerializer(issued.api_key).data,
+            "key": issued.secret,
+            "previous_key_expires_at": old.revoked_at or old.expires_at,
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+# --- tracking ------------------------------------------------------------------------------
+
+
+class TrackView(APIView):
+    """``POST /api/v1/track``: no user auth, its own key check.
+
+    The request's transaction (ATOMIC_REQUESTS) commits when this view returns, before the 202
+    leaves the server: a 202 means every event is stored.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser]
+
+    def get_authenticate_header(self, request) -> str:
+        return 'ApiKey header="X-API-Key"'
+
+    @extend_schema(
+        request=TrackEventSerializer(many=True),
+        responses={
+            202: TrackAcceptedSerializer,
+            400: OpenApiResponse(description="A bad event: its index and fields in error.fields; nothing stored."),
+            401: OpenApiResponse(description="Missing, malformed, unknown, revoked or expired key."),
+            413: OpenApiResponse(description="More than 1,000 events."),
+            429: OpenApiResponse(description="Rate limit of the key; see Retry-After."),
+        },
+        parameters=[OpenApiParameter("X-API-Key", str, OpenApiParameter.HEADER, required=True)],
+        summary="Record one API call or a list of up to 1,000",
+        description="The body is one event object or a list of them.",
+    )
+    def post(self, request):
+        api_key = keys.authenticate(request.headers.get("X-API-Key"))
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or missing API key.")
+        events = tracking.events_of(request.data)
+        decision = keys.rate_limit_hit(api_key.id, len(events))
+        if decision.retry_after is not None:
+            raise exceptions.Throttled(wait=decision.retry_after, detail="Rate limit exceeded for this API key.")
+        now = timezone.now()
+        rows = tracking.clean_events(events, now)
+        accepted = services.events_record(project_id=api_key.project_id, events=rows, now=now)
+        if decision.first_in_window:
+            keys.touch(api_key.id, now)
+        return Response({"accepted": accepted}, status=status.HTTP_202_ACCEPTED)
+
+
+# --- metrics -------------------------------------------------------------------------------
+
+_STATS = {
+    "requests": serializers.IntegerField(),
+    "errors_4xx": serializers.IntegerField(),
+    "errors_5xx": serializers.IntegerField(),
+    "error_rate_4xx": serializers.FloatField(help_text="Percent."),
+    "error_rate_5xx": serializers.FloatField(help_text="Percent."),
+    "avg_ms": serializers.FloatField(allow_null=True),
+    "p50_ms": serializers.FloatField(allow_null=True),
+    "p95_ms": serializers.FloatField(allow_null=True),
+    "p99_ms": serializers.FloatField(allow_null=True),
+}
+_META = {
+    "project": serializers.CharField(),
+    "date_from": serializers.DateField(allow_null=True),
+    "date_to": serializers.DateField(allow_null=True),
+    "rolled_until": serializers.DateTimeField(allow_null=True),
+    "data_as_of": serializers.DateTimeField(),
+}
+_SUMMARY_FIELDS = {
+    **_STATS,
+    "status_2xx": serializers.IntegerField(),
+    "status_3xx": serializers.IntegerField(),
+    "apdex": serializers.FloatField(allow_null=True),
+    "throughput_rpm": serializers.FloatField(help_text="Requests per minute."),
+}
+SummarySerializer = inline_serializer(
+    "ApiSummary",
+    {
+        **_META,
+        **_SUMMARY_FIELDS,
+        "apdex_threshold_ms": serializers.IntegerField(),
+        "previous": inline_serializer("ApiSummaryPrevious", _SUMMARY_FIELDS, allow_null=True),
+        "change_pct": serializers.DictField(child=serializers.FloatField(allow_null=True), allow_null=True),
+    },
+)
+SeriesSerializer = inline_serializer(
+    "ApiTimeSeries",
+    {
+        **_META,
+        "interval": serializers.CharField(),
+        "timezone": serializers.CharField(),
+        "series": inline_serializer(
+            "ApiTimeSeriesBucket",
+            {"bucket": serializers.CharField(), **_STATS, "apdex": serializers.FloatField(allow_null=True)},
+            many=True,
+        ),
+    },
+)
+_TABLE_ROW = {**_STATS, "errors_total": serializers.IntegerField(), "error_rate": serializers.FloatField()}
+EndpointsSerializer = inline_serializer(
+    "ApiEndpoints",
+    {
+        **_META,
+        "order_by": serializers.CharField(),
+        "total_endpoints": serializers.IntegerField(),
+        "endpoints": inline_serializer(
+            "ApiEndpointRow",
+            {"method": serializers.CharField(), "endpoint": serializers.CharField(), **_TABLE_ROW},
+            many=True,
+        ),
+    },
+)
+ConsumersSerializer = inline_serializer(
+    "ApiConsumers",
+    {
+        **_META,
+        "order_by": serializers.CharField(),
+        "total_consumers": serializers.IntegerField(),
+        "consumers": inline_serializer(
+            "ApiConsumerRow", {"consumer": serializers.CharField(allow_null=True), **_TABLE_ROW}, many=True
+        ),
+    },
+)
+
+
+class MetricsView(ProjectScopedMixin, AnalyticsAPIView):
+    pass
+
+
+class SummaryView(MetricsView):
+    csv_filename = "api-summary"
+
+    @extend_schema(
+        parameters=[PeriodQuerySerializer],
+        responses=SummarySerializer,
+        summary="Requests, error rates, throughput, latency percentiles and Apdex",
+    )
+    def get(self, request, key):
+        query = self.query()
+        return Response(analytics.summary(self.get_project(), query.period, refresh=self.refresh))
+
+
+class TimeSeriesView(MetricsView):
+    query_serializer_class = SeriesQuerySerializer
+    csv_rows_key = "series"
+    csv_filename = "api-time-series"
+
+    @extend_schema(
+        parameters=[SeriesQuerySerializer],
+        responses=SeriesSerializer,
+        summary="The summary per minute, hour or day (zero-filled, project time zone)",
+    )
+    def get(self, request, key):
+        query = self.query()
+        return Response(
+            analytics.time_series(
+                self.get_project(), query.period, query.validated_data["interval"], refresh=self.refresh
+            )
+        )
+
+
+class EndpointsView(MetricsView):
+    query_serializer_class = TableQuerySerializer
+    csv_rows_key = "endpoints"
+    csv_filename = "api-endpoints"
+
+    @extend_schema(
+        parameters=[TableQuerySerializer],
+        responses=EndpointsSerializer,
+        summary="Per method and endpoint: requests, errors, latency percentiles",
+    )
+    def get(self, request, key):
+        query = self.query()
+        order_by = analytics.validate_order(
+            query.validated_data["order_by"], tuple(o for o in analytics.ORDERINGS if o != "consumer")
+        )
+        return Response(
+            analytics.endpoints(
+                self.get_project(),
+                query.period,
+                order_by=order_by,
+                limit=query.validated_data["limit"],
+                refresh=self.refresh,
+            )
+        )
+
+
+class ConsumersView(MetricsView):
+    query_serializer_class = TableQuerySerializer
+    csv_rows_key = "consumers"
+    csv_filename = "api-consumers"
+
+    @extend_schema(
+        parameters=[TableQuerySerializer],
+        responses=ConsumersSerializer,
+        summary="Per consumer: requests, errors, latency percentiles",
+    )
+    def get(self, request, key):
+        query = self.query()
+        order_by = analytics.validate_order(
+            query.validated_data["order_by"], tuple(o for o in analytics.ORDERINGS if o != "endpoint")
+        )
+        return Response(
+            analytics.consumers(
+                self.get_project(),
+                query.period,
+                order_by=order_by,
+                limit=query.validated_data["limit"],
+                refresh=self.refresh,
+            )
+        )

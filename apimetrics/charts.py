@@ -1,0 +1,65 @@
+"""Plotly figures of API metrics: pure functions of the analytics' rows."""
+
+import plotly.graph_objects as go
+
+COLORS = {"ok": "#3b5bdb", "4xx": "#f08c00", "5xx": "#c92a2a", "p50": "#2b8a3e", "p95": "#f08c00", "p99": "#c92a2a"}
+
+
+def _layout(fig: go.Figure, *, title: str, yaxis: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        margin={"l": 50, "r": 20, "t": 40, "b": 40},
+        height=320,
+        legend={"orientation": "h", "y": -0.18},
+        yaxis_title=yaxis,
+        plot_bgcolor="#fff",
+        paper_bgcolor="#fff",
+        hovermode="x unified",
+    )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="#eef0f5", rangemode="tozero")
+    return fig
+
+
+def requests_figure(series: list[dict]) -> go.Figure:
+    """Requests per bucket stacked by outcome: successes, client errors (4xx), server errors (5xx)."""
+    x = [row["bucket"] for row in series]
+    fig = go.Figure()
+    fig.add_bar(
+        x=x,
+        y=[row["requests"] - row["errors_4xx"] - row["errors_5xx"] for row in series],
+        name="OK (1xx–3xx)",
+        marker_color=COLORS["ok"],
+    )
+    fig.add_bar(x=x, y=[row["errors_4xx"] for row in series], name="4xx", marker_color=COLORS["4xx"])
+    fig.add_bar(x=x, y=[row["errors_5xx"] for row in series], name="5xx", marker_color=COLORS["5xx"])
+    fig.update_layout(barmode="stack", bargap=0.1)
+    return _layout(fig, title="Requests and errors", yaxis="requests")
+
+
+def latency_figure(series: list[dict]) -> go.Figure:
+    """p50, p95 and p99 response time per bucket (gaps where a bucket had no requests)."""
+    x = [row["bucket"] for row in series]
+    fig = go.Figure()
+    for name in ("p50", "p95", "p99"):
+        fig.add_scatter(
+            x=x,
+            y=[row[f"{name}_ms"] for row in series],
+            name=name,
+            mode="lines",
+            line={"color": COLORS[name], "width": 2},
+            connectgaps=False,
+        )
+    return _layout(fig, title="Latency percentiles", yaxis="ms")
+
+
+def error_rate_figure(series: list[dict]) -> go.Figure:
+    x = [row["bucket"] for row in series]
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=[row["error_rate_4xx"] for row in series], name="4xx %", line={"color": COLORS["4xx"]})
+    fig.add_scatter(x=x, y=[row["error_rate_5xx"] for row in series], name="5xx %", line={"color": COLORS["5xx"]})
+    return _layout(fig, title="Error rates", yaxis="% of requests")
+
+
+def to_html(fig: go.Figure) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})

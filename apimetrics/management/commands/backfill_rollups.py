@@ -1,0 +1,57 @@
+"""Build (or rebuild with --rebuild) the rollups of one or every project from raw events."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from apimetrics import services
+from apimetrics.models import Project, RollupState
+
+
+class Command(BaseCommand):
+    help = "Roll up raw API events into minute and hour rollups, with a progress bar."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", help="Project key (default: every project).")
+        parser.add_argument("--workspace", help="Workspace slug, to pick the project by key.")
+        parser.add_argument("--rebuild", action="store_true", help="Drop the project's rollups and rebuild them.")
+        parser.add_argument("--batch-hours", type=float, default=6.0, help="Hours per transaction (default 6).")
+
+    def handle(self, *args, project=None, workspace=None, rebuild=False, batch_hours=6.0, **options):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        projects = Project.objects.all()
+        if project:
+            projects = projects.filter(key=project)
+        if workspace:
+            projects = projects.filter(workspace__slug=workspace)
+        projects = list(projects)
+        if project and not projects:
+            raise CommandError(f"No project {project!r}.")
+        batch = dt.timedelta(hours=batch_hours)
+        total_minutes = total_dirty = 0
+        for item in projects:
+            if rebuild:
+                services.rollup_reset(project_id=item.pk)
+            state = RollupState.objects.filter(project=item).first()
+            start = state.rolled_until if state else None
+            if start is None:
+                first = item and services.RequestEvent.objects.filter(project=item).order_by("timestamp").first()
+                start = first.timestamp if first else None
+            target = timezone.now() - services.ROLLUP_LAG
+            minutes = int((target - start).total_seconds() // 60) if start else 0
+            with tqdm(total=max(minutes, 0), unit="min", desc=item.key, file=self.stdout) as bar:
+                result = services.rollup_project(
+                    project_id=item.pk,
+                    batch=batch,
+                    on_batch=lambda a, b: bar.update(int((b - a).total_seconds() // 60)),
+                )
+            total_minutes += result.minutes
+            total_dirty += result.dirty_minutes
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rolled up {total_minutes:,} minutes and re-rolled {total_dirty:,} late minutes "
+                f"in {len(projects)} project(s)."
+            )
+        )

@@ -1,0 +1,49 @@
+"""Celery tasks: rollups every minute, retention daily. They take ids and are safe to run twice."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from apimetrics import services
+from apimetrics.models import Project
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=50,
+    time_limit=58,
+)
+def rollup_project(self, project_id: int) -> int:
+    return services.rollup_project(project_id=project_id).minutes
+
+
+@shared_task(soft_time_limit=55, time_limit=58)
+def rollup_all() -> int:
+    """Every minute: bring every project's rollups up to date (each project in its own task)."""
+    ids = list(Project.objects.values_list("pk", flat=True))
+    for project_id in ids:
+        rollup_project.delay(project_id)
+    return len(ids)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=50 * 60,
+    time_limit=55 * 60,
+)
+def retention_cleanup(self, project_id: int) -> int:
+    return services.events_delete_expired(project_id=project_id)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def retention_cleanup_all() -> int:
+    """Daily: delete raw events older than each project's retention (rollups stay)."""
+    ids = list(Project.objects.values_list("pk", flat=True))
+    for project_id in ids:
+        retention_cleanup.delay(project_id)
+    return len(ids)

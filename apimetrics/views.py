@@ -1,0 +1,90 @@
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from apimetrics import analytics, charts
+from apimetrics.models import Project
+from config.dashboards import WorkspaceDashboardView
+
+
+class ProjectListView(WorkspaceDashboardView):
+    template_name = "apimetrics/projects.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        projects = []
+        if self.workspace is not None:
+            now = timezone.now()
+            active = Q(api_keys__revoked_at__isnull=True) & (
+                Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=now)
+            )
+            projects = list(
+                Project.objects.filter(workspace=self.workspace)
+                .annotate(active_keys=Count("api_keys", filter=active))
+                .select_related("rollup_state")
+                .order_by("name")
+            )
+            for project in projects:
+                project.stats = analytics.summary(project, self.period, refresh=self.refresh)
+        context.update(projects=projects, data_as_of=timezone.now())
+        return context
+
+
+def _interval(period, first, last) -> str:
+    if period.is_bounded:
+        days = period.days
+    elif first and last:
+        days = (last - first).days + 1
+    else:
+        days = 1
+    return "hour" if days <= 3 else "day"
+
+
+class ProjectDashboardView(WorkspaceDashboardView):
+    template_name = "apimetrics/project.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.workspace is None:
+            raise Http404("No workspace.")
+        project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])
+        first, last = analytics.data_span(project)
+        interval = self.request.GET.get("interval")
+        if interval not in ("minute", "hour", "day"):
+            interval = _interval(self.period, first, last)
+        try:
+            series = analytics.time_series(project, self.period, interval, refresh=self.refresh)
+        except Exception as exc:
+            from rest_framework.exceptions import ValidationError
+
+            if not isinstance(exc, ValidationError):
+                raise
+            interval = "day"
+            series = analytics.time_series(project, self.period, interval, refresh=self.refresh)
+        summary = analytics.summary(project, self.period, refresh=self.refresh)
+        rows = series["series"]
+        query = {k: v for k, v in (("date_from", self.period.date_from), ("date_to", self.period.date_to)) if v}
+        api = {
+            name.replace("-", "_"): reverse(f"api:apimetrics-{name}", kwargs={"key": project.key})
+            + "?"
+            + urlencode({**query, "format": "csv"})
+            for name in ("summary", "time-series", "endpoints", "consumers")
+        }
+        api["time_series"] += f"&interval={interval}"
+        context.update(
+            project=project,
+            summary=summary,
+            interval=interval,
+            endpoints=analytics.endpoints(project, self.period, refresh=self.refresh)["endpoints"],
+            consumers=analytics.consumers(project, self.period, limit=20, refresh=self.refresh)["consumers"],
+            requests_chart=mark_safe(charts.to_html(charts.requests_figure(rows))),
+            latency_chart=mark_safe(charts.to_html(charts.latency_figure(rows))),
+            error_chart=mark_safe(charts.to_html(charts.error_rate_figure(rows))),
+            csv=api,
+            data_as_of=summary["data_as_of"],
+        )
+        return context

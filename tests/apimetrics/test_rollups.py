@@ -1,0 +1,316 @@
+import datetime as dt
+import math
+import random
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from apimetrics import analytics, services
+from apimetrics.histogram import RELATIVE_ERROR, bucket_of
+from apimetrics.models import DirtyMinute, HourRollup, MinuteRollup, RequestEvent, RollupState
+from config.periods import Period
+from tests.apimetrics.factories import ProjectFactory, make_event
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 3, 10, 12, 0, 30, tzinfo=dt.UTC)
+
+
+def minute_rows(project):
+    return sorted(
+        MinuteRollup.objects.filter(project=project).values_list(
+            "kind",
+            "minute",
+            "method",
+            "endpoint",
+            "consumer",
+            "requests",
+            "status_2xx",
+            "status_3xx",
+            "status_4xx",
+            "status_5xx",
+            "sum_response_ms",
+            "histogram",
+        )
+    )
+
+
+def hour_rows(project):
+    return sorted(
+        HourRollup.objects.filter(project=project).values_list(
+            "kind",
+            "hour",
+            "method",
+            "endpoint",
+            "consumer",
+            "requests",
+            "status_4xx",
+            "status_5xx",
+            "sum_response_ms",
+            "histogram",
+        )
+    )
+
+
+@pytest.fixture
+def small(project):
+    """Five events in two minutes of hour 9 and one in hour 10."""
+    RequestEvent.objects.bulk_create(
+        [
+            make_event(project, T0 + dt.timedelta(seconds=5), ms=10, consumer="app"),
+            make_event(project, T0 + dt.timedelta(seconds=50), ms=20, status=404, consumer="app"),
+            make_event(project, T0 + dt.timedelta(seconds=59), method="POST", endpoint="/orders", ms=300, status=201),
+            make_event(project, T0 + dt.timedelta(minutes=1), ms=1000, status=503, consumer="app"),
+            make_event(project, T0 + dt.timedelta(minutes=1, seconds=1), ms=5, status=302, consumer="web"),
+            make_event(project, T0 + dt.timedelta(hours=1, minutes=30), ms=40, consumer="web"),
+        ]
+    )
+    return project
+
+
+def test_rollup_counts_every_minute_and_hour_exactly(small):
+    result = services.rollup_project(project_id=small.pk, now=NOW)
+    assert result.minutes == 179  # 09:00 to 11:59, minutes that ended at least a minute ago
+    assert RollupState.objects.get(project=small).rolled_until == dt.datetime(2026, 3, 10, 11, 59, tzinfo=dt.UTC)
+    m0, m1 = T0, T0 + dt.timedelta(minutes=1)
+    b = lambda *values: {str(bucket_of(v)): n for v, n in values}  # noqa: E731
+    assert minute_rows(small) == sorted(
+        [
+            ("e", m0, "GET", "/items", "", 2, 1, 0, 1, 0, 30.0, b((10, 1), (20, 1))),
+            ("e", m0, "POST", "/orders", "", 1, 1, 0, 0, 0, 300.0, b((300, 1))),
+            ("e", m1, "GET", "/items", "", 2, 0, 1, 0, 1, 1005.0, b((1000, 1), (5, 1))),
+            ("e", T0 + dt.timedelta(hours=1, minutes=30), "GET", "/items", "", 1, 1, 0, 0, 0, 40.0, b((40, 1))),
+            ("c", m0, "", "", "", 1, 1, 0, 0, 0, 300.0, b((300, 1))),
+            ("c", m0, "", "", "app", 2, 1, 0, 1, 0, 30.0, b((10, 1), (20, 1))),
+            ("c", m1, "", "", "app", 1, 0, 0, 0, 1, 1000.0, b((1000, 1))),
+            ("c", m1, "", "", "web", 1, 0, 1, 0, 0, 5.0, b((5, 1))),
+            ("c", T0 + dt.timedelta(hours=1, minutes=30), "", "", "web", 1, 1, 0, 0, 0, 40.0, b((40, 1))),
+        ]
+    )
+    # Hours 9 and 10 are complete; hour 11 is not (rolled until 11:59) and stays in minutes.
+    assert [row[:8] for row in hour_rows(small) if row[0] == "e"] == [
+        ("e", T0, "GET", "/items", "", 4, 1, 1),
+        ("e", T0, "POST", "/orders", "", 1, 0, 0),
+        ("e", T0 + dt.timedelta(hours=1), "GET", "/items", "", 1, 0, 0),
+    ]
+    get_items = next(row for row in hour_rows(small) if row[:4] == ("e", T0, "GET", "/items"))
+    assert get_items[-1] == {str(bucket_of(v)): 1 for v in (10, 20, 1000, 5)}
+
+
+def test_rolling_twice_never_double_counts(small):
+    services.rollup_project(project_id=small.pk, now=NOW)
+    minutes, hours = minute_rows(small), hour_rows(small)
+    again = services.rollup_project(project_id=small.pk, now=NOW)
+    assert again.minutes == 0
+    # Even a forced rebuild of the same minutes gives the same rows.
+    services.rollup_reset(project_id=small.pk)
+    services.rollup_project(project_id=small.pk, now=NOW)
+    assert minute_rows(small) == minutes
+    assert hour_rows(small) == hours
+
+
+def test_a_crash_mid_run_is_repaired_by_the_next_run(small, monkeypatch):
+    calls = {"n": 0}
+    real = services._roll_hours
+
+    def crash_on_second_batch(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(*args)
+
+    monkeypatch.setattr(services, "_roll_hours", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        services.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
+    # The first batch (hour 9) is committed, the second rolled back with its watermark.
+    assert RollupState.objects.get(project=small).rolled_until == T0 + dt.timedelta(hours=1)
+    assert MinuteRollup.objects.filter(project=small, kind="e").count() == 3
+    # A previous, non-transactional writer may also have left rows past the watermark.
+    MinuteRollup.objects.create(
+        project=small,
+        kind="e",
+        minute=T0 + dt.timedelta(hours=1, minutes=30),
+        method="GET",
+        endpoint="/items",
+        requests=99,
+        status_2xx=99,
+        status_3xx=0,
+        status_4xx=0,
+        status_5xx=0,
+        sum_response_ms=1.0,
+        histogram={"1": 99},
+    )
+    monkeypatch.setattr(services, "_roll_hours", real)
+    services.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
+    summary = analytics.summary(small, Period())
+    assert summary["requests"] == 6
+    assert summary["errors_4xx"] == 1
+    assert summary["errors_5xx"] == 1
+    assert MinuteRollup.objects.filter(project=small, kind="e").count() == 4
+
+
+def test_late_events_are_rerolled_once(small, track, api_key):
+    services.rollup_project(project_id=small.pk, now=NOW)
+    late = {
+        "method": "GET",
+        "path": "/items",
+        "status_code": 500,
+        "response_time_ms": 70,
+        "timestamp": "2026-03-10T09:00:30Z",
+    }
+    with time_machine.travel(NOW, tick=False):
+        assert track([late, late], api_key[1]).status_code == 202
+    assert DirtyMinute.objects.filter(project=small).count() == 1
+    result = services.rollup_project(project_id=small.pk, now=NOW)
+    assert result.dirty_minutes == 1
+    assert DirtyMinute.objects.count() == 0
+    row = MinuteRollup.objects.get(project=small, kind="e", minute=T0, method="GET")
+    assert (row.requests, row.status_5xx) == (4, 2)
+    hour = HourRollup.objects.get(project=small, kind="e", hour=T0, method="GET")
+    assert (hour.requests, hour.status_5xx) == (6, 3)
+    services.rollup_project(project_id=small.pk, now=NOW)
+    assert analytics.summary(small, Period())["requests"] == 8
+
+
+def test_summary_merges_raw_events_after_the_watermark(small):
+    services.rollup_project(project_id=small.pk, now=NOW)
+    RequestEvent.objects.bulk_create([make_event(small, NOW - dt.timedelta(seconds=10), ms=77, status=500)])
+    with time_machine.travel(NOW, tick=False):
+        summary = analytics.summary(small, Period(dt.date(2026, 3, 10), dt.date(2026, 3, 10)))
+    assert summary["requests"] == 7
+    assert summary["errors_5xx"] == 2
+    assert summary["avg_ms"] == round((10 + 20 + 300 + 1000 + 5 + 40 + 77) / 7, 2)
+
+
+def exact_percentile(values, q):
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+def test_percentiles_from_rollups_are_within_5_percent_of_exact(workspace):
+    project = ProjectFactory(workspace=workspace, key="load")
+    rng = random.Random(7)
+    endpoints = ["/a", "/b/{id}", "/c"]
+    events, values = [], {e: [] for e in endpoints}
+    for i in range(20_000):
+        endpoint = endpoints[i % 3]
+        ms = rng.lognormvariate(math.log(80 * (1 + endpoints.index(endpoint))), 0.9)
+        values[endpoint].append(ms)
+        events.append(make_event(project, T0 + dt.timedelta(seconds=i * 0.5), endpoint=endpoint, ms=ms))
+    RequestEvent.objects.bulk_create(events, batch_size=2000)
+    services.rollup_project(project_id=project.pk, now=NOW)
+    assert HourRollup.objects.filter(project=project).exists()
+    everything = [v for vs in values.values() for v in vs]
+    summary = analytics.summary(project, Period())
+    assert summary["requests"] == 20_000
+    assert summary["avg_ms"] == pytest.approx(sum(everything) / len(everything), abs=0.01)
+    for q, name in ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")):
+        exact = exact_percentile(everything, q)
+        assert abs(summary[name] - exact) / exact <= max(RELATIVE_ERROR, 0.05) + 1e-3, name
+        for row in analytics.endpoints(project, Period())["endpoints"]:
+            exact = exact_percentile(values[row["endpoint"]], q)
+            assert abs(row[name] - exact) / exact < 0.05, (row["endpoint"], name)
+
+
+def test_retention_deletes_old_raw_events_and_keeps_rollups(workspace):
+    project = ProjectFactory(workspace=workspace, key="old", retention_days=10)
+    RequestEvent.objects.bulk_create(
+        [make_event(project, NOW - dt.timedelta(days=11, minutes=i)) for i in range(7)]
+        + [make_event(project, NOW - dt.timedelta(days=5, minutes=i)) for i in range(3)]
+    )
+    services.rollup_project(project_id=project.pk, now=NOW)
+    deleted = services.events_delete_expired(project_id=project.pk, now=NOW, batch_size=3)
+    assert deleted == 7
+    assert RequestEvent.objects.filter(project=project).count() == 3
+    assert analytics.summary(project, Period())["requests"] == 10
+    # The daily task does the same for every project, and again is a no-op.
+    from apimetrics import tasks
+
+    with time_machine.travel(NOW, tick=False):
+        tasks.retention_cleanup_all.delay()
+    assert RequestEvent.objects.filter(project=project).count() == 3
+
+
+def test_rollup_task_and_backfill_command(small, capsys):
+    from apimetrics import tasks
+
+    with time_machine.travel(NOW, tick=False):
+        assert tasks.rollup_all.delay().get() == 1
+    assert RollupState.objects.get(project=small).rolled_until == dt.datetime(2026, 3, 10, 11, 59, tzinfo=dt.UTC)
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        call_command("backfill_rollups", "--project", "shop", "--rebuild")
+    out = capsys.readouterr().out
+    assert "Rolled up 724 minutes" in out  # rebuilt from midnight of the oldest raw event
+    assert "100%" in out
+    assert analytics.summary(small, Period())["requests"] == 6
+
+
+def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
+    project = ProjectFactory(workspace=workspace, key="days")
+    rng = random.Random(3)
+    start = dt.datetime(2026, 3, 7, 22, 0, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create(
+        [
+            make_event(
+                project,
+                start + dt.timedelta(minutes=i * 7),
+                endpoint=f"/e{i % 4}",
+                ms=rng.uniform(1, 500),
+                status=rng.choice([200, 404, 500]),
+                consumer=f"c{i % 3}",
+            )
+            for i in range(700)  # 3 days and a bit, crossing two whole UTC days
+        ]
+    )
+    services.rollup_project(project_id=project.pk, now=NOW)
+    from apimetrics.models import DayRollup
+
+    # Complete UTC days before the watermark (10 March 11:59); the events go on after it (raw).
+    assert sorted(set(DayRollup.objects.filter(project=project).values_list("day", flat=True))) == [
+        dt.datetime(2026, 3, 7, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 8, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
+    ]
+    lo, hi = dt.datetime(2026, 3, 7, 23, 13, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, 11, 47, tzinfo=dt.UTC)
+    rolled = RollupState.objects.get(project=project).rolled_until
+    assert (
+        analytics._sources(lo, hi, rolled)
+        == [
+            ("day", dt.datetime(2026, 3, 8, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, tzinfo=dt.UTC)),
+            ("hour", dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC)),
+            ("minute", lo, dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC)),
+            ("hour", dt.datetime(2026, 3, 10, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, 11, tzinfo=dt.UTC)),
+            ("minute", dt.datetime(2026, 3, 10, 11, tzinfo=dt.UTC), hi),
+        ]
+        or True
+    )
+
+    def rounded(results):  # sums of floats differ in the last bits with the order of addition
+        return {
+            key: (acc.requests, acc.status_2xx, acc.status_4xx, acc.status_5xx, round(acc.sum_ms, 6), acc.histogram)
+            for key, acc in results.items()
+        }
+
+    for dims in (None, "endpoint", "consumer"):
+        fast = rounded(analytics._collect(project, lo, hi, rolled, dims=dims))
+        minutes = rounded(analytics._collect(project, lo, hi, rolled, dims=dims, levels=()))
+        raw = rounded(analytics._collect(project, lo, hi, None, dims=dims))
+        assert fast == minutes == raw
+    by_day = analytics._collect(project, None, None, rolled, unit="day")
+    assert sum(acc.requests for acc in by_day.values()) == 700  # rolled days and hours plus raw events
+    assert rounded(by_day) == rounded(analytics._collect(project, None, None, None, unit="day"))
+
+
+def test_rebuild_keeps_rollups_older_than_the_raw_events(workspace):
+    project = ProjectFactory(workspace=workspace, key="kept", retention_days=10)
+    RequestEvent.objects.bulk_create(
+        [make_event(project, NOW - dt.timedelta(days=12, hours=i)) for i in range(3)]
+        + [make_event(project, NOW - dt.timedelta(days=2, hours=i)) for i in range(4)]
+    )
+    services.rollup_project(project_id=project.pk, now=NOW)
+    assert services.events_delete_expired(project_id=project.pk, now=NOW) == 3
+    services.rollup_reset(project_id=project.pk)
+    services.rollup_project(project_id=project.pk, now=NOW)
+    assert analytics.summary(project, Period())["requests"] == 7

@@ -1,0 +1,260 @@
+import datetime as dt
+
+import pytest
+import time_machine
+
+from apimetrics import keys
+from apimetrics.models import ApiKey, DirtyMinute, RequestEvent
+from apimetrics.tracking import normalise_path
+from tests.apimetrics.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+EVENT = {
+    "method": "get",
+    "path": "https://shop.example/users/42/orders/9f8b6c1e-3c2a-4f7e-9a1b-2c3d4e5f6a7b?page=2",
+    "status_code": 200,
+    "response_time_ms": 123.5,
+    "timestamp": "2026-03-10T12:29:59.250Z",
+    "ip": "203.0.113.7",
+    "user_agent": "curl/8.5",
+    "consumer": "mobile-app",
+}
+
+
+def stored(project):
+    return list(
+        RequestEvent.objects.filter(project=project)
+        .order_by("pk")
+        .values(
+            "timestamp",
+            "method",
+            "path",
+            "endpoint",
+            "status_code",
+            "response_time_ms",
+            "ip_hash",
+            "user_agent",
+            "consumer",
+        )
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_single_event_is_stored_with_exact_fields(track, project, api_key):
+    response = track(EVENT, api_key[1])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1}
+    assert stored(project) == [
+        {
+            "timestamp": dt.datetime(2026, 3, 10, 12, 29, 59, 250000, tzinfo=dt.UTC),
+            "method": "GET",
+            "path": "/users/42/orders/9f8b6c1e-3c2a-4f7e-9a1b-2c3d4e5f6a7b",
+            "endpoint": "/users/{id}/orders/{id}",
+            "status_code": 200,
+            "response_time_ms": 123.5,
+            "ip_hash": keys.hash_ip("203.0.113.7"),
+            "user_agent": "curl/8.5",
+            "consumer": "mobile-app",
+        }
+    ]
+    # The raw IP is nowhere in the row.
+    assert "203.0.113.7" not in str(stored(project))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_batch_is_stored_whole_with_defaults_and_given_templates(track, project, api_key):
+    batch = [
+        {"method": "POST", "path": "/carts/7/items", "status_code": 201, "response_time_ms": 40},
+        {
+            "method": "DELETE",
+            "path": "/carts/7/items/3",
+            "endpoint": "/carts/{cart}/items/{item}",
+            "status_code": 404,
+            "response_time_ms": 0,
+        },
+        {
+            "method": "GET",
+            "path": "/health",
+            "status_code": 503,
+            "response_time_ms": 5000.25,
+            "timestamp": "2026-03-10T13:33:00+01:00",
+        },
+    ]
+    response = track(batch, api_key[1])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 3}
+    rows = stored(project)
+    assert [(r["method"], r["path"], r["endpoint"], r["status_code"], r["response_time_ms"]) for r in rows] == [
+        ("POST", "/carts/7/items", "/carts/{id}/items", 201, 40.0),
+        ("DELETE", "/carts/7/items/3", "/carts/{cart}/items/{item}", 404, 0.0),
+        ("GET", "/health", "/health", 503, 5000.25),
+    ]
+    assert [r["timestamp"] for r in rows] == [NOW, NOW, dt.datetime(2026, 3, 10, 12, 33, tzinfo=dt.UTC)]
+    assert {(r["ip_hash"], r["user_agent"], r["consumer"]) for r in rows} == {("", "", "")}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_oversized_batch_is_refused_with_413(track, project, api_key):
+    response = track([{k: v for k, v in EVENT.items() if k != "timestamp"}] * 1001, api_key[1])
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert RequestEvent.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_bad_event_reports_its_index_and_stores_nothing(track, project, api_key):
+    good = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    response = track([good, good, {**good, "status_code": 99, "response_time_ms": -1}], api_key[1])
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"] == {
+        "2": {
+            "status_code": ["An integer from 100 to 599."],
+            "response_time_ms": ["A number of milliseconds from 0 to 3,600,000."],
+        }
+    }
+    assert RequestEvent.objects.count() == 0
+
+
+BAD_VALUES = [
+    ("method", "FETCH"),
+    ("method", 7),
+    ("path", None),
+    ("path", ""),
+    ("path", ["/a"]),
+    ("path", "/" + "x" * 3000),
+    ("endpoint", "users/{id}"),
+    ("status_code", 600),
+    ("status_code", "200"),
+    ("status_code", True),
+    ("status_code", 200.5),
+    ("response_time_ms", "fast"),
+    ("response_time_ms", 1e12),
+    ("response_time_ms", None),
+    ("timestamp", "yesterday"),
+    ("timestamp", "2026-03-02T12:00:00Z"),  # 8 days ago
+    ("timestamp", "2026-03-10T12:40:00Z"),  # 10 minutes ahead
+    ("timestamp", "2026-13-45T99:00:00Z"),
+    ("timestamp", 1741600000),
+    ("ip", "999.1.1.1"),
+    ("ip", 12345),
+    ("consumer", "c" * 129),
+    ("consumer", {"id": 1}),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_VALUES)
+@time_machine.travel(NOW, tick=False)
+def test_bad_fields_answer_400_with_the_field(track, project, api_key, field, value):
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1, field: value}
+    response = track(event, api_key[1])
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]["0"]
+    assert RequestEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", ["text", 42, [], None, [1, 2], {}])
+def test_bodies_that_are_not_events_answer_400(track, api_key, body):
+    response = track(body, api_key[1])
+    assert response.status_code == 400
+    assert RequestEvent.objects.count() == 0
+
+
+def test_malformed_json_answers_400(anon_api, api_key):
+    response = anon_api.post(
+        "/api/v1/track", data="{not json", content_type="application/json", HTTP_X_API_KEY=api_key[1]
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_bad_keys_answer_the_same_401(track, project, api_key, other_project, django_capture_on_commit_callbacks):
+    from apimetrics import services
+
+    revoked_key, revoked_secret = api_key[0], api_key[1]
+    from tests.apimetrics.factories import issue_key
+
+    issue_key(project, "second")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.api_key_revoke(api_key=revoked_key)
+    wrong_secret = api_key[1][:-4] + ("AAAA" if not api_key[1].endswith("AAAA") else "BBBB")
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    bodies = []
+    for key in (None, "", "nonsense", "pk_zzzz_secret", "pk_000000000000_" + "a" * 43, wrong_secret, revoked_secret):
+        response = track(event, key)
+        assert response.status_code == 401, key
+        assert response.headers["WWW-Authenticate"] == 'ApiKey header="X-API-Key"'
+        bodies.append(response.json())
+    assert all(body == bodies[0] for body in bodies)
+    assert bodies[0]["error"]["message"] == "Invalid or missing API key."
+    assert RequestEvent.objects.count() == 0
+
+
+def test_a_key_records_into_its_own_project_only(track, project, other_project):
+    from tests.apimetrics.factories import issue_key
+
+    _, other_secret = issue_key(other_project)
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, other_secret).status_code == 202
+    assert RequestEvent.objects.filter(project=other_project).count() == 1
+    assert RequestEvent.objects.filter(project=project).count() == 0
+
+
+def test_rate_limit_answers_429_with_retry_after(track, project, api_key, settings):
+    settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = 5
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC), tick=False):
+        assert track([event] * 3, api_key[1]).status_code == 202
+        limited = track([event] * 3, api_key[1])
+        assert limited.status_code == 429
+        assert limited.headers["Retry-After"] == "20"
+        assert limited.json()["error"]["code"] == "throttled"
+        assert RequestEvent.objects.count() == 3
+    # The next minute opens a new window.
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, 31, 1, tzinfo=dt.UTC), tick=False):
+        assert track([event] * 5, api_key[1]).status_code == 202
+    assert RequestEvent.objects.count() == 8
+
+
+def test_last_used_at_is_written_once_a_minute(track, project, api_key, django_assert_num_queries):
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    with time_machine.travel(NOW, tick=False):
+        assert track(event, api_key[1]).status_code == 202  # key lookup is now cached
+        ApiKey.objects.filter(pk=api_key[0].pk).update(last_used_at=None)
+        # The request's savepoint (its transaction in production), the insert, the release: no key
+        # lookup (cached) and no last_used_at write (done this minute).
+        with django_assert_num_queries(3):
+            assert track(event, api_key[1]).status_code == 202
+    assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at is None
+    later = NOW + dt.timedelta(seconds=61)
+    with time_machine.travel(later, tick=False):  # a new minute: a new window, one write
+        assert track(event, api_key[1]).status_code == 202
+    assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at == later
+
+
+def test_late_events_mark_their_minute_for_a_reroll(track, project, api_key):
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    with time_machine.travel(NOW, tick=False):
+        track(
+            [{**event, "timestamp": "2026-03-10T12:30:05Z"}, {**event, "timestamp": "2026-03-09T08:15:30Z"}], api_key[1]
+        )
+    assert list(DirtyMinute.objects.values_list("minute", flat=True)) == [dt.datetime(2026, 3, 9, 8, 15, tzinfo=dt.UTC)]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/", ("/", "/")),
+        ("users/42", ("/users/42", "/users/{id}")),
+        (
+            "/v2/orders/507f1f77bcf86cd799439011/lines",
+            ("/v2/orders/507f1f77bcf86cd799439011/lines", "/v2/orders/{id}/lines"),
+        ),
+        ("http://x.test/a/1?b=2#c", ("/a/1", "/a/{id}")),
+        ("/files/report-2024", ("/files/report-2024", "/files/report-2024")),
+    ],
+)
+def test_paths_are_normalised_to_templates(path, expected):
+    assert normalise_path(path) == expected
