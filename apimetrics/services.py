@@ -24,6 +24,7 @@ from apimetrics.models import (
     RollupState,
 )
 from apimetrics.tracking import EVENT_COLUMNS
+from config import metrics
 from config.cache import bump_data_version
 from config.exceptions import Conflict
 
@@ -206,7 +207,9 @@ def events_record(*, project_id: int, events: list[tuple], now: dt.datetime | No
             DirtyMinute.objects.bulk_create(
                 [DirtyMinute(project_id=project_id, minute=minute) for minute in late_minutes], ignore_conflicts=True
             )
-    return len(events)
+        count = len(events)
+        transaction.on_commit(lambda: metrics.events_tracked(accepted=count))
+    return count
 
 
 # --- rollups -------------------------------------------------------------------------------

@@ -82,13 +82,6 @@ class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
     query_serializer_class = PeriodQuerySerializer
     csv_rows_key: str | None = None
 
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        # Errors answer the JSON error shape, to a CSV request too (never a CSV of the error).
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return response
-
     def query(self):
         serializer = self.query_serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)

@@ -4,13 +4,18 @@ DRF errors go through :func:`api_exception_handler`; Django's own 400/403/404/50
 the same JSON shape under ``/api/`` and ``/health/`` (see ``handler*`` in ``config.urls``).
 """
 
+import math
+
 import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
-from rest_framework.views import exception_handler
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 log = structlog.get_logger("pulse.errors")
 
@@ -62,9 +67,22 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError("The request is malformed.")
 
-    response = exception_handler(exc, context)
-    if response is None:
+    if not isinstance(exc, exceptions.APIException):
         return None  # a real server error: Django's handler500 answers and logs it
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(math.ceil(exc.wait))
+    response = Response(status=exc.status_code, headers=headers)
+    request = context.get("request")
+    if request is not None:
+        # Errors answer the JSON error shape, to a CSV request too (never a CSV of the error).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+    if _view_is_atomic(context):
+        # What DRF's own handler does: an error undoes the request's writes. A view that opted
+        # out of ATOMIC_REQUESTS is not inside a request transaction, so there is nothing to mark.
+        set_rollback()
     if isinstance(exc, exceptions.ValidationError):
         code, message, fields = "invalid", _first_message(exc.detail), _fields(exc.detail)
         if isinstance(exc.detail, list):
@@ -78,6 +96,14 @@ def api_exception_handler(exc, context):
         message, fields = _first_message(detail), {}
     response.data = error_body(code, message, fields)
     return response
+
+
+def _view_is_atomic(context) -> bool:
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None) if request is not None else None
+    if match is None:
+        return True
+    return DEFAULT_DB_ALIAS not in getattr(match.func, "_non_atomic_requests", set())
 
 
 def _is_api_path(request) -> bool:

@@ -66,7 +66,10 @@ class PulseAutoSchema(AutoSchema):
         perms = [p.__class__ for p in self.view.get_permissions()]
         if permissions.AllowAny not in perms:
             codes |= {"401", "403"}
-        if any(p.get("in") == "path" for p in parameters) or any(p.get("name") == "X-Workspace" for p in parameters):
+        if (
+            any(p.get("in") == "path" for p in parameters)
+            or any(p.get("name") in ("X-Workspace", "page") for p in parameters)  # a page past the end: 404
+        ):
             codes.add("404")
         if self.view.get_throttles():
             codes.add("429")

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -178,3 +179,15 @@ def test_500_is_json_under_api_and_logged(db):
     response = client.get("/api/v1/test/crash/")
     assert response.status_code == 500
     assert _error(response) == {"code": "server_error", "message": "Something went wrong on our side.", "fields": {}}
+
+
+@pytest.mark.urls("config.urls")
+def test_error_in_a_view_outside_atomic_requests_leaves_the_callers_transaction_usable(api_as, owner):
+    # The catalog's reads opt out of ATOMIC_REQUESTS; DRF's stock handler would mark whatever
+    # transaction surrounds them (here the test's) for rollback on any 4xx.
+    client = api_as(owner)
+    refused = client.generic("TRACE", "/api/v1/catalog/products/0")
+    assert refused.status_code == 405
+    assert refused.json()["error"]["code"] == "method_not_allowed"
+    assert connection.needs_rollback is False
+    assert client.generic("QUERY", "/api/v1/catalog/products/0").status_code == 405
