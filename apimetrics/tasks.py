@@ -1,21 +1,14 @@
-"""Celery tasks: rollups every minute, retention daily. They take ids and are safe to run twice."""
+"""Celery tasks: rollups every minute, retention daily. They take ids and are safe to run twice;
+transient errors are retried by the project's base task (``config.celery.PulseTask``)."""
 
 from celery import shared_task
-from django.db import OperationalError
 
 from apimetrics import services
 from apimetrics.models import Project
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-    soft_time_limit=50,
-    time_limit=58,
-)
-def rollup_project(self, project_id: int) -> int:
+@shared_task(max_retries=3, soft_time_limit=50, time_limit=58)
+def rollup_project(project_id: int) -> int:
     return services.rollup_project(project_id=project_id).minutes
 
 
@@ -28,15 +21,8 @@ def rollup_all() -> int:
     return len(ids)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-    soft_time_limit=50 * 60,
-    time_limit=55 * 60,
-)
-def retention_cleanup(self, project_id: int) -> int:
+@shared_task(max_retries=3, soft_time_limit=50 * 60, time_limit=55 * 60)
+def retention_cleanup(project_id: int) -> int:
     return services.events_delete_expired(project_id=project_id)
 
 

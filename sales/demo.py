@@ -31,20 +31,7 @@ def load(*, workspace: Workspace, user: User, stdout) -> str:
             rows = fake.fake_rows(
                 rng=np.random.default_rng(SEED), store_ids=store_ids, user_ids=[user.pk], dates=days * len(stores)
             )
-            SalesRecord.objects.bulk_create(
-                [
-                    SalesRecord(
-                        workspace=workspace,
-                        store_id=row.store_id,
-                        date=row.date,
-                        revenue=row.revenue,
-                        ad_spend=row.ad_spend,
-                        recorded_by_id=row.recorded_by_id,
-                    )
-                    for row in rows
-                ],
-                batch_size=services.BATCH_SIZE,
-            )
+            services.fake_rows_insert(workspace=workspace, rows=rows)
             created = len(rows)
             services.data_changed(workspace)
     insights = insights_generate(workspace_id=workspace.pk)

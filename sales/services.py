@@ -107,6 +107,25 @@ def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:
     return stores
 
 
+def fake_rows_insert(*, workspace: Workspace, rows: list[fake.FakeRow]) -> None:
+    """Insert generated rows of the workspace's stores as records, in batches (no version bump:
+    callers bump once when they are done)."""
+    SalesRecord.objects.bulk_create(
+        [
+            SalesRecord(
+                workspace=workspace,
+                store_id=row.store_id,
+                date=row.date,
+                revenue=row.revenue,
+                ad_spend=row.ad_spend,
+                recorded_by_id=row.recorded_by_id,
+            )
+            for row in rows
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
 def records_generate_fake(
     *,
     workspace: Workspace,
@@ -135,19 +154,7 @@ def records_generate_fake(
             dates = fake.random_days(rng, count=size, last_day=today, days=days)
             store_ids = [stores[int(i)].pk for i in rng.integers(0, len(stores), size=size)]
             rows = fake.fake_rows(rng=rng, store_ids=store_ids, user_ids=user_ids, dates=dates)
-            SalesRecord.objects.bulk_create(
-                [
-                    SalesRecord(
-                        workspace=workspace,
-                        store_id=row.store_id,
-                        date=row.date,
-                        revenue=row.revenue,
-                        ad_spend=row.ad_spend,
-                        recorded_by_id=row.recorded_by_id,
-                    )
-                    for row in rows
-                ]
-            )
+            fake_rows_insert(workspace=workspace, rows=rows)
             total_revenue += sum(row.revenue for row in rows)
             total_ad_spend += sum(row.ad_spend for row in rows)
             created += size

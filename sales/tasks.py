@@ -1,22 +1,14 @@
 """Celery tasks of the sales app: thin, by id, idempotent, retried on transient errors."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from accounts.models import Workspace
 from sales.etl import insights_generate
 from sales.quality import quality_check_run
 
-# Database or network hiccups; an error of the task's own logic is not retried.
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-TASK_OPTIONS = {
-    "autoretry_for": TRANSIENT,
-    "retry_backoff": 30,
-    "retry_jitter": True,
-    "max_retries": 3,
-    "soft_time_limit": 10 * 60,
-    "time_limit": 12 * 60,
-}
+# Transient database, Redis and network errors are retried by the project's base task
+# (config.celery.PulseTask); an error of the task's own logic is not.
+TASK_OPTIONS = {"max_retries": 3, "soft_time_limit": 10 * 60, "time_limit": 12 * 60}
 
 
 def _workspaces_with_stores() -> list[int]:
