@@ -9,16 +9,20 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import threading
 import time
 from dataclasses import dataclass
 
+import structlog
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 
 KEY_RE = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")
 LOOKUP_TIMEOUT = 300
 MISSING = "missing"
+
+log = structlog.get_logger(__name__)
 
 
 def compose(prefix: str, secret: str) -> str:
@@ -87,9 +91,20 @@ def rate_limit_per_minute() -> int:
     return int(getattr(settings, "APIMETRICS_RATE_LIMIT_PER_MINUTE", 60_000))
 
 
+def _redis_backend() -> bool:
+    """True when the default cache is django-redis (django-prometheus' counting backend included)."""
+    try:
+        from django_redis.cache import RedisCache
+    except ImportError:  # pragma: no cover - django-redis is a base requirement
+        return False
+    return isinstance(caches["default"], RedisCache)
+
+
 def _incr_window(key: str, events: int) -> int:
-    """Add ``events`` to a counter that expires: one pipelined round trip on Redis."""
-    if settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    """Add ``events`` to a counter that expires: one pipelined round trip on Redis.
+
+    Raises when the cache cannot count (Redis unreachable), so that the caller falls back."""
+    if _redis_backend():
         from django_redis import get_redis_connection
 
         pipe = get_redis_connection("default").pipeline(transaction=False)
@@ -98,10 +113,27 @@ def _incr_window(key: str, events: int) -> int:
         pipe.expire(name, 120)
         return int(pipe.execute()[0])
     try:
-        return events if cache.add(key, events, timeout=120) else cache.incr(key, events)
+        count = events if cache.add(key, events, timeout=120) else cache.incr(key, events)
     except ValueError:  # expired between add and incr
         cache.add(key, events, timeout=120)
-        return events
+        count = events
+    if not isinstance(count, int):  # a cache that swallowed its error (IGNORE_EXCEPTIONS) answers None
+        raise ConnectionError("the cache did not count")
+    return count
+
+
+_local_lock = threading.Lock()
+_local_counts: dict[str, int] = {}
+
+
+def _incr_local(key: str, window: int, events: int) -> int:
+    """The fallback counter while the cache is unreachable: per process, current window only."""
+    suffix = f":{window}"
+    with _local_lock:
+        for stale in [k for k in _local_counts if not k.endswith(suffix)]:
+            del _local_counts[stale]
+        _local_counts[key] = _local_counts.get(key, 0) + events
+        return _local_counts[key]
 
 
 @dataclass(frozen=True)
@@ -113,14 +145,18 @@ class RateDecision:
 def rate_limit_hit(key_id: int, events: int, *, now: float | None = None) -> RateDecision:
     """Count ``events`` against the key's fixed one-minute window (an atomic INCRBY with expiry).
 
-    When the cache is unreachable tracking stays open rather than failing.
+    When the cache is unreachable the limit still holds, counted in this process (so at most
+    once per web process), and tracking goes on: never a 500 for a cache outage.
     """
     now = now if now is not None else time.time()
     window = int(now // 60)
+    key = f"apimetrics:rl:{key_id}:{window}"
     try:
-        count = _incr_window(f"apimetrics:rl:{key_id}:{window}", events)
+        count = _incr_window(key, events)
     except Exception:
-        return RateDecision(None, False)
+        count = _incr_local(key, window, events)
+        if count == events:  # once per key, window and process
+            log.warning("apimetrics_rate_limit_local_fallback", key_id=key_id)
     if count > rate_limit_per_minute():
         return RateDecision(max(1, int((window + 1) * 60 - now + 0.999)), count == events)
     return RateDecision(None, count == events)

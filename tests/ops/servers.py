@@ -157,10 +157,14 @@ def pulse_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, s
     return env
 
 
-def manage(env: dict, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+def manage(env: dict, *args: str) -> str:
+    """Run a management command against the private servers; its standard output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, timeout=300, check=False
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args[:1])} failed:\n{result.stderr.decode(errors='replace')[-3000:]}")
+    return result.stdout.decode()
 
 
 class Gunicorn:

@@ -196,3 +196,74 @@ def test_a_worker_killed_mid_task_completes_it_once_after_restart(prod_env, post
     finally:
         second.stop()
     assert (count("ops_starts"), count("ops_effect"), count("ops_completions")) == (2, 1, 1)
+
+
+def test_tracking_and_reads_survive_a_redis_outage_without_losing_events(web, prod_env, postgres, redis_server):
+    """Tracking while Redis is up, stopped and back: every request 202, every accepted event stored;
+    API reads of apimetrics and catalog answer 200 from the database meanwhile."""
+    manage(prod_env, "seed_catalog")
+    script = (
+        "from accounts.models import Workspace; from apimetrics import services;"
+        "w = Workspace.objects.get(slug='ops');"
+        "p = services.project_create(workspace=w, name='Fault API', key='fault-api');"
+        "print('FAULT-KEY', p.pk, services.api_key_create(project=p, name='fault', user=None).secret)"
+    )
+    output = manage(prod_env, "shell", "-c", script)  # other lines (logs) may come before
+    _, project_id, secret = next(line for line in output.splitlines() if line.startswith("FAULT-KEY ")).split()
+    token = login(web)
+    auth = {"Authorization": f"Bearer {token}", "X-Workspace": "ops"}
+    reads = (
+        "/api/v1/projects/",
+        "/api/v1/projects/fault-api/metrics/summary",
+        "/api/v1/projects/fault-api/metrics/endpoints",
+        "/api/v1/catalog/types",
+    )
+    accepted, statuses = 0, []
+
+    def track(count: int) -> None:
+        nonlocal accepted
+        events = [
+            {"method": "GET", "path": f"/orders/{n}", "status_code": 200, "response_time_ms": 12.5}
+            for n in range(count)
+        ]
+        body = events[0] if count == 1 else events
+        status, answer = web.request(
+            "POST",
+            "/api/v1/track",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json", "X-API-Key": secret},
+        )
+        statuses.append(status)
+        if status == 202:
+            assert json.loads(answer) == {"accepted": count}
+            accepted += count
+
+    def run_phase() -> dict[str, int]:
+        for _ in range(15):
+            track(1)
+        track(100)
+        track(100)
+        return {path: web.request("GET", path, headers=auth)[0] for path in reads}
+
+    def stored() -> int:
+        return int(postgres.psql(f"SELECT count(*) FROM apimetrics_requestevent WHERE project_id = {int(project_id)}"))  # noqa: S608
+
+    all_200 = dict.fromkeys(reads, 200)
+    assert run_phase() == all_200
+    redis_server.stop()
+    try:
+        started = time.monotonic()
+        assert run_phase() == all_200
+        assert run_phase() == all_200
+        assert time.monotonic() - started < 20, "tracking without Redis must not wait on timeouts"
+        assert stored() == accepted
+    finally:
+        redis_server.start()
+    wait_for(lambda: web.get("/health/detailed")[0] == 200, timeout=20, what="health to recover")
+    assert run_phase() == all_200
+
+    assert not [s for s in statuses if s >= 500], statuses
+    assert set(statuses) <= {202, 429}, statuses
+    assert statuses.count(429) == 0  # far below the per-key limit, with or without Redis
+    assert accepted == 4 * (15 + 200)
+    assert stored() == accepted  # no event lost
