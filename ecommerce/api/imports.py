@@ -1,13 +1,13 @@
 """Order-file imports: upload (202 + job, processed by Celery), list and detail of jobs."""
 
 from django.conf import settings
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.exceptions import PayloadTooLarge
+from config.queue import enqueue_on_commit
 from config.tenancy import WorkspaceScopedMixin
 from ecommerce import services
 from ecommerce.models import ImportJob
@@ -84,7 +84,8 @@ class ImportJobListView(WorkspaceScopedMixin, generics.ListAPIView):
         job = services.import_job_create(
             workspace=self.workspace, user=request.user, upload=upload.validated_data["file"]
         )
-        transaction.on_commit(lambda: import_orders.delay(job.pk))
+        # With the broker down the import runs here rather than being lost.
+        enqueue_on_commit(import_orders, job.pk)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -151,3 +151,24 @@ def test_the_limit_is_the_setting(api_as, owner, settings):
     response = upload(api_as(owner), csv_bytes(ROWS))
 
     assert response.status_code == 413
+
+
+def test_with_the_broker_down_the_import_runs_in_the_request_instead_of_being_lost(
+    api_as, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    import kombu.exceptions
+
+    from ecommerce.tasks import import_orders
+
+    def broker_down(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(import_orders, "apply_async", broker_down)
+    client = api_as(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, csv_bytes(ROWS))
+
+    assert response.status_code == 202
+    assert ImportJob.objects.get(pk=response.json()["id"]).status == ImportJob.Status.SUCCEEDED
+    assert SalesLine.objects.filter(workspace__slug="acme").count() == 5
