@@ -239,26 +239,24 @@ def _safe_write(what: str, write) -> None:
 _started: dict[str, float] = {}
 
 
+def _run_fields(task, name: str | None, args, kwargs) -> dict:
+    """What a job run's record says of the task, whatever its state."""
+    return {
+        "periodic_task_name": name,
+        "task_name": task.name,
+        "task_args": repr(args)[:1000],
+        "task_kwargs": repr(kwargs)[:1000],
+        "worker": getattr(task.request, "hostname", None) or "inline",
+    }
+
+
 def on_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **_):
     _started[task_id] = time.perf_counter()
     name = _job_name(task, task.request)
     if name is None:
         return
-    _safe_write(
-        "start",
-        lambda: TaskResult.objects.update_or_create(
-            task_id=task_id,
-            defaults={
-                "periodic_task_name": name,
-                "task_name": task.name,
-                "task_args": repr(args)[:1000],
-                "task_kwargs": repr(kwargs)[:1000],
-                "status": states.STARTED,
-                "date_started": timezone.now(),
-                "worker": getattr(task.request, "hostname", None) or "inline",
-            },
-        ),
-    )
+    defaults = _run_fields(task, name, args, kwargs) | {"status": states.STARTED, "date_started": timezone.now()}
+    _safe_write("start", lambda: TaskResult.objects.update_or_create(task_id=task_id, defaults=defaults))
 
 
 def on_postrun(sender=None, task_id=None, task=None, state=None, retval=None, args=None, kwargs=None, **_):
@@ -291,24 +289,13 @@ def on_failure(sender=None, task_id=None, exception=None, args=None, kwargs=None
     log.error("task_dead_letter", task=task.name, task_id=task_id, job=name, error=type(exception).__name__)
     metrics.record_dead_letter(task=task.name)
     text = "".join(tb.format_exception(exception))[-8000:] if exception is not None else ""
-    now = timezone.now()
-    _safe_write(
-        "failure",
-        lambda: TaskResult.objects.update_or_create(
-            task_id=task_id,
-            defaults={
-                "periodic_task_name": name,
-                "task_name": task.name,
-                "task_args": repr(args)[:1000],
-                "task_kwargs": repr(kwargs)[:1000],
-                "status": states.FAILURE,
-                "result": json.dumps(f"{type(exception).__name__}: {exception}"[:500]),
-                "traceback": text,
-                "worker": getattr(task.request, "hostname", None) or "inline",
-                "date_done": now,
-            },
-        ),
-    )
+    defaults = _run_fields(task, name, args, kwargs) | {
+        "status": states.FAILURE,
+        "result": json.dumps(f"{type(exception).__name__}: {exception}"[:500]),
+        "traceback": text,
+        "date_done": timezone.now(),
+    }
+    _safe_write("failure", lambda: TaskResult.objects.update_or_create(task_id=task_id, defaults=defaults))
 
 
 def on_retry(sender=None, request=None, reason=None, **_):

@@ -7,6 +7,7 @@ model serializers below, and the services validate the whole row on top of them.
 
 from rest_framework import serializers
 
+from catalog import services
 from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
 
 
@@ -125,17 +126,5 @@ class SpecificationSerializer(serializers.ModelSerializer):
 class PromotionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Promotion
-        fields = [
-            "id",
-            "title",
-            "body",
-            "image_url",
-            "product",
-            "product_type",
-            "starts_at",
-            "ends_at",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.PROMOTION_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
