@@ -367,71 +367,58 @@ def validate_order(order_by: str, allowed: tuple[str, ...]) -> str:
     return order_by
 
 
-def endpoints(
-    project: Project, period: Period, *, order_by: str = "-requests", limit: int = 100, refresh: bool = False
-) -> dict:
-    """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
+def _table(project: Project, period: Period, *, dims: str, label, order_by: str, limit: int, refresh: bool) -> dict:
+    """One row per group of ``dims`` (``endpoint``: method and endpoint; ``consumer``), each
+    labelled by ``label(key)``, with requests, errors, rates and latency percentiles."""
     rolled_until = _rolled_until(project)
     start, end = _bounds(project, period)
 
     def compute():
         rows = []
-        for (method, endpoint), acc in _collect(project, start, end, rolled_until, dims="endpoint").items():
-            stats = _stats(acc)
+        for key, acc in _collect(project, start, end, rolled_until, dims=dims).items():
             errors = acc.status_4xx + acc.status_5xx
-            rows.append(
-                {
-                    "method": method,
-                    "endpoint": endpoint,
-                    **stats,
-                    "errors_total": errors,
-                    "error_rate": _pct(errors, acc.requests),
-                }
-            )
+            rows.append({**label(key), **_stats(acc), "errors_total": errors, "error_rate": _pct(errors, acc.requests)})
         return rows
 
-    rows, computed_at = _run(project, "endpoints", {"p": period}, compute, end, rolled_until, refresh)
+    name = f"{dims}s"
+    rows, computed_at = _run(project, name, {"p": period}, compute, end, rolled_until, refresh)
     return {
         "project": project.key,
         "date_from": period.date_from,
         "date_to": period.date_to,
         "order_by": order_by,
-        "endpoints": _ordered(rows, order_by, "endpoint")[:limit],
-        "total_endpoints": len(rows),
+        name: _ordered(rows, order_by, dims)[:limit],
+        f"total_{name}": len(rows),
         "rolled_until": rolled_until,
         "data_as_of": computed_at,
     }
+
+
+def endpoints(
+    project: Project, period: Period, *, order_by: str = "-requests", limit: int = 100, refresh: bool = False
+) -> dict:
+    """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
+    return _table(
+        project,
+        period,
+        dims="endpoint",
+        label=lambda key: {"method": key[0], "endpoint": key[1]},
+        order_by=order_by,
+        limit=limit,
+        refresh=refresh,
+    )
 
 
 def consumers(
     project: Project, period: Period, *, order_by: str = "-requests", limit: int = 100, refresh: bool = False
 ) -> dict:
     """Per consumer (events without one grouped under ``null``)."""
-    rolled_until = _rolled_until(project)
-    start, end = _bounds(project, period)
-
-    def compute():
-        rows = []
-        for (consumer,), acc in _collect(project, start, end, rolled_until, dims="consumer").items():
-            errors = acc.status_4xx + acc.status_5xx
-            rows.append(
-                {
-                    "consumer": consumer or None,
-                    **_stats(acc),
-                    "errors_total": errors,
-                    "error_rate": _pct(errors, acc.requests),
-                }
-            )
-        return rows
-
-    rows, computed_at = _run(project, "consumers", {"p": period}, compute, end, rolled_until, refresh)
-    return {
-        "project": project.key,
-        "date_from": period.date_from,
-        "date_to": period.date_to,
-        "order_by": order_by,
-        "consumers": _ordered(rows, order_by, "consumer")[:limit],
-        "total_consumers": len(rows),
-        "rolled_until": rolled_until,
-        "data_as_of": computed_at,
-    }
+    return _table(
+        project,
+        period,
+        dims="consumer",
+        label=lambda key: {"consumer": key[0] or None},
+        order_by=order_by,
+        limit=limit,
+        refresh=refresh,
+    )

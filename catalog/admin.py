@@ -59,6 +59,18 @@ class ActivationActionsMixin:
         services.catalog_delete(queryset=queryset)
 
 
+class ImagePreviewMixin:
+    """A thumbnail column for the list and a larger preview on the change form (``image_url``)."""
+
+    @admin.display(description="image")
+    def thumbnail(self, obj):
+        return _preview(obj.image_url, 40)
+
+    @admin.display(description="preview")
+    def image_preview(self, obj):
+        return _preview(obj.image_url, 160)
+
+
 @admin.register(ProductType)
 class ProductTypeAdmin(ActivationActionsMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "menu_order", "is_active", "products"]
@@ -104,7 +116,7 @@ class SpecificationInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ActivationActionsMixin, admin.ModelAdmin):
+class ProductAdmin(ImagePreviewMixin, ActivationActionsMixin, admin.ModelAdmin):
     list_display = ["thumbnail", "name", "type", "price", "is_hot", "is_active", "menu_order"]
     list_display_links = ["thumbnail", "name"]
     list_editable = ["price", "is_hot", "is_active", "menu_order"]
@@ -125,14 +137,6 @@ class ProductAdmin(ActivationActionsMixin, admin.ModelAdmin):
     ]
     inlines = [SpecificationInline]
     actions = ["activate", "deactivate", "mark_hot", "unmark_hot"]
-
-    @admin.display(description="image")
-    def thumbnail(self, obj):
-        return _preview(obj.image_url, 40)
-
-    @admin.display(description="preview")
-    def image_preview(self, obj):
-        return _preview(obj.image_url, 160)
 
     @admin.action(description="Mark selected products as hot picks")
     def mark_hot(self, request, queryset):
@@ -191,7 +195,7 @@ class PromotionStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(ActivationActionsMixin, admin.ModelAdmin):
+class PromotionAdmin(ImagePreviewMixin, ActivationActionsMixin, admin.ModelAdmin):
     list_display = ["thumbnail", "title", "target", "starts_at", "ends_at", "status", "is_active"]
     list_display_links = ["thumbnail", "title"]
     list_filter = [PromotionStatusFilter, "is_active", "product_type"]
@@ -209,14 +213,6 @@ class PromotionAdmin(ActivationActionsMixin, admin.ModelAdmin):
         ("starts_at", "ends_at"),
         "is_active",
     ]
-
-    @admin.display(description="image")
-    def thumbnail(self, obj):
-        return _preview(obj.image_url, 40)
-
-    @admin.display(description="preview")
-    def image_preview(self, obj):
-        return _preview(obj.image_url, 160)
 
     @admin.display(description="for")
     def target(self, obj):
