@@ -30,6 +30,7 @@ import datetime as dt
 import gzip
 import hashlib
 import io
+import itertools
 import re
 import threading
 import zipfile
@@ -104,11 +105,14 @@ class _CountingReader(io.RawIOBase):
 
 @dataclass
 class Source:
-    """An opened order file: its rows (``(row_number, values)``, values in COLUMNS order, the
-    header being row 1) and what was learnt opening it."""
+    """An opened order file: its rows and what was learnt opening it.
+
+    A row is ``(row_number, values, key)``: the header is row 1, values are in COLUMNS order
+    (or a :class:`RowError`, key None), and ``key`` is the row's text for the duplicate check
+    (rows with the same eight fields have the same key)."""
 
     kind: str
-    rows: Iterator[tuple[int, list]]
+    rows: Iterator[tuple[int, list | RowError, str | None]]
     total: int  # for progress: bytes (CSV) or rows (XLSX)
     position: Callable[[], int]
     unit: str
@@ -227,12 +231,22 @@ def _lines(chunks: Iterator[str]) -> Iterator[str]:
     for chunk in chunks:
         if not chunk:
             continue
+        if "\x00" in chunk:
+            raise ImportFailed("not_csv", "The file is not CSV text (it contains NUL bytes).")
         parts = (rest + chunk).split("\n")
         rest = parts.pop()
         for part in parts:
             yield part + "\n"
     if rest:
         yield rest
+
+
+def _canonical_key(values: list[str], delimiter: str) -> str:
+    """The duplicate-check key of a row read by the csv module: the line it would be without
+    quotes when that line is unambiguous, so that ``"a",b`` and ``a,b`` are the same row."""
+    if any(delimiter in value or '"' in value or "\n" in value or "\r" in value for value in values):
+        return "\x00" + "\x1f".join(values)
+    return delimiter.join(values)
 
 
 def _csv_source(binary: IO[bytes], kind: str, size: int, counter: _CountingReader) -> Source:
@@ -249,26 +263,42 @@ def _csv_source(binary: IO[bytes], kind: str, size: int, counter: _CountingReade
         raise ImportFailed("not_csv", f"The first line is not a CSV header: {exc}.") from exc
     positions, extra = _header_map(header)
 
-    def rows() -> Iterator[tuple[int, list | RowError]]:
-        reader = csv.reader(lines, delimiter=delimiter)
+    width = len(header)
+    simple = positions == list(range(len(COLUMNS))) and width == len(COLUMNS)
+
+    def rows() -> Iterator[tuple[int, list | RowError, str | None]]:
         row_number = 1
-        width = len(header)
-        simple = positions == list(range(len(COLUMNS))) and width == len(COLUMNS)
-        try:
-            for values in reader:
-                row_number += 1
-                if len(values) != width:
-                    if not values:
-                        continue  # a blank line
-                    yield row_number, RowError("row", len(values), f"has {len(values)} fields, expected {width}")
-                elif simple:
-                    yield row_number, values
-                else:
-                    yield row_number, [values[position] for position in positions]
-        except csv.Error as exc:
-            raise ImportFailed(
-                "not_csv", f"Row {row_number + 1} is not valid CSV: {exc}.", rows=[{"row": row_number + 1}]
-            ) from exc
+        for line in lines:
+            row_number += 1
+            text = line[:-1] if line[-1:] == "\n" else line
+            if text[-1:] == "\r":
+                text = text[:-1]
+            if '"' in text or "\r" in text:
+                # Quoted fields (maybe spanning lines, which the reader takes from ``lines``) and
+                # stray carriage returns: the csv module decides, exactly as for the whole file.
+                try:
+                    values = next(csv.reader(itertools.chain([line], lines), delimiter=delimiter), [])
+                except csv.Error as exc:
+                    raise ImportFailed(
+                        "not_csv", f"Row {row_number} is not valid CSV: {exc}.", rows=[{"row": row_number}]
+                    ) from exc
+                key = None
+            elif text:
+                # No quote: the csv module would split the line on the delimiter, and so do we.
+                values = text.split(delimiter)
+                key = text
+            else:
+                continue  # a blank line
+            if len(values) != width:
+                if values:
+                    yield row_number, RowError("row", len(values), f"has {len(values)} fields, expected {width}"), None
+                continue
+            if not simple:
+                values = [values[position] for position in positions]
+                key = "\x1f".join(values)
+            elif key is None:
+                key = _canonical_key(values, delimiter)
+            yield row_number, values, key
 
     return Source(kind, rows(), size, lambda: counter.position, "B", extra, encoding_info)
 
@@ -291,14 +321,15 @@ def _xlsx_source(raw: IO[bytes]) -> Source:
     state = {"row": 1}
     total = sheet.max_row or 0
 
-    def rows() -> Iterator[tuple[int, list]]:
+    def rows() -> Iterator[tuple[int, list, str]]:
         try:
             for values in iterator:
                 state["row"] += 1
                 if all(value is None or value == "" for value in values):
                     continue
                 padded = list(values) + [None] * (len(header) - len(values))
-                yield state["row"], [padded[position] for position in positions]
+                selected = [padded[position] for position in positions]
+                yield state["row"], selected, "\x1f".join(map(str, selected))
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
             # A damaged sheet (ElementTree's ParseError is a SyntaxError) fails the import cleanly.
             raise ImportFailed("bad_xlsx", f"Row {state['row']} of the workbook cannot be read: {exc}.") from exc
@@ -468,8 +499,7 @@ class Cleaner:
         rows_read = duplicates = adjustments = returns = sales = descriptions_cut = 0
         without_customer = non_product = 0
         revenue = returns_value = Decimal(0)
-        first = last = None
-        all_text = source.kind != "xlsx"
+        first = last = previous_date = None
         invoice_cache: dict = {}
         code_cache: dict = {}
         quantity_cache: dict = {}
@@ -477,7 +507,7 @@ class Cleaner:
         price_cache: dict = {}
         customer_cache: dict = {}
         country_cache: dict = {}
-        for row_number, values in source.rows:
+        for row_number, values, key in source.rows:
             rows_read += 1
             if progress is not None and not rows_read & 0x3FFF:
                 progress(source.position())
@@ -523,12 +553,11 @@ class Cleaner:
             invoices.add(invoice_no)
 
             # 1. exact duplicates: the eight raw fields as read from the file, the first kept.
-            joined = "\x1f".join(values if all_text else map(str, values))
-            key = blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-            if key in seen:
+            digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            if digest in seen:
                 duplicates += 1
                 continue
-            seen.add(key)
+            seen.add(digest)
             if self.error_rows:
                 continue  # the import fails: only parse the remaining rows, to list the bad ones
             prefix = invoice_no[0]
@@ -544,8 +573,20 @@ class Cleaner:
                     continue
                 returns += 1
                 returns_value += amount
-                line = (invoice_no, stock_code, description, quantity, invoice_date, unit_price, amount, customer_id)
-                sink.ret((*line, country, is_product))
+                sink.ret(
+                    (
+                        invoice_no,
+                        stock_code,
+                        description,
+                        quantity,
+                        invoice_date,
+                        unit_price,
+                        amount,
+                        customer_id,
+                        country,
+                        is_product,
+                    )
+                )
                 continue
             # 4. rejected from sales, by the first reason that applies
             if quantity <= 0:
@@ -568,12 +609,26 @@ class Cleaner:
                 without_customer += 1
             if not is_product:
                 non_product += 1
-            if first is None or invoice_date < first:
-                first = invoice_date
-            if last is None or invoice_date > last:
-                last = invoice_date
-            line = (invoice_no, stock_code, description, quantity, invoice_date, unit_price, amount, customer_id)
-            sink.sale((*line, country, is_product))
+            if invoice_date is not previous_date:  # consecutive lines mostly share their timestamp
+                previous_date = invoice_date
+                if first is None or invoice_date < first:
+                    first = invoice_date
+                if last is None or invoice_date > last:
+                    last = invoice_date
+            sink.sale(
+                (
+                    invoice_no,
+                    stock_code,
+                    description,
+                    quantity,
+                    invoice_date,
+                    unit_price,
+                    amount,
+                    customer_id,
+                    country,
+                    is_product,
+                )
+            )
         if progress is not None:
             progress(source.position())
         report.update(

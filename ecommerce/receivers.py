@@ -1,7 +1,12 @@
-"""Signal receivers of the analytics side: warm the caches after every import."""
+"""Signal receivers: warm the caches after every import; drop a deleted workspace's partitions."""
 
+from django.db import connection
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from accounts.models import Workspace
+from ecommerce import partitions
+from ecommerce.models import ReturnLine, SalesLine
 from ecommerce.signals import orders_imported
 
 
@@ -13,3 +18,13 @@ def warm_after_import(sender, workspace_id: int, job_id: int | None = None, **kw
     from ecommerce.tasks import warm_workspace_caches
 
     enqueue(warm_workspace_caches, workspace_id)
+
+
+@receiver(post_delete, sender=Workspace, dispatch_uid="ecommerce.drop_workspace_partitions")
+def drop_workspace_partitions(sender, instance: Workspace, **kwargs) -> None:
+    """Deleting a workspace deletes its lines (the foreign key cascades); on PostgreSQL their
+    empty partitions go too."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (SalesLine, ReturnLine):
+                partitions.drop(cursor, model, instance.pk)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User, Workspace
 from config import metrics
 from config.cache import bump_data_version
+from ecommerce import partitions
 from ecommerce.importing import Cleaner, ImportFailed, open_source
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 from ecommerce.signals import orders_imported
@@ -70,7 +71,7 @@ class _CopyText:
     """Formats lines as PostgreSQL COPY text rows."""
 
     def __init__(self, workspace_id: int, job_id: int):
-        self.prefix = f"{workspace_id}\t{job_id}\t"
+        self.workspace, self.job = str(workspace_id), str(job_id)
         self.dates: dict = {}
 
     def format(self, line: tuple) -> str:
@@ -91,13 +92,25 @@ class _CopyText:
             if len(self.dates) > 100_000:
                 self.dates.clear()
             date = self.dates[invoice_date] = invoice_date.isoformat()
-        text = f"{invoice_no}\t{stock_code}\t{description}\t{quantity}\t{date}\t{unit_price}\t{amount}\t{customer_id}\t"
-        text = f"{text}{country}\t{'t' if product else 'f'}\n"
-        # Nine tabs and nothing to escape is the rule; otherwise escape each text field.
-        if text.count("\t") != 9 or "\\" in text or "\n" in text[:-1] or "\r" in text:
-            fields = [invoice_no, stock_code, description, quantity, date, unit_price, amount, customer_id, country]
-            text = "\t".join(str(value).translate(_ESCAPES) for value in fields) + f"\t{'t' if product else 'f'}\n"
-        return self.prefix + text
+        fields = (
+            self.workspace,
+            self.job,
+            invoice_no,
+            stock_code,
+            description,
+            str(quantity),
+            date,
+            str(unit_price),
+            str(amount),
+            customer_id,
+            country,
+            "t" if product else "f",
+        )
+        text = "\t".join(fields)
+        # Eleven tabs and nothing to escape is the rule; otherwise escape each field.
+        if text.count("\t") != 11 or "\\" in text or "\n" in text or "\r" in text:
+            text = "\t".join(value.translate(_ESCAPES) for value in fields)
+        return text + "\n"
 
 
 class PostgresSink:
@@ -194,38 +207,61 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: ImportJob, progress) -> None:
+def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: ImportJob, progress) -> dict:
+    """COPY the cleaned lines into staged tables, add the workspace's lines of the invoices the
+    file does not contain, and attach the result as the workspace's partitions
+    (:mod:`ecommerce.partitions`). Returns the count of lines the file replaces."""
     columns = ", ".join(LINE_COLUMNS)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        with raw.copy(f"COPY {_table(SalesLine)} ({columns}) FROM STDIN") as copy:
+        staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in (SalesLine, ReturnLine)}
+        with raw.copy(f"COPY {staged[SalesLine]} ({columns}) FROM STDIN") as copy:
             sink = PostgresSink(copy, workspace.pk, job.pk)
             # A failure inside the block aborts the COPY, and the transaction rolls back.
             cleaner.run(source, sink, progress=progress)
             sink.flush()
-        with sink.returns, raw.copy(f"COPY {_table(ReturnLine)} ({columns}) FROM STDIN") as copy:
+        with sink.returns, raw.copy(f"COPY {staged[ReturnLine]} ({columns}) FROM STDIN") as copy:
             sink.returns.seek(0)
             while chunk := sink.returns.read(1 << 20):
                 copy.write(chunk)
+        for model in staged:
+            partitions.lock(cursor, model, workspace.pk)
+        replaced = {"sales_lines": 0, "returns": 0}
+        if _has_lines(workspace):  # a first import has nothing to keep or replace
+            replaced = _keep_other_invoices(cursor, invoices=cleaner.invoices, workspace=workspace, staged=staged)
+        for model, name in staged.items():
+            partitions.attach(cursor, model, workspace.pk, name)
+    return replaced
 
 
-def _replace_postgres(*, invoices: Iterable[str], workspace: Workspace, job: ImportJob) -> dict:
+def _has_lines(workspace: Workspace) -> bool:
+    return (
+        SalesLine.objects.filter(workspace=workspace).exists()
+        or ReturnLine.objects.filter(workspace=workspace).exists()
+    )
+
+
+def _keep_other_invoices(cursor, *, invoices: Iterable[str], workspace: Workspace, staged: dict) -> dict:
+    """Copy into the staged tables the workspace's lines of every invoice the file does not
+    contain; the rest of its lines are replaced by the file's."""
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.ecom_import_invoices")
+    cursor.execute("CREATE TEMP TABLE ecom_import_invoices (invoice_no varchar(20) PRIMARY KEY)")
+    with cursor.cursor.copy("COPY ecom_import_invoices (invoice_no) FROM STDIN") as copy:
+        for invoice_no in invoices:
+            copy.write_row((invoice_no,))
+    columns = ", ".join(("id", *LINE_COLUMNS))
     replaced = {}
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.ecom_import_invoices")
-        cursor.execute("CREATE TEMP TABLE ecom_import_invoices (invoice_no varchar(20) PRIMARY KEY)")
-        with cursor.cursor.copy("COPY ecom_import_invoices (invoice_no) FROM STDIN") as copy:
-            for invoice_no in invoices:
-                copy.write_row((invoice_no,))
-        for key, model in (("sales_lines", SalesLine), ("returns", ReturnLine)):
-            cursor.execute(
-                f"DELETE FROM {_table(model)} AS line USING ecom_import_invoices AS file "  # noqa: S608 (table names)
-                "WHERE line.workspace_id = %s AND line.invoice_no = file.invoice_no "
-                "AND line.import_job_id IS DISTINCT FROM %s",
-                [workspace.pk, job.pk],
-            )
-            replaced[key] = cursor.rowcount
-        cursor.execute("DROP TABLE ecom_import_invoices")
+    for key, model in (("sales_lines", SalesLine), ("returns", ReturnLine)):
+        cursor.execute(
+            f"INSERT INTO {staged[model]} ({columns}) SELECT {columns} FROM {_table(model)} AS line "  # noqa: S608
+            "WHERE line.workspace_id = %s AND NOT EXISTS "
+            "(SELECT 1 FROM ecom_import_invoices AS file WHERE file.invoice_no = line.invoice_no)",
+            [workspace.pk],
+        )
+        kept = cursor.rowcount
+        cursor.execute(f"SELECT count(*) FROM {_table(model)} WHERE workspace_id = %s", [workspace.pk])  # noqa: S608
+        replaced[key] = cursor.fetchone()[0] - kept
+    cursor.execute("DROP TABLE ecom_import_invoices")
     return replaced
 
 
@@ -256,21 +292,16 @@ def orders_import(
     on_progress = None if progress is None else (lambda done: progress(done, source.total, source.unit))
     # Imports of one workspace wait for each other; FK inserts elsewhere are not blocked.
     Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
-    had_lines = (
-        SalesLine.objects.filter(workspace=workspace).exists()
-        or ReturnLine.objects.filter(workspace=workspace).exists()
-    )
     if connection.vendor == "postgresql":
-        _load_postgres(cleaner=cleaner, source=source, workspace=workspace, job=job, progress=on_progress)
-        replace = _replace_postgres
+        replaced = _load_postgres(cleaner=cleaner, source=source, workspace=workspace, job=job, progress=on_progress)
     else:
+        had_lines = _has_lines(workspace)
         sink = BatchSink(workspace.pk, job.pk)
         cleaner.run(source, sink, progress=on_progress)
         sink.flush()
-        replace = _replace_orm
-    replaced = {"sales_lines": 0, "returns": 0}
-    if had_lines:  # a first import has nothing to replace
-        replaced = replace(invoices=cleaner.invoices, workspace=workspace, job=job)
+        replaced = {"sales_lines": 0, "returns": 0}
+        if had_lines:  # a first import has nothing to replace
+            replaced = _replace_orm(invoices=cleaner.invoices, workspace=workspace, job=job)
     report = {
         **cleaner.report,
         "replaced": replaced,
