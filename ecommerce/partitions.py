@@ -1,67 +1,124 @@
 """Per-workspace partitions of the line tables (PostgreSQL only).
 
 On PostgreSQL ``ecommerce_salesline`` and ``ecommerce_returnline`` are partitioned by
-``workspace_id`` (migration 0003). An import never writes into the live tables row by row:
+``workspace_id`` (migration 0003) on two levels::
 
-1. :func:`stage` creates a plain table shaped like the partitioned one, with a CHECK on the
-   workspace, and the importer ``COPY``\\s the cleaned lines into it (no index to maintain and
-   no foreign-key trigger per row);
-2. :func:`attach` builds the indexes in bulk (a sort each, several times cheaper than inserting
-   row by row into five B-trees), drops the workspace's previous partition (or its lines in the
-   DEFAULT partition) and attaches the new table as the workspace's partition. The CHECK spares
-   the attach its scan for the partition bound; the workspace foreign key is validated once, by
-   one query.
+    ecommerce_salesline                        LIST (workspace_id)
+    ├── ecommerce_salesline_default            lines of workspaces that never imported
+    └── ecommerce_salesline_ws7                LIST (workspace_id), workspace 7's own
+        └── ecommerce_salesline_ws7_job42      its lines, as left by import job 42
 
-All of it runs in the import's transaction, so a failed import leaves nothing, and readers see
-the old lines until the commit and the new ones after. From the moment the import reads the
-lines it keeps, :func:`lock` holds off writes to the workspace's lines until the commit.
-Dropping the previous partition, at the very end, locks the line table itself: reads of every
-workspace wait for the rest of that transaction, a fraction of a second.
+An import never writes into the live tables row by row:
 
-Lines written outside imports (the admin, tests) go through the parent table into the DEFAULT
-partition or the workspace's partition, as PostgreSQL routes them.
+1. :func:`ensure` gives the workspace its own level at its first import (in a short
+   transaction of its own), moving the lines it may have in the DEFAULT partition;
+2. :func:`stage` creates a plain table shaped like the line table, with a CHECK on the
+   workspace, and the importer ``COPY``\\s the cleaned lines into it: no index to maintain and
+   no foreign-key trigger per row;
+3. :func:`lock` holds off writes to the workspace's lines (reads go on) before the importer
+   copies the lines it keeps, so that none written meanwhile is lost;
+4. :func:`attach` builds the indexes in bulk (a sort each, several times cheaper than inserting
+   into five B-trees row by row), drops the previous data table and attaches the staged one in
+   its place. The CHECK spares the attach its scan for the bound; the foreign key to the
+   workspace is validated by one query.
+
+Steps 2-4 run in the import's transaction: a failed import leaves nothing, readers see the old
+lines until the commit and the new ones after. The swap locks the workspace's own level only,
+never the line table itself, so imports, reads and writes of other workspaces never wait for
+it, and no lock order can deadlock: a writer of the workspace waits before it holds anything
+the import needs.
 """
 
 from __future__ import annotations
 
-from django.db import connection, models
+import structlog
+from django.db import DatabaseError, connection, models, transaction
+
+log = structlog.get_logger("pulse.ecommerce.partitions")
 
 DEFAULT_SUFFIX = "_default"
+ENSURE_LOCK = 0x65636F6D  # pg_advisory_xact_lock key: one ensure() at a time ("ecom")
+DROP_LOCK_TIMEOUT = "2s"
 
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def partition_of(cursor, model: type[models.Model], workspace_id: int) -> str | None:
-    """The name of the workspace's own partition of ``model``'s table, or None."""
+def workspace_table(model: type[models.Model], workspace_id: int) -> str:
+    """The workspace's own level of ``model``'s table (a partitioned table)."""
+    return f"{model._meta.db_table}_ws{int(workspace_id)}"
+
+
+def _children(cursor, parent: str) -> list[str]:
     cursor.execute(
         "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
-        "WHERE pg_inherits.inhparent = %s::regclass AND pg_get_expr(child.relpartbound, child.oid) = %s",
-        [model._meta.db_table, f"FOR VALUES IN ('{int(workspace_id)}')"],
+        "WHERE pg_inherits.inhparent = %s::regclass ORDER BY child.relname",
+        [parent],
     )
-    row = cursor.fetchone()
-    return row[0] if row else None
+    return [row[0] for row in cursor.fetchall()]
 
 
-def stage(cursor, model: type[models.Model], workspace_id: int, job_id: int) -> str:
-    """Create the empty table that the import fills and :func:`attach` makes the workspace's
-    partition. Its ``id`` default draws from the partitioned table's sequence."""
-    name = f"{model._meta.db_table}_ws{int(workspace_id)}_job{int(job_id)}"
+def _exists(cursor, name: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+    return cursor.fetchone()[0]
+
+
+def data_tables(cursor, model: type[models.Model], workspace_id: int) -> list[str]:
+    """The tables holding the workspace's lines under its own level (one, once it has one)."""
+    level = workspace_table(model, workspace_id)
+    return _children(cursor, level) if _exists(cursor, level) else []
+
+
+def _create_like(cursor, model: type[models.Model], name: str, workspace_id: int) -> None:
+    """A table shaped like ``model``'s, ``id`` drawing from its sequence, holding one workspace."""
     cursor.execute(
         f"CREATE TABLE {_quote(name)} (LIKE {_quote(model._meta.db_table)} INCLUDING DEFAULTS, "
         f"CONSTRAINT {_quote(name + '_workspace')} CHECK (workspace_id = {int(workspace_id)}))"
     )
+
+
+def ensure(model: type[models.Model], workspace_id: int) -> None:
+    """Give the workspace its own level of ``model``'s table, with an empty data table or the
+    lines it had in the DEFAULT partition. Does nothing when it has one. Run it in a
+    transaction of its own before the import's: attaching takes a lock on the DEFAULT
+    partition, held until the commit."""
+    level = workspace_table(model, workspace_id)
+    with connection.cursor() as cursor:
+        if _exists(cursor, level):
+            return
+        # Two of these at once would each wait for the other's lock on the DEFAULT partition.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENSURE_LOCK])
+        if _exists(cursor, level):
+            return
+        table, default = model._meta.db_table, model._meta.db_table + DEFAULT_SUFFIX
+        first = f"{level}_job0"
+        _create_like(cursor, model, first, workspace_id)
+        cursor.execute(
+            f"INSERT INTO {_quote(first)} SELECT * FROM {_quote(default)} WHERE workspace_id = %s",  # noqa: S608
+            [workspace_id],
+        )
+        cursor.execute(
+            f"CREATE TABLE {_quote(level)} (LIKE {_quote(table)} INCLUDING DEFAULTS) PARTITION BY LIST (workspace_id)"
+        )
+        cursor.execute(f"ALTER TABLE {_quote(level)} ATTACH PARTITION {_quote(first)} FOR VALUES IN ({workspace_id})")
+        cursor.execute(f"DELETE FROM {_quote(default)} WHERE workspace_id = %s", [workspace_id])  # noqa: S608
+        # Attaching gives the new level the line table's keys and indexes, built in bulk on the
+        # data table now that its rows are in.
+        cursor.execute(f"ALTER TABLE {_quote(table)} ATTACH PARTITION {_quote(level)} FOR VALUES IN ({workspace_id})")
+
+
+def stage(cursor, model: type[models.Model], workspace_id: int, job_id: int) -> str:
+    """Create the empty table that the import fills and :func:`attach` swaps in."""
+    name = f"{workspace_table(model, workspace_id)}_job{int(job_id)}"
+    _create_like(cursor, model, name, workspace_id)
     return name
 
 
 def lock(cursor, model: type[models.Model], workspace_id: int) -> None:
-    """Hold off writes to the workspace's current lines until the import commits (reads go on):
-    its partition, or the DEFAULT partition while it has none. Called before the import reads
-    the lines it keeps, so that no line written meanwhile is lost with the previous partition.
-    The mode conflicts with itself: imports that wait for the DEFAULT partition take turns."""
-    name = partition_of(cursor, model, workspace_id) or model._meta.db_table + DEFAULT_SUFFIX
-    cursor.execute(f"LOCK TABLE {_quote(name)} IN SHARE ROW EXCLUSIVE MODE")
+    """Hold off writes to the workspace's lines until the commit; reads go on. A writer waits on
+    the workspace's level, before it holds a lock on anything under it."""
+    cursor.execute(f"LOCK TABLE {_quote(workspace_table(model, workspace_id))} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _index_columns(model: type[models.Model], index: models.Index) -> str:
@@ -74,28 +131,32 @@ def _index_columns(model: type[models.Model], index: models.Index) -> str:
 
 
 def attach(cursor, model: type[models.Model], workspace_id: int, staged: str) -> None:
-    """Index ``staged`` like the partitioned table, then make it the workspace's partition in
-    place of the previous one."""
-    table, staged_name = _quote(model._meta.db_table), _quote(staged)
-    # The primary key and the model's indexes, each matching one of the partitioned table's
-    # indexes (ATTACH adopts an equivalent index instead of building it again).
+    """Index ``staged`` like the line table and make it the workspace's data table in place of
+    the previous one."""
+    level, staged_name = _quote(workspace_table(model, workspace_id)), _quote(staged)
+    # The primary key and the model's indexes, each matching one of the line table's indexes:
+    # ATTACH adopts an equivalent index instead of building another.
     cursor.execute(f"ALTER TABLE {staged_name} ADD PRIMARY KEY (id, workspace_id)")
     for index in model._meta.indexes:
         cursor.execute(f"CREATE INDEX ON {staged_name} ({_index_columns(model, index)})")
     cursor.execute(f"ANALYZE {staged_name}")  # the first queries after the import plan with statistics
-    previous = partition_of(cursor, model, workspace_id)
-    if previous is not None:
+    for previous in data_tables(cursor, model, workspace_id):
         cursor.execute(f"DROP TABLE {_quote(previous)}")
-    else:
-        cursor.execute(
-            f"DELETE FROM {_quote(model._meta.db_table + DEFAULT_SUFFIX)} WHERE workspace_id = %s",  # noqa: S608
-            [workspace_id],
-        )
-    cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {staged_name} FOR VALUES IN ({int(workspace_id)})")
+    cursor.execute(f"ALTER TABLE {level} ATTACH PARTITION {staged_name} FOR VALUES IN ({int(workspace_id)})")
 
 
-def drop(cursor, model: type[models.Model], workspace_id: int) -> None:
-    """Drop the workspace's partition of ``model``'s table, if it has one (workspace deleted)."""
-    name = partition_of(cursor, model, workspace_id)
-    if name is not None:
-        cursor.execute(f"DROP TABLE {_quote(name)}")
+def drop(model: type[models.Model], workspace_id: int) -> None:
+    """Drop the workspace's own level of ``model``'s table (the workspace is being deleted, its
+    lines are gone). Dropping locks the line table itself: when that lock is not granted within
+    :data:`DROP_LOCK_TIMEOUT`, the empty tables stay, and the deletion goes on."""
+    level = workspace_table(model, workspace_id)
+    with connection.cursor() as cursor:
+        if not _exists(cursor, level):
+            return
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+                cursor.execute(f"DROP TABLE {_quote(level)}")
+                cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+        except DatabaseError:
+            log.warning("partition_drop_deferred", table=level)

@@ -25,6 +25,5 @@ def drop_workspace_partitions(sender, instance: Workspace, **kwargs) -> None:
     """Deleting a workspace deletes its lines (the foreign key cascades); on PostgreSQL their
     empty partitions go too."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in (SalesLine, ReturnLine):
-                partitions.drop(cursor, model, instance.pk)
+        for model in (SalesLine, ReturnLine):
+            partitions.drop(model, instance.pk)

@@ -48,6 +48,7 @@ LINE_COLUMNS = (
     "country",
     "is_product",
 )
+LINE_MODELS = (SalesLine, ReturnLine)
 ORM_BATCH = 2_000
 COPY_BATCH = 5_000
 
@@ -214,7 +215,9 @@ def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: Impor
     columns = ", ".join(LINE_COLUMNS)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in (SalesLine, ReturnLine)}
+        for model in LINE_MODELS:
+            partitions.ensure(model, workspace.pk)  # done already when import_job_run ran
+        staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in LINE_MODELS}
         with raw.copy(f"COPY {staged[SalesLine]} ({columns}) FROM STDIN") as copy:
             sink = PostgresSink(copy, workspace.pk, job.pk)
             # A failure inside the block aborts the COPY, and the transaction rolls back.
@@ -357,6 +360,10 @@ def import_job_run(
     try:
         if not job.sha256:
             job.sha256 = file_sha256(opened)
+        if connection.vendor == "postgresql":
+            with transaction.atomic():  # committed apart: it briefly locks the DEFAULT partition
+                for model in LINE_MODELS:
+                    partitions.ensure(model, job.workspace_id)
         with transaction.atomic():
             report = orders_import(workspace=job.workspace, job=job, file=opened, progress=progress)
             job.status, job.report, job.finished_at = ImportJob.Status.SUCCEEDED, report, timezone.now()
