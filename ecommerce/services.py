@@ -2,7 +2,9 @@
 
 An import is all or nothing: it runs in one transaction that holds a lock on the workspace
 (imports of one workspace run one after the other), streams the cleaned lines into the tables
-(PostgreSQL ``COPY``, batched ``bulk_create`` elsewhere), and rolls back on any failure.
+and rolls back on any failure. On PostgreSQL the lines are ``COPY``-ed into a fresh table that
+replaces the workspace's partition (:mod:`ecommerce.partitions`); elsewhere they are inserted
+in batches.
 
 Re-importing: **an import replaces the workspace's lines of every invoice the file contains.**
 Importing the same file twice leaves the data as after the first import; overlapping files
@@ -213,10 +215,10 @@ def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: Impor
     file does not contain, and attach the result as the workspace's partitions
     (:mod:`ecommerce.partitions`). Returns the count of lines the file replaces."""
     columns = ", ".join(LINE_COLUMNS)
+    for model in LINE_MODELS:
+        partitions.ensure(model, workspace.pk)  # done already, apart, when import_job_run runs the import
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        for model in LINE_MODELS:
-            partitions.ensure(model, workspace.pk)  # done already when import_job_run ran
         staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in LINE_MODELS}
         with raw.copy(f"COPY {staged[SalesLine]} ({columns}) FROM STDIN") as copy:
             sink = PostgresSink(copy, workspace.pk, job.pk)
