@@ -21,8 +21,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
 from django.http import Http404
 
 from accounts.models import Workspace
@@ -104,7 +104,13 @@ def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
 
 def closed_period(workspace: Workspace, period: Period) -> Period:
     """The period with open ends closed by the data's own first and last days (one query, none
-    when the period is already bounded)."""
+    when the period is already bounded).
+
+    The closed period names the payload's dates and buckets; queries filter by the period as
+    asked. The closed bounds select the same lines, but as predicates they are not free: the
+    planner cannot tell that they cover every line (least of all right after an import, before
+    the table is analysed) and walks the date index instead of scanning the workspace's lines.
+    """
     if period.is_bounded:
         return period
     first, last = data_bounds(workspace)
@@ -262,7 +268,7 @@ def revenue_series(workspace: Workspace, period: Period, interval: str = "day") 
     """Revenue, orders and units per day/week/month/year bucket (weeks start on Monday), every
     bucket of the period present (zero-filled), with growth % against the previous bucket."""
     closed = closed_period(workspace, period)
-    rows = _series_rows(sales_lines(workspace, closed), workspace, closed, interval) if closed.is_bounded else []
+    rows = _series_rows(sales_lines(workspace, period), workspace, closed, interval) if closed.is_bounded else []
     return {**_period_json(closed), "interval": interval, "rows": rows}
 
 
@@ -280,7 +286,7 @@ def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
     return {
         **_period_json(closed),
         "interval": interval,
-        "rows": _series_rows(sales_lines(workspace, closed), workspace, closed, interval),
+        "rows": _series_rows(sales_lines(workspace, period), workspace, closed, interval),
         "previous": {
             **_period_json(previous),
             "rows": _series_rows(sales_lines(workspace, previous), workspace, previous, interval),
@@ -352,11 +358,11 @@ def country_detail(workspace: Workspace, period: Period, name: str, limit: int =
     closed = closed_period(workspace, period)
     in_country = Q(country=country)
     if closed.is_bounded:
-        totals = _totals(workspace, {"current": closed}, extra=in_country)["current"]
-        series = _series_rows(sales_lines(workspace, closed).filter(in_country), workspace, closed, "month")
+        totals = _totals(workspace, {"current": period}, extra=in_country)["current"]
+        series = _series_rows(sales_lines(workspace, period).filter(in_country), workspace, closed, "month")
     else:
         totals, series = _kpi_payload(ZERO, 0, 0, 0, 0, ZERO), []
-    products = _top_products(sales_lines(workspace, closed).filter(in_country), "revenue", limit)
+    products = _top_products(sales_lines(workspace, period).filter(in_country), "revenue", limit)
     return {
         **_period_json(closed),
         "country": country,
@@ -444,21 +450,22 @@ def rfm_frame(workspace: Workspace, period: Period):
     import pandas as pd
 
     closed = closed_period(workspace, period)
-    rows = list(
-        sales_lines(workspace, closed)
+    rows = (
+        sales_lines(workspace, period)
         .exclude(customer_id="")
         .values("customer_id")
-        .annotate(last=Max("invoice_date"), first=Min("invoice_date"), frequency=Count("invoice_no", distinct=True))
-        .annotate(monetary=Sum("amount"))
+        # The local day of the last purchase, converted by the database: one date per customer
+        # instead of an aware datetime to load and convert in Python.
+        .annotate(last_day=TruncDate(Max("invoice_date"), tzinfo=workspace.tzinfo))
+        .annotate(frequency=Count("invoice_no", distinct=True), monetary=Sum("amount"))
+        .values_list("customer_id", "last_day", "frequency", "monetary")
         .order_by()
     )
-    columns = ["customer_id", "last", "first", "frequency", "monetary"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(list(rows), columns=["customer_id", "last_day", "frequency", "monetary"])
     if frame.empty:
         return frame.assign(recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
-    tz = workspace.tzinfo
     reference = closed.date_to + dt.timedelta(days=1)
-    frame["recency"] = [(reference - value.astimezone(tz).date()).days for value in frame["last"]]
+    frame["recency"] = [(reference - day).days for day in frame["last_day"]]
     frame["monetary_f"] = frame["monetary"].astype(float)
     frame["r"] = _quintile_scores(-frame["recency"])
     frame["f"] = _quintile_scores(frame["frequency"])
@@ -511,6 +518,7 @@ def customer_days(workspace: Workspace, period: Period):
         .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
         .values("customer_id", "day")
         .annotate(spend=Sum("amount"))
+        .values_list("customer_id", "day", "spend")
         .order_by()
     )
     frame = pd.DataFrame(list(rows), columns=["customer_id", "day", "spend"])
@@ -543,7 +551,7 @@ def lifetime_value(workspace: Workspace, period: Period) -> dict:
         )
     predicted = None
     if closed.is_bounded and len(frame):
-        days = customer_days(workspace, closed)
+        days = customer_days(workspace, period)
         predicted = clv.predict(
             days, closed.date_to, segments=dict(zip(frame["customer_id"], frame["segment"], strict=True))
         )
@@ -557,47 +565,50 @@ def lifetime_value(workspace: Workspace, period: Period) -> dict:
 
 def cohorts(workspace: Workspace, period: Period) -> dict:
     """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
-    months since: active customers, retention % of the cohort, and revenue."""
-    import pandas as pd
+    months since: active customers, retention % of the cohort, and revenue.
 
-    tz = workspace.tzinfo
+    The database reduces the lines to spend per customer and local month (a few rows per
+    customer, the month as a date); one pass over those rows finds each customer's cohort and
+    adds them up, every (customer, month) row being one active customer of its cell.
+    """
     rows = (
         sales_lines(workspace, period)
         .exclude(customer_id="")
-        .annotate(month=TRUNC["month"]("invoice_date", tzinfo=tz))
+        .annotate(month=TruncMonth("invoice_date", tzinfo=workspace.tzinfo, output_field=DateField()))
         .values("customer_id", "month")
         .annotate(revenue=Sum("amount"))
+        .values_list("customer_id", "month", "revenue")
         .order_by()
     )
-    frame = pd.DataFrame(
-        [(r["customer_id"], local_bucket(r["month"], "month", tz), r["revenue"]) for r in rows],
-        columns=["customer_id", "month", "revenue"],
-    )
-    if frame.empty:
+    # Months as integers (year × 12 + month − 1), so that an age is a subtraction.
+    months = [(customer, day.year * 12 + day.month - 1, revenue) for customer, day, revenue in rows]
+    if not months:
         return {**_period_json(period), "max_age": 0, "cohorts": [], "rows": []}
-    frame["index"] = frame["month"].map(lambda d: d.year * 12 + d.month - 1)
-    frame["first"] = frame.groupby("customer_id")["index"].transform("min")
-    frame["age"] = frame["index"] - frame["first"]
-    active = frame.groupby(["first", "age"])["customer_id"].nunique()
-    revenue = frame.groupby(["first", "age"])["revenue"].agg(lambda values: sum(values, ZERO))
+    first: dict[str, int] = {}
+    for customer, index, _ in months:
+        if index < first.get(customer, index + 1):
+            first[customer] = index
+    active: dict[tuple[int, int], int] = {}
+    spent: dict[tuple[int, int], Decimal] = {}
+    for customer, index, revenue in months:
+        cell = (first[customer], index - first[customer])
+        active[cell] = active.get(cell, 0) + 1
+        spent[cell] = spent.get(cell, ZERO) + revenue
+    max_age = max(age for _, age in active)
+    last_index = max(index for _, index, _ in months)
     out_cohorts, out_rows = [], []
-    max_age = int(frame["age"].max())
-    last_index = int(frame["index"].max())
-    for first in sorted(frame["first"].unique()):
-        first = int(first)
-        label = f"{first // 12:04d}-{first % 12 + 1:02d}"
-        size = int(active.get((first, 0), 0))
-        ages = range(last_index - first + 1)
+    for start in sorted(set(first.values())):
+        label = f"{start // 12:04d}-{start % 12 + 1:02d}"
+        size = active.get((start, 0), 0)
         cells = []
-        for age in ages:
-            count = int(active.get((first, age), 0))
-            value = revenue.get((first, age), ZERO)
+        for age in range(last_index - start + 1):
+            count = active.get((start, age), 0)
             cell = {
                 "cohort": label,
                 "months_since": age,
                 "customers": count,
                 "retention_pct": round(count / size * 100, 2) if size else None,
-                "revenue": money(value),
+                "revenue": money(spent.get((start, age), ZERO)),
             }
             cells.append(cell)
             out_rows.append(cell)
@@ -764,7 +775,7 @@ def daily_revenue(workspace: Workspace, period: Period):
     if not closed.is_bounded:
         return pd.Series(dtype=float), closed
     rows = (
-        sales_lines(workspace, closed)
+        sales_lines(workspace, period)
         .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
         .values("day")
         .annotate(revenue=Sum("amount"))
