@@ -17,19 +17,23 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import structlog
 from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
 from django.http import Http404
 
 from accounts.models import Workspace
-from config.cache import Cached, cached
+from config.cache import Cached, cached, cached_by_inputs
 from config.money import money, ratio
 from config.periods import TRUNC, Period, bucket_starts, growth_pct, local_bucket
 from ecommerce import models as m
+
+log = structlog.get_logger("pulse.ecommerce")
 
 CACHE_NAMESPACE = "ecommerce"
 ZERO = Decimal(0)
@@ -527,9 +531,29 @@ def customer_days(workspace: Workspace, period: Period):
     return frame
 
 
+def clv_models(workspace: Workspace, days, last_day: dt.date) -> Cached:
+    """The CLV models' parameters for the spend per customer and day ``days`` (see
+    :func:`ecommerce.clv.fit`): the stored ones when exactly these data were fitted before (the
+    warming task fits them after every import), else fitted now and stored."""
+    from ecommerce import clv
+
+    return cached_by_inputs(
+        CACHE_NAMESPACE,
+        workspace.id,
+        "clv_models",
+        clv.inputs_digest(days, last_day),
+        lambda: _logged_fit("clv", workspace, lambda: clv.fit(days, last_day)),
+        timeout=FIT_TIMEOUT,
+    )
+
+
 def lifetime_value(workspace: Workspace, period: Period) -> dict:
     """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
-    :mod:`ecommerce.clv`) with its calibration/holdout error."""
+    :mod:`ecommerce.clv`) with its calibration/holdout error.
+
+    Both reductions (per customer, per customer and day) are read every time; the models are
+    fitted only when no fit of these very data is stored (:func:`clv_models`).
+    """
     from ecommerce import clv
 
     frame, closed = rfm_frame(workspace, period)
@@ -553,7 +577,10 @@ def lifetime_value(workspace: Workspace, period: Period) -> dict:
     if closed.is_bounded and len(frame):
         days = customer_days(workspace, period)
         predicted = clv.predict(
-            days, closed.date_to, segments=dict(zip(frame["customer_id"], frame["segment"], strict=True))
+            days,
+            closed.date_to,
+            segments=dict(zip(frame["customer_id"], frame["segment"], strict=True)),
+            models=clv_models(workspace, days, closed.date_to).value,
         )
     return {
         **_period_json(closed),
@@ -786,20 +813,53 @@ def daily_revenue(workspace: Workspace, period: Period):
     return series.reindex(index, fill_value=0.0), closed
 
 
-def forecast_fit(workspace: Workspace, period: Period) -> dict:
-    """Fit the daily revenue model over the period (see :mod:`ecommerce.forecasting`): 365 days of
-    forecast with intervals, the rolling-origin backtest and the 80/20 holdout accuracy. Slow
-    (seconds): called by the ``fit_forecast`` task and cached; the endpoint slices it."""
+def forecast_model(workspace: Workspace, period: Period) -> tuple[dict, Cached]:
+    """The forecast of the period's daily revenue (see :mod:`ecommerce.forecasting`): 365 days
+    with intervals, the rolling-origin backtest and the 80/20 holdout accuracy; and the stored
+    fit it came from (``hit`` False when it was fitted during this call).
+
+    The daily series is read every time (one grouped query, plus the data bounds for an open
+    period). Fitting takes seconds, so it happens only when no fit of exactly this series is
+    stored; the ``fit_forecast`` task fits after every import. A refit of the same series would
+    give the same numbers, so a stored one is as fresh as a new one.
+    """
     from ecommerce import forecasting
 
     series, closed = daily_revenue(workspace, period)
-    return {**_period_json(closed), **forecasting.fit(series)}
+    model = cached_by_inputs(
+        CACHE_NAMESPACE,
+        workspace.id,
+        "forecast_model",
+        forecasting.inputs_digest(series),
+        lambda: _logged_fit("forecast", workspace, lambda: forecasting.fit(series)),
+        timeout=FIT_TIMEOUT,
+    )
+    return {**_period_json(closed), **model.value}, model
+
+
+def forecast_fit(workspace: Workspace, period: Period) -> dict:
+    """:func:`forecast_model` without the fit's provenance (the cached insight and the task)."""
+    return forecast_model(workspace, period)[0]
 
 
 def forecast(workspace: Workspace, period: Period, periods: int = 30, *, fit: dict | None = None) -> dict:
     """The first ``periods`` days of the stored fit (the fit is computed when none is given)."""
     fit = fit if fit is not None else forecast_fit(workspace, period)
     return {**fit, "periods": periods, "forecast": (fit.get("forecast") or [])[:periods]}
+
+
+# --- Fitted models -------------------------------------------------------------------------------
+
+# Fits are stored by a digest of their inputs, not by data version; those of data long replaced
+# expire. The nightly warming refits a fit that expired while its data stayed the same.
+FIT_TIMEOUT = 30 * 24 * 3600
+
+
+def _logged_fit(model: str, workspace: Workspace, fit: Callable[[], dict]) -> dict:
+    started = time.perf_counter()
+    value = fit()
+    log.info("model_fitted", model=model, workspace_id=workspace.id, seconds=round(time.perf_counter() - started, 3))
+    return value
 
 
 # --- Cache ---------------------------------------------------------------------------------------
@@ -824,17 +884,20 @@ INSIGHTS: dict[str, Callable[..., dict]] = {
 }
 
 
+def _insight_key(period: Period, params: dict) -> dict:
+    return {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **params}
+
+
 def insight(
     insight_name: str, workspace: Workspace, period: Period, /, *, refresh: bool = False, **params: Any
 ) -> Cached:
     """``INSIGHTS[insight_name](workspace, period, **params)`` through the workspace cache (keyed by the
     data version the importer bumps, the period and the parameters)."""
-    key = {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **params}
     return cached(
         CACHE_NAMESPACE,
         workspace.id,
         insight_name,
-        key,
+        _insight_key(period, params),
         lambda: INSIGHTS[insight_name](workspace, period, **params),
         refresh=refresh,
     )
@@ -842,7 +905,21 @@ def insight(
 
 def cached_forecast(
     workspace: Workspace, period: Period, periods: int, *, refresh: bool = False
-) -> tuple[dict, Cached]:
-    """The forecast from the stored fit; fits (once, then cached) only when no fit exists."""
-    fit = insight("forecast_fit", workspace, period, refresh=refresh)
-    return forecast(workspace, period, periods, fit=fit.value), fit
+) -> tuple[dict, Cached, bool]:
+    """The forecast (the ``forecast_fit`` insight, sliced to ``periods`` days), the cache entry it
+    was read from, and whether its model was fitted during this call.
+
+    While the data version holds, the cached insight answers without a query. Otherwise, and
+    always with ``refresh``, the daily series is read again and the model is fitted only when no
+    fit of exactly that series is stored (:func:`forecast_model`).
+    """
+    models: list[Cached] = []
+
+    def compute() -> dict:
+        fit, model = forecast_model(workspace, period)
+        models.append(model)
+        return fit
+
+    result = cached(CACHE_NAMESPACE, workspace.id, "forecast_fit", _insight_key(period, {}), compute, refresh=refresh)
+    fitted_now = any(not model.hit for model in models)
+    return forecast(workspace, period, periods, fit=result.value), result, fitted_now
