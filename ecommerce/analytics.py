@@ -819,9 +819,10 @@ def forecast_model(workspace: Workspace, period: Period) -> tuple[dict, Cached]:
     fit it came from (``hit`` False when it was fitted during this call).
 
     The daily series is read every time (one grouped query, plus the data bounds for an open
-    period). Fitting takes seconds, so it happens only when no fit of exactly this series is
-    stored; the ``fit_forecast`` task fits after every import. A refit of the same series would
-    give the same numbers, so a stored one is as fresh as a new one.
+    period). The model (ten ETS fits) is fitted only when no fit of exactly this series is
+    stored: the ``fit_forecast`` task fits after every import, so requests do not pay for it
+    (nor for a web worker's first import of statsmodels). A refit of the same series would give
+    the same numbers, so a stored fit is as fresh as a new one.
     """
     from ecommerce import forecasting
 
