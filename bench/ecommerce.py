@@ -14,7 +14,10 @@ Sections (one function each, run by ``main()``):
 * ``endpoints``: the file imported into a bench workspace, then every analytics endpoint through
   HTTP (gunicorn on 127.0.0.1, one worker, DEBUG off) uncached (``?refresh=1`` as a staff
   member) and cached, against the same result computed by hand-written SQL run directly with
-  psycopg in the same run (``bench/ecommerce_queries.py``).
+  psycopg in the same run (``bench/ecommerce_queries.py``). For the two endpoints that fit
+  models (lifetime value, forecast), uncached means the request path with a stored fit, and two
+  more lines give the cost of fitting: the first request (nothing stored: it fits) and the fit
+  alone, timed here on the data the database reduced.
 
 Everything the benchmark creates (a workspace ``bench-ecommerce-…``, a bare table) is removed
 at the end.
@@ -276,6 +279,22 @@ def _wait_for(url: str, seconds: float = 60.0) -> None:
     raise SystemExit(f"gunicorn did not answer {url}")
 
 
+def _fit_timers(workspace: Workspace) -> dict:
+    """The models' fits alone, on the data the database reduced (read once, here, untimed): what
+    the warming task spends beyond the queries."""
+    from config.periods import Period
+    from ecommerce import analytics, clv, forecasting
+
+    period = Period()
+    series, _ = analytics.daily_revenue(workspace, period)
+    days = analytics.customer_days(workspace, period)
+    last_day = analytics.closed_period(workspace, period).date_to
+    return {
+        "forecast": lambda: forecasting.fit(series),
+        "customers/lifetime-value": lambda: clv.fit(days, last_day),
+    }
+
+
 def bench_endpoints(options) -> str:
     if not DATA.exists():
         return f"endpoints: skipped, {DATA} is absent"
@@ -325,9 +344,10 @@ def bench_endpoints(options) -> str:
             f"{settings_db['PORT'] or 5432}/{settings_db['NAME']}"
         )
         token = str(RefreshToken.for_user(staff).access_token)
-        rows = run(base_url, token, slug, dsn, workspace.pk, repeat=options.repeat)
-        met = sum(row["meets_goal"] for row in rows)
-        return f"{met} of {len(rows)} endpoints within 1.5× of their SQL (uncached)"
+        rows = run(base_url, token, slug, dsn, workspace.pk, repeat=options.repeat, fit_timers=_fit_timers(workspace))
+        endpoints = [row for row in rows if row["kind"] == "endpoint"]
+        met = sum(row["meets_goal"] for row in endpoints)
+        return f"{met} of {len(endpoints)} endpoints within 1.5× of their SQL (uncached)"
     finally:
         if server is not None:
             server.terminate()

@@ -4,6 +4,10 @@ Every write to a workspace's data calls :func:`bump_data_version` (after commit)
 entry carries the version it was computed under and is served only while that version is
 current, so nobody reads stale data after a write and no entry is shared by two tenants.
 A read costs one cache round trip: the version and the entry are fetched together (MGET).
+
+:func:`cached_by_inputs` is the other kind of entry: a result that is a pure function of inputs
+the caller has just read, such as a model fitted on data reduced by the database, keyed by a
+digest of those inputs rather than by the data version.
 Versions are random 62-bit numbers, so a version lost from the cache is never reused (and a
 frozen test clock cannot make two bumps equal). When the cache is unreachable, values are
 computed and nothing is cached.
@@ -93,4 +97,29 @@ def cached(
         key=key,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
+    return Cached(value, False, computed_at)
+
+
+def cached_by_inputs(
+    namespace: str, workspace_id: int | None, name: str, inputs: str, compute: Callable[[], Any], *, timeout: int
+) -> Cached:
+    """``compute()`` once per (namespace, workspace, name, ``inputs``), ``inputs`` being a digest of
+    everything the result depends on (the data the caller read, the code's version).
+
+    For results that are expensive and deterministic, such as fitted model parameters. No data
+    version guards them: the digest already tells whether they were computed from the data the
+    caller holds, so a write that changes those data misses, and one that leaves them as they
+    were (or a data version lost from the cache) still finds the result. Entries expire after
+    ``timeout`` seconds, so the results of data long replaced do not pile up.
+    """
+    key = f"inp:{namespace}:{workspace_id or 0}:{name}:{inputs}"
+    started = time.perf_counter()
+    stored = cache.get(key)
+    if stored is not None:
+        log.debug("cache_hit", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
+        return Cached(stored[0], True, stored[1])
+    value = compute()
+    computed_at = timezone.now()
+    cache.set(key, (value, computed_at), timeout=timeout)
+    log.info("cache_miss", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
     return Cached(value, False, computed_at)

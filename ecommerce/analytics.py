@@ -17,19 +17,23 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+import structlog
+from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
 from django.http import Http404
 
 from accounts.models import Workspace
-from config.cache import Cached, cached
+from config.cache import Cached, cached, cached_by_inputs
 from config.money import money, ratio
 from config.periods import TRUNC, Period, bucket_starts, growth_pct, local_bucket
 from ecommerce import models as m
+
+log = structlog.get_logger("pulse.ecommerce")
 
 CACHE_NAMESPACE = "ecommerce"
 ZERO = Decimal(0)
@@ -104,7 +108,13 @@ def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
 
 def closed_period(workspace: Workspace, period: Period) -> Period:
     """The period with open ends closed by the data's own first and last days (one query, none
-    when the period is already bounded)."""
+    when the period is already bounded).
+
+    The closed period names the payload's dates and buckets; queries filter by the period as
+    asked. The closed bounds select the same lines, but as predicates they are not free: the
+    planner cannot tell that they cover every line (least of all right after an import, before
+    the table is analysed) and walks the date index instead of scanning the workspace's lines.
+    """
     if period.is_bounded:
         return period
     first, last = data_bounds(workspace)
@@ -262,7 +272,7 @@ def revenue_series(workspace: Workspace, period: Period, interval: str = "day") 
     """Revenue, orders and units per day/week/month/year bucket (weeks start on Monday), every
     bucket of the period present (zero-filled), with growth % against the previous bucket."""
     closed = closed_period(workspace, period)
-    rows = _series_rows(sales_lines(workspace, closed), workspace, closed, interval) if closed.is_bounded else []
+    rows = _series_rows(sales_lines(workspace, period), workspace, closed, interval) if closed.is_bounded else []
     return {**_period_json(closed), "interval": interval, "rows": rows}
 
 
@@ -280,7 +290,7 @@ def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
     return {
         **_period_json(closed),
         "interval": interval,
-        "rows": _series_rows(sales_lines(workspace, closed), workspace, closed, interval),
+        "rows": _series_rows(sales_lines(workspace, period), workspace, closed, interval),
         "previous": {
             **_period_json(previous),
             "rows": _series_rows(sales_lines(workspace, previous), workspace, previous, interval),
@@ -352,11 +362,11 @@ def country_detail(workspace: Workspace, period: Period, name: str, limit: int =
     closed = closed_period(workspace, period)
     in_country = Q(country=country)
     if closed.is_bounded:
-        totals = _totals(workspace, {"current": closed}, extra=in_country)["current"]
-        series = _series_rows(sales_lines(workspace, closed).filter(in_country), workspace, closed, "month")
+        totals = _totals(workspace, {"current": period}, extra=in_country)["current"]
+        series = _series_rows(sales_lines(workspace, period).filter(in_country), workspace, closed, "month")
     else:
         totals, series = _kpi_payload(ZERO, 0, 0, 0, 0, ZERO), []
-    products = _top_products(sales_lines(workspace, closed).filter(in_country), "revenue", limit)
+    products = _top_products(sales_lines(workspace, period).filter(in_country), "revenue", limit)
     return {
         **_period_json(closed),
         "country": country,
@@ -444,21 +454,22 @@ def rfm_frame(workspace: Workspace, period: Period):
     import pandas as pd
 
     closed = closed_period(workspace, period)
-    rows = list(
-        sales_lines(workspace, closed)
+    rows = (
+        sales_lines(workspace, period)
         .exclude(customer_id="")
         .values("customer_id")
-        .annotate(last=Max("invoice_date"), first=Min("invoice_date"), frequency=Count("invoice_no", distinct=True))
-        .annotate(monetary=Sum("amount"))
+        # The local day of the last purchase, converted by the database: one date per customer
+        # instead of an aware datetime to load and convert in Python.
+        .annotate(last_day=TruncDate(Max("invoice_date"), tzinfo=workspace.tzinfo))
+        .annotate(frequency=Count("invoice_no", distinct=True), monetary=Sum("amount"))
+        .values_list("customer_id", "last_day", "frequency", "monetary")
         .order_by()
     )
-    columns = ["customer_id", "last", "first", "frequency", "monetary"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(list(rows), columns=["customer_id", "last_day", "frequency", "monetary"])
     if frame.empty:
         return frame.assign(recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
-    tz = workspace.tzinfo
     reference = closed.date_to + dt.timedelta(days=1)
-    frame["recency"] = [(reference - value.astimezone(tz).date()).days for value in frame["last"]]
+    frame["recency"] = [(reference - day).days for day in frame["last_day"]]
     frame["monetary_f"] = frame["monetary"].astype(float)
     frame["r"] = _quintile_scores(-frame["recency"])
     frame["f"] = _quintile_scores(frame["frequency"])
@@ -511,6 +522,7 @@ def customer_days(workspace: Workspace, period: Period):
         .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
         .values("customer_id", "day")
         .annotate(spend=Sum("amount"))
+        .values_list("customer_id", "day", "spend")
         .order_by()
     )
     frame = pd.DataFrame(list(rows), columns=["customer_id", "day", "spend"])
@@ -519,9 +531,29 @@ def customer_days(workspace: Workspace, period: Period):
     return frame
 
 
+def clv_models(workspace: Workspace, days, last_day: dt.date) -> Cached:
+    """The CLV models' parameters for the spend per customer and day ``days`` (see
+    :func:`ecommerce.clv.fit`): the stored ones when exactly these data were fitted before (the
+    warming task fits them after every import), else fitted now and stored."""
+    from ecommerce import clv
+
+    return cached_by_inputs(
+        CACHE_NAMESPACE,
+        workspace.id,
+        "clv_models",
+        clv.inputs_digest(days, last_day),
+        lambda: _logged_fit("clv", workspace, lambda: clv.fit(days, last_day)),
+        timeout=FIT_TIMEOUT,
+    )
+
+
 def lifetime_value(workspace: Workspace, period: Period) -> dict:
     """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
-    :mod:`ecommerce.clv`) with its calibration/holdout error."""
+    :mod:`ecommerce.clv`) with its calibration/holdout error.
+
+    Both reductions (per customer, per customer and day) are read every time; the models are
+    fitted only when no fit of these very data is stored (:func:`clv_models`).
+    """
     from ecommerce import clv
 
     frame, closed = rfm_frame(workspace, period)
@@ -543,9 +575,12 @@ def lifetime_value(workspace: Workspace, period: Period) -> dict:
         )
     predicted = None
     if closed.is_bounded and len(frame):
-        days = customer_days(workspace, closed)
+        days = customer_days(workspace, period)
         predicted = clv.predict(
-            days, closed.date_to, segments=dict(zip(frame["customer_id"], frame["segment"], strict=True))
+            days,
+            closed.date_to,
+            segments=dict(zip(frame["customer_id"], frame["segment"], strict=True)),
+            models=clv_models(workspace, days, closed.date_to).value,
         )
     return {
         **_period_json(closed),
@@ -557,47 +592,50 @@ def lifetime_value(workspace: Workspace, period: Period) -> dict:
 
 def cohorts(workspace: Workspace, period: Period) -> dict:
     """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
-    months since: active customers, retention % of the cohort, and revenue."""
-    import pandas as pd
+    months since: active customers, retention % of the cohort, and revenue.
 
-    tz = workspace.tzinfo
+    The database reduces the lines to spend per customer and local month (a few rows per
+    customer, the month as a date); one pass over those rows finds each customer's cohort and
+    adds them up, every (customer, month) row being one active customer of its cell.
+    """
     rows = (
         sales_lines(workspace, period)
         .exclude(customer_id="")
-        .annotate(month=TRUNC["month"]("invoice_date", tzinfo=tz))
+        .annotate(month=TruncMonth("invoice_date", tzinfo=workspace.tzinfo, output_field=DateField()))
         .values("customer_id", "month")
         .annotate(revenue=Sum("amount"))
+        .values_list("customer_id", "month", "revenue")
         .order_by()
     )
-    frame = pd.DataFrame(
-        [(r["customer_id"], local_bucket(r["month"], "month", tz), r["revenue"]) for r in rows],
-        columns=["customer_id", "month", "revenue"],
-    )
-    if frame.empty:
+    # Months as integers (year × 12 + month − 1), so that an age is a subtraction.
+    months = [(customer, day.year * 12 + day.month - 1, revenue) for customer, day, revenue in rows]
+    if not months:
         return {**_period_json(period), "max_age": 0, "cohorts": [], "rows": []}
-    frame["index"] = frame["month"].map(lambda d: d.year * 12 + d.month - 1)
-    frame["first"] = frame.groupby("customer_id")["index"].transform("min")
-    frame["age"] = frame["index"] - frame["first"]
-    active = frame.groupby(["first", "age"])["customer_id"].nunique()
-    revenue = frame.groupby(["first", "age"])["revenue"].agg(lambda values: sum(values, ZERO))
+    first: dict[str, int] = {}
+    for customer, index, _ in months:
+        if index < first.get(customer, index + 1):
+            first[customer] = index
+    active: dict[tuple[int, int], int] = {}
+    spent: dict[tuple[int, int], Decimal] = {}
+    for customer, index, revenue in months:
+        cell = (first[customer], index - first[customer])
+        active[cell] = active.get(cell, 0) + 1
+        spent[cell] = spent.get(cell, ZERO) + revenue
+    max_age = max(age for _, age in active)
+    last_index = max(index for _, index, _ in months)
     out_cohorts, out_rows = [], []
-    max_age = int(frame["age"].max())
-    last_index = int(frame["index"].max())
-    for first in sorted(frame["first"].unique()):
-        first = int(first)
-        label = f"{first // 12:04d}-{first % 12 + 1:02d}"
-        size = int(active.get((first, 0), 0))
-        ages = range(last_index - first + 1)
+    for start in sorted(set(first.values())):
+        label = f"{start // 12:04d}-{start % 12 + 1:02d}"
+        size = active.get((start, 0), 0)
         cells = []
-        for age in ages:
-            count = int(active.get((first, age), 0))
-            value = revenue.get((first, age), ZERO)
+        for age in range(last_index - start + 1):
+            count = active.get((start, age), 0)
             cell = {
                 "cohort": label,
                 "months_since": age,
                 "customers": count,
                 "retention_pct": round(count / size * 100, 2) if size else None,
-                "revenue": money(value),
+                "revenue": money(spent.get((start, age), ZERO)),
             }
             cells.append(cell)
             out_rows.append(cell)
@@ -764,7 +802,7 @@ def daily_revenue(workspace: Workspace, period: Period):
     if not closed.is_bounded:
         return pd.Series(dtype=float), closed
     rows = (
-        sales_lines(workspace, closed)
+        sales_lines(workspace, period)
         .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
         .values("day")
         .annotate(revenue=Sum("amount"))
@@ -775,20 +813,54 @@ def daily_revenue(workspace: Workspace, period: Period):
     return series.reindex(index, fill_value=0.0), closed
 
 
-def forecast_fit(workspace: Workspace, period: Period) -> dict:
-    """Fit the daily revenue model over the period (see :mod:`ecommerce.forecasting`): 365 days of
-    forecast with intervals, the rolling-origin backtest and the 80/20 holdout accuracy. Slow
-    (seconds): called by the ``fit_forecast`` task and cached; the endpoint slices it."""
+def forecast_model(workspace: Workspace, period: Period) -> tuple[dict, Cached]:
+    """The forecast of the period's daily revenue (see :mod:`ecommerce.forecasting`): 365 days
+    with intervals, the rolling-origin backtest and the 80/20 holdout accuracy; and the stored
+    fit it came from (``hit`` False when it was fitted during this call).
+
+    The daily series is read every time (one grouped query, plus the data bounds for an open
+    period). The model (ten ETS fits) is fitted only when no fit of exactly this series is
+    stored: the ``fit_forecast`` task fits after every import, so requests do not pay for it
+    (nor for a web worker's first import of statsmodels). A refit of the same series would give
+    the same numbers, so a stored fit is as fresh as a new one.
+    """
     from ecommerce import forecasting
 
     series, closed = daily_revenue(workspace, period)
-    return {**_period_json(closed), **forecasting.fit(series)}
+    model = cached_by_inputs(
+        CACHE_NAMESPACE,
+        workspace.id,
+        "forecast_model",
+        forecasting.inputs_digest(series),
+        lambda: _logged_fit("forecast", workspace, lambda: forecasting.fit(series)),
+        timeout=FIT_TIMEOUT,
+    )
+    return {**_period_json(closed), **model.value}, model
+
+
+def forecast_fit(workspace: Workspace, period: Period) -> dict:
+    """:func:`forecast_model` without the fit's provenance (the cached insight and the task)."""
+    return forecast_model(workspace, period)[0]
 
 
 def forecast(workspace: Workspace, period: Period, periods: int = 30, *, fit: dict | None = None) -> dict:
     """The first ``periods`` days of the stored fit (the fit is computed when none is given)."""
     fit = fit if fit is not None else forecast_fit(workspace, period)
     return {**fit, "periods": periods, "forecast": (fit.get("forecast") or [])[:periods]}
+
+
+# --- Fitted models -------------------------------------------------------------------------------
+
+# Fits are stored by a digest of their inputs, not by data version; those of data long replaced
+# expire. The nightly warming refits a fit that expired while its data stayed the same.
+FIT_TIMEOUT = 30 * 24 * 3600
+
+
+def _logged_fit(model: str, workspace: Workspace, fit: Callable[[], dict]) -> dict:
+    started = time.perf_counter()
+    value = fit()
+    log.info("model_fitted", model=model, workspace_id=workspace.id, seconds=round(time.perf_counter() - started, 3))
+    return value
 
 
 # --- Cache ---------------------------------------------------------------------------------------
@@ -813,17 +885,20 @@ INSIGHTS: dict[str, Callable[..., dict]] = {
 }
 
 
+def _insight_key(period: Period, params: dict) -> dict:
+    return {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **params}
+
+
 def insight(
     insight_name: str, workspace: Workspace, period: Period, /, *, refresh: bool = False, **params: Any
 ) -> Cached:
     """``INSIGHTS[insight_name](workspace, period, **params)`` through the workspace cache (keyed by the
     data version the importer bumps, the period and the parameters)."""
-    key = {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **params}
     return cached(
         CACHE_NAMESPACE,
         workspace.id,
         insight_name,
-        key,
+        _insight_key(period, params),
         lambda: INSIGHTS[insight_name](workspace, period, **params),
         refresh=refresh,
     )
@@ -831,7 +906,21 @@ def insight(
 
 def cached_forecast(
     workspace: Workspace, period: Period, periods: int, *, refresh: bool = False
-) -> tuple[dict, Cached]:
-    """The forecast from the stored fit; fits (once, then cached) only when no fit exists."""
-    fit = insight("forecast_fit", workspace, period, refresh=refresh)
-    return forecast(workspace, period, periods, fit=fit.value), fit
+) -> tuple[dict, Cached, bool]:
+    """The forecast (the ``forecast_fit`` insight, sliced to ``periods`` days), the cache entry it
+    was read from, and whether its model was fitted during this call.
+
+    While the data version holds, the cached insight answers without a query. Otherwise, and
+    always with ``refresh``, the daily series is read again and the model is fitted only when no
+    fit of exactly that series is stored (:func:`forecast_model`).
+    """
+    models: list[Cached] = []
+
+    def compute() -> dict:
+        fit, model = forecast_model(workspace, period)
+        models.append(model)
+        return fit
+
+    result = cached(CACHE_NAMESPACE, workspace.id, "forecast_fit", _insight_key(period, {}), compute, refresh=refresh)
+    fitted_now = any(not model.hit for model in models)
+    return forecast(workspace, period, periods, fit=result.value), result, fitted_now

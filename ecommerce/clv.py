@@ -17,16 +17,21 @@ The error is measured by a calibration/holdout split: both models are fitted on 
 the last ``holdout_days`` (90 days when the history is long enough, a quarter of it otherwise),
 predict each calibration customer's spend in the holdout, and we report the mean absolute error
 against the actual holdout spend, beside a naive baseline (the customer's past daily spend rate).
+
+Fitting (four maximum-likelihood searches) is the slow part and a deterministic function of the
+spend per customer and day: :func:`fit` returns the parameters, :func:`inputs_digest` names
+them, and :func:`predict` applies stored parameters to the data just read, or fits when given
+none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
 
 from config.money import money
@@ -35,6 +40,8 @@ HORIZON_DAYS = 365
 MIN_CUSTOMERS = 20
 MIN_REPEAT_CUSTOMERS = 10
 MIN_HOLDOUT_DAYS = 14
+# Bump when a change to this module changes what a fit returns: stored fits are then refitted.
+FIT_VERSION = 1
 
 
 def summarise(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -151,6 +158,8 @@ LOG_BOUND = 20.0  # parameters stay within e^±20: a boundary solution (a → 0,
 def _minimize(objective, start):
     """Maximum likelihood on log-parameters: bounded L-BFGS-B, with Nelder-Mead as a fallback
     when the gradient search fails to produce a finite optimum."""
+    from scipy.optimize import minimize  # only fitting needs the optimiser, not predicting
+
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -163,16 +172,16 @@ def _minimize(objective, start):
 # --- Prediction and holdout -----------------------------------------------------------------
 
 
-def _fit_models(summary: pd.DataFrame) -> tuple[dict, dict, float]:
+def _fit_models(summary: pd.DataFrame) -> dict:
     bgnbd = fit_bgnbd(summary["x"].to_numpy(), summary["t_x"].to_numpy(), summary["T"].to_numpy())
     repeat = summary[(summary["x"] > 0) & (summary["monetary"] > 0)]
     gamma_gamma = fit_gamma_gamma(repeat["x"].to_numpy(), repeat["monetary"].to_numpy())
-    return bgnbd, gamma_gamma, float(repeat["monetary"].mean())
+    return {"bgnbd": bgnbd, "gamma_gamma": gamma_gamma, "fallback": float(repeat["monetary"].mean())}
 
 
-def _predicted_spend(summary: pd.DataFrame, days: float, bgnbd: dict, gamma_gamma: dict, fallback: float):
-    purchases = bgnbd_expected(days / 7.0, summary["x"], summary["t_x"], summary["T"], bgnbd)
-    spend = gamma_gamma_expected(summary["x"], summary["monetary"], gamma_gamma, fallback)
+def _predicted_spend(summary: pd.DataFrame, days: float, models: dict):
+    purchases = bgnbd_expected(days / 7.0, summary["x"], summary["t_x"], summary["T"], models["bgnbd"])
+    spend = gamma_gamma_expected(summary["x"], summary["monetary"], models["gamma_gamma"], models["fallback"])
     return purchases, purchases * spend
 
 
@@ -183,20 +192,53 @@ def _enough(summary: pd.DataFrame) -> bool:
     )
 
 
-def holdout_error(days: pd.DataFrame, last_day: dt.date) -> dict | None:
-    """Fit on the calibration part, predict the holdout spend per customer, compare."""
+def _calibration(days: pd.DataFrame, last_day: dt.date) -> tuple[pd.DataFrame, pd.Timestamp, int] | None:
+    """The calibration summary, its last day and the holdout length (None when the history is too
+    short for a holdout)."""
     first_day = days["day"].min().date()
     span = (last_day - first_day).days + 1
     holdout_days = 90 if span >= 360 else span // 4
     if holdout_days < MIN_HOLDOUT_DAYS:
         return None
-    end = pd.Timestamp(last_day)
-    calibration_end = end - pd.Timedelta(days=holdout_days)
-    calibration = summarise(days[days["day"] <= calibration_end], calibration_end)
+    calibration_end = pd.Timestamp(last_day) - pd.Timedelta(days=holdout_days)
+    return summarise(days[days["day"] <= calibration_end], calibration_end), calibration_end, holdout_days
+
+
+def inputs_digest(days: pd.DataFrame, last_day: dt.date) -> str:
+    """A digest of everything :func:`fit` depends on: the models' settings, the end of observation
+    and the spend of every customer and day (in any row order)."""
+    settings = (FIT_VERSION, MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, MIN_HOLDOUT_DAYS, LOG_BOUND, last_day.isoformat())
+    rows = pd.util.hash_pandas_object(days[["customer_id", "day", "spend"]], index=False).to_numpy()
+    digest = hashlib.sha256(repr(settings).encode())
+    digest.update(np.sort(rows).tobytes())
+    return digest.hexdigest()
+
+
+def fit(days: pd.DataFrame, last_day: dt.date) -> dict:
+    """The parameters of both models fitted on the whole period and on the holdout's calibration
+    part (None where there are too few customers to fit)."""
+    whole = summarise(days, pd.Timestamp(last_day))
+    if not _enough(whole):
+        return {"whole": None, "calibration": None}
+    split = _calibration(days, last_day)
+    calibration = split[0] if split is not None else None
+    return {
+        "whole": _fit_models(whole),
+        "calibration": _fit_models(calibration) if calibration is not None and _enough(calibration) else None,
+    }
+
+
+def holdout_error(days: pd.DataFrame, last_day: dt.date, models: dict | None = None) -> dict | None:
+    """Predict each calibration customer's spend in the holdout with the models fitted on the
+    calibration part (``models``, fitted here when None), and compare with the actual spend."""
+    split = _calibration(days, last_day)
+    if split is None:
+        return None
+    calibration, calibration_end, holdout_days = split
     if not _enough(calibration):
         return None
-    bgnbd, gamma_gamma, fallback = _fit_models(calibration)
-    _, predicted = _predicted_spend(calibration, holdout_days, bgnbd, gamma_gamma, fallback)
+    models = models if models is not None else _fit_models(calibration)
+    _, predicted = _predicted_spend(calibration, holdout_days, models)
     holdout = days[days["day"] > calibration_end]
     actual = holdout.groupby("customer_id")["spend"].sum().reindex(calibration.index, fill_value=0.0)
     # Baseline: the customer's daily spend rate since the first purchase, carried forward.
@@ -217,9 +259,12 @@ def holdout_error(days: pd.DataFrame, last_day: dt.date) -> dict | None:
     }
 
 
-def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str]) -> dict:
-    """Fit on the whole period, predict each customer's spend over the next 365 days, aggregate by
-    segment, and attach the holdout error of the same procedure."""
+def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], models: dict | None = None) -> dict:
+    """Predict each customer's spend over the next 365 days with the models fitted on the whole
+    period, aggregate by segment, and attach the holdout error of the same procedure.
+
+    ``models`` is what :func:`fit` returned for these very data (fitted here when None).
+    """
     from ecommerce.analytics import SEGMENTS
 
     end = pd.Timestamp(last_day)
@@ -233,8 +278,9 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str]) 
             "available": False,
             "note": f"Needs at least {MIN_CUSTOMERS} customers and {MIN_REPEAT_CUSTOMERS} repeat customers.",
         }
-    bgnbd, gamma_gamma, fallback = _fit_models(summary)
-    purchases, spend = _predicted_spend(summary, HORIZON_DAYS, bgnbd, gamma_gamma, fallback)
+    models = models if models is not None else fit(days, last_day)
+    whole = models["whole"]
+    purchases, spend = _predicted_spend(summary, HORIZON_DAYS, whole)
     summary["purchases"] = purchases
     summary["clv"] = spend
     summary["segment"] = summary.index.map(segments)
@@ -255,12 +301,12 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str]) 
         **base,
         "available": True,
         "parameters": {
-            "bgnbd": {key: round(value, 6) for key, value in bgnbd.items()},
-            "gamma_gamma": {key: round(value, 6) for key, value in gamma_gamma.items()},
+            "bgnbd": {key: round(value, 6) for key, value in whole["bgnbd"].items()},
+            "gamma_gamma": {key: round(value, 6) for key, value in whole["gamma_gamma"].items()},
         },
         "total_predicted_clv": money(float(summary["clv"].sum())),
         "avg_predicted_clv": money(float(summary["clv"].mean())),
         "by_segment": by_segment,
-        "holdout": holdout_error(days, last_day),
+        "holdout": holdout_error(days, last_day, models["calibration"]) if models["calibration"] is not None else None,
         "note": "Undiscounted expected spend over the next 365 days; purchases are counted as purchase days.",
     }

@@ -23,10 +23,15 @@ Evaluation (what the original dashboard lacked):
   "accuracy" = 100 − MAPE (the original's 63.6 % was this number for Prophet).
 
 MAPE skips days with zero actual revenue (closed days), where a percentage error is undefined.
+
+A fit is a deterministic function of the daily series: :func:`inputs_digest` names it, and the
+caller stores the fit under that digest (``ecommerce.analytics.forecast_model``), so that the
+same series is never fitted twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 
@@ -39,6 +44,8 @@ MIN_DAYS = 4 * SEASON
 BACKTEST_ORIGINS = 8
 BACKTEST_HORIZON = 7
 MODEL_NAME = "ETS(A,Ad,A) weekly, statsmodels ETSModel"
+# Bump when a change to this module changes what a fit returns: stored fits are then refitted.
+FIT_VERSION = 1
 
 
 def _fit_ets(train: pd.Series):
@@ -130,6 +137,16 @@ def holdout_accuracy(series: pd.Series, train_share: float = 0.8) -> dict | None
         },
         "original_dashboard_accuracy_pct": 63.6,
     }
+
+
+def inputs_digest(series: pd.Series, horizon: int = MAX_HORIZON) -> str:
+    """A digest of everything :func:`fit` depends on: the model and its settings, and the series
+    (every day and its revenue)."""
+    settings = (MODEL_NAME, FIT_VERSION, horizon, SEASON, MIN_DAYS, BACKTEST_ORIGINS, BACKTEST_HORIZON)
+    digest = hashlib.sha256(repr(settings).encode())
+    digest.update(np.asarray(pd.DatetimeIndex(series.index).asi8, dtype=np.int64).tobytes())
+    digest.update(np.asarray(series, dtype=np.float64).tobytes())
+    return digest.hexdigest()
 
 
 def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:

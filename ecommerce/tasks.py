@@ -62,7 +62,8 @@ def import_orders(self, job_id: int) -> str:
 @shared_task(max_retries=3, soft_time_limit=15 * 60, time_limit=16 * 60)
 def fit_forecast(workspace_id: int, date_from: str | None = None, date_to: str | None = None) -> dict:
     """Fit the revenue forecast for the workspace (whole history by default) and store it in the
-    cache, where the forecast endpoint reads it."""
+    cache, where the forecast endpoint reads it. The daily series is read again; a fit of
+    exactly that series already stored is kept (``fitted_at`` tells when it was made)."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return {"workspace_id": workspace_id, "skipped": "no such workspace"}
@@ -76,7 +77,8 @@ def fit_forecast(workspace_id: int, date_from: str | None = None, date_to: str |
 
 @shared_task(max_retries=3, soft_time_limit=20 * 60, time_limit=21 * 60)
 def warm_workspace_caches(workspace_id: int) -> dict:
-    """Compute and cache the main analytics for the default period, then fit the forecast."""
+    """Compute and cache the main analytics for the default period (the CLV models are fitted with
+    ``lifetime_value``), then fit the forecast."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return {"workspace_id": workspace_id, "skipped": "no such workspace"}

@@ -168,11 +168,11 @@ class ForecastView(EcommercePage):
     periods = 30
 
     def page_context(self) -> dict:
-        payload, fit = analytics.cached_forecast(self.workspace, self.period, 90, refresh=self.refresh)
-        self._as_of.append(fit.computed_at)
+        payload, result, fitted_now = analytics.cached_forecast(self.workspace, self.period, 90, refresh=self.refresh)
+        self._as_of.append(result.computed_at)
         return {
             "fit": payload,
-            "fit_source": "stored" if fit.hit else "request",
+            "fit_source": "request" if fitted_now else "stored",
             "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90)),
             "next_days": payload["forecast"][: self.periods],
             "csv": {"forecast": self.api_csv("forecast", periods=90)},

@@ -107,6 +107,11 @@ class SegmentsView(InsightView):
 
 
 class LifetimeValueView(InsightView):
+    """Like every insight, cached per data version. Uncached (the first call after an import, or
+    ``?refresh=1`` for staff) both reductions are read from the database again, and the models
+    fitted on exactly those data are reused when stored (the warming task fits them after every
+    import); they are fitted on the request only when the data differ from every stored fit."""
+
     insight = "lifetime_value"
     csv_rows_key = "historical"
     csv_filename = "lifetime-value"
@@ -173,7 +178,13 @@ class RevenueByWeekdayView(InsightView):
 class ForecastView(AnalyticsAPIView):
     """The forecast is read from the fit stored by the ``fit_forecast`` task. When no fit exists
     for the current data (first call after an import whose warming has not finished, or a custom
-    date range) it is fitted once, synchronously, stored, and ``fit.source`` says ``request``."""
+    date range) it is fitted once, synchronously, stored, and ``fit.source`` says ``request``.
+
+    ``?refresh=1`` (staff) skips the cached answer: the daily series is read from the database
+    again, and the stored fit is used when it was made on exactly that series (a refit would
+    give the same numbers); the model is refitted only when the series differs, for instance
+    after a write that did not bump the data version.
+    """
 
     query_serializer_class = s.ForecastQuerySerializer
     csv_rows_key = "forecast"
@@ -182,14 +193,14 @@ class ForecastView(AnalyticsAPIView):
     @_doc("Daily revenue forecast with 80 % and 95 % intervals and the model's backtest", s.ForecastQuerySerializer)
     def get(self, request, *args, **kwargs):
         query = self.query()
-        payload, fit = analytics.cached_forecast(
+        payload, result, fitted_now = analytics.cached_forecast(
             self.workspace, query.period, query.validated_data["periods"], refresh=self.refresh
         )
         return Response(
             {
                 **payload,
-                "fit": {"source": "stored" if fit.hit else "request", "fitted_at": payload.get("fitted_at")},
-                "data_as_of": fit.computed_at.isoformat(),
+                "fit": {"source": "request" if fitted_now else "stored", "fitted_at": payload.get("fitted_at")},
+                "data_as_of": result.computed_at.isoformat(),
             }
         )
 

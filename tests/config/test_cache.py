@@ -1,9 +1,12 @@
-"""The caching helper: keyed by workspace and data version, logged hits and misses."""
+"""The caching helpers: keyed by workspace and data version (or by a digest of the inputs), logged
+hits and misses."""
+
+import time
 
 import pytest
 import structlog
 
-from config.cache import bump_data_version, cached
+from config.cache import bump_data_version, cached, cached_by_inputs
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,30 @@ def test_hits_and_misses_are_logged_with_timings():
     assert events == [("cache_miss", "info"), ("cache_hit", "debug")]
     assert all(isinstance(entry["duration_ms"], float) for entry in logs)
     assert logs[0]["key"].startswith("res:sales:7:")
+
+
+def test_a_result_by_inputs_is_computed_once_per_digest_whatever_the_data_version(
+    django_capture_on_commit_callbacks,
+):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"r": 0.25}
+
+    first = cached_by_inputs("ecommerce", 1, "model", "d1", compute, timeout=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        bump_data_version("ecommerce", 1)
+    second = cached_by_inputs("ecommerce", 1, "model", "d1", compute, timeout=60)
+    assert (first.hit, second.hit, second.value, second.computed_at) == (False, True, {"r": 0.25}, first.computed_at)
+    assert len(calls) == 1
+    assert cached_by_inputs("ecommerce", 1, "model", "d2", lambda: "other data", timeout=60).value == "other data"
+    assert cached_by_inputs("ecommerce", 2, "model", "d1", lambda: "other tenant", timeout=60).value == "other tenant"
+    assert cached_by_inputs("ecommerce", 1, "other", "d1", lambda: "other model", timeout=60).value == "other model"
+
+
+def test_a_result_by_inputs_expires():
+    cached_by_inputs("ecommerce", 1, "model", "d1", lambda: "old", timeout=1)
+    assert cached_by_inputs("ecommerce", 1, "model", "d1", lambda: "never", timeout=1).value == "old"
+    time.sleep(1.1)  # the cache's own clock (Redis expires keys itself)
+    assert cached_by_inputs("ecommerce", 1, "model", "d1", lambda: "new", timeout=1).value == "new"

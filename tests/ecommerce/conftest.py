@@ -91,3 +91,22 @@ def other_shop(other_workspace):
         country="Germany",
     )
     return other_workspace
+
+
+@pytest.fixture
+def repeat_customers(workspace):
+    """60 customers (C0…C59) buying one unit on 1 to 5 distinct days out of 300 from Monday
+    2011-01-03 (seeded), at 20 to 50 each: enough repeat buyers to fit the CLV models."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    for customer in range(60):
+        for day in sorted(set(rng.integers(0, 300, 1 + customer % 5))):
+            SalesLineFactory(
+                workspace=workspace,
+                customer_id=f"C{customer}",
+                invoice_date=utc(2011, 1, 3, 12) + dt.timedelta(days=int(day)),
+                quantity=1,
+                unit_price=Decimal(str(20 + customer % 7 * 5)),
+            )
+    return workspace

@@ -108,6 +108,51 @@ def test_predicted_lifetime_value_with_holdout_error(workspace):
     assert set(holdout) >= {"calibration_end", "customers", "mae", "naive_mae", "predicted_total", "actual_total"}
 
 
+@pytest.mark.django_db
+def test_stored_clv_models_predict_what_a_fresh_fit_does(repeat_customers):
+    days = analytics.customer_days(repeat_customers, Period())
+    last_day = dt.date(2011, 10, 29)
+    segments = {f"C{n}": "Loyal" for n in range(60)}
+    models = clv.fit(days, last_day)
+    assert set(models) == {"whole", "calibration"}
+    assert set(models["whole"]) == {"bgnbd", "gamma_gamma", "fallback"}
+    assert clv.predict(days, last_day, segments=segments, models=models) == clv.predict(
+        days, last_day, segments=segments
+    )
+    # The digest names the data whatever the order of the rows, and changes with any of them.
+    digest = clv.inputs_digest(days, last_day)
+    assert clv.inputs_digest(days.sample(frac=1, random_state=3), last_day) == digest
+    changed = days.copy()
+    changed.loc[0, "spend"] += 0.01
+    assert clv.inputs_digest(changed, last_day) != digest
+    assert clv.inputs_digest(days, last_day + dt.timedelta(days=1)) != digest
+
+
+@pytest.mark.django_db
+def test_clv_models_are_stored_per_workspace_and_data(repeat_customers, other_workspace):
+    days = analytics.customer_days(repeat_customers, Period())
+    last_day = dt.date(2011, 10, 29)
+    first = analytics.clv_models(repeat_customers, days, last_day)
+    again = analytics.clv_models(repeat_customers, days, last_day)
+    assert (first.hit, again.hit, again.value) == (False, True, first.value)
+    assert analytics.clv_models(other_workspace, days, last_day).hit is False
+    assert analytics.clv_models(repeat_customers, days.iloc[1:], last_day).hit is False
+
+
+def test_forecast_inputs_digest_changes_with_any_day():
+    series = _weekly_series(60)
+    digest = forecasting.inputs_digest(series)
+    assert forecasting.inputs_digest(series.copy()) == digest
+    changed = series.copy()
+    changed.iloc[10] += 0.01
+    assert forecasting.inputs_digest(changed) != digest
+    assert forecasting.inputs_digest(series.iloc[1:]) != digest
+    shifted = series.copy()
+    shifted.index = shifted.index + pd.Timedelta(days=1)
+    assert forecasting.inputs_digest(shifted) != digest
+    assert forecasting.inputs_digest(series, horizon=30) != digest
+
+
 def _weekly_series(days: int, noise: float = 0.0, seed: int = 0) -> pd.Series:
     rng = np.random.default_rng(seed)
     index = pd.date_range("2011-01-03", periods=days, freq="D")

@@ -4,9 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import structlog
 from django.core.cache import cache
 
 from accounts.models import Membership
+from ecommerce import tasks
 from tests.ecommerce.conftest import utc
 from tests.ecommerce.factories import SalesLineFactory
 from tests.factories import MembershipFactory
@@ -330,3 +332,65 @@ def test_forecast_with_too_little_data_says_so(shop, owner, api_as):
     body = api_as(owner).get(BASE + "forecast", {"date_from": "2011-01-03", "date_to": "2011-01-20"}).json()
     assert body["forecast"] == []
     assert "at least" in body["note"]
+
+
+def _fits(logs) -> list[str]:
+    return [entry["model"] for entry in logs if entry["event"] == "model_fitted"]
+
+
+def test_forecast_refresh_reads_the_series_again_and_refits_only_when_it_changed(
+    workspace, owner, staff_user, api_as, django_assert_num_queries
+):
+    MembershipFactory(user=staff_user, workspace=workspace, role=Membership.Role.VIEWER)
+    for i in range(40):  # 2011-01-03 to 2011-02-11
+        SalesLineFactory(workspace=workspace, invoice_date=utc(2011, 1, 3, 12) + dt.timedelta(days=i), quantity=1)
+    first = api_as(owner).get(BASE + "forecast").json()
+    assert first["fit"]["source"] == "request"
+    staff = api_as(staff_user)
+    # Savepoint pair; user + membership; data bounds; daily series. The fit is read from the cache.
+    with structlog.testing.capture_logs() as logs, django_assert_num_queries(6):
+        again = staff.get(BASE + "forecast", {"refresh": "1"}).json()
+    assert _fits(logs) == []
+    assert again["fit"] == {"source": "stored", "fitted_at": first["fitted_at"]}
+    assert again["data_as_of"] > first["data_as_of"]
+    same = {k: v for k, v in first.items() if k not in ("fit", "data_as_of")}
+    assert {k: v for k, v in again.items() if k not in ("fit", "data_as_of")} == same
+    # A line written without bumping the data version: the cached answer stays as it was, while a
+    # refresh reads the new series and, no fit of it existing, fits it.
+    SalesLineFactory(workspace=workspace, invoice_date=utc(2011, 2, 12, 12), quantity=1, unit_price=Decimal("500"))
+    assert api_as(owner).get(BASE + "forecast").json()["training_days"] == 40
+    with structlog.testing.capture_logs() as logs:
+        refit = staff.get(BASE + "forecast", {"refresh": "1"}).json()
+    assert _fits(logs) == ["forecast"]
+    assert refit["fit"]["source"] == "request"
+    assert refit["fitted_at"] > first["fitted_at"]
+    assert (refit["training_days"], refit["history"][-1]) == (41, {"date": "2011-02-12", "revenue": 500.0})
+    # The refreshed answer is what everyone reads now, from the cache.
+    assert api_as(owner).get(BASE + "forecast").json()["fitted_at"] == refit["fitted_at"]
+
+
+def test_lifetime_value_is_fitted_by_the_warming_task_not_on_the_request(
+    repeat_customers, owner, staff_user, api_as, django_assert_num_queries
+):
+    MembershipFactory(user=staff_user, workspace=repeat_customers, role=Membership.Role.VIEWER)
+    with structlog.testing.capture_logs() as logs:
+        tasks.warm_workspace_caches(repeat_customers.id)
+    assert sorted(_fits(logs)) == ["clv", "forecast"]
+    cached = api_as(owner).get(BASE + "customers/lifetime-value").json()
+    assert cached["predicted"]["customers_fitted"] == 60
+    staff = api_as(staff_user)
+    # Uncached: savepoint pair; user + membership; data bounds; per customer; per customer and day.
+    with structlog.testing.capture_logs() as logs, django_assert_num_queries(7):
+        refreshed = staff.get(BASE + "customers/lifetime-value", {"refresh": "1"}).json()
+    assert _fits(logs) == []
+    assert {k: v for k, v in refreshed.items() if k != "data_as_of"} == {
+        k: v for k, v in cached.items() if k != "data_as_of"
+    }
+    # New data, no fit of them stored: the refresh fits them.
+    SalesLineFactory(
+        workspace=repeat_customers, customer_id="C60", invoice_date=utc(2011, 10, 28, 12), unit_price=Decimal("30")
+    )
+    with structlog.testing.capture_logs() as logs:
+        refitted = staff.get(BASE + "customers/lifetime-value", {"refresh": "1"}).json()
+    assert _fits(logs) == ["clv"]
+    assert refitted["predicted"]["customers_fitted"] == 61
