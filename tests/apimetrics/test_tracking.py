@@ -192,6 +192,48 @@ def test_bad_keys_answer_the_same_401(track, project, api_key, other_project, dj
     assert RequestEvent.objects.count() == 0
 
 
+def test_a_revoked_key_answers_401_whatever_its_body(
+    track, anon_api, project, api_key, django_capture_on_commit_callbacks
+):
+    from apimetrics import services
+    from tests.apimetrics.factories import issue_key
+
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, api_key[1]).status_code == 202  # this process now knows the key
+    issue_key(project, "second")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.api_key_revoke(api_key=api_key[0])
+    answers = [
+        track(event, api_key[1]),
+        track([event] * 1001, api_key[1]),
+        track({**event, "status_code": 99}, api_key[1]),
+        anon_api.post("/api/v1/track", data="{not json", content_type="application/json", HTTP_X_API_KEY=api_key[1]),
+    ]
+    assert [answer.status_code for answer in answers] == [401] * 4
+    assert {answer.json()["error"]["message"] for answer in answers} == {"Invalid or missing API key."}
+    assert RequestEvent.objects.count() == 1
+
+
+def test_a_prefix_drawn_again_names_the_new_key_only(
+    track, project, other_project, api_key, django_capture_on_commit_callbacks
+):
+    """A deleted key's random prefix given to a new key (unlikely, possible): the process that
+    knew the old key refuses its secret and accepts the new one."""
+    from apimetrics import services
+
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, api_key[1]).status_code == 202
+    prefix = api_key[0].prefix
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_delete(project=project)
+    new_secret = keys.compose(prefix, "n" * 43)
+    ApiKey.objects.create(project=other_project, name="new", prefix=prefix, hashed_key=keys.digest(new_secret))
+    assert track(event, api_key[1]).status_code == 401
+    assert track(event, new_secret).status_code == 202
+    assert track(event, api_key[1]).status_code == 401
+    assert RequestEvent.objects.filter(project=other_project).count() == 1
+
+
 def test_a_key_records_into_its_own_project_only(track, project, other_project):
     from tests.apimetrics.factories import issue_key
 
