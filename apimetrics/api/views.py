@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -156,13 +157,18 @@ class ApiKeyRotateView(ApiKeyBase):
 class TrackView(APIView):
     """``POST /api/v1/track``: no user auth, its own key check.
 
-    The request's transaction (ATOMIC_REQUESTS) commits when this view returns, before the 202
-    leaves the server: a 202 means every event is stored.
+    Not in a request transaction (ATOMIC_REQUESTS): the view reads and checks everything first,
+    then :func:`services.events_record` writes in one transaction that is committed before it
+    returns, so a 202 means every event is stored. For a few events that is a single INSERT.
     """
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     parser_classes = [JSONParser]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def get_authenticate_header(self, request) -> str:
         return 'ApiKey header="X-API-Key"'
@@ -198,9 +204,12 @@ class TrackView(APIView):
             raise exceptions.Throttled(wait=admission.retry_after, detail="Rate limit exceeded for this API key.")
         now = timezone.now()
         rows = tracking.clean_events(events, now)
-        accepted = services.events_record(project_id=key.project_id, events=rows, now=now)
-        if admission.first_in_window:
-            keys.touch(key.id, now)
+        accepted = services.events_record(
+            project_id=key.project_id,
+            events=rows,
+            now=now,
+            used_key_id=key.id if admission.first_in_window else None,
+        )
         return Response({"accepted": accepted}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from apimetrics import keys
 from apimetrics.models import ApiKey, DirtyMinute, RequestEvent
@@ -265,15 +266,39 @@ def test_last_used_at_is_written_once_a_minute(track, project, api_key, django_a
     with time_machine.travel(NOW, tick=False):
         assert track(event, api_key[1]).status_code == 202  # key lookup is now cached
         ApiKey.objects.filter(pk=api_key[0].pk).update(last_used_at=None)
-        # The request's savepoint (its transaction in production), the insert, the release: no key
-        # lookup (cached) and no last_used_at write (done this minute).
-        with django_assert_num_queries(3):
+        # The insert alone: no key lookup (cached), no last_used_at write (done this minute) and no
+        # savepoint (the view is not in a request transaction).
+        with django_assert_num_queries(1):
             assert track(event, api_key[1]).status_code == 202
     assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at is None
     later = NOW + dt.timedelta(seconds=61)
     with time_machine.travel(later, tick=False):  # a new minute: a new window, one write
         assert track(event, api_key[1]).status_code == 202
     assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at == later
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_on_time_is_one_statement_committed_on_its_own(track, project, api_key):
+    """As in production, no test transaction around the request: the key's first request of the
+    minute writes its events and last_used_at in one transaction; after that a request is one
+    INSERT in autocommit mode, its own transaction, committed before the 202 (no BEGIN, COMMIT)."""
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        if not sql.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE goes through here too
+            statements.append((sql.split()[0], connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with time_machine.travel(NOW, tick=False), connection.execute_wrapper(spy):
+        assert track(event, api_key[1]).status_code == 202
+        assert statements == [("SELECT", False), ("INSERT", True), ("UPDATE", True)]  # lookup, then one transaction
+        statements.clear()
+        assert track(event, api_key[1]).status_code == 202
+        assert statements == [("INSERT", False)]
+    assert connection.get_autocommit()
+    assert RequestEvent.objects.filter(project=project).count() == 2
+    assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at == NOW
 
 
 def test_late_events_mark_their_minute_for_a_reroll(track, project, api_key):
