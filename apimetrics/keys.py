@@ -3,6 +3,10 @@
 A key reads ``pk_<prefix>_<secret>``. The prefix finds the row; the HMAC-SHA256 of the whole key
 (keyed with ``PULSE_HMAC_SECRET``) is compared in constant time. Lookups are cached and dropped
 on revoke/rotate/delete; counters and "last used" marks live in the cache (Redis in production).
+
+A tracking request makes one cache round trip: :func:`identify` checks the secret against what
+never changes for a key (kept per process), then :func:`admit` reads the key's cached state
+(revoked, expiry) and adds to its rate-limit counter in one Redis pipeline.
 """
 
 import datetime as dt
@@ -47,39 +51,83 @@ class KeyInfo:
     id: int
     project_id: int
     prefix: str
+    hashed: str
 
 
-def authenticate(raw: str | None, *, now: float | None = None) -> KeyInfo | None:
-    """The active key matching ``raw``, or None (for every reason alike)."""
+# What never changes for a prefix while its row exists: (pk, project_id, hashed_key). Kept per
+# process so that a tracking request checks the secret without a round trip; whether the key is
+# still active (revoked_at, expires_at) is never taken from here but from the cache or the
+# database, on every request (see admit()).
+_records: dict[str, tuple[int, int, str]] = {}
+_RECORDS_MAX = 10_000
+
+
+def _entry_from_db(prefix: str):
+    """The cached form of the key with ``prefix``: (pk, project_id, hashed, revoked, expires_at) or MISSING."""
     from apimetrics.models import ApiKey
 
+    row = (
+        ApiKey.objects.filter(prefix=prefix)
+        .values_list("pk", "project_id", "hashed_key", "revoked_at", "expires_at")
+        .first()
+    )
+    if row is None:
+        entry = MISSING
+    else:
+        pk, project_id, hashed, revoked_at, expires_at = row
+        entry = (pk, project_id, hashed, revoked_at is not None, expires_at.timestamp() if expires_at else None)
+    cache.set(_lookup_key(prefix), entry, timeout=LOOKUP_TIMEOUT if entry != MISSING else 30)
+    return entry
+
+
+def _entry(prefix: str):
+    entry = cache.get(_lookup_key(prefix))
+    return _entry_from_db(prefix) if entry is None else entry
+
+
+def _active(entry, key: KeyInfo, now: float) -> bool:
+    if entry == MISSING:
+        return False
+    pk, _project_id, hashed, revoked, expires_at = entry
+    if pk != key.id or not hmac.compare_digest(hashed, key.hashed):
+        # The prefix now names another key (the old one deleted, its prefix drawn again).
+        _records.pop(key.prefix, None)
+        return False
+    return not revoked and (expires_at is None or expires_at > now)
+
+
+def identify(raw: str | None) -> KeyInfo | None:
+    """The key that ``raw`` is when its secret is right (HMAC compared in constant time), or None
+    for every reason alike. Once this process has seen the key, no I/O: whether the key is still
+    active is checked by :func:`admit` (or :func:`is_active`), from the cache or the database."""
     if not raw:
         return None
-    match = KEY_RE.match(raw.strip())
+    raw = raw.strip()
+    match = KEY_RE.match(raw)
     if match is None:
         return None
     prefix = match.group(1)
-    entry = cache.get(_lookup_key(prefix))
-    if entry is None:
-        row = (
-            ApiKey.objects.filter(prefix=prefix)
-            .values_list("pk", "project_id", "hashed_key", "revoked_at", "expires_at")
-            .first()
-        )
-        if row is None:
-            entry = MISSING
-        else:
-            pk, project_id, hashed, revoked_at, expires_at = row
-            entry = (pk, project_id, hashed, revoked_at is not None, expires_at.timestamp() if expires_at else None)
-        cache.set(_lookup_key(prefix), entry, timeout=LOOKUP_TIMEOUT if entry != MISSING else 30)
-    if entry == MISSING:
-        return None
-    pk, project_id, hashed, revoked, expires_at = entry
-    if not hmac.compare_digest(hashed, digest(raw.strip())):
-        return None
-    if revoked or (expires_at is not None and expires_at <= (now if now is not None else time.time())):
-        return None
-    return KeyInfo(id=pk, project_id=project_id, prefix=prefix)
+    expected = digest(raw)
+    record = _records.get(prefix)
+    if record is None or not hmac.compare_digest(record[2], expected):
+        # Not seen here, or not this secret: ask the cache (else the database), which also
+        # catches a prefix that now names another key (the old one deleted, its prefix drawn again).
+        entry = _entry(prefix)
+        if entry == MISSING:
+            return None
+        record = entry[:3]
+        if len(_records) >= _RECORDS_MAX:
+            _records.clear()
+        _records[prefix] = record
+        if not hmac.compare_digest(record[2], expected):
+            return None
+    pk, project_id, hashed = record
+    return KeyInfo(id=pk, project_id=project_id, prefix=prefix, hashed=hashed)
+
+
+def is_active(key: KeyInfo, *, now: float | None = None) -> bool:
+    """Whether the key is neither revoked, expired nor deleted (cache, else database)."""
+    return _active(_entry(key.prefix), key, now if now is not None else time.time())
 
 
 def forget(prefix: str) -> None:
@@ -100,26 +148,48 @@ def _redis_backend() -> bool:
     return isinstance(caches["default"], RedisCache)
 
 
-def _incr_window(key: str, events: int) -> int:
-    """Add ``events`` to a counter that expires: one pipelined round trip on Redis.
+# One command instead of a GET, INCRBY, EXPIRE pipeline: a third of the parsing and bookkeeping
+# in redis-py, which on this hot path cost as much as the round trip itself.
+_LOOKUP_AND_COUNT = """
+local count = redis.call('INCRBY', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], 120)
+return {redis.call('GET', KEYS[1]), count}
+"""
+_script = None
 
-    Raises when the cache cannot count (Redis unreachable), so that the caller falls back."""
+
+def _lookup_and_count(prefix: str, counter: str, events: int) -> tuple[object | None, int | None]:
+    """The cached lookup of ``prefix`` and ``counter`` once ``events`` are added to it (a counter
+    that expires two minutes after its last use), each None when the cache could not answer.
+
+    On Redis both are one round trip: a Lua script that does INCRBY, EXPIRE and GET."""
+    global _script
+    backend = caches["default"]
     if _redis_backend():
         from django_redis import get_redis_connection
+        from redis.commands.core import Script
 
-        pipe = get_redis_connection("default").pipeline(transaction=False)
-        name = cache.make_key(key)
-        pipe.incrby(name, events)
-        pipe.expire(name, 120)
-        return int(pipe.execute()[0])
+        try:
+            client = get_redis_connection("default")
+            if _script is None:
+                _script = Script(client, _LOOKUP_AND_COUNT)  # loaded into Redis on first use (EVALSHA)
+            cached, count = _script(
+                keys=[backend.make_key(_lookup_key(prefix)), backend.make_key(counter)], args=[events], client=client
+            )
+        except Exception:  # Redis unreachable: the caller falls back to the database and a local count
+            return None, None
+        return (None if cached is None else backend.client.decode(cached)), int(count)
+    entry = backend.get(_lookup_key(prefix))
     try:
-        count = events if cache.add(key, events, timeout=120) else cache.incr(key, events)
+        count = events if backend.add(counter, events, timeout=120) else backend.incr(counter, events)
     except ValueError:  # expired between add and incr
-        cache.add(key, events, timeout=120)
+        backend.add(counter, events, timeout=120)
         count = events
+    except Exception:
+        count = None
     if not isinstance(count, int):  # a cache that swallowed its error (IGNORE_EXCEPTIONS) answers None
-        raise ConnectionError("the cache did not count")
-    return count
+        count = None
+    return entry, count
 
 
 _local_lock = threading.Lock()
@@ -137,29 +207,35 @@ def _incr_local(key: str, window: int, events: int) -> int:
 
 
 @dataclass(frozen=True)
-class RateDecision:
-    retry_after: int | None  # seconds until the window resets when refused
-    first_in_window: bool  # the key's first request this minute
+class Admission:
+    active: bool  # False: the key is revoked, expired or deleted (answer 401)
+    retry_after: int | None = None  # seconds until the window resets when over the limit
+    first_in_window: bool = False  # the key's first request this minute
 
 
-def rate_limit_hit(key_id: int, events: int, *, now: float | None = None) -> RateDecision:
-    """Count ``events`` against the key's fixed one-minute window (an atomic INCRBY with expiry).
+def admit(key: KeyInfo, events: int, *, now: float | None = None) -> Admission:
+    """Whether ``key`` (from :func:`identify`) is still active, with ``events`` counted against
+    its fixed one-minute window (an atomic INCRBY with expiry). On Redis the key's cached state
+    and the count are one round trip; the database answers when the state is not cached.
 
-    When the cache is unreachable the limit still holds, counted in this process (so at most
-    once per web process), and tracking goes on: never a 500 for a cache outage.
+    When the cache is unreachable the key's state comes from the database and the limit still
+    holds, counted in this process (so at most once per web process), and tracking goes on:
+    never a 500 for a cache outage.
     """
     now = now if now is not None else time.time()
     window = int(now // 60)
-    key = f"apimetrics:rl:{key_id}:{window}"
-    try:
-        count = _incr_window(key, events)
-    except Exception:
-        count = _incr_local(key, window, events)
+    counter = f"apimetrics:rl:{key.id}:{window}"
+    entry, count = _lookup_and_count(key.prefix, counter, events)
+    if entry is None:
+        entry = _entry_from_db(key.prefix)
+    if not _active(entry, key, now):
+        return Admission(active=False)
+    if count is None:
+        count = _incr_local(counter, window, events)
         if count == events:  # once per key, window and process
-            log.warning("apimetrics_rate_limit_local_fallback", key_id=key_id)
-    if count > rate_limit_per_minute():
-        return RateDecision(max(1, int((window + 1) * 60 - now + 0.999)), count == events)
-    return RateDecision(None, count == events)
+            log.warning("apimetrics_rate_limit_local_fallback", key_id=key.id)
+    retry_after = max(1, int((window + 1) * 60 - now + 0.999)) if count > rate_limit_per_minute() else None
+    return Admission(active=True, retry_after=retry_after, first_in_window=count == events)
 
 
 def touch(key_id: int, when: dt.datetime) -> None:

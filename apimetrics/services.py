@@ -1,6 +1,7 @@
 """Writes of the apimetrics app: projects, API keys, recorded events, rollups and retention."""
 
 # ruff: noqa: S608 - SQL here interpolates only table names and fixed fragments; values are parameters.
+import contextlib
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -180,33 +181,50 @@ def _floor_hour(value: dt.datetime) -> dt.datetime:
     return value.replace(minute=0, second=0, microsecond=0)
 
 
-def events_record(*, project_id: int, events: list[tuple], now: dt.datetime | None = None) -> int:
+_EVENT_ROW = "(" + ", ".join(["%s"] * (1 + len(EVENT_COLUMNS))) + ")"
+
+
+def _insert_events(project_id: int, events: list[tuple]) -> None:
+    """One statement: INSERT for a few events, COPY on PostgreSQL for more. (SQLite, which has
+    no COPY, takes bigger batches through bulk_create, which batches them in a transaction.)"""
+    columns = ", ".join(("project_id", *EVENT_COLUMNS))
+    if len(events) < COPY_THRESHOLD:
+        params = [value for event in events for value in (project_id, sql.param(event[0]), *event[1:])]
+        sql.execute(f"INSERT INTO {sql.EVENTS} ({columns}) VALUES {', '.join([_EVENT_ROW] * len(events))}", params)
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {sql.EVENTS} ({columns}) FROM STDIN") as copy:
+            for event in events:
+                copy.write_row((project_id, *event))
+    else:
+        RequestEvent.objects.bulk_create(
+            [RequestEvent(project_id=project_id, **dict(zip(EVENT_COLUMNS, event, strict=True))) for event in events]
+        )
+
+
+def events_record(
+    *, project_id: int, events: list[tuple], now: dt.datetime | None = None, used_key_id: int | None = None
+) -> int:
     """Store validated events (tuples in :data:`EVENT_COLUMNS` order, see :mod:`apimetrics.tracking`)
-    in one transaction: COPY on PostgreSQL for batches, INSERT otherwise. Returns the count once
-    committed. Minutes that may already be rolled up are marked for a re-roll."""
+    and, with ``used_key_id``, mark that key used at ``now``, all in one transaction. Returns the
+    count once committed (called inside a transaction, it joins it and commits with it). Minutes
+    that may already be rolled up are marked for a re-roll."""
     now = now or timezone.now()
     late_before = now - DIRTY_AFTER
     late_minutes = {
         _floor_minute(event[0]) for event in events if _floor_minute(event[0]) + dt.timedelta(minutes=1) <= late_before
     }
-    # savepoint=False: inside the request's transaction this adds no round trip.
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql" and len(events) >= COPY_THRESHOLD:
-            columns = ", ".join(("project_id", *EVENT_COLUMNS))
-            with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {sql.EVENTS} ({columns}) FROM STDIN") as copy:
-                for event in events:
-                    copy.write_row((project_id, *event))
-        else:
-            RequestEvent.objects.bulk_create(
-                [
-                    RequestEvent(project_id=project_id, **dict(zip(EVENT_COLUMNS, event, strict=True)))
-                    for event in events
-                ]
-            )
+    # Outside a transaction one statement is its own, committed (durably) before execute returns:
+    # the usual request, events on time, is one round trip instead of BEGIN, INSERT, COMMIT.
+    # savepoint=False: inside a transaction the others add no round trip either.
+    one_statement = not late_minutes and used_key_id is None
+    with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
+        _insert_events(project_id, events)
         if late_minutes:
             DirtyMinute.objects.bulk_create(
                 [DirtyMinute(project_id=project_id, minute=minute) for minute in late_minutes], ignore_conflicts=True
             )
+        if used_key_id is not None:
+            keys.touch(used_key_id, now)
         count = len(events)
         transaction.on_commit(lambda: metrics.events_tracked(accepted=count))
     return count

@@ -66,10 +66,10 @@ class SwallowingCache(LocMemCache):
         return None
 
 
-def test_a_cache_that_swallows_errors_is_not_taken_for_a_count(settings):
+def test_a_cache_that_swallows_errors_is_not_taken_for_a_count(settings, api_key):
     settings.CACHES = {"default": {"BACKEND": f"{__name__}.SwallowingCache"}}
     keys._local_counts.clear()
-    decision = keys.rate_limit_hit(7, 2, now=NOW_31.timestamp())
-    assert decision == keys.RateDecision(None, True)
-    assert keys._local_counts == {f"apimetrics:rl:7:{int(NOW_31.timestamp() // 60)}": 2}
+    key = keys.identify(api_key[1])
+    assert keys.admit(key, 2, now=NOW_31.timestamp()) == keys.Admission(active=True, first_in_window=True)
+    assert keys._local_counts == {f"apimetrics:rl:{api_key[0].pk}:{int(NOW_31.timestamp() // 60)}": 2}
     keys._local_counts.clear()

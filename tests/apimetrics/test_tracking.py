@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from apimetrics import keys
 from apimetrics.models import ApiKey, DirtyMinute, RequestEvent
@@ -192,6 +193,48 @@ def test_bad_keys_answer_the_same_401(track, project, api_key, other_project, dj
     assert RequestEvent.objects.count() == 0
 
 
+def test_a_revoked_key_answers_401_whatever_its_body(
+    track, anon_api, project, api_key, django_capture_on_commit_callbacks
+):
+    from apimetrics import services
+    from tests.apimetrics.factories import issue_key
+
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, api_key[1]).status_code == 202  # this process now knows the key
+    issue_key(project, "second")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.api_key_revoke(api_key=api_key[0])
+    answers = [
+        track(event, api_key[1]),
+        track([event] * 1001, api_key[1]),
+        track({**event, "status_code": 99}, api_key[1]),
+        anon_api.post("/api/v1/track", data="{not json", content_type="application/json", HTTP_X_API_KEY=api_key[1]),
+    ]
+    assert [answer.status_code for answer in answers] == [401] * 4
+    assert {answer.json()["error"]["message"] for answer in answers} == {"Invalid or missing API key."}
+    assert RequestEvent.objects.count() == 1
+
+
+def test_a_prefix_drawn_again_names_the_new_key_only(
+    track, project, other_project, api_key, django_capture_on_commit_callbacks
+):
+    """A deleted key's random prefix given to a new key (unlikely, possible): the process that
+    knew the old key refuses its secret and accepts the new one."""
+    from apimetrics import services
+
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, api_key[1]).status_code == 202
+    prefix = api_key[0].prefix
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_delete(project=project)
+    new_secret = keys.compose(prefix, "n" * 43)
+    ApiKey.objects.create(project=other_project, name="new", prefix=prefix, hashed_key=keys.digest(new_secret))
+    assert track(event, api_key[1]).status_code == 401
+    assert track(event, new_secret).status_code == 202
+    assert track(event, api_key[1]).status_code == 401
+    assert RequestEvent.objects.filter(project=other_project).count() == 1
+
+
 def test_a_key_records_into_its_own_project_only(track, project, other_project):
     from tests.apimetrics.factories import issue_key
 
@@ -223,15 +266,39 @@ def test_last_used_at_is_written_once_a_minute(track, project, api_key, django_a
     with time_machine.travel(NOW, tick=False):
         assert track(event, api_key[1]).status_code == 202  # key lookup is now cached
         ApiKey.objects.filter(pk=api_key[0].pk).update(last_used_at=None)
-        # The request's savepoint (its transaction in production), the insert, the release: no key
-        # lookup (cached) and no last_used_at write (done this minute).
-        with django_assert_num_queries(3):
+        # The insert alone: no key lookup (cached), no last_used_at write (done this minute) and no
+        # savepoint (the view is not in a request transaction).
+        with django_assert_num_queries(1):
             assert track(event, api_key[1]).status_code == 202
     assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at is None
     later = NOW + dt.timedelta(seconds=61)
     with time_machine.travel(later, tick=False):  # a new minute: a new window, one write
         assert track(event, api_key[1]).status_code == 202
     assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at == later
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_on_time_is_one_statement_committed_on_its_own(track, project, api_key):
+    """As in production, no test transaction around the request: the key's first request of the
+    minute writes its events and last_used_at in one transaction; after that a request is one
+    INSERT in autocommit mode, its own transaction, committed before the 202 (no BEGIN, COMMIT)."""
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        if not sql.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE goes through here too
+            statements.append((sql.split()[0], connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with time_machine.travel(NOW, tick=False), connection.execute_wrapper(spy):
+        assert track(event, api_key[1]).status_code == 202
+        assert statements == [("SELECT", False), ("INSERT", True), ("UPDATE", True)]  # lookup, then one transaction
+        statements.clear()
+        assert track(event, api_key[1]).status_code == 202
+        assert statements == [("INSERT", False)]
+    assert connection.get_autocommit()
+    assert RequestEvent.objects.filter(project=project).count() == 2
+    assert ApiKey.objects.get(pk=api_key[0].pk).last_used_at == NOW
 
 
 def test_late_events_mark_their_minute_for_a_reroll(track, project, api_key):
