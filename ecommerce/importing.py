@@ -573,49 +573,37 @@ class Cleaner:
                     continue
                 returns += 1
                 returns_value += amount
-                sink.ret(
-                    (
-                        invoice_no,
-                        stock_code,
-                        description,
-                        quantity,
-                        invoice_date,
-                        unit_price,
-                        amount,
-                        customer_id,
-                        country,
-                        is_product,
-                    )
-                )
-                continue
-            # 4. rejected from sales, by the first reason that applies
-            if quantity <= 0:
-                rejected["quantity_le_0"] += 1
-                continue
-            if unit_price <= 0:
-                rejected["price_le_0"] += 1
-                continue
-            # 5. sales lines
-            amount = quantity * unit_price
-            if amount >= MAX_AMOUNT:
-                self._fail(row_number, RowError("Quantity", raw_quantity, "quantity × unit price out of range"))
-                continue
-            sales += 1
-            revenue += amount
-            orders.add(invoice_no)
-            if customer_id:
-                customers.add(customer_id)
+                keep = sink.ret
             else:
-                without_customer += 1
-            if not is_product:
-                non_product += 1
-            if invoice_date is not previous_date:  # consecutive lines mostly share their timestamp
-                previous_date = invoice_date
-                if first is None or invoice_date < first:
-                    first = invoice_date
-                if last is None or invoice_date > last:
-                    last = invoice_date
-            sink.sale(
+                # 4. rejected from sales, by the first reason that applies
+                if quantity <= 0:
+                    rejected["quantity_le_0"] += 1
+                    continue
+                if unit_price <= 0:
+                    rejected["price_le_0"] += 1
+                    continue
+                # 5. sales lines
+                amount = quantity * unit_price
+                if amount >= MAX_AMOUNT:
+                    self._fail(row_number, RowError("Quantity", raw_quantity, "quantity × unit price out of range"))
+                    continue
+                sales += 1
+                revenue += amount
+                orders.add(invoice_no)
+                if customer_id:
+                    customers.add(customer_id)
+                else:
+                    without_customer += 1
+                if not is_product:
+                    non_product += 1
+                if invoice_date is not previous_date:  # consecutive lines mostly share their timestamp
+                    previous_date = invoice_date
+                    if first is None or invoice_date < first:
+                        first = invoice_date
+                    if last is None or invoice_date > last:
+                        last = invoice_date
+                keep = sink.sale
+            keep(
                 (
                     invoice_no,
                     stock_code,
