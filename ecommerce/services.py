@@ -215,8 +215,6 @@ def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: Impor
     file does not contain, and attach the result as the workspace's partitions
     (:mod:`ecommerce.partitions`). Returns the count of lines the file replaces."""
     columns = ", ".join(LINE_COLUMNS)
-    for model in LINE_MODELS:
-        partitions.ensure(model, workspace.pk)  # done already, apart, when import_job_run runs the import
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in LINE_MODELS}
@@ -289,7 +287,9 @@ def orders_import(
     """Clean ``file`` and load it into ``workspace`` for ``job``, in the caller's transaction.
 
     Returns the report; raises :class:`ImportFailed` (after which the caller rolls back).
-    ``progress(done, total, unit)`` is called every few thousand rows.
+    ``progress(done, total, unit)`` is called every few thousand rows. On PostgreSQL the
+    workspace has its own partitions already (:func:`ecommerce.partitions.ensure`, which
+    :func:`import_job_run` runs in a transaction of its own first).
     """
     started = timezone.now()
     source = open_source(file)
