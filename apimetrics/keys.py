@@ -6,7 +6,7 @@ on revoke/rotate/delete; counters and "last used" marks live in the cache (Redis
 
 A tracking request makes one cache round trip: :func:`identify` checks the secret against what
 never changes for a key (kept per process), then :func:`admit` reads the key's cached state
-(revoked, expiry) and adds to its rate-limit counter in one Redis pipeline.
+(revoked, expiry) and adds to its rate-limit counter in one Redis command (a Lua script).
 """
 
 import datetime as dt
