@@ -190,7 +190,10 @@ def _insert_events(project_id: int, events: list[tuple]) -> None:
     columns = ", ".join(("project_id", *EVENT_COLUMNS))
     if len(events) < COPY_THRESHOLD:
         params = [value for event in events for value in (project_id, sql.param(event[0]), *event[1:])]
-        sql.execute(f"INSERT INTO {sql.EVENTS} ({columns}) VALUES {', '.join([_EVENT_ROW] * len(events))}", params)
+        statement = f"INSERT INTO {sql.EVENTS} ({columns}) VALUES {', '.join([_EVENT_ROW] * len(events))}"
+        # Prepared on PostgreSQL (config.db.postgresql): the usual request sends this very statement.
+        with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+            cursor.execute(statement, params)
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {sql.EVENTS} ({columns}) FROM STDIN") as copy:
             for event in events:

@@ -1,15 +1,17 @@
 """Tracking and rollup-query benchmark for API metrics (PostgreSQL + Redis, gunicorn).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse_apimetrics REDIS_URL=redis://127.0.0.1:6379/5 \\
-        .venv/bin/python bench/track.py --port 8102 [--seconds 8] [--events 10000000] [--regenerate]
+        .venv/bin/python bench/track.py --port 8102 [--seconds 8] [--rounds 4] [--events 10000000] [--regenerate]
 
 Prints, in one run:
-1. events/s of single-event tracking vs a bare Django view on the same gunicorn (the framework's limit);
+1. events/s of single-event tracking vs a bare Django view on the same gunicorn (the framework's limit),
+   gunicorn started with Pulse's own config/gunicorn.py;
 2. rows/s of 1,000-event batch tracking vs a plain COPY of the same rows;
 3. accepted vs stored events;
 4. summary / time-series / endpoints latency over --events events from the rollups vs the same
    aggregates computed on the raw events table.
-Goals: single >= 0.5x bare, batch >= 0.3x COPY, rollup queries <= 0.05x raw.
+Goals: single >= 0.5x bare, batch >= 0.3x COPY, rollup queries <= 0.05x raw. The four load
+measures take turns (--rounds), so that a drift of the shared machine weighs on each alike.
 The 10M events are generated with generate_series and rolled up once; later runs reuse them.
 """
 
@@ -84,16 +86,26 @@ def _copy_worker(args) -> tuple[int, int, int]:
     return done, done * len(rows), 0, time.time() - start_at
 
 
-SPAWN_SECONDS = 4.0
+START_DELAY = 0.5
 
 
-def run_clients(function, args, clients: int) -> tuple[int, int, int, float]:
-    """Run ``function`` in ``clients`` processes that start together once spawned; the rate's
-    time is the longest client's, from the common start to its last answer."""
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(clients) as pool:
-        results = pool.map(function, [(*args, time.time() + SPAWN_SECONDS)] * clients)
+def run_clients(pool, function, args, clients: int) -> tuple[int, int, int, float]:
+    """Run ``function`` in ``clients`` processes of ``pool`` that start together; the rate's time
+    is the longest client's, from the common start to its last answer."""
+    results = pool.map(function, [(*args, time.time() + START_DELAY)] * clients)
     return (*(sum(r[i] for r in results) for i in range(3)), max(r[3] for r in results))
+
+
+def alternate(pool, phases: dict, rounds: int, clients: int) -> dict[str, tuple[int, int, int, float]]:
+    """Run the phases (name: (function, args)) one after the other, ``rounds`` times over, and
+    add up each one's counts and times: a drift in the shared machine's speed weighs on every
+    phase alike instead of on whichever ran last."""
+    totals = dict.fromkeys(phases, (0, 0, 0, 0.0))
+    for _ in range(rounds):
+        for name, (function, args) in phases.items():
+            result = run_clients(pool, function, args, clients)
+            totals[name] = tuple(a + b for a, b in zip(totals[name], result, strict=True))
+    return totals
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -112,23 +124,19 @@ def single_event(rng: random.Random) -> dict:
 
 
 def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings_track"}
+    """gunicorn as production runs it (``config/gunicorn.py``), with the bench settings, ``workers``
+    sync workers and no recycling (a worker restarting mid-phase would time Django's start-up)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings_track",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_TIMEOUT": "60",
+    }
     log = log_path.open("w")
     process = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--keep-alive",
-            "5",
-            "--timeout",
-            "60",
-        ],
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-c", str(ROOT / "config/gunicorn.py")],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -157,7 +165,8 @@ def timed(function, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8102)
-    parser.add_argument("--seconds", type=float, default=8.0, help="Duration of each load phase.")
+    parser.add_argument("--seconds", type=float, default=8.0, help="Load time of each measure, in all.")
+    parser.add_argument("--rounds", type=int, default=4, help="Turns the measures take, one after the other.")
     parser.add_argument("--clients", type=int, default=4, help="Concurrent client processes.")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
     parser.add_argument("--events", type=int, default=10_000_000, help="Events for the query benchmark.")
@@ -188,7 +197,7 @@ def main() -> None:
 
     print(
         f"machine: {os.cpu_count()} cores shared with other engineers; gunicorn {options.workers} sync workers, "
-        f"{options.clients} client processes, {options.seconds:.0f} s per phase"
+        f"{options.clients} client processes, {options.seconds:.0f} s per measure in {options.rounds} turns"
     )
     tracked = fresh_project("bench-track")
     copied = fresh_project("bench-copy")
@@ -198,16 +207,6 @@ def main() -> None:
     batch = [single_event(rng) for _ in range(1000)]
     batch_body = json.dumps(batch).encode()
 
-    server = start_server(options.port, options.workers, Path("/tmp/pulse-bench-gunicorn.log"))  # noqa: S108
-    try:
-        port, seconds = options.port, options.seconds
-        bare = run_clients(_http_worker, (port, "/bench/bare", single_body, "", seconds), options.clients)
-        single = run_clients(_http_worker, (port, "/api/v1/track", single_body, secret, seconds), options.clients)
-        batched = run_clients(_http_worker, (port, "/api/v1/track", batch_body, secret, seconds), options.clients)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
     rows = [(copied.pk, *row) for row in clean_events(batch, dt.datetime.now(tz=dt.UTC))]
     settings_db = connection.settings_dict
     dsn = (
@@ -215,7 +214,25 @@ def main() -> None:
         f"dbname={settings_db['NAME']} user={settings_db['USER']}"
     )
     columns = ", ".join(("project_id", *EVENT_COLUMNS))
-    copy = run_clients(_copy_worker, (dsn, columns, rows, options.seconds), options.clients)
+    port, seconds = options.port, options.seconds / options.rounds
+    server = start_server(options.port, options.workers, Path("/tmp/pulse-bench-gunicorn.log"))  # noqa: S108
+    try:
+        with multiprocessing.get_context("spawn").Pool(options.clients) as pool:
+            load = alternate(
+                pool,
+                {
+                    "bare": (_http_worker, (port, "/bench/bare", single_body, "", seconds)),
+                    "single": (_http_worker, (port, "/api/v1/track", single_body, secret, seconds)),
+                    "batch": (_http_worker, (port, "/api/v1/track", batch_body, secret, seconds)),
+                    "copy": (_copy_worker, (dsn, columns, rows, seconds)),
+                },
+                options.rounds,
+                options.clients,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bare, single, batched, copy = load["bare"], load["single"], load["batch"], load["copy"]
 
     stored = RequestEvent.objects.filter(project=tracked).count()
     accepted = single[1] + batched[1]

@@ -36,17 +36,23 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    # Statements sent through config.db's prepared_cursor (tracking's INSERT) are prepared from
+    # their fifth run; the ORM's cursors bind on the client and never are. Behind a pooler in
+    # transaction mode, where the next server connection may not know them: DB_PREPARED_STATEMENTS=0.
+    options.setdefault("prepare_threshold", 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: one writer at a time; wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# django-prometheus' wrappers of the same engines: query, error and connection counters.
-if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
+# django-prometheus' wrappers of the same engines: query, error and connection counters. On
+# PostgreSQL Pulse's own subclass, whose health check needs no round trip (config/db).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.db.postgresql"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
 
 # Keys hashed with HMAC (API keys, IP addresses) use their own secret so that rotating
 # SECRET_KEY (sessions, signing) does not invalidate every API key.
