@@ -3,10 +3,13 @@
 * a health check that costs no round trip while the connection is sound. Django's check
   (``CONN_HEALTH_CHECKS``) sends ``SELECT 1`` before the first query of every request that
   reuses a connection; on a tracking request that is a third of its round trips. A connection
-  that the server dropped (a restart, ``pg_terminate_backend``, an idle timeout, a proxy) always
-  leaves something on its socket, the server's last message or the end of the stream, so an idle
-  connection with nothing to read needs no ``SELECT 1``. Anything else (data waiting, a
-  transaction open, a poll error) takes Django's own check;
+  that the server ended (a restart, ``pg_terminate_backend``, an idle timeout, a proxy closing
+  it) leaves something on its socket, the server's last message or the end of the stream, so an
+  idle connection with nothing to read takes no ``SELECT 1``. Anything else (data waiting, a
+  transaction open, a poll error) takes Django's own check. A peer gone without a word (a host
+  crash, a cut network) leaves nothing to read: the first query then waits for TCP to give up,
+  as Django's ``SELECT 1`` would, and fails that one request instead of reconnecting (Django
+  drops the connection at its end);
 * :meth:`DatabaseWrapper.prepared_cursor`, for the few hot statements of a fixed shape.
 """
 
