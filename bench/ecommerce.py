@@ -52,7 +52,7 @@ from django.db import connection, transaction  # noqa: E402
 from accounts.models import Workspace  # noqa: E402
 from ecommerce import partitions, services  # noqa: E402
 from ecommerce.importing import Cleaner, open_source  # noqa: E402
-from ecommerce.models import ImportJob, ReturnLine, SalesLine  # noqa: E402
+from ecommerce.models import LINE_MODELS, ImportJob, ReturnLine, SalesLine  # noqa: E402
 
 BARE_TABLE = "bench_ecommerce_bare"
 
@@ -157,7 +157,7 @@ def _copy_text(cursor, table: str, text: io.StringIO) -> None:
 def _database_floor(sink: _TextSink, workspace: Workspace, job: ImportJob) -> float:
     """What the database does in our loader, from the already-cleaned lines: COPY into staged
     tables, bulk index builds, ANALYZE, attach, commit."""
-    for model in (SalesLine, ReturnLine):
+    for model in LINE_MODELS:
         partitions.ensure(model, workspace.pk)
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -180,7 +180,7 @@ def _previous_loader(sink: _TextSink) -> float:
 
 def _clear(workspace: Workspace) -> None:
     with connection.cursor() as cursor:
-        for model in (SalesLine, ReturnLine):
+        for model in LINE_MODELS:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE workspace_id = %s", [workspace.pk])  # noqa: S608
     ImportJob.objects.filter(workspace=workspace).delete()
 

@@ -106,3 +106,7 @@ class ReturnLine(LineBase):
             models.Index(fields=["workspace", "country", "invoice_date"], name="ecom_return_ws_country"),
             models.Index(fields=["workspace", "invoice_no"], name="ecom_return_ws_invoice"),
         ]
+
+
+# The line tables, sales first: an import fills both; on PostgreSQL both are partitioned by workspace.
+LINE_MODELS = (SalesLine, ReturnLine)

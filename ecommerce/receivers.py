@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from accounts.models import Workspace
 from ecommerce import partitions
-from ecommerce.models import ReturnLine, SalesLine
+from ecommerce.models import LINE_MODELS
 from ecommerce.signals import orders_imported
 
 
@@ -25,5 +25,5 @@ def drop_workspace_partitions(sender, instance: Workspace, **kwargs) -> None:
     """Deleting a workspace deletes its lines (the foreign key cascades); on PostgreSQL their
     empty partitions go too."""
     if connection.vendor == "postgresql":
-        for model in (SalesLine, ReturnLine):
+        for model in LINE_MODELS:
             partitions.drop(model, instance.pk)

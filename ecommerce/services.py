@@ -31,7 +31,7 @@ from config import metrics
 from config.cache import bump_data_version
 from ecommerce import partitions
 from ecommerce.importing import Cleaner, ImportFailed, open_source
-from ecommerce.models import ImportJob, ReturnLine, SalesLine
+from ecommerce.models import LINE_MODELS, ImportJob, ReturnLine, SalesLine
 from ecommerce.signals import orders_imported
 
 log = structlog.get_logger("pulse.ecommerce.import")
@@ -50,7 +50,6 @@ LINE_COLUMNS = (
     "country",
     "is_product",
 )
-LINE_MODELS = (SalesLine, ReturnLine)
 ORM_BATCH = 2_000
 COPY_BATCH = 5_000
 
@@ -154,7 +153,7 @@ class BatchSink:
         placeholders = ", ".join(["%s"] * len(LINE_COLUMNS))
         self.sql = {
             model: f"INSERT INTO {_table(model)} ({', '.join(LINE_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
-            for model in (SalesLine, ReturnLine)
+            for model in LINE_MODELS
         }
 
     def _row(self, line: tuple) -> tuple:
