@@ -1,7 +1,10 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apimetrics import services
 from apimetrics.models import ApiKey
+from apimetrics.tracking import METHODS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +37,45 @@ def traffic_for_admin(project):
     moment = dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
     RequestEvent.objects.bulk_create([make_event(project, moment)])
     services.rollup_project(project_id=project.pk, now=moment + dt.timedelta(days=2))
+
+
+def _event_queries(client, url: str) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [query["sql"].upper() for query in queries if "APIMETRICS_REQUESTEVENT" in query["sql"].upper()]
+
+
+@pytest.fixture
+def many_methods(project):
+    import datetime as dt
+
+    from apimetrics.models import RequestEvent
+    from tests.apimetrics.factories import make_event
+
+    moment = dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create([make_event(project, moment, method=m) for m in ["GET"] * 3 + ["POST"] * 2])
+
+
+def test_the_events_method_filter_lists_methods_without_reading_the_table(client, staff_user, many_methods):
+    client.force_login(staff_user)
+    response, sql = _event_queries(client, "/admin/apimetrics/requestevent/")
+    assert not any("DISTINCT" in statement for statement in sql)
+    changelist = response.context["cl"]
+    choices = [choice["display"] for choice in changelist.filter_specs[0].choices(changelist)]
+    assert choices == ["All", *sorted(METHODS)]
+    response, _ = _event_queries(client, "/admin/apimetrics/requestevent/?method=POST")
+    assert response.context["cl"].result_count == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate is PostgreSQL's planner statistics")
+def test_the_unfiltered_events_list_takes_the_planners_estimate_not_a_count(client, staff_user, many_methods):
+    client.force_login(staff_user)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE apimetrics_requestevent")
+    response, sql = _event_queries(client, "/admin/apimetrics/requestevent/")
+    assert not any("COUNT(" in statement for statement in sql)
+    assert response.context["cl"].result_count == 5  # reltuples of a table analysed in full
+    response, sql = _event_queries(client, "/admin/apimetrics/requestevent/?method=GET")
+    assert any("COUNT(" in statement for statement in sql)  # a filtered list is counted exactly
+    assert response.context["cl"].result_count == 3
