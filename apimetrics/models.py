@@ -32,7 +32,7 @@ class Project(models.Model):
     apdex_threshold_ms = models.PositiveIntegerField(
         default=500,
         validators=[MinValueValidator(1), MaxValueValidator(600_000)],
-        help_text="Apdex T: responses up to T are satisfied, up to 4T tolerating.",
+        help_text="Apdex T: responses up to T are satisfied, up to 4T tolerating; a 5xx is frustrated.",
     )
     is_builtin = models.BooleanField(default=False, help_text="Pulse's own API (self-tracking).")
     created_at = models.DateTimeField(auto_now_add=True)
