@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
+from apimetrics import services
 from apimetrics.models import (
     ApiKey,
     DayRollup,
@@ -11,6 +13,7 @@ from apimetrics.models import (
     RollupState,
 )
 from apimetrics.tracking import METHODS
+from config.exceptions import Conflict
 from config.pagination import EstimatedCountPaginator
 
 
@@ -46,10 +49,19 @@ class ProjectAdmin(admin.ModelAdmin):
     list_select_related = ["workspace"]
     inlines = [ApiKeyInline]
 
+    def delete_model(self, request, obj):
+        services.project_delete(project=obj)
+
+    def delete_queryset(self, request, queryset):
+        for project in queryset:
+            services.project_delete(project=project)
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are created through the API (the secret is shown once); the admin can only revoke."""
+    """Keys are created through the API (the secret is shown once). Staff rename them and revoke
+    them through the API's rule (a project's last active key stays); a deleted key stops at once
+    (see receivers)."""
 
     list_display = ["name", "masked_prefix", "project", "created_at", "last_used_at", "revoked_at", "expires_at"]
     list_filter = ["revoked_at"]
@@ -66,7 +78,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "revoked_at",
         "expires_at",
     ]
-    readonly_fields = ["project", "masked_prefix", "masked_hash", "created_by", "created_at", "last_used_at"]
+    readonly_fields = [name for name in fields if name != "name"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False
@@ -79,11 +92,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def masked_hash(self, obj):
         return f"{obj.hashed_key[:8]}…"
 
-    def save_model(self, request, obj, form, change):
-        from apimetrics import keys
-
-        super().save_model(request, obj, form, change)
-        keys.forget(obj.prefix)
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        revoked = 0
+        for api_key in queryset.filter(revoked_at__isnull=True).select_related("project"):
+            try:
+                services.api_key_revoke(api_key=api_key)
+            except Conflict as refused:
+                self.message_user(request, f"{api_key.name} ({api_key.project.key}): {refused.detail}", messages.ERROR)
+            else:
+                revoked += 1
+        if revoked:
+            message = ngettext("%(count)d key revoked.", "%(count)d keys revoked.", revoked) % {"count": revoked}
+            self.message_user(request, message, messages.SUCCESS)
 
 
 class MethodFilter(admin.SimpleListFilter):

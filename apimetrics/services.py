@@ -91,11 +91,10 @@ def project_update(*, project: Project, **changes) -> Project:
 
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
-    key_prefixes = list(project.api_keys.values_list("prefix", flat=True))
+    """Delete a project with its keys (their cached lookups are dropped, see receivers), events
+    and rollups."""
     workspace_id = project.workspace_id
     project.delete()
-    for prefix in key_prefixes:
-        keys.forget(prefix)
     bump_data_version(CACHE_NAMESPACE, workspace_id)
 
 

@@ -79,3 +79,54 @@ def test_the_unfiltered_events_list_takes_the_planners_estimate_not_a_count(clie
     response, sql = _event_queries(client, "/admin/apimetrics/requestevent/?method=GET")
     assert any("COUNT(" in statement for statement in sql)  # a filtered list is counted exactly
     assert response.context["cl"].result_count == 3
+
+
+def test_staff_revoke_keys_through_the_last_key_rule_and_cannot_edit_dates(
+    client, staff_user, project, track, django_capture_on_commit_callbacks
+):
+    from tests.apimetrics.factories import issue_key
+
+    first, first_secret = issue_key(project, "first")
+    second, second_secret = issue_key(project, "second")
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, first_secret).status_code == 202  # its lookup is cached now
+    client.force_login(staff_user)
+    changelist = "/admin/apimetrics/apikey/"
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [first.pk, second.pk]}, follow=True)
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    # One of the two goes first; the other is then the project's last active key and stays.
+    assert "1 key revoked." in messages
+    assert any("last active key" in m for m in messages)
+    assert ApiKey.objects.filter(project=project, revoked_at__isnull=True).count() == 1
+    still_active = ApiKey.objects.get(project=project, revoked_at__isnull=True)
+    revoked_secret = first_secret if still_active == second else second_secret
+    assert track(event, revoked_secret).status_code == 401
+
+    # The change form renames only: dates are read-only, a posted revoked_at is ignored.
+    page = client.post(
+        f"/admin/apimetrics/apikey/{still_active.pk}/change/",
+        {"name": "renamed", "revoked_at_0": "2026-01-01", "revoked_at_1": "00:00:00"},
+    )
+    assert page.status_code == 302
+    still_active.refresh_from_db()
+    assert (still_active.name, still_active.revoked_at) == ("renamed", None)
+
+
+def test_staff_deleting_a_project_ends_its_keys_at_once(
+    client, staff_user, project, api_key, track, django_capture_on_commit_callbacks
+):
+    from apimetrics.analytics import CACHE_NAMESPACE
+    from apimetrics.models import Project
+    from config.cache import data_version
+
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, api_key[1]).status_code == 202
+    version = data_version(CACHE_NAMESPACE, project.workspace_id)
+    client.force_login(staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/apimetrics/project/{project.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Project.objects.filter(pk=project.pk).exists()
+    assert track(event, api_key[1]).status_code == 401
+    assert data_version(CACHE_NAMESPACE, project.workspace_id) != version  # cached metrics are stale

@@ -409,3 +409,55 @@ def test_projects_of_a_workspace_only(api_as, owner, project, other_project):
     ProjectFactory(workspace=project.workspace, key="b-api", name="B API")
     listed = api_as(owner).get("/api/v1/projects/").json()["results"]
     assert [p["key"] for p in listed] == ["b-api", "shop"]
+
+
+def management_requests(key_id: int) -> list[tuple[str, str, dict | None]]:
+    """Every project, key and metrics request on project ``shop``: (method, path, body)."""
+    keys_url = "/api/v1/projects/shop/api-keys/"
+    return [
+        ("get", "/api/v1/projects/", None),
+        ("post", "/api/v1/projects/", {"name": "Mine", "key": "mine"}),
+        ("get", "/api/v1/projects/shop/", None),
+        ("patch", "/api/v1/projects/shop/", {"name": "Taken"}),
+        ("delete", "/api/v1/projects/shop/", None),
+        ("get", keys_url, None),
+        ("post", keys_url, {"name": "stolen"}),
+        ("get", f"{keys_url}{key_id}/", None),
+        ("post", f"{keys_url}{key_id}/rotate", {}),
+        ("delete", f"{keys_url}{key_id}/", None),
+        *(("get", f"/api/v1/projects/shop/metrics/{name}", None) for name in METRICS),
+        *(("get", f"/api/v1/projects/shop/metrics/{name}?format=csv", None) for name in METRICS),
+    ]
+
+
+def unchanged(project, api_key):
+    project.refresh_from_db()
+    api_key.refresh_from_db()
+    return (
+        project.name,
+        api_key.revoked_at,
+        api_key.expires_at,
+        ApiKey.objects.filter(project=project).count(),
+        Project.objects.count(),
+    ) == ("Shop API", None, None, 1, 2)
+
+
+def test_no_outsider_anonymous_or_tracking_key_reaches_a_management_endpoint(
+    api_as, anon_api, outsider, project, api_key, other_project
+):
+    """An outsider finds no project "shop" from their own workspace and no workspace "acme" (404),
+    even writing; anonymous callers, with or without a tracking key of this project or another,
+    are asked to log in (401); nothing changes."""
+    key, secret = api_key
+    _, other_secret = issue_key(other_project)
+    at_home, posing = api_as(outsider, other_project.workspace), api_as(outsider, project.workspace)
+    for method, path, body in management_requests(key.pk):
+        if not path.endswith("/projects/"):  # listing and creating at home act on their own workspace
+            response = getattr(at_home, method)(path, body, format="json")
+            assert (response.status_code, set(response.json())) == (404, {"error"}), (method, path)
+        response = getattr(posing, method)(path, body, format="json")
+        assert (response.status_code, set(response.json())) == (404, {"error"}), (method, path)
+        for headers in ({}, {"HTTP_X_API_KEY": secret}, {"HTTP_X_API_KEY": other_secret}):
+            response = getattr(anon_api, method)(path, body, format="json", **headers)
+            assert (response.status_code, set(response.json())) == (401, {"error"}), (method, path, headers)
+    assert unchanged(project, key)

@@ -325,3 +325,18 @@ def test_late_events_mark_their_minute_for_a_reroll(track, project, api_key):
 )
 def test_paths_are_normalised_to_templates(path, expected):
     assert normalise_path(path) == expected
+
+
+@pytest.mark.parametrize("deleted", ["key", "project", "workspace"])
+def test_a_key_deleted_by_any_path_answers_401_at_once(
+    track, project, api_key, deleted, django_capture_on_commit_callbacks
+):
+    """Staff deleting a key, its project or its workspace in the admin (or a cascade) ends the key
+    at once, although its lookup was cached by the request before."""
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    assert track(event, api_key[1]).status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        {"key": api_key[0], "project": project, "workspace": project.workspace}[deleted].delete()
+    response = track(event, api_key[1])
+    assert response.status_code == 401
+    assert RequestEvent.objects.count() == (0 if deleted != "key" else 1)

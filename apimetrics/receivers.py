@@ -1,0 +1,14 @@
+"""Signal receivers: a deleted API key stops working at once, however it was deleted."""
+
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from apimetrics import keys
+from apimetrics.models import ApiKey
+
+
+@receiver(post_delete, sender=ApiKey, dispatch_uid="apimetrics.forget_deleted_key")
+def forget_deleted_key(sender, instance: ApiKey, **kwargs) -> None:
+    """Drop the cached lookup of a key deleted on its own or with its project or workspace
+    (the admin, a cascade): it would otherwise be accepted until the cache entry expired."""
+    keys.forget(instance.prefix)
