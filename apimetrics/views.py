@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from rest_framework.exceptions import ValidationError
 
 from apimetrics import analytics, charts
 from apimetrics.models import Project
@@ -58,11 +59,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
             interval = _interval(self.period, first, last)
         try:
             series = analytics.time_series(project, self.period, interval, refresh=self.refresh)
-        except Exception as exc:
-            from rest_framework.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
+        except ValidationError:  # too many buckets for the interval asked: one per day
             interval = "day"
             series = analytics.time_series(project, self.period, interval, refresh=self.refresh)
         summary = analytics.summary(project, self.period, refresh=self.refresh)

@@ -1,9 +1,12 @@
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 
-from apimetrics import charts, demo
+from apimetrics import charts, demo, services
 from apimetrics.models import Project, RequestEvent, RollupState
+from tests.apimetrics.factories import ProjectFactory, make_event
 
 
 @pytest.mark.django_db
@@ -82,3 +85,29 @@ def test_dashboard_in_a_browser(browser_page, owner, workspace):
     assert page.locator("#endpoints tbody tr").count() == 8
     assert page.locator("#consumers tbody tr").count() == 5
     assert page.pulse_screenshot("apimetrics-project").stat().st_size > 30_000
+
+
+@pytest.mark.django_db
+def test_dashboard_date_filter_shows_only_the_range(client, owner, workspace):
+    """Four requests on 9 March and two on 10 March 2026: each day's page counts its own."""
+    project = ProjectFactory(workspace=workspace, key="shop", name="Shop API")
+    day9, day10 = dt.datetime(2026, 3, 9, 8, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create(
+        [make_event(project, day9 + dt.timedelta(minutes=i), ms=10, status=200) for i in range(3)]
+        + [make_event(project, day9 + dt.timedelta(hours=2), ms=30, status=503)]
+        + [make_event(project, day10 + dt.timedelta(minutes=i), ms=20, status=404) for i in range(2)]
+    )
+    now = dt.datetime(2026, 3, 11, 12, tzinfo=dt.UTC)
+    services.rollup_project(project_id=project.pk, now=now)
+    client.force_login(owner)
+    with time_machine.travel(now, tick=False):
+        page = client.get("/api-metrics/shop/?date_from=2026-03-09&date_to=2026-03-09")
+        everything = client.get("/api-metrics/shop/")
+    assert page.status_code == 200
+    summary = page.context["summary"]
+    assert (summary["requests"], summary["errors_5xx"], summary["errors_4xx"]) == (4, 1, 0)
+    assert summary["previous"]["requests"] == 0  # 8 March
+    assert page.context["interval"] == "hour"
+    assert [row["requests"] for row in page.context["endpoints"]] == [4]
+    assert "date_from=2026-03-09&amp;date_to=2026-03-09&amp;format=csv" in page.content.decode()
+    assert (everything.context["summary"]["requests"], everything.context["summary"]["errors_4xx"]) == (6, 2)
