@@ -196,18 +196,21 @@ def _decode_chunks(binary: IO[bytes], kind: str) -> tuple[Iterator[str], Callabl
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     _fallbacks.count = 0
 
+    def decode(data: bytes, final: bool = False) -> str:
+        try:
+            return decoder.decode(data, final=final)
+        except UnicodeDecodeError as exc:
+            raise ImportFailed("bad_encoding", f"The file is not valid {encoding.upper()} text: {exc}.") from exc
+
     def chunks() -> Iterator[str]:
         data = first
         while data:
-            try:
-                yield decoder.decode(data)
-            except UnicodeDecodeError as exc:
-                raise ImportFailed("bad_encoding", f"The file is not valid {encoding.upper()} text: {exc}.") from exc
+            yield decode(data)
             try:
                 data = binary.read(_CHUNK)
             except (EOFError, OSError, zlib.error) as exc:
                 raise _gzip_failure(exc) from exc
-        yield decoder.decode(b"", final=True)
+        yield decode(b"", final=True)  # a last character cut in half
 
     def encoding_info() -> str:
         if encoding == "utf-16":

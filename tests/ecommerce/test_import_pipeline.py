@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 from ecommerce.signals import orders_imported
 from ecommerce.tasks import import_orders
-from tests.ecommerce.import_helpers import csv_bytes, gz_bytes, run_import, steps, stored
+from tests.ecommerce.import_helpers import HEADER, csv_bytes, gz_bytes, run_import, steps, stored
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -274,6 +274,10 @@ def _with(index, value):
     return row
 
 
+def _utf16(text: str) -> bytes:
+    return text.encode("utf-16")  # with its byte-order mark
+
+
 def _truncated_gzip() -> bytes:
     data = gz_bytes(csv_bytes([GOOD] * 2000))
     return data[: len(data) // 2]
@@ -295,6 +299,13 @@ BAD_FILES = {
     "binary bytes": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "not_text"),
     "utf-16 without bom": ("InvoiceNo,StockCode\n".encode("utf-16-le"), "not_text"),
     "zip that is not xlsx": (b"PK\x03\x04" + b"\x00" * 100, "bad_xlsx"),
+    # UTF-16 (announced by its byte-order mark) is decoded strictly: a lone surrogate, or a
+    # last character cut in half, is not text.
+    "utf-16 with a lone surrogate": (
+        _utf16(",".join(HEADER) + "\n") + b"\x00\xd8" + _utf16(",".join(GOOD))[2:],
+        "bad_encoding",
+    ),
+    "utf-16 cut mid-character": (_utf16(",".join(HEADER) + "\n" + ",".join(GOOD) + "\n")[:-1], "bad_encoding"),
 }
 
 
