@@ -487,6 +487,25 @@ def test_command_imports_a_file_with_the_report(workspace, tmp_path):
     assert SalesLine.objects.count() == 5
 
 
+def test_command_shows_a_progress_bar_over_the_file(workspace, tmp_path):
+    path = tmp_path / "orders.csv"
+    data = csv_bytes([_with(0, str(600000 + n)) for n in range(5_000)])  # about 330 kB, several reads
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_orders", str(path), workspace="acme", stdout=out, stderr=err)
+
+    frames = [frame.strip() for frame in err.getvalue().replace("\r", "\n").splitlines() if frame.strip()]
+    assert all(frame.startswith("orders.csv:") for frame in frames)
+    assert len(frames) >= 2  # it moved
+    assert frames[-1].startswith("orders.csv: 100%")
+    assert f"{len(data) / 1000:.0f}k/{len(data) / 1000:.0f}k" in frames[-1]  # bytes read of the file's size
+    assert SalesLine.objects.count() == 5_000
+    quiet = io.StringIO()
+    call_command("import_orders", str(path), workspace="acme", no_progress=True, stdout=io.StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""
+
+
 def test_command_fails_clearly(workspace, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(csv_bytes([_with(3, "x")]))

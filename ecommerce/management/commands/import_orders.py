@@ -72,10 +72,12 @@ class Command(BaseCommand):
                 bar = tqdm(total=total, unit=unit, unit_scale=True, desc=path.name, file=self.stderr)
             bar.update(done - bar.n)
 
-        with path.open("rb") as opened:
-            job = services.import_job_run(job=job, file=opened, progress=progress)
-        if bar is not None:
-            bar.close()
+        try:
+            with path.open("rb") as opened:
+                job = services.import_job_run(job=job, file=opened, progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
         if as_json:
             self.stdout.write(_json({"job": job.pk, "status": job.status, "report": job.report, "error": job.error}))
         if job.status != ImportJob.Status.SUCCEEDED:
