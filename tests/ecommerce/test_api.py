@@ -11,6 +11,7 @@ from accounts.models import Membership
 from ecommerce import tasks
 from tests.ecommerce.conftest import utc
 from tests.ecommerce.factories import SalesLineFactory
+from tests.ecommerce.import_helpers import csv_bytes, run_import
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,49 @@ def test_kpis_payload(shop, owner, api_as):
     assert body["deltas"]["revenue"] == {"change": "-14.00", "pct": -29.95}
     year = api_as(owner).get(BASE + "kpis", {"date_from": "2011-02-01", "date_to": "2011-02-28", "compare": "year"})
     assert year.json()["previous"]["date_from"] == "2010-02-01"
+
+
+# The hand-built shop of conftest.py as a file, with what the cleaning drops: a duplicate of its
+# first line, an adjustment, a line with quantity 0 and one with price 0.
+SHOP_FILE = [
+    ["1001", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "1/3/2011 10:15", "2.55", "A", "United Kingdom"],
+    ["1001", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "1/3/2011 10:15", "2.55", "A", "United Kingdom"],
+    ["1001", "POST", "POSTAGE", "1", "1/3/2011 10:15", "18.00", "A", "United Kingdom"],
+    ["1002", "22423", "REGENCY CAKESTAND 3 TIER", "2", "1/4/2011 14:30", "12.75", "B", "EIRE"],
+    ["1003", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "10", "1/4/2011 14:45", "2.125", "", "United Kingdom"],
+    ["C2001", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "-2", "1/5/2011 11:00", "2.55", "A", "United Kingdom"],
+    ["A1100", "B", "Adjust bad debt", "1", "1/6/2011 12:00", "-500.00", "", "United Kingdom"],
+    ["1006", "22423", "REGENCY CAKESTAND 3 TIER", "0", "1/7/2011 09:00", "12.75", "B", "EIRE"],
+    ["1007", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "3", "1/7/2011 09:30", "0", "", "United Kingdom"],
+    ["1004", "22423", "REGENCY CAKESTAND 3 TIER", "1", "2/7/2011 9:05", "12.75", "A", "United Kingdom"],
+    ["C2002", "22423", "REGENCY CAKESTAND 3 TIER", "-1", "2/8/2011 10:00", "12.75", "B", "EIRE"],
+    ["1005", "gift_0001_20", "Gift Voucher 20", "1", "2/8/2011 16:20", "20.00", "C", "France"],
+]
+
+
+def test_endpoints_after_an_import_count_only_what_the_cleaning_kept(workspace, owner, api_as):
+    job = run_import(workspace, csv_bytes(SHOP_FILE))
+    assert (job.report["duplicates_dropped"], job.report["adjustments_excluded"]) == (1, 1)
+    assert job.report["rejected"] == {"quantity_le_0": 1, "price_le_0": 1}
+    client = api_as(owner)
+    kpis = client.get(BASE + "kpis").json()
+    # conftest.py's whole-history figures: the duplicate, the adjustment and the rejects add nothing.
+    assert {name: kpis[name] for name in ("revenue", "returns_value", "net_revenue", "orders", "customers")} == {
+        "revenue": "112.80",
+        "returns_value": "17.85",
+        "net_revenue": "94.95",
+        "orders": 5,
+        "customers": 3,
+    }
+    assert (kpis["products"], kpis["units"], kpis["average_order_value"]) == (2, 21, "22.56")
+    assert kpis["return_rate"] == 0.1582  # 17.85 / 112.80
+    series = client.get(BASE + "series", {"interval": "month"}).json()["rows"]
+    assert [(r["bucket"], r["revenue"], r["orders"]) for r in series] == [
+        ("2011-01", "80.05", 3),
+        ("2011-02", "32.75", 2),
+    ]
+    transactions = client.get(BASE + "transactions", {"page_size": 50}).json()
+    assert transactions["count"] == 6  # the sales lines; returns, adjustment and rejects are not sales
 
 
 def test_series_payload(shop, owner, api_as):
