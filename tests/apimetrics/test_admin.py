@@ -3,8 +3,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apimetrics import services
-from apimetrics.models import ApiKey
+from apimetrics.analytics import CACHE_NAMESPACE
+from apimetrics.models import ApiKey, Project
 from apimetrics.tracking import METHODS
+from config.cache import data_version
+from tests.apimetrics.factories import issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +87,6 @@ def test_the_unfiltered_events_list_takes_the_planners_estimate_not_a_count(clie
 def test_staff_revoke_keys_through_the_last_key_rule_and_cannot_edit_dates(
     client, staff_user, project, track, django_capture_on_commit_callbacks
 ):
-    from tests.apimetrics.factories import issue_key
-
     first, first_secret = issue_key(project, "first")
     second, second_secret = issue_key(project, "second")
     event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
@@ -116,10 +117,6 @@ def test_staff_revoke_keys_through_the_last_key_rule_and_cannot_edit_dates(
 def test_staff_deleting_a_project_ends_its_keys_at_once(
     client, staff_user, project, api_key, track, django_capture_on_commit_callbacks
 ):
-    from apimetrics.analytics import CACHE_NAMESPACE
-    from apimetrics.models import Project
-    from config.cache import data_version
-
     event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
     assert track(event, api_key[1]).status_code == 202
     version = data_version(CACHE_NAMESPACE, project.workspace_id)
