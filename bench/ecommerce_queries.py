@@ -264,10 +264,10 @@ FROM {S} WHERE {WS} AND is_product GROUP BY stock_code ORDER BY revenue DESC, st
 
 
 def _median_ms(fn, repeat: int) -> float:
-    return _medians_ms([fn], repeat)[0]
+    return medians_ms([fn], repeat)[0]
 
 
-def _medians_ms(fns, repeat: int) -> list[float]:
+def medians_ms(fns, repeat: int) -> list[float]:
     """The median time of each function, called in turn ``repeat`` times: alternating keeps a
     shared machine's load swings from favouring whichever would have run first."""
     times = [[] for _ in fns]
@@ -373,7 +373,7 @@ def run(
                     first.append(("fit", f"  fit alone: {query.fits}", "", fit_ms, "what the warming task fits"))
             else:
                 uncached()
-            sql_ms, uncached_ms = _medians_ms([sql, uncached], repeat)
+            sql_ms, uncached_ms = medians_ms([sql, uncached], repeat)
             get(query.url)
             cached_ms = _median_ms(lambda q=query: get(q.url), cached_repeat)
             results.append(_row("endpoint", query.name, query.url, sql_ms, uncached_ms, cached_ms, query.note))
