@@ -24,13 +24,13 @@ from typing import Any
 
 import structlog
 from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 
 from accounts.models import Workspace
 from config.cache import Cached, cached, cached_by_inputs
 from config.money import money, ratio
-from config.periods import TRUNC, Period, bucket_starts, growth_pct, local_bucket
+from config.periods import Period, bucket_starts, growth_pct, truncate
 from ecommerce import models as m
 
 log = structlog.get_logger("pulse.ecommerce")
@@ -240,16 +240,36 @@ def _bucket_key(bucket, interval: str) -> str:
     return bucket.isoformat()
 
 
+def _by_local_time(queryset: QuerySet, tz, key: Callable[[dt.datetime], Any]) -> dict[Any, dict]:
+    """Revenue, orders and units of the sales lines of ``queryset`` per ``key(local time)``.
+
+    The database sums the lines per (timestamp, invoice): tens of thousands of rows for the
+    half-million lines of the real file. Python then buckets those by their time in ``tz``. Three
+    times faster than grouping every line by a time-zone expression with COUNT(DISTINCT), which
+    sorts; orders stay exact (distinct invoices per bucket), and SQLite runs the same code.
+    """
+    found: dict[Any, dict] = {}
+    per_invoice = (
+        queryset.values_list("invoice_date", "invoice_no")
+        .annotate(revenue=Sum("amount"), units=Sum("quantity"))
+        .order_by()
+    )
+    for when, invoice, revenue, units in per_invoice:
+        row = found.get(bucket := key(when.astimezone(tz)))
+        if row is None:
+            row = found[bucket] = {"revenue": ZERO, "units": 0, "invoices": set()}
+        row["revenue"] += revenue
+        row["units"] += units
+        row["invoices"].add(invoice)
+    return {
+        bucket: {"revenue": row["revenue"], "orders": len(row["invoices"]), "units": row["units"]}
+        for bucket, row in found.items()
+    }
+
+
 def _series_rows(queryset: QuerySet, workspace: Workspace, period: Period, interval: str) -> list[dict]:
     """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %."""
-    tz = workspace.tzinfo
-    rows = (
-        queryset.annotate(bucket=TRUNC[interval]("invoice_date", tzinfo=tz))
-        .values("bucket")
-        .annotate(revenue=Sum("amount"), orders=Count("invoice_no", distinct=True), units=Sum("quantity"))
-        .order_by("bucket")
-    )
-    by_bucket = {local_bucket(row["bucket"], interval, tz): row for row in rows}
+    by_bucket = _by_local_time(queryset, workspace.tzinfo, lambda local: truncate(local, interval))
     out, previous = [], None
     for bucket in bucket_starts(period.date_from, period.date_to, interval):
         row = by_bucket.get(bucket) or {"revenue": ZERO, "orders": 0, "units": 0}
@@ -713,19 +733,9 @@ def revenue_growth(workspace: Workspace, period: Period) -> dict:
     return {"date_from": series["date_from"], "date_to": series["date_to"], "rows": rows}
 
 
-def _pattern(queryset: QuerySet, key: str, expression) -> dict:
-    rows = (
-        queryset.annotate(**{key: expression})
-        .values(key)
-        .annotate(revenue=Sum("amount"), orders=Count("invoice_no", distinct=True), units=Sum("quantity"))
-        .order_by(key)
-    )
-    return {row[key]: row for row in rows}
-
-
 def revenue_by_hour(workspace: Workspace, period: Period) -> dict:
     """Revenue, orders and units by local hour of day, all 24 hours in order."""
-    found = _pattern(sales_lines(workspace, period), "hour", ExtractHour("invoice_date", tzinfo=workspace.tzinfo))
+    found = _by_local_time(sales_lines(workspace, period), workspace.tzinfo, lambda local: local.hour)
     total = sum((row["revenue"] for row in found.values()), ZERO)
     rows = []
     for hour in range(24):
@@ -744,9 +754,7 @@ def revenue_by_hour(workspace: Workspace, period: Period) -> dict:
 
 def revenue_by_weekday(workspace: Workspace, period: Period) -> dict:
     """Revenue, orders and units by local day of week, Monday first, all seven days present."""
-    found = _pattern(
-        sales_lines(workspace, period), "weekday", ExtractIsoWeekDay("invoice_date", tzinfo=workspace.tzinfo)
-    )
+    found = _by_local_time(sales_lines(workspace, period), workspace.tzinfo, lambda local: local.isoweekday())
     total = sum((row["revenue"] for row in found.values()), ZERO)
     rows = []
     for weekday in range(1, 8):
@@ -766,15 +774,9 @@ def revenue_by_weekday(workspace: Workspace, period: Period) -> dict:
 
 def revenue_by_weekday_hour(workspace: Workspace, period: Period) -> dict:
     """Revenue per (weekday, hour) cell: 7 × 24, Monday first (the dashboard's heat map)."""
-    tz = workspace.tzinfo
-    rows = (
-        sales_lines(workspace, period)
-        .annotate(weekday=ExtractIsoWeekDay("invoice_date", tzinfo=tz), hour=ExtractHour("invoice_date", tzinfo=tz))
-        .values("weekday", "hour")
-        .annotate(revenue=Sum("amount"), orders=Count("invoice_no", distinct=True))
-        .order_by()
+    found = _by_local_time(
+        sales_lines(workspace, period), workspace.tzinfo, lambda local: (local.isoweekday(), local.hour)
     )
-    found = {(row["weekday"], row["hour"]): row for row in rows}
     cells = []
     for weekday in range(1, 8):
         for hour in range(24):
