@@ -129,21 +129,25 @@ def _period_json(period: Period) -> dict:
     return {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to)}
 
 
-def _sales_totals(prefix: str = "", q: Q | None = None) -> dict:
-    """Aggregates of the sales-line KPIs, each restricted by ``q`` when given."""
+def _distinct(queryset: QuerySet, field: str) -> int:
+    return queryset.order_by().values(field).distinct().count()
 
-    def where(extra: Q | None = None) -> Q | None:
-        if q is None:
-            return extra
-        return q if extra is None else q & extra
 
-    return {
-        f"{prefix}revenue": Sum("amount", filter=where(), default=ZERO),
-        f"{prefix}orders": Count("invoice_no", distinct=True, filter=where()),
-        f"{prefix}customers": Count("customer_id", distinct=True, filter=where(~Q(customer_id=""))),
-        f"{prefix}products": Count("stock_code", distinct=True, filter=where(Q(is_product=True))),
-        f"{prefix}units": Sum("quantity", filter=where(), default=0),
-    }
+def _sales_totals(lines: QuerySet) -> tuple:
+    """(revenue, orders, customers, products, units) of the sales lines ``lines``.
+
+    Four queries: the sums, then each distinct count as ``SELECT COUNT(*) FROM (SELECT DISTINCT
+    …)``, which PostgreSQL hashes. Beside the sums in one query, ``COUNT(DISTINCT …)`` sorts
+    every line once per count: 2.7 times slower on the real file (0.76 s against 0.28 s).
+    """
+    sums = lines.aggregate(revenue=Sum("amount", default=ZERO), units=Sum("quantity", default=0))
+    return (
+        sums["revenue"],
+        _distinct(lines, "invoice_no"),
+        _distinct(lines.exclude(customer_id=""), "customer_id"),
+        _distinct(lines.filter(is_product=True), "stock_code"),
+        sums["units"],
+    )
 
 
 def _kpi_payload(revenue, orders, customers, products, units, returns_value) -> dict:
@@ -162,30 +166,18 @@ def _kpi_payload(revenue, orders, customers, products, units, returns_value) -> 
 
 
 def _totals(workspace: Workspace, periods: dict[str, Period], extra: Q | None = None) -> dict[str, dict]:
-    """KPIs of several periods in two queries (one over sales lines, one over returns), each
-    period restricted by a FILTER clause over one scan of their union."""
+    """KPIs of several periods: the sales-line totals of each period (:func:`_sales_totals`) and
+    one query over the returns of them all, each period's sum restricted by a FILTER clause."""
     scope = Q(workspace=workspace) & (extra or Q())
     union = Q()
-    for period in periods.values():
-        union |= _period_q(workspace, period)
-    sales_aggs, return_aggs = {}, {}
+    return_aggs = {}
     for key, period in periods.items():
         q = _period_q(workspace, period)
-        sales_aggs.update(_sales_totals(f"{key}__", q))
-        return_aggs[f"{key}__returns"] = Sum("amount", filter=q, default=ZERO)
-    sales = m.SalesLine.objects.filter(scope & union).aggregate(**sales_aggs)
+        union |= q
+        return_aggs[key] = Sum("amount", filter=q, default=ZERO)
     returns = m.ReturnLine.objects.filter(scope & union).aggregate(**return_aggs)
-    return {
-        key: _kpi_payload(
-            sales[f"{key}__revenue"],
-            sales[f"{key}__orders"],
-            sales[f"{key}__customers"],
-            sales[f"{key}__products"],
-            sales[f"{key}__units"],
-            returns[f"{key}__returns"],
-        )
-        for key in periods
-    }
+    sales = {key: m.SalesLine.objects.filter(scope & _period_q(workspace, period)) for key, period in periods.items()}
+    return {key: _kpi_payload(*_sales_totals(lines), returns[key]) for key, lines in sales.items()}
 
 
 def _delta(name: str, current, previous) -> dict:
@@ -207,7 +199,8 @@ def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> dic
     before) or ``year`` (the same dates a year earlier), the same for the comparison period with
     deltas (absolute change and percent change, None without a base).
 
-    Queries: data bounds (only when the period is open) + sales aggregate + returns aggregate.
+    Queries: data bounds (only when the period is open), four over the sales lines per period
+    (:func:`_sales_totals`), one over the returns.
     """
     current = closed_period(workspace, period)
     periods = {"current": current}
@@ -674,24 +667,32 @@ def cohorts(workspace: Workspace, period: Period) -> dict:
 
 
 def _top_products(queryset: QuerySet, order_by: str, limit: int) -> list[dict]:
-    rows = (
-        queryset.filter(is_product=True)
-        .values("stock_code")
-        .annotate(
-            description=Max("description"),
-            revenue=Sum("amount"),
-            units=Sum("quantity"),
-            orders=Count("invoice_no", distinct=True),
-        )
+    """The top products by revenue or units, with their description and orders.
+
+    Two queries: the ranking by sums over every product, then the description and the distinct
+    orders of the top ones only (4 times faster on the real file than computing those for every
+    product, whose COUNT(DISTINCT) sorts every line).
+    """
+    products = queryset.filter(is_product=True)
+    rows = list(
+        products.values("stock_code")
+        .annotate(revenue=Sum("amount"), units=Sum("quantity"))
         .order_by(f"-{order_by}", "stock_code")[:limit]
     )
+    details = {
+        row["stock_code"]: row
+        for row in products.filter(stock_code__in=[row["stock_code"] for row in rows])
+        .values("stock_code")
+        .annotate(description=Max("description"), orders=Count("invoice_no", distinct=True))
+        .order_by()
+    }
     return [
         {
             "stock_code": row["stock_code"],
-            "description": row["description"],
+            "description": details[row["stock_code"]]["description"],
             "revenue": money(row["revenue"]),
             "units": row["units"],
-            "orders": row["orders"],
+            "orders": details[row["stock_code"]]["orders"],
             "average_price": money(row["revenue"] / row["units"]) if row["units"] else None,
         }
         for row in rows
