@@ -4,8 +4,9 @@ cache-warming task.
 Every function takes the workspace and a :class:`config.periods.Period` (inclusive local dates in
 the workspace time zone; open ends mean the whole history) and returns a JSON-ready payload:
 money as 2-place decimal strings (``config.money.money``), dates as ISO strings. Aggregation runs
-in the database; pandas only reshapes or models data the database already reduced (RFM quantiles,
-cohorts, CLV and forecast fitting). :func:`insight` wraps each function in the workspace cache.
+in the database; Python only buckets, and pandas only reshapes or models, data the database
+already reduced (sums per invoice for the local-time buckets, RFM quantiles, cohorts, CLV and
+forecast fitting). :func:`insight` wraps each function in the workspace cache.
 
 Definitions (DESIGN §4): revenue = Σ amount of sales lines; returns value = Σ amount of return
 lines; net revenue = revenue − returns value; orders = distinct invoices among sales lines;
@@ -237,9 +238,10 @@ def _by_local_time(queryset: QuerySet, tz, key: Callable[[dt.datetime], Any]) ->
     """Revenue, orders and units of the sales lines of ``queryset`` per ``key(local time)``.
 
     The database sums the lines per (timestamp, invoice): tens of thousands of rows for the
-    half-million lines of the real file. Python then buckets those by their time in ``tz``. Three
-    times faster than grouping every line by a time-zone expression with COUNT(DISTINCT), which
-    sorts; orders stay exact (distinct invoices per bucket), and SQLite runs the same code.
+    half-million lines of the real file. Python then buckets those by their time in ``tz``. On the
+    real file that is 1.2 to 4 times faster (hour × weekday the most) than grouping every line by a
+    time-zone expression with COUNT(DISTINCT), which sorts; orders stay exact (distinct invoices
+    per bucket), and SQLite runs the same code.
     """
     found: dict[Any, dict] = {}
     per_invoice = (
