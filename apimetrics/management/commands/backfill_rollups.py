@@ -1,6 +1,9 @@
 """Build (or rebuild with --rebuild) the rollups of one or every project from raw events."""
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from apimetrics import services
@@ -17,10 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch-hours", type=float, default=6.0, help="Hours per transaction (default 6).")
 
     def handle(self, *args, project=None, workspace=None, rebuild=False, batch_hours=6.0, **options):
-        import datetime as dt
-
-        from django.utils import timezone
-
         projects = Project.objects.all()
         if project:
             projects = projects.filter(key=project)
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             state = RollupState.objects.filter(project=item).first()
             start = state.rolled_until if state else None
             if start is None:
-                first = item and services.RequestEvent.objects.filter(project=item).order_by("timestamp").first()
+                first = services.RequestEvent.objects.filter(project=item).order_by("timestamp").first()
                 start = first.timestamp if first else None
             target = timezone.now() - services.ROLLUP_LAG
             minutes = int((target - start).total_seconds() // 60) if start else 0
