@@ -1,5 +1,6 @@
 """The import pipeline on small hand-built files: every cleaning step counted, exact stored rows."""
 
+import codecs
 import datetime as dt
 import io
 
@@ -275,7 +276,8 @@ def _with(index, value):
 
 
 def _utf16(text: str) -> bytes:
-    return text.encode("utf-16")  # with its byte-order mark
+    """``text`` as UTF-16 little-endian after its byte-order mark."""
+    return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
 
 
 def _truncated_gzip() -> bytes:
@@ -302,7 +304,7 @@ BAD_FILES = {
     # UTF-16 (announced by its byte-order mark) is decoded strictly: a lone surrogate, or a
     # last character cut in half, is not text.
     "utf-16 with a lone surrogate": (
-        _utf16(",".join(HEADER) + "\n") + b"\x00\xd8" + _utf16(",".join(GOOD))[2:],
+        _utf16(",".join(HEADER) + "\n") + b"\x00\xd8" + ",".join(GOOD).encode("utf-16-le"),
         "bad_encoding",
     ),
     "utf-16 cut mid-character": (_utf16(",".join(HEADER) + "\n" + ",".join(GOOD) + "\n")[:-1], "bad_encoding"),
