@@ -170,15 +170,17 @@ def _totals(workspace: Workspace, periods: dict[str, Period], extra: Q | None = 
     """KPIs of several periods: the sales-line totals of each period (:func:`_sales_totals`) and
     one query over the returns of them all, each period's sum restricted by a FILTER clause."""
     scope = Q(workspace=workspace) & (extra or Q())
+    within = {key: _period_q(workspace, period) for key, period in periods.items()}
     union = Q()
-    return_aggs = {}
-    for key, period in periods.items():
-        q = _period_q(workspace, period)
+    for q in within.values():
         union |= q
-        return_aggs[key] = Sum("amount", filter=q, default=ZERO)
-    returns = m.ReturnLine.objects.filter(scope & union).aggregate(**return_aggs)
-    sales = {key: m.SalesLine.objects.filter(scope & _period_q(workspace, period)) for key, period in periods.items()}
-    return {key: _kpi_payload(*_sales_totals(lines), returns[key]) for key, lines in sales.items()}
+    returns = m.ReturnLine.objects.filter(scope & union).aggregate(
+        **{key: Sum("amount", filter=q, default=ZERO) for key, q in within.items()}
+    )
+    return {
+        key: _kpi_payload(*_sales_totals(m.SalesLine.objects.filter(scope & q)), returns[key])
+        for key, q in within.items()
+    }
 
 
 def _delta(name: str, current, previous) -> dict:
