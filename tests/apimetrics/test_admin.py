@@ -1,15 +1,19 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apimetrics import services
 from apimetrics.analytics import CACHE_NAMESPACE
-from apimetrics.models import ApiKey, Project
+from apimetrics.models import ApiKey, Project, RequestEvent
 from apimetrics.tracking import METHODS
 from config.cache import data_version
-from tests.apimetrics.factories import issue_key
+from tests.apimetrics.factories import issue_key, make_event
 
 pytestmark = pytest.mark.django_db
+
+MOMENT = dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
 
 
 def test_admin_pages_never_show_secrets(client, staff_user, project, api_key, traffic_for_admin):
@@ -32,14 +36,8 @@ def test_admin_pages_never_show_secrets(client, staff_user, project, api_key, tr
 
 @pytest.fixture
 def traffic_for_admin(project):
-    import datetime as dt
-
-    from apimetrics.models import RequestEvent
-    from tests.apimetrics.factories import make_event
-
-    moment = dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
-    RequestEvent.objects.bulk_create([make_event(project, moment)])
-    services.rollup_project(project_id=project.pk, now=moment + dt.timedelta(days=2))
+    RequestEvent.objects.bulk_create([make_event(project, MOMENT)])
+    services.rollup_project(project_id=project.pk, now=MOMENT + dt.timedelta(days=2))
 
 
 def _event_queries(client, url: str) -> tuple[object, list[str]]:
@@ -51,13 +49,7 @@ def _event_queries(client, url: str) -> tuple[object, list[str]]:
 
 @pytest.fixture
 def many_methods(project):
-    import datetime as dt
-
-    from apimetrics.models import RequestEvent
-    from tests.apimetrics.factories import make_event
-
-    moment = dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
-    RequestEvent.objects.bulk_create([make_event(project, moment, method=m) for m in ["GET"] * 3 + ["POST"] * 2])
+    RequestEvent.objects.bulk_create([make_event(project, MOMENT, method=m) for m in ["GET"] * 3 + ["POST"] * 2])
 
 
 def test_the_events_method_filter_lists_methods_without_reading_the_table(client, staff_user, many_methods):
