@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
+from accounts.admin import WorkspaceListFilter
 from apimetrics import services
 from apimetrics.models import (
     ApiKey,
@@ -25,7 +26,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ApiKeyInline(admin.TabularInline):
+class MaskedKeyMixin:
+    """The key as staff see it: its public prefix, never the secret."""
+
+    @admin.display(description="Key")
+    def masked_prefix(self, obj):
+        return f"{obj.public_prefix}…"
+
+
+class ApiKeyInline(MaskedKeyMixin, admin.TabularInline):
     model = ApiKey
     fields = ["name", "masked_prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
     readonly_fields = fields
@@ -36,15 +45,11 @@ class ApiKeyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Key")
-    def masked_prefix(self, obj):
-        return f"pk_{obj.prefix}_…"
-
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "key", "workspace", "timezone", "retention_days", "apdex_threshold_ms", "is_builtin"]
-    list_filter = ["is_builtin"]
+    list_filter = ["is_builtin", WorkspaceListFilter]
     search_fields = ["name", "key", "workspace__name", "workspace__slug"]
     list_select_related = ["workspace"]
     inlines = [ApiKeyInline]
@@ -58,7 +63,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(MaskedKeyMixin, admin.ModelAdmin):
     """Keys are created through the API (the secret is shown once). Staff rename them and revoke
     them through the API's rule (a project's last active key stays); a deleted key stops at once
     (see receivers)."""
@@ -83,10 +88,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-    @admin.display(description="Key")
-    def masked_prefix(self, obj):
-        return f"pk_{obj.prefix}_…"
 
     @admin.display(description="HMAC (truncated)")
     def masked_hash(self, obj):

@@ -72,7 +72,12 @@ class ApiKey(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.name} (pk_{self.prefix}_…)"
+        return f"{self.name} ({self.public_prefix}…)"
+
+    @property
+    def public_prefix(self) -> str:
+        """The key's visible start, ``pk_<prefix>_``: what lists show in place of the secret."""
+        return f"pk_{self.prefix}_"
 
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()

@@ -3,6 +3,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from accounts.admin import WorkspaceListFilter
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 
 
@@ -22,7 +23,7 @@ class LineAdmin(admin.ModelAdmin):
         "is_product",
         "workspace",
     ]
-    list_filter = ["workspace", "is_product"]
+    list_filter = [WorkspaceListFilter, "is_product"]
     search_fields = ["=invoice_no", "^stock_code", "=customer_id", "description", "=country"]
     date_hierarchy = "invoice_date"
     raw_id_fields = ["workspace", "import_job"]
@@ -47,7 +48,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     """Import jobs are an audit trail: read only."""
 
     list_display = ["id", "source_name", "workspace", "status", "rows_read", "sales_lines", "created_by", "created_at"]
-    list_filter = ["status", "workspace"]
+    list_filter = ["status", WorkspaceListFilter]
     search_fields = ["source_name", "sha256", "workspace__slug", "created_by__email"]
     date_hierarchy = "created_at"
     raw_id_fields = ["workspace", "created_by"]

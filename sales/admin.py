@@ -3,13 +3,14 @@ import csv
 from django.contrib import admin
 from django.http import HttpResponse
 
+from accounts.admin import WorkspaceListFilter
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "workspace", "created_at"]
-    list_filter = ["workspace"]
+    list_filter = [WorkspaceListFilter]
     search_fields = ["name", "city", "workspace__name", "workspace__slug"]
     raw_id_fields = ["workspace"]
     list_select_related = ["workspace"]
@@ -41,7 +42,7 @@ def export_csv(modeladmin, request, queryset):
 @admin.register(SalesRecord)
 class SalesRecordAdmin(admin.ModelAdmin):
     list_display = ["date", "store", "revenue", "ad_spend", "recorded_by", "workspace"]
-    list_filter = ["workspace", "date"]
+    list_filter = [WorkspaceListFilter, "date"]
     search_fields = ["store__name", "recorded_by__email", "workspace__slug"]
     date_hierarchy = "date"
     raw_id_fields = ["workspace", "store", "recorded_by"]
@@ -53,7 +54,7 @@ class SalesRecordAdmin(admin.ModelAdmin):
 @admin.register(InsightReport)
 class InsightReportAdmin(admin.ModelAdmin):
     list_display = ["workspace", "generated_at", "duration_ms"]
-    list_filter = ["workspace"]
+    list_filter = [WorkspaceListFilter]
     date_hierarchy = "generated_at"
     raw_id_fields = ["workspace"]
     list_select_related = ["workspace"]
@@ -63,7 +64,7 @@ class InsightReportAdmin(admin.ModelAdmin):
 @admin.register(QualityReport)
 class QualityReportAdmin(admin.ModelAdmin):
     list_display = ["workspace", "generated_at", "status", "incident_started_at", "alerted"]
-    list_filter = ["status", "alerted", "workspace"]
+    list_filter = ["status", "alerted", WorkspaceListFilter]
     date_hierarchy = "generated_at"
     raw_id_fields = ["workspace"]
     list_select_related = ["workspace"]

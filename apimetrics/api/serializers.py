@@ -29,16 +29,13 @@ class ProjectSerializer(serializers.ModelSerializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     """A key as listed: never its secret or hash, only the prefix that identifies it."""
 
-    prefix = serializers.SerializerMethodField()
+    prefix = serializers.CharField(source="public_prefix")
     is_active = serializers.SerializerMethodField()
 
     class Meta:
         model = ApiKey
         fields = ["id", "name", "prefix", "is_active", "created_at", "last_used_at", "revoked_at", "expires_at"]
         read_only_fields = fields
-
-    def get_prefix(self, api_key) -> str:
-        return f"pk_{api_key.prefix}_"
 
     def get_is_active(self, api_key) -> bool:
         return api_key.is_active()

@@ -1,6 +1,11 @@
-"""Django admin for users, workspaces and memberships, with search and filters."""
+"""Django admin for users, workspaces and memberships, with search and filters, and the workspace
+filter of tenant-owned lists."""
 
 import pytest
+
+from accounts.admin import WorkspaceListFilter
+from sales.models import Store
+from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +52,30 @@ def test_admin_user_change_page_shows_memberships(staff_client, owner):
 def test_admin_is_staff_only(client, owner):
     client.force_login(owner)
     assert client.get("/admin/accounts/user/")["Location"].startswith("/admin/login/")
+
+
+def test_workspace_filter_offers_a_bounded_list_and_filters_by_slug(staff_client, workspace, other_workspace):
+    """Tenant-owned lists filter by workspace without listing every tenant."""
+    Store.objects.create(workspace=workspace, name="Acme Downtown", city="Leeds")
+    Store.objects.create(workspace=other_workspace, name="Globex Harbour", city="Hull")
+    for n in range(WorkspaceListFilter.shown + 5):
+        WorkspaceFactory(name=f"Tenant {n}", slug=f"zz-{n:02d}")
+
+    listing = staff_client.get("/admin/sales/store/").content.decode()
+    assert listing.count("?workspace=") == WorkspaceListFilter.shown  # acme, globex and 18 of the 25 others
+    assert "?workspace=acme" in listing
+    assert "?workspace=zz-17" in listing
+    assert "?workspace=zz-18" not in listing
+
+    filtered = staff_client.get("/admin/sales/store/?workspace=globex").content.decode()
+    assert "Globex Harbour" in filtered
+    assert "Acme Downtown" not in filtered
+
+    beyond = staff_client.get("/admin/sales/store/?workspace=zz-24").content.decode()
+    assert "?workspace=zz-24" in beyond  # the chosen one is offered even past the first ones
+    assert "Acme Downtown" not in beyond
+    assert "Globex Harbour" not in beyond
+
+    unknown = staff_client.get("/admin/sales/store/?workspace=nope")
+    assert unknown.status_code == 302
+    assert unknown["Location"].endswith("?e=1")
