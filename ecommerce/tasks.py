@@ -83,8 +83,9 @@ def warm_workspace_caches(workspace_id: int) -> dict:
     if workspace is None:
         return {"workspace_id": workspace_id, "skipped": "no such workspace"}
     period = Period()
-    for name, params in WARM:
-        analytics.insight(name, workspace, period, refresh=True, **params)
+    with analytics.shared_reads():
+        for name, params in WARM:
+            analytics.insight(name, workspace, period, refresh=True, **params)
     fit_forecast(workspace_id)  # in this worker, after the cheap ones
     log.info("ecommerce_caches_warmed", workspace_id=workspace_id, insights=len(WARM))
     return {"workspace_id": workspace_id, "warmed": len(WARM) + 1}

@@ -43,7 +43,8 @@ class EcommercePage(WorkspaceDashboardView):
             for name, label in TABS
         ]
         if self.workspace is not None:
-            context.update(self.page_context())
+            with analytics.shared_reads():
+                context.update(self.page_context())
         context["data_as_of"] = min(self._as_of) if self._as_of else None
         return context
 

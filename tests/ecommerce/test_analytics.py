@@ -443,3 +443,29 @@ def test_other_tenants_lines_never_count(shop, other_shop):
     assert analytics.top_customers(shop, Period(), 10)["rows"][0]["customer_id"] == "A"
     assert analytics.top_products(shop, Period(), "revenue", 10)["rows"][0]["stock_code"] == "22423"
     assert analytics.revenue_by_hour(shop, Period())["rows"][12]["revenue"] == "0.00"
+
+
+def test_insights_of_one_block_read_each_reduction_once(shop, django_assert_num_queries):
+    """A page's insights share the database's sums per invoice; the figures are those of
+    separate reads, and a new block reads afresh."""
+
+    def overview():
+        return [
+            analytics.kpis(shop, JAN),
+            analytics.revenue_series(shop, JAN, "day"),
+            analytics.countries(shop, JAN, limit=250),
+            analytics.revenue_by_weekday_hour(shop, JAN),
+            analytics.revenue_growth(shop, JAN),
+            analytics.customer_segments(shop, JAN),
+        ]
+
+    apart = overview()
+    # Per period of the KPIs (January, and December before it) the sums per invoice and the
+    # distinct products; the returns of both; the customers' RFM. Nothing more for the others.
+    with analytics.shared_reads(), django_assert_num_queries(6):
+        assert overview() == apart
+    assert apart[2]["rows"][0]["revenue"] == "54.55"  # 1001 (15.30 + 18.00) and 1003 (21.25), UK
+
+    SalesLineFactory(workspace=shop, invoice_date=utc(2011, 1, 20, 12), quantity=1, unit_price=Decimal("5.00"))
+    with analytics.shared_reads():
+        assert analytics.countries(shop, JAN)["total_revenue"] == "85.05"  # 80.05 + 5.00

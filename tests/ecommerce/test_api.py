@@ -315,22 +315,23 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     client = api_as(owner)
     # Every request also opens and releases a savepoint (ATOMIC_REQUESTS inside the test transaction).
     # user (JWT) + membership; data bounds (open period); per period (this one and the previous)
-    # the sums and three distinct counts; one returns aggregate over both periods.
-    with django_assert_num_queries(14):
+    # the sums per invoice and the distinct products; one returns aggregate over both periods.
+    with django_assert_num_queries(10):
         assert client.get(BASE + "kpis").status_code == 200
     cache.clear()
     # The same without the data bounds (a bounded period).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(9):
         assert client.get(BASE + "kpis", {"date_from": "2011-01-01", "date_to": "2011-01-31"}).status_code == 200
     # user + membership; data bounds; one grouped query.
     with django_assert_num_queries(6):
         assert client.get(BASE + "series", {"interval": "week"}).status_code == 200
-    # user + membership; one grouped query over every country.
+    # user + membership; the sums per invoice, added up per country.
     with django_assert_num_queries(5):
         assert client.get(BASE + "countries").status_code == 200
-    # user + membership; resolve the country; data bounds; 4 sales + 1 returns; monthly; products
-    # ranked, then the top ones' descriptions and orders.
-    with django_assert_num_queries(14):
+    # user + membership; resolve the country; data bounds; the sums per invoice (KPIs and monthly
+    # series), the distinct products, the returns; products ranked, then the top ones'
+    # descriptions and orders.
+    with django_assert_num_queries(11):
         assert client.get(BASE + "countries/Ireland").status_code == 200
     # user + membership; count; page.
     with django_assert_num_queries(6):
