@@ -29,7 +29,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     """A key as listed: never its secret or hash, only the prefix that identifies it."""
 
-    prefix = serializers.CharField(source="public_prefix")
+    prefix = serializers.CharField(source="public_prefix", read_only=True)
     is_active = serializers.SerializerMethodField()
 
     class Meta:
