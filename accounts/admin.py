@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
@@ -8,12 +9,19 @@ from accounts.models import Membership, User, Workspace
 
 class WorkspaceListFilter(admin.SimpleListFilter):
     """The workspace filter of every tenant-owned model's list, by slug, without listing every
-    tenant: it offers the first ``shown`` workspaces by slug and the one chosen; any other is
-    ``?workspace=<slug>`` away. An unknown slug is the admin's "incorrect lookup" notice."""
+    tenant: it offers the first ``shown`` workspaces by slug and the one chosen, and a box for
+    any other slug (which keeps the list's other filters, search and ordering). An unknown slug
+    is the admin's "incorrect lookup" notice."""
 
     title = "workspace"
     parameter_name = "workspace"
+    template = "admin/workspace_filter.html"
     shown = 20
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        skipped = {self.parameter_name, PAGE_VAR, ERROR_FLAG}
+        self.kept_params = [(name, value) for name, value in request.GET.items() if name not in skipped]
 
     def lookups(self, request, model_admin):
         slugs = list(Workspace.objects.order_by("slug").values_list("slug", flat=True)[: self.shown])

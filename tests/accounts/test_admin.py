@@ -76,6 +76,14 @@ def test_workspace_filter_offers_a_bounded_list_and_filters_by_slug(staff_client
     assert "Acme Downtown" not in beyond
     assert "Globex Harbour" not in beyond
 
+    # Any other slug is typed into the filter's box, which keeps the list's search and ordering.
+    page = staff_client.get("/admin/sales/store/?q=Harbour&o=1&p=0").content.decode()
+    box = page.split('<form method="get" class="workspace-filter">')[1].split("</form>")[0]
+    assert '<input type="search" name="workspace" value=""' in box
+    assert '<input type="hidden" name="q" value="Harbour">' in box
+    assert '<input type="hidden" name="o" value="1">' in box
+    assert 'name="p"' not in box  # a new filter starts on the first page
+
     unknown = staff_client.get("/admin/sales/store/?workspace=nope")
     assert unknown.status_code == 302
     assert unknown["Location"].endswith("?e=1")
