@@ -15,7 +15,7 @@ from apimetrics.models import (
 )
 from apimetrics.tracking import METHODS
 from config.exceptions import Conflict
-from config.pagination import EstimatedCountPaginator
+from config.pagination import LargeTableAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -122,45 +122,36 @@ class MethodFilter(admin.SimpleListFilter):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(ReadOnlyAdmin):
+class RequestEventAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["timestamp", "project", "method", "endpoint", "status_code", "response_time_ms", "consumer"]
     list_filter = [MethodFilter]
     search_fields = ["endpoint", "consumer"]
     list_select_related = ["project"]
     date_hierarchy = None
-    # No COUNT(*) over millions of rows: neither the full count nor, unfiltered, the page count.
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-id"]
 
 
 @admin.register(MinuteRollup)
-class MinuteRollupAdmin(ReadOnlyAdmin):
+class MinuteRollupAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["minute", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
     list_filter = ["kind"]
     list_select_related = ["project"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-minute"]
 
 
 @admin.register(HourRollup)
-class HourRollupAdmin(ReadOnlyAdmin):
+class HourRollupAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["hour", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
     list_filter = ["kind"]
     list_select_related = ["project"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-hour"]
 
 
 @admin.register(DayRollup)
-class DayRollupAdmin(ReadOnlyAdmin):
+class DayRollupAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["day", "project", "kind", "method", "endpoint", "consumer", "requests", "status_5xx"]
     list_filter = ["kind"]
     list_select_related = ["project"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-day"]
 
 

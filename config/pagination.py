@@ -1,5 +1,6 @@
 from functools import cached_property
 
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from rest_framework.pagination import PageNumberPagination
@@ -32,3 +33,13 @@ class EstimatedCountPaginator(Paginator):
             if estimate > 0:  # -1 (PostgreSQL 14+) or 0 before the first ANALYZE
                 return estimate
         return super().count
+
+
+class LargeTableAdmin:
+    """For the admin of a table of millions of rows: no COUNT(*) over the whole table, neither
+    the full result count, nor the page count of an unfiltered list (:class:`EstimatedCountPaginator`),
+    nor the filters' "Show counts" (one COUNT per choice)."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from accounts.admin import WorkspaceListFilter
+from config.pagination import LargeTableAdmin
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 
 
-class LineAdmin(admin.ModelAdmin):
-    """Hundreds of thousands of rows per workspace: no full count, no full-table dropdowns."""
+class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
+    """Hundreds of thousands of rows per workspace: no full counts, no full-table dropdowns."""
 
     list_display = [
         "invoice_no",
@@ -28,7 +29,6 @@ class LineAdmin(admin.ModelAdmin):
     date_hierarchy = "invoice_date"
     raw_id_fields = ["workspace", "import_job"]
     list_select_related = ["workspace"]
-    show_full_result_count = False
     list_per_page = 100
     ordering = ["-invoice_date", "-id"]
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 
 from accounts.admin import WorkspaceListFilter
+from config.pagination import LargeTableAdmin
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 
 
@@ -40,7 +41,7 @@ def export_csv(modeladmin, request, queryset):
 
 
 @admin.register(SalesRecord)
-class SalesRecordAdmin(admin.ModelAdmin):
+class SalesRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["date", "store", "revenue", "ad_spend", "recorded_by", "workspace"]
     list_filter = [WorkspaceListFilter, "date"]
     search_fields = ["store__name", "recorded_by__email", "workspace__slug"]
@@ -48,7 +49,6 @@ class SalesRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ["workspace", "store", "recorded_by"]
     list_select_related = ["store", "recorded_by", "workspace"]
     actions = [export_csv]
-    show_full_result_count = False  # no COUNT(*) over millions of rows on every page
 
 
 @admin.register(InsightReport)
