@@ -16,9 +16,10 @@ class PagePagination(PageNumberPagination):
 
 class EstimatedCountPaginator(Paginator):
     """The admin's paginator for tables of millions of rows. An unfiltered list on PostgreSQL
-    takes the planner's estimate of the table's rows (``pg_class.reltuples``, kept by ANALYZE)
-    instead of a ``COUNT(*)`` over the whole table on every page; a filtered list, a table never
-    analysed, and other databases are counted exactly."""
+    takes the planner's estimate of the table's rows (``pg_class.reltuples``, kept by ANALYZE;
+    for a partitioned table the sum over its leaf partitions) instead of a ``COUNT(*)`` over the
+    whole table on every page. A filtered list, a table with a leaf that holds pages but was
+    never analysed, and other databases are counted exactly."""
 
     @cached_property
     def count(self) -> int:
@@ -26,11 +27,17 @@ class EstimatedCountPaginator(Paginator):
         db = connections[queryset.db]
         if db.vendor == "postgresql" and not queryset.query.where:
             with db.cursor() as cursor:
+                # The plain table, or the leaves of the partitioned one. A table never analysed
+                # has reltuples -1 (PostgreSQL 14+): nothing when it has no page, unknown otherwise.
+                table = queryset.model._meta.db_table
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                    "SELECT SUM(GREATEST(reltuples, 0))::bigint, bool_or(reltuples < 0 AND relpages > 0) "
+                    "FROM pg_class WHERE (oid = %s::regclass AND relkind = 'r') "
+                    "OR oid IN (SELECT relid FROM pg_partition_tree(%s::regclass) WHERE isleaf)",
+                    [table, table],
                 )
-                estimate = cursor.fetchone()[0]
-            if estimate > 0:  # -1 (PostgreSQL 14+) or 0 before the first ANALYZE
+                estimate, unknown = cursor.fetchone()
+            if estimate and not unknown:  # 0 before the first ANALYZE of a plain table, too
                 return estimate
         return super().count
 
