@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from rest_framework_simplejwt.token_blacklist.admin import BlacklistedTokenAdmin as BaseBlacklistedTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import Membership, User, Workspace
@@ -84,3 +86,12 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "workspace__name", "workspace__slug"]
     raw_id_fields = ["user", "workspace"]
     list_select_related = ["user", "workspace"]
+
+
+# simplejwt's own admin picks the token from a dropdown of every refresh token ever issued.
+admin.site.unregister(BlacklistedToken)
+
+
+@admin.register(BlacklistedToken)
+class BlacklistedTokenAdmin(BaseBlacklistedTokenAdmin):
+    raw_id_fields = ["token"]

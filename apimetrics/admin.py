@@ -52,6 +52,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ["is_builtin", WorkspaceListFilter]
     search_fields = ["name", "key", "workspace__name", "workspace__slug"]
     list_select_related = ["workspace"]
+    raw_id_fields = ["workspace"]
     inlines = [ApiKeyInline]
 
     def delete_model(self, request, obj):

@@ -87,3 +87,14 @@ def test_workspace_filter_offers_a_bounded_list_and_filters_by_slug(staff_client
     unknown = staff_client.get("/admin/sales/store/?workspace=nope")
     assert unknown.status_code == 302
     assert unknown["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/admin/apimetrics/project/add/", "workspace"), ("/admin/token_blacklist/blacklistedtoken/add/", "token")],
+)
+def test_workspaces_and_tokens_are_picked_by_id_not_from_a_dropdown_of_all(staff_client, url, field):
+    html = staff_client.get(url).content.decode()
+    assert f'<input type="text" name="{field}"' in html
+    assert 'class="vForeignKeyRawIdAdminField"' in html
+    assert f'<select name="{field}"' not in html
