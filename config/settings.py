@@ -239,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     "ecommerce-warm-caches": {"task": "ecommerce.tasks.warm_all_caches", "schedule": crontab(minute=30, hour=3)},
     "apimetrics-rollup": {"task": "apimetrics.tasks.rollup_all", "schedule": 60.0},
     "apimetrics-retention": {"task": "apimetrics.tasks.retention_cleanup_all", "schedule": crontab(hour=4, minute=0)},
+    "accounts-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": crontab(hour=5, minute=0)},
 }
 
 # --- Email -----------------------------------------------------------------------------
