@@ -14,6 +14,7 @@ from tests.apimetrics.factories import issue_key, make_event
 pytestmark = pytest.mark.django_db
 
 MOMENT = dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
+EVENT = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
 
 
 def test_admin_pages_never_show_secrets(client, staff_user, project, api_key, traffic_for_admin):
@@ -81,8 +82,7 @@ def test_staff_revoke_keys_through_the_last_key_rule_and_cannot_edit_dates(
 ):
     first, first_secret = issue_key(project, "first")
     second, second_secret = issue_key(project, "second")
-    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
-    assert track(event, first_secret).status_code == 202  # its lookup is cached now
+    assert track(EVENT, first_secret).status_code == 202  # its lookup is cached now
     client.force_login(staff_user)
     changelist = "/admin/apimetrics/apikey/"
     response = client.post(changelist, {"action": "revoke", "_selected_action": [first.pk, second.pk]}, follow=True)
@@ -94,7 +94,7 @@ def test_staff_revoke_keys_through_the_last_key_rule_and_cannot_edit_dates(
     assert ApiKey.objects.filter(project=project, revoked_at__isnull=True).count() == 1
     still_active = ApiKey.objects.get(project=project, revoked_at__isnull=True)
     revoked_secret = first_secret if still_active == second else second_secret
-    assert track(event, revoked_secret).status_code == 401
+    assert track(EVENT, revoked_secret).status_code == 401
 
     # The change form renames only: dates are read-only, a posted revoked_at is ignored.
     page = client.post(
@@ -109,13 +109,12 @@ def test_staff_revoke_keys_through_the_last_key_rule_and_cannot_edit_dates(
 def test_staff_deleting_a_project_ends_its_keys_at_once(
     client, staff_user, project, api_key, track, django_capture_on_commit_callbacks
 ):
-    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
-    assert track(event, api_key[1]).status_code == 202
+    assert track(EVENT, api_key[1]).status_code == 202
     version = data_version(CACHE_NAMESPACE, project.workspace_id)
     client.force_login(staff_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/apimetrics/project/{project.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Project.objects.filter(pk=project.pk).exists()
-    assert track(event, api_key[1]).status_code == 401
+    assert track(EVENT, api_key[1]).status_code == 401
     assert data_version(CACHE_NAMESPACE, project.workspace_id) != version  # cached metrics are stale
