@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.http import Http404
 
 from accounts.models import Workspace
@@ -141,9 +141,10 @@ _shared_reads: contextvars.ContextVar[dict | None] = contextvars.ContextVar("eco
 def shared_reads() -> Iterator[None]:
     """Within the block, the insights over the same lines read each of the database's reductions
     once (:func:`_read`): the sums per invoice of a page's KPIs, series, countries, heat map and
-    monthly growth of one period, the customers' RFM of its segments and lifetime value, or the
-    warming task's insights. Every :func:`insight` runs in one; a block inside another joins it.
-    It lasts one page, one request or one task, so what it keeps cannot outlive the data."""
+    monthly growth of one period; the customers' RFM of its segments and lifetime value, and their
+    spend per day of its lifetime value and cohorts; or the warming task's insights. Every
+    :func:`insight` runs in one; a block inside another joins it. It lasts one page, one request
+    or one task, so what it keeps cannot outlive the data."""
     if _shared_reads.get() is not None:
         yield
         return
@@ -580,11 +581,10 @@ def customer_segments(workspace: Workspace, period: Period) -> dict:
     }
 
 
-def customer_days(workspace: Workspace, period: Period):
-    """Spend per customer and local day (one grouped query) as a DataFrame."""
-    import pandas as pd
-
-    rows = (
+def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple]:
+    """(customer, local day, spend) of the lines with a customer: one grouped query, read once per
+    :func:`shared_reads` block (the lifetime value and the cohorts of a page)."""
+    return _read(
         sales_lines(workspace, period)
         .exclude(customer_id="")
         .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
@@ -593,7 +593,13 @@ def customer_days(workspace: Workspace, period: Period):
         .values_list("customer_id", "day", "spend")
         .order_by()
     )
-    frame = pd.DataFrame(list(rows), columns=["customer_id", "day", "spend"])
+
+
+def customer_days(workspace: Workspace, period: Period):
+    """Spend per customer and local day as a DataFrame."""
+    import pandas as pd
+
+    frame = pd.DataFrame(_spend_per_customer_day(workspace, period), columns=["customer_id", "day", "spend"])
     frame["spend"] = frame["spend"].astype(float)
     frame["day"] = pd.to_datetime(frame["day"])
     return frame
@@ -662,21 +668,17 @@ def cohorts(workspace: Workspace, period: Period) -> dict:
     """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
     months since: active customers, retention % of the cohort, and revenue.
 
-    The database reduces the lines to spend per customer and local month (a few rows per
-    customer, the month as a date); one pass over those rows finds each customer's cohort and
-    adds them up, every (customer, month) row being one active customer of its cell.
+    The database reduces the lines to spend per customer and local day (the reduction the
+    lifetime value reads too, :func:`_spend_per_customer_day`); Python adds those up per customer
+    and month, then one pass over the (customer, month) rows finds each customer's cohort and adds
+    them up, every such row being one active customer of its cell.
     """
-    rows = (
-        sales_lines(workspace, period)
-        .exclude(customer_id="")
-        .annotate(month=TruncMonth("invoice_date", tzinfo=workspace.tzinfo, output_field=DateField()))
-        .values("customer_id", "month")
-        .annotate(revenue=Sum("amount"))
-        .values_list("customer_id", "month", "revenue")
-        .order_by()
-    )
     # Months as integers (year × 12 + month − 1), so that an age is a subtraction.
-    months = [(customer, day.year * 12 + day.month - 1, revenue) for customer, day, revenue in rows]
+    per_month: dict[tuple[str, int], Decimal] = {}
+    for customer, day, spend in _spend_per_customer_day(workspace, period):
+        key = (customer, day.year * 12 + day.month - 1)
+        per_month[key] = per_month.get(key, ZERO) + spend
+    months = [(customer, index, revenue) for (customer, index), revenue in per_month.items()]
     if not months:
         return {**_period_json(period), "max_age": 0, "cohorts": [], "rows": []}
     first: dict[str, int] = {}

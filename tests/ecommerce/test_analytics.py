@@ -446,8 +446,8 @@ def test_other_tenants_lines_never_count(shop, other_shop):
 
 
 def test_insights_of_one_block_read_each_reduction_once(shop, django_assert_num_queries):
-    """A page's insights share the database's sums per invoice; the figures are those of
-    separate reads, and a new block reads afresh."""
+    """A page's insights share the database's reductions; the figures are those of separate
+    reads, and a new block reads afresh."""
 
     def overview():
         return [
@@ -457,12 +457,15 @@ def test_insights_of_one_block_read_each_reduction_once(shop, django_assert_num_
             analytics.revenue_by_weekday_hour(shop, JAN),
             analytics.revenue_growth(shop, JAN),
             analytics.customer_segments(shop, JAN),
+            analytics.lifetime_value(shop, JAN),
+            analytics.cohorts(shop, JAN),
         ]
 
     apart = overview()
     # Per period of the KPIs (January, and December before it) the sums per invoice and the
-    # distinct products; the returns of both; the customers' RFM. Nothing more for the others.
-    with analytics.shared_reads(), django_assert_num_queries(6):
+    # distinct products; the returns of both; the customers' RFM; their spend per day (lifetime
+    # value and cohorts). Nothing more for the others.
+    with analytics.shared_reads(), django_assert_num_queries(7):
         assert overview() == apart
     assert apart[2]["rows"][0]["revenue"] == "54.55"  # 1001 (15.30 + 18.00) and 1003 (21.25), UK
 
