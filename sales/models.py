@@ -4,13 +4,15 @@ A record's ``date`` is a calendar day of the workspace (its time zone), so day, 
 buckets computed from it are buckets of the workspace's time zone by construction.
 
 Records carry a denormalised ``workspace`` foreign key (always equal to ``store.workspace``,
-enforced by the services and the API, checked by the data-quality run): every analytics query
-then filters one table on its ``(workspace, date)`` index instead of joining stores.
+enforced by the services, the API and the model's ``clean`` for the admin, checked by the
+data-quality run): every analytics query then filters one table on its ``(workspace, date)``
+index instead of joining stores.
 """
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -73,6 +75,12 @@ class SalesRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.date}: {self.revenue}"
+
+    def clean(self) -> None:
+        """A record counts in its ``workspace``'s figures: its store must be that workspace's
+        (model forms, such as the admin's, check it; the services check their own writes)."""
+        if self.workspace_id and self.store_id and self.store.workspace_id != self.workspace_id:
+            raise ValidationError({"store": "This store belongs to another workspace than the record's."})
 
 
 class InsightReport(models.Model):

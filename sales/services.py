@@ -1,5 +1,6 @@
 """Writes of the sales app. Every write bumps the workspace's ``sales`` cache version, so the
-cached summary, series and top sellers are never served stale."""
+cached summary, series and top sellers are never served stale: a save or a delete of one store
+or record through its signal (:mod:`sales.receivers`, whoever writes), a bulk write here."""
 
 import datetime as dt
 from collections.abc import Callable, Iterable
@@ -32,9 +33,7 @@ def data_changed(workspace: Workspace) -> None:
 
 @transaction.atomic
 def store_create(*, workspace: Workspace, name: str, city: str = "") -> Store:
-    store = Store.objects.create(workspace=workspace, name=name, city=city)
-    data_changed(workspace)
-    return store
+    return Store.objects.create(workspace=workspace, name=name, city=city)
 
 
 @transaction.atomic
@@ -42,7 +41,6 @@ def store_update(*, store: Store, **fields) -> Store:
     for name, value in fields.items():
         setattr(store, name, value)
     store.save()
-    data_changed(store.workspace)
     return store
 
 
@@ -52,9 +50,7 @@ def store_delete(*, store: Store) -> None:
     records = SalesRecord.objects.filter(store=store).count()
     if records:
         raise Conflict(f"The store has {records} sales records; delete them first.")
-    workspace = store.workspace
     store.delete()
-    data_changed(workspace)
 
 
 @transaction.atomic
@@ -88,15 +84,12 @@ def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
     for name, value in fields.items():
         setattr(record, name, value)
     record.save()
-    data_changed(record.workspace)
     return record
 
 
 @transaction.atomic
 def record_delete(*, record: SalesRecord) -> None:
-    workspace = record.workspace
     record.delete()
-    data_changed(workspace)
 
 
 def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:

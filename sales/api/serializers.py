@@ -149,6 +149,7 @@ class ChangeSerializer(serializers.Serializer):
 class SummarySerializer(TotalsSerializer):
     previous = TotalsSerializer(allow_null=True)
     change = ChangeSerializer(allow_null=True, help_text="Percent change from the previous period.")
+    data_as_of = serializers.DateTimeField(help_text="When the figures were computed.")
 
 
 class BucketSerializer(serializers.Serializer):
@@ -164,6 +165,7 @@ class SeriesSerializer(serializers.Serializer):
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     buckets = BucketSerializer(many=True)
+    data_as_of = serializers.DateTimeField(help_text="When the figures were computed.")
 
 
 class TopUserSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import AnalyticsAPIView, CSVRenderer
-from config.cache import cached
+from config.cache import Cached, cached
 from config.tenancy import WorkspaceScopedMixin
 from sales import analytics, services
 from sales.api import serializers as s
@@ -122,6 +122,11 @@ class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelV
         return Response(s.FakeResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
+AS_OF_HEADER = OpenApiParameter(
+    "X-Data-As-Of", str, OpenApiParameter.HEADER, response=True, description="When the result was computed."
+)
+
+
 class SalesAnalyticsView(AnalyticsAPIView):
     """Base of the sales analytics endpoints: read-only, so outside ATOMIC_REQUESTS' transaction
     (its BEGIN and COMMIT would be two more round trips to the database on every request)."""
@@ -129,6 +134,15 @@ class SalesAnalyticsView(AnalyticsAPIView):
     @classmethod
     def as_view(cls, **initkwargs):
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+    @staticmethod
+    def answer(result: Cached) -> Response:
+        """The cached result with when it was computed: ``data_as_of`` in the body of an object,
+        the ``X-Data-As-Of`` header with a list (whose body has no room for it)."""
+        as_of = result.computed_at.isoformat()
+        if isinstance(result.value, dict):
+            return Response({**result.value, "data_as_of": as_of})
+        return Response(result.value, headers={"X-Data-As-Of": as_of})
 
 
 class SummaryView(SalesAnalyticsView):
@@ -143,10 +157,8 @@ class SummaryView(SalesAnalyticsView):
     )
     def get(self, request):
         query = self.query()
-        result = analytics.summary_cached(
-            self.workspace, query.period, query.validated_data["compare"], refresh=self.refresh
-        )
-        return Response(result.value)
+        compare = query.validated_data["compare"]
+        return self.answer(analytics.summary_cached(self.workspace, query.period, compare, refresh=self.refresh))
 
 
 class SeriesView(SalesAnalyticsView):
@@ -162,10 +174,8 @@ class SeriesView(SalesAnalyticsView):
     )
     def get(self, request):
         query = self.query()
-        result = analytics.series_cached(
-            self.workspace, query.period, query.validated_data["interval"], refresh=self.refresh
-        )
-        return Response(result.value)
+        interval = query.validated_data["interval"]
+        return self.answer(analytics.series_cached(self.workspace, query.period, interval, refresh=self.refresh))
 
 
 class TopUsersView(SalesAnalyticsView):
@@ -175,15 +185,13 @@ class TopUsersView(SalesAnalyticsView):
     @extend_schema(
         summary="Members ranked by the revenue they recorded (ties: lower user id first)",
         description=CSV_NOTE,
-        parameters=[s.TopUsersQuerySerializer],
+        parameters=[s.TopUsersQuerySerializer, AS_OF_HEADER],
         responses={200: s.TopUserSerializer(many=True)},
     )
     def get(self, request):
         query = self.query()
-        result = analytics.top_users_cached(
-            self.workspace, query.period, query.validated_data["limit"], refresh=self.refresh
-        )
-        return Response(result.value)
+        limit = query.validated_data["limit"]
+        return self.answer(analytics.top_users_cached(self.workspace, query.period, limit, refresh=self.refresh))
 
 
 class ByStoreView(SalesAnalyticsView):
@@ -192,12 +200,12 @@ class ByStoreView(SalesAnalyticsView):
     @extend_schema(
         summary="Every store with its revenue, ad spend and ROAS over the period",
         description=CSV_NOTE,
-        parameters=[s.PeriodQuerySerializer],
+        parameters=[s.PeriodQuerySerializer, AS_OF_HEADER],
         responses={200: s.StorePerformanceSerializer(many=True)},
     )
     def get(self, request):
         query = self.query()
-        return Response(analytics.by_store_cached(self.workspace, query.period, refresh=self.refresh).value)
+        return self.answer(analytics.by_store_cached(self.workspace, query.period, refresh=self.refresh))
 
 
 class ReportView(WorkspaceScopedMixin, APIView):

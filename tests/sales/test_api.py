@@ -339,6 +339,99 @@ def test_every_write_invalidates_the_cached_analytics(api_as, owner, stores, dja
     assert client.get("/api/v1/sales/summary").json()["records"] == 10
 
 
+def test_writes_outside_the_api_invalidate_the_cached_analytics(
+    api_as, owner, viewer, staff_user, sales_data, django_capture_on_commit_callbacks
+):
+    """The admin and a cascade write without the API's services: the signals bump the version."""
+    client = api_as(owner)
+    staff = Client()
+    staff.force_login(staff_user)
+    record = sales_data[1]  # 100.00 of 480.00, North, by the owner
+    assert client.get("/api/v1/sales/summary").json()["total_revenue"] == "480.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = staff.post(
+            f"/admin/sales/salesrecord/{record.pk}/change/",
+            {
+                "workspace": record.workspace_id,
+                "store": record.store_id,
+                "date": "2026-03-02",
+                "revenue": "500.00",
+                "ad_spend": "40.00",
+                "recorded_by": owner.pk,
+            },
+        )
+    assert changed.status_code == 302
+    assert client.get("/api/v1/sales/summary").json()["total_revenue"] == "880.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(f"/admin/sales/salesrecord/{record.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert client.get("/api/v1/sales/summary").json()["total_revenue"] == "380.00"
+    # The viewer sold 80.00; deleting their account credits that to nobody.
+    assert [row["email"] for row in client.get("/api/v1/sales/top-users").json()] == [
+        "admin@acme.test",
+        "viewer@acme.test",
+        "owner@acme.test",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        viewer.delete()
+    assert [row["email"] for row in client.get("/api/v1/sales/top-users").json()] == [
+        "admin@acme.test",
+        "owner@acme.test",
+    ]
+
+
+def test_deleting_the_latest_report_serves_the_one_before(
+    api_as, owner, staff_user, sales_data, django_capture_on_commit_callbacks
+):
+    client = api_as(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/api/v1/sales/insights").json()
+        second = client.post("/api/v1/sales/insights").json()
+    assert client.get("/api/v1/sales/insights").json()["id"] == second["id"]
+    staff = Client()
+    staff.force_login(staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(f"/admin/sales/insightreport/{second['id']}/delete/", {"post": "yes"}).status_code == 302
+    assert client.get("/api/v1/sales/insights").json()["id"] == first["id"]
+
+
+def test_the_admin_refuses_a_record_whose_store_is_another_workspaces(staff_user, sales_data, other_workspace, owner):
+    theirs = StoreFactory(workspace=other_workspace, name="Elsewhere")
+    record = sales_data[1]
+    staff = Client()
+    staff.force_login(staff_user)
+    page = staff.post(
+        f"/admin/sales/salesrecord/{record.pk}/change/",
+        {
+            "workspace": record.workspace_id,
+            "store": theirs.pk,
+            "date": "2026-03-02",
+            "revenue": "100.00",
+            "ad_spend": "40.00",
+            "recorded_by": owner.pk,
+        },
+    )
+    assert page.status_code == 200  # the form again, with the error
+    assert "This store belongs to another workspace than the record&#x27;s." in page.content.decode()
+    record.refresh_from_db()
+    assert record.store_id == sales_data[1].store_id
+
+
+def test_analytics_say_when_they_were_computed(api_as, owner, sales_data):
+    client = api_as(owner)
+    summary = client.get("/api/v1/sales/summary")
+    series = client.get("/api/v1/sales/series")
+    top = client.get("/api/v1/sales/top-users")
+    by_store = client.get("/api/v1/sales/by-store")
+    as_of = dt.datetime.fromisoformat(summary.json()["data_as_of"])
+    assert dt.datetime.now(tz=dt.UTC) - as_of < dt.timedelta(minutes=1)
+    # Cached: the same moment again, for the object bodies and the lists' header alike.
+    assert client.get("/api/v1/sales/summary").json()["data_as_of"] == summary.json()["data_as_of"]
+    assert dt.datetime.fromisoformat(series.json()["data_as_of"]) <= dt.datetime.now(tz=dt.UTC)
+    for listed in (top, by_store):
+        assert isinstance(listed.json(), list)
+        assert dt.datetime.fromisoformat(listed["X-Data-As-Of"]) <= dt.datetime.now(tz=dt.UTC)
+
+
 def test_cached_results_are_served_without_queries(api_as, owner, sales_data, django_assert_num_queries):
     client = api_as(owner)
     client.get("/api/v1/sales/summary")

@@ -1,0 +1,35 @@
+"""Signal receivers: every save and delete of a store, a record or a report moves the cached
+figures it feeds to a new version, whoever wrote it (the API's services, the admin, a shell).
+Bulk writes send no signal: :mod:`sales.services` bumps after them itself."""
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from config.cache import bump_data_version
+from sales.models import InsightReport, QualityReport, SalesRecord, Store
+from sales.services import CACHE_NAMESPACE, REPORTS_NAMESPACE
+
+
+@receiver(post_save, sender=Store, dispatch_uid="sales.store_saved")
+@receiver(post_delete, sender=Store, dispatch_uid="sales.store_deleted")
+@receiver(post_save, sender=SalesRecord, dispatch_uid="sales.record_saved")
+@receiver(post_delete, sender=SalesRecord, dispatch_uid="sales.record_deleted")
+def figures_changed(sender, instance: Store | SalesRecord, **kwargs) -> None:
+    bump_data_version(CACHE_NAMESPACE, instance.workspace_id)
+
+
+@receiver(post_delete, sender=InsightReport, dispatch_uid="sales.insights_deleted")
+@receiver(post_delete, sender=QualityReport, dispatch_uid="sales.quality_deleted")
+def report_deleted(sender, instance: InsightReport | QualityReport, **kwargs) -> None:
+    """The latest report is cached: deleting it (the admin) serves the one before."""
+    bump_data_version(REPORTS_NAMESPACE, instance.workspace_id)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="sales.seller_deleted")
+def seller_deleted(sender, instance, **kwargs) -> None:
+    """A deleted user's records stay, credited to nobody (``SET_NULL``, an update that sends no
+    signal): the top sellers of the workspaces they sold in no longer name them."""
+    workspaces = SalesRecord.objects.filter(recorded_by=instance).values_list("workspace_id", flat=True).distinct()
+    for workspace_id in workspaces.order_by():
+        bump_data_version(CACHE_NAMESPACE, workspace_id)
