@@ -70,6 +70,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+# Slugs of workspaces Pulse makes for itself, never given to a user's workspace: the self-tracking
+# project lives in SYSTEM_WORKSPACE_SLUG (apimetrics.services.builtin_project), and whoever held
+# that slug would see all of Pulse's own traffic.
+SYSTEM_WORKSPACE_SLUG = "pulse-system"
+RESERVED_WORKSPACE_SLUGS = frozenset({SYSTEM_WORKSPACE_SLUG})
+
+
 class Workspace(models.Model):
     """The tenant: every tenant-owned row belongs to one workspace."""
 

@@ -1,5 +1,7 @@
 """Writes of the accounts app: registration, verification, workspaces and members."""
 
+from urllib.parse import urlencode
+
 import structlog
 from django.conf import settings
 from django.core import signing
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from rest_framework.exceptions import ValidationError
 
-from accounts.models import Membership, User, Workspace
+from accounts.models import RESERVED_WORKSPACE_SLUGS, Membership, User, Workspace
 from config.exceptions import Conflict
 
 log = structlog.get_logger(__name__)
@@ -18,9 +20,10 @@ VERIFY_EMAIL_SALT = "accounts.verify-email"
 
 
 def _unique_slug(name: str) -> str:
+    """The slug of ``name``, numbered past those taken or reserved ("Pulse System" -> pulse-system-2)."""
     base = slugify(name)[:50] or "workspace"
     slug, n = base, 1
-    while Workspace.objects.filter(slug=slug).exists():
+    while slug in RESERVED_WORKSPACE_SLUGS or Workspace.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -36,6 +39,10 @@ def workspace_create(
     personal: bool = False,
     slug: str | None = None,
 ) -> Workspace:
+    """A workspace ``owner`` owns. Its slug is derived from ``name`` unless given; a given slug
+    that Pulse reserves for itself is invalid input."""
+    if slug in RESERVED_WORKSPACE_SLUGS:
+        raise ValidationError({"slug": [f"The slug {slug!r} is reserved."]})
     workspace = Workspace.objects.create(
         name=name,
         slug=slug or _unique_slug(name),
@@ -51,14 +58,19 @@ def email_verification_token(user: User) -> str:
     return signing.dumps({"uid": user.pk, "email": user.email}, salt=VERIFY_EMAIL_SALT)
 
 
-def send_verification_email(user: User) -> None:
+def send_verification_email(user: User, *, base_url: str | None = None) -> None:
+    """Mail ``user`` their token and a link that verifies them. Mail clients open absolute links
+    only: they start with ``base_url`` (the scheme and host the user reached Pulse at, e.g.
+    ``request.build_absolute_uri("/")``), else the PULSE_BASE_URL setting."""
     token = email_verification_token(user)
+    root = (base_url or settings.PULSE_BASE_URL).rstrip("/")
+    link = f"{root}{reverse('accounts:verify-email')}?{urlencode({'token': token})}"
     send_mail(
         subject="Confirm your Pulse email address",
         message=(
-            "Welcome to Pulse.\n\nConfirm your address by sending this token to "
-            f"POST {reverse('api:auth-verify-email')} or by opening "
-            f"{reverse('accounts:verify-email')}?token={token}\n\nToken: {token}\n"
+            "Welcome to Pulse.\n\nConfirm your address by opening\n"
+            f"{link}\n\nor by sending this token to POST {root}{reverse('api:auth-verify-email')}\n\n"
+            f"Token: {token}\n"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
@@ -67,8 +79,9 @@ def send_verification_email(user: User) -> None:
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, full_name: str = "") -> User:
-    """Create the user with a personal workspace they own, and mail a verification token."""
+def user_register(*, email: str, password: str, full_name: str = "", base_url: str | None = None) -> User:
+    """Create the user with a personal workspace they own, and mail a verification token (its
+    link starts with ``base_url``: see :func:`send_verification_email`)."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("An account with this email address already exists.")
@@ -77,7 +90,7 @@ def user_register(*, email: str, password: str, full_name: str = "") -> User:
     except IntegrityError as exc:  # a concurrent registration of the same address
         raise Conflict("An account with this email address already exists.") from exc
     workspace_create(owner=user, name=f"{full_name or email.split('@')[0]}'s workspace", personal=True)
-    transaction.on_commit(lambda: send_verification_email(user))
+    transaction.on_commit(lambda: send_verification_email(user, base_url=base_url))
     log.info("user_registered", user_id=user.pk)
     return user
 

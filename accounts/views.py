@@ -60,6 +60,7 @@ def register(request):
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password"],
             full_name=form.cleaned_data["full_name"],
+            base_url=request.build_absolute_uri("/"),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Pulse. We sent you an email to confirm your address.")

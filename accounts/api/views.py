@@ -26,6 +26,7 @@ from accounts.api.serializers import (
 from accounts.models import Membership, User
 from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
 from config import metrics
+from config.pagination import PagePagination
 from config.tenancy import membership_for
 
 COOKIE_PARAM = OpenApiParameter(
@@ -81,7 +82,7 @@ class RegisterView(AuthView):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
+        user = services.user_register(**serializer.validated_data, base_url=request.build_absolute_uri("/"))
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -183,12 +184,18 @@ class MeView(APIView):
 
 
 class WorkspaceListView(APIView):
+    pagination_class = PagePagination
+
     @extend_schema(responses=WorkspaceSerializer(many=True), summary="Workspaces you belong to")
     def get(self, request):
-        memberships = request.user.memberships.select_related("workspace").order_by("workspace__name")
-        roles = {m.workspace_id: m.role for m in memberships}
-        workspaces = [m.workspace for m in memberships]
-        return Response(WorkspaceSerializer(workspaces, many=True, context={"roles": roles}).data)
+        paginator = self.pagination_class()
+        memberships = request.user.memberships.select_related("workspace").order_by("workspace__name", "pk")
+        page = paginator.paginate_queryset(memberships, request, view=self)
+        roles = {m.workspace_id: m.role for m in page}
+        workspaces = [m.workspace for m in page]
+        return paginator.get_paginated_response(
+            WorkspaceSerializer(workspaces, many=True, context={"roles": roles}).data
+        )
 
     @extend_schema(
         request=WorkspaceSerializer, responses={201: WorkspaceSerializer}, summary="Create a workspace you own"
@@ -212,11 +219,15 @@ class WorkspaceMembersMixin:
 
 
 class MemberListView(WorkspaceMembersMixin, APIView):
+    pagination_class = PagePagination
+
     @extend_schema(responses=MemberSerializer(many=True), summary="Members of a workspace")
     def get(self, request, slug):
         workspace = self.get_membership(request, slug).workspace
+        paginator = self.pagination_class()
         members = workspace.memberships.select_related("user").order_by("user__email")
-        return Response(MemberSerializer(members, many=True).data)
+        page = paginator.paginate_queryset(members, request, view=self)
+        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
 
     @extend_schema(
         request=MemberAddSerializer, responses={201: MemberSerializer, **CONFLICT}, summary="Add a member (owners)"

@@ -89,22 +89,54 @@ def test_me_refuses_a_garbage_token(anon_api):
 def test_workspace_list_shows_the_role_of_each_member(api_as, team, workspace, who, role):
     response = api_as(team[who]).get("/api/v1/workspaces/")
     assert response.status_code == 200
-    assert response.json() == [
-        {
-            "id": workspace.pk,
-            "name": "Acme",
-            "slug": "acme",
-            "timezone": "UTC",
-            "currency": "USD",
-            "role": role,
-            "created_at": _ts(workspace.created_at),
-        }
-    ]
+    assert response.json() == {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "id": workspace.pk,
+                "name": "Acme",
+                "slug": "acme",
+                "timezone": "UTC",
+                "currency": "USD",
+                "role": role,
+                "created_at": _ts(workspace.created_at),
+            }
+        ],
+    }
 
 
 def test_workspace_list_never_shows_another_tenant(api_as, team, other_workspace):
     body = api_as(team["outsider"], other_workspace).get("/api/v1/workspaces/").json()
-    assert [w["slug"] for w in body] == ["globex"]
+    assert [w["slug"] for w in body["results"]] == ["globex"]
+    assert body["count"] == 1
+
+
+def test_workspace_list_is_paginated(api_as, owner, django_assert_num_queries):
+    for n in range(7):
+        MembershipFactory(user=owner, workspace__name=f"Shop {n}", workspace__slug=f"shop-{n}", role="viewer")
+    client = api_as(owner)
+    # savepoint, user from the token, count of the memberships, a page of them with workspaces, release
+    with django_assert_num_queries(5):
+        response = client.get("/api/v1/workspaces/?page=2&page_size=3")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 8
+    assert body["next"] == "http://testserver/api/v1/workspaces/?page=3&page_size=3"
+    assert body["previous"] == "http://testserver/api/v1/workspaces/?page_size=3"
+    # Acme, Shop 0, Shop 1 | Shop 2, Shop 3, Shop 4 | Shop 5, Shop 6
+    assert [(w["slug"], w["role"]) for w in body["results"]] == [
+        ("shop-2", "viewer"),
+        ("shop-3", "viewer"),
+        ("shop-4", "viewer"),
+    ]
+
+
+def test_workspace_list_page_past_the_end_is_not_found(api_as, owner):
+    response = api_as(owner).get("/api/v1/workspaces/?page=2")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Invalid page.", "fields": {}}}
 
 
 def test_workspace_list_needs_authentication(anon_api):
@@ -165,12 +197,41 @@ MEMBERS = "/api/v1/workspaces/acme/members/"
 @pytest.mark.parametrize("who", ["owner", "admin", "viewer"])
 def test_members_list_for_every_member(api_as, team, workspace, who, django_assert_num_queries):
     client = api_as(team[who])
-    # savepoint, user, membership of the caller, members with their users, release
-    with django_assert_num_queries(5):
+    # savepoint, user, membership of the caller, count of the members, a page of them with their
+    # users, release
+    with django_assert_num_queries(6):
         response = client.get(MEMBERS)
     assert response.status_code == 200
-    assert response.json() == _members_payload(workspace)
-    assert [m["email"] for m in response.json()] == ["admin@acme.test", "owner@acme.test", "viewer@acme.test"]
+    assert response.json() == {"count": 3, "next": None, "previous": None, "results": _members_payload(workspace)}
+    assert [m["email"] for m in response.json()["results"]] == [
+        "admin@acme.test",
+        "owner@acme.test",
+        "viewer@acme.test",
+    ]
+
+
+def test_members_list_is_paginated(api_as, team, workspace):
+    # 3 members of the fixture (admin, owner, viewer @acme.test) and 58 more: 61
+    for n in range(58):
+        MembershipFactory(workspace=workspace, role="viewer", user__email=f"m{n:02d}@acme.test")
+    owner = team["owner"]
+    response = api_as(owner).get(f"{MEMBERS}?page_size=5")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 61
+    assert len(body["results"]) == 5
+    assert [m["email"] for m in body["results"]] == [
+        "admin@acme.test",
+        "m00@acme.test",
+        "m01@acme.test",
+        "m02@acme.test",
+        "m03@acme.test",
+    ]
+    assert body["next"] == f"http://testserver{MEMBERS}?page=2&page_size=5"
+    assert body["previous"] is None
+    last = api_as(owner).get(f"{MEMBERS}?page=13&page_size=5").json()
+    assert [m["email"] for m in last["results"]] == ["viewer@acme.test"]
+    assert last["next"] is None
 
 
 def test_members_of_another_workspace_are_not_found(api_as, team):

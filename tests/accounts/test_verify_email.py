@@ -1,12 +1,16 @@
 """Email verification: a signed, expiring token mailed at registration."""
 
 import datetime as dt
+import re
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import time_machine
-from django.core import signing
+from django.core import mail, signing
+from django.test import Client
 
-from accounts.services import VERIFY_EMAIL_SALT, email_verification_token
+from accounts.models import User
+from accounts.services import VERIFY_EMAIL_SALT, email_verification_token, send_verification_email
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +96,69 @@ def test_the_html_link_verifies_too(client, newcomer):
 def test_the_html_link_with_a_bad_token_says_so(client, newcomer):
     response = client.get("/accounts/verify-email/?token=nope", follow=True)
     assert "This confirmation link is invalid or has expired." in response.content.decode()
+
+
+# --- the mailed link ------------------------------------------------------------------------
+
+LINK = re.compile(r"https?://\S+")
+
+
+def _mailed_links() -> list[str]:
+    assert len(mail.outbox) == 1
+    return LINK.findall(mail.outbox[0].body)
+
+
+def _follow(client, link: str):
+    url = urlsplit(link)
+    return client.get(f"{url.path}?{url.query}", follow=True)
+
+
+def test_the_registration_mail_links_absolutely_to_the_host_registered_at(
+    anon_api, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anon_api.post(
+            "/api/v1/auth/register", {"email": "ada@example.com", "password": "a-long-enough-pass"}, format="json"
+        )
+    assert response.status_code == 201, response.content
+    token = re.search(r"Token: (\S+)", mail.outbox[0].body).group(1)
+    assert _mailed_links() == [
+        f"http://testserver/accounts/verify-email/?{urlencode({'token': token})}",
+        "http://testserver/api/v1/auth/verify-email",
+    ]
+    response = _follow(client, _mailed_links()[0])
+    assert "Your email address is confirmed." in response.content.decode()
+    assert User.objects.get(email="ada@example.com").is_verified is True
+
+
+def test_the_html_registration_mail_links_absolutely_too(client, django_capture_on_commit_callbacks, settings):
+    settings.ALLOWED_HOSTS = ["pulse.example.com", "testserver"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/register/",
+            {"email": "grace@navy.test", "password": "a-long-enough-pass"},
+            HTTP_HOST="pulse.example.com",
+            secure=True,
+        )
+    link = _mailed_links()[0]
+    assert link.startswith("https://pulse.example.com/accounts/verify-email/?token=")
+    _follow(Client(), link)
+    assert User.objects.get(email="grace@navy.test").is_verified is True
+
+
+def test_a_mail_sent_outside_a_request_links_to_the_base_url_setting(client, newcomer, settings):
+    settings.PULSE_BASE_URL = "https://pulse.example.com/"
+    send_verification_email(newcomer)
+    link = _mailed_links()[0]
+    query = urlencode({"token": email_verification_token(newcomer)})
+    assert link == f"https://pulse.example.com/accounts/verify-email/?{query}"
+    response = _follow(client, link)
+    assert response.redirect_chain[-1][0] == "/accounts/login/"
+    newcomer.refresh_from_db()
+    assert newcomer.is_verified is True
+
+
+def test_the_base_url_setting_defaults_to_the_local_server():
+    from django.conf import settings
+
+    assert settings.PULSE_BASE_URL == "http://127.0.0.1:8000"

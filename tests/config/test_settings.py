@@ -14,8 +14,9 @@ READS = re.compile(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"')
 
 
 def _example_names() -> set[str]:
+    """Names of ``NAME=value`` lines, and of ``# NAME=example`` ones (optional, left at their default)."""
     lines = (BASE_DIR / ".env.example").read_text().splitlines()
-    return {line.split("=", 1)[0].strip() for line in lines if "=" in line and not line.lstrip().startswith("#")}
+    return {match[1] for line in lines if (match := re.match(r"#?\s*([A-Z][A-Z0-9_]*)=", line.strip()))}
 
 
 def test_env_example_lists_every_variable_settings_reads():
