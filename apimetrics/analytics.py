@@ -19,7 +19,7 @@ from apimetrics import sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import MinuteRollup, Project, RequestEvent, RollupState
 from config.cache import cached
-from config.periods import Period, bucket_starts, growth_pct, local_bucket
+from config.periods import Period, bucket_starts, check_bucket_count, growth_pct, truncate
 
 CACHE_NAMESPACE = "apimetrics"
 QUANTILES = (0.5, 0.95, 0.99)
@@ -76,7 +76,8 @@ _UNIT = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
 
 
 def _floor(value: dt.datetime, unit: str) -> dt.datetime:
-    value = value.replace(minute=0, second=0, microsecond=0)
+    """The start of the UTC hour or day of ``value``: the slots of the rollup tables."""
+    value = value.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     return value.replace(hour=0) if unit == "day" else value
 
 
@@ -301,6 +302,23 @@ def summary(project: Project, period: Period, *, refresh: bool = False) -> dict:
     return {**value, "rolled_until": rolled_until, "data_as_of": computed_at}
 
 
+def _local_start(moment: dt.datetime, interval: str, tz: ZoneInfo) -> dt.datetime:
+    """The UTC instant at which the local minute or hour of ``moment`` begins (a key that tells
+    apart the two 01:00 hours of a night when the clocks go back)."""
+    return truncate(moment.astimezone(tz), interval).astimezone(dt.UTC)
+
+
+def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: ZoneInfo) -> list[dt.datetime]:
+    """The local minutes or hours from ``first``'s to ``last``'s as :func:`_local_start` keys:
+    a day when the clocks change has 23 or 25 hours. Every UTC offset is a multiple of 15 minutes,
+    so stepping by 15 minutes meets every local hour's start, whatever the offset and its changes."""
+    start, end = _local_start(first, interval, tz), _local_start(last, interval, tz)
+    step = dt.timedelta(minutes=1 if interval == "minute" else 15)
+    check_bucket_count((end - start) // step // (1 if interval == "minute" else 4) + 1, interval)
+    moments = (start + step * i for i in range((end - start) // step + 1))
+    return sorted({_local_start(moment, interval, tz) for moment in moments})
+
+
 def time_series(project: Project, period: Period, interval: str, *, refresh: bool = False) -> dict:
     """Per minute, hour or day in the project's time zone, every bucket present (zero-filled)."""
     tz = project.tzinfo
@@ -316,9 +334,10 @@ def time_series(project: Project, period: Period, interval: str, *, refresh: boo
             return []
         if interval == "day":
             starts = bucket_starts(first.astimezone(tz).date(), last.astimezone(tz).date(), "day")
+            bucket_of = lambda moment: moment.astimezone(tz).date()  # noqa: E731
         else:
-            naive = [moment.astimezone(tz).replace(tzinfo=None) for moment in (first, last)]
-            starts = bucket_starts(naive[0], naive[1], interval)  # 400 beyond MAX_BUCKETS
+            starts = _local_starts(first, last, interval, tz)  # 400 beyond MAX_BUCKETS
+            bucket_of = lambda moment: _local_start(moment, interval, tz)  # noqa: E731
         if interval == "day" and _aligned(tz, "day", first, last):
             unit, levels = "day", ("day", "hour")
         elif interval != "minute" and _aligned(tz, "hour", first, last):
@@ -327,11 +346,11 @@ def time_series(project: Project, period: Period, interval: str, *, refresh: boo
             unit, levels = "minute", ()
         rows: dict = {}
         for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, levels=levels).items():
-            rows.setdefault(local_bucket(moment, interval, tz), Acc()).add(acc)
+            rows.setdefault(bucket_of(moment), Acc()).add(acc)
         series = []
         for bucket in starts:
             acc = rows.get(bucket) or Acc()
-            label = bucket.isoformat() if interval == "day" else bucket.replace(tzinfo=tz).isoformat()
+            label = bucket.isoformat() if interval == "day" else bucket.astimezone(tz).isoformat()
             series.append({"bucket": label, **_stats(acc, project.apdex_threshold_ms)})
         return series
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import User, Workspace
+from accounts.models import SYSTEM_WORKSPACE_SLUG, User, Workspace
 from apimetrics import keys, sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import (
@@ -72,6 +73,16 @@ def project_create(
         raise Conflict(f"A project with the key {key!r} already exists in this workspace.") from exc
     bump_data_version(CACHE_NAMESPACE, workspace.pk)
     return project
+
+
+def projects_with_active_keys(queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """Projects annotated with ``active_keys``: how many of their keys are neither revoked nor
+    expired now (rotated keys in their grace included), as :meth:`ApiKey.is_active` says."""
+    queryset = Project.objects.all() if queryset is None else queryset
+    active = Q(api_keys__revoked_at__isnull=True) & (
+        Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=timezone.now())
+    )
+    return queryset.annotate(active_keys=Count("api_keys", filter=active))
 
 
 @transaction.atomic
@@ -151,16 +162,23 @@ def api_key_rotate(
     return issued
 
 
+def _keeps_project_working(api_key: ApiKey, now: dt.datetime) -> bool:
+    """Active without an expiry: a key in its rotation grace stops anyway, so it does not count
+    as the key the project keeps."""
+    return api_key.is_active(now) and api_key.expires_at is None
+
+
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, now: dt.datetime | None = None) -> ApiKey:
-    """Revoke a key at once. The last active key of a project cannot be revoked (409)."""
+    """Revoke a key at once. The project's last active key without an expiry cannot be revoked
+    (409): otherwise the project would have no working key once the others expire."""
     now = now or timezone.now()
     project = Project.objects.select_for_update().get(pk=api_key.project_id)
     api_key = ApiKey.objects.get(pk=api_key.pk)
     if api_key.revoked_at is not None:
         return api_key
-    active = [key for key in project.api_keys.all() if key.is_active(now)]
-    if api_key.is_active(now) and len(active) <= 1:
+    lasting = [key for key in project.api_keys.all() if _keeps_project_working(key, now)]
+    if _keeps_project_working(api_key, now) and len(lasting) <= 1:
         raise Conflict("This is the project's last active key: create or rotate a key before deleting it.")
     api_key.revoked_at = now
     api_key.save(update_fields=["revoked_at"])
@@ -329,6 +347,8 @@ def rollup_project(
     transaction, so running twice never double counts and a crash loses only the batch in
     progress, which the next run redoes.
     """
+    if batch <= dt.timedelta(0):  # 0 would loop for ever, a negative batch move the watermark back
+        raise ValueError("The batch must be a positive duration.")
     now = now or timezone.now()
     target = _floor_minute(now - ROLLUP_LAG)
     state, _ = RollupState.objects.get_or_create(project_id=project_id)
@@ -404,11 +424,13 @@ def _roll_dirty(project_id: int, now: dt.datetime, limit: int = 2000) -> int:
 
 
 def rollup_reset(*, project_id: int) -> dt.datetime | None:
-    """Forget the rollups that raw events can rebuild (from the UTC day of the oldest raw event
-    on) and move the watermark back there, so the next run recomputes them (backfill --rebuild).
+    """Forget the rollups that raw events can rebuild (from the first UTC day whose raw events
+    are all kept) and move the watermark back there, so the next run recomputes them (backfill
+    --rebuild).
 
-    Rollups older than the oldest raw event (raw events deleted by retention) are kept.
-    Returns the new watermark (None: no raw events, nothing to rebuild).
+    Rollups older than that (raw events deleted by retention) are kept: so is the whole day of
+    the oldest raw event when retention deleted the start of it, since rebuilding its hours and
+    day from what is left would lose the rest. Returns the new watermark (None: nothing to rebuild).
     """
     first = (
         RequestEvent.objects.filter(project_id=project_id).order_by("timestamp").values_list("timestamp", flat=True)
@@ -416,6 +438,11 @@ def rollup_reset(*, project_id: int) -> dt.datetime | None:
     if first is None:
         return None
     start = _floor_day(first)
+    end = start + dt.timedelta(days=1)
+    rolled = MinuteRollup.objects.filter(project_id=project_id, kind="e", minute__gte=start, minute__lt=end)
+    kept = RequestEvent.objects.filter(project_id=project_id, timestamp__gte=start, timestamp__lt=end).count()
+    if (rolled.aggregate(requests=Sum("requests"))["requests"] or 0) > kept:  # retention cut into the day
+        start = end
     with transaction.atomic():
         RollupState.objects.update_or_create(project_id=project_id, defaults={"rolled_until": start})
         MinuteRollup.objects.filter(project_id=project_id, minute__gte=start)._raw_delete(MinuteRollup.objects.db)
@@ -458,19 +485,28 @@ def events_delete_expired(*, project_id: int, now: dt.datetime | None = None, ba
 
 # --- self-tracking -------------------------------------------------------------------------
 
-SELF_WORKSPACE_SLUG = "pulse-system"
+SELF_WORKSPACE_SLUG = SYSTEM_WORKSPACE_SLUG  # reserved: no user workspace gets it
 SELF_PROJECT_KEY = "pulse-api"
 
 
 def builtin_project() -> Project:
-    """The project Pulse records its own API traffic in (created on first use)."""
-    project = Project.objects.filter(workspace__slug=SELF_WORKSPACE_SLUG, key=SELF_PROJECT_KEY).first()
+    """The project Pulse records its own API traffic in (created on first use), in the system
+    workspace: the one at the reserved slug SELF_WORKSPACE_SLUG that no user owns. A user's
+    workspace that took the slug before accounts reserved it is never used: it would show them
+    every consumer and endpoint of Pulse."""
+    # Every workspace a user creates has an owner (accounts keeps at least one); Pulse's has none.
+    system = Workspace.objects.filter(slug=SELF_WORKSPACE_SLUG).exclude(memberships__role="owner")
+    project = Project.objects.filter(workspace__in=system, key=SELF_PROJECT_KEY).first()
     if project is not None:
         return project
     with transaction.atomic():
         workspace, _ = Workspace.objects.get_or_create(
             slug=SELF_WORKSPACE_SLUG, defaults={"name": "Pulse (self-monitoring)", "timezone": settings.TIME_ZONE}
         )
+        if workspace.memberships.filter(role="owner").exists():
+            raise RuntimeError(
+                f"The workspace {SELF_WORKSPACE_SLUG!r} belongs to a user; rename it to turn self-tracking on."
+            )
         project, created = Project.objects.get_or_create(
             workspace=workspace,
             key=SELF_PROJECT_KEY,

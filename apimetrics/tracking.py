@@ -3,7 +3,6 @@ batches (no serializer per event), returning rows ready for a bulk insert."""
 
 import datetime as dt
 import ipaddress
-import math
 import re
 
 from django.utils.dateparse import parse_datetime
@@ -31,6 +30,7 @@ EVENT_COLUMNS = (
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{24,}$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def _is_id(segment: str) -> bool:
@@ -72,6 +72,10 @@ def _text(value, name: str, errors: dict, *, max_length: int, required: bool = F
     if not isinstance(value, str):
         errors[name] = ["Must be a string."]
         return ""
+    if _UNSTORABLE.search(value):
+        # PostgreSQL refuses NUL in text, and no database encodes a lone surrogate as UTF-8.
+        errors[name] = ["Must not contain a NUL character or an unpaired surrogate."]
+        return ""
     if len(value) > max_length:
         if truncate:
             return value[:max_length]
@@ -103,12 +107,8 @@ def clean_event(raw, now: dt.datetime) -> tuple[tuple | None, dict]:
         errors["status_code"] = ["An integer from 100 to 599."]
 
     elapsed = raw.get("response_time_ms")
-    if (
-        isinstance(elapsed, bool)
-        or not isinstance(elapsed, int | float)
-        or not math.isfinite(elapsed)
-        or not 0 <= elapsed <= MAX_RESPONSE_MS
-    ):
+    # The comparison also refuses NaN and infinities; math.isfinite would overflow on a huge int.
+    if isinstance(elapsed, bool) or not isinstance(elapsed, int | float) or not 0 <= elapsed <= MAX_RESPONSE_MS:
         errors["response_time_ms"] = [f"A number of milliseconds from 0 to {MAX_RESPONSE_MS:,}."]
 
     stamp = raw.get("timestamp")

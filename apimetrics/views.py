@@ -1,4 +1,3 @@
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -7,9 +6,10 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from rest_framework.exceptions import ValidationError
 
-from apimetrics import analytics, charts
+from apimetrics import analytics, charts, services
 from apimetrics.models import Project
 from config.dashboards import WorkspaceDashboardView
+from config.periods import MAX_BUCKETS, Period
 
 
 class ProjectListView(WorkspaceDashboardView):
@@ -19,13 +19,8 @@ class ProjectListView(WorkspaceDashboardView):
         context = super().get_context_data(**kwargs)
         projects = []
         if self.workspace is not None:
-            now = timezone.now()
-            active = Q(api_keys__revoked_at__isnull=True) & (
-                Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=now)
-            )
             projects = list(
-                Project.objects.filter(workspace=self.workspace)
-                .annotate(active_keys=Count("api_keys", filter=active))
+                services.projects_with_active_keys(Project.objects.filter(workspace=self.workspace))
                 .select_related("rollup_state")
                 .order_by("name")
             )
@@ -54,14 +49,19 @@ class ProjectDashboardView(WorkspaceDashboardView):
             raise Http404("No workspace.")
         project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])
         first, last = analytics.data_span(project)
-        interval = self.request.GET.get("interval")
-        if interval not in ("minute", "hour", "day"):
-            interval = _interval(self.period, first, last)
+        asked = self.request.GET.get("interval")
+        asked = asked if asked in ("minute", "hour", "day") else None
         try:
-            series = analytics.time_series(project, self.period, interval, refresh=self.refresh)
-        except ValidationError:  # too many buckets for the interval asked: one per day
-            interval = "day"
-            series = analytics.time_series(project, self.period, interval, refresh=self.refresh)
+            series, interval = self._series(project, asked or _interval(self.period, first, last))
+        except ValidationError:
+            # Too many days even: refused like any bad range (see WorkspaceDashboardView), with
+            # an error above the page, which shows the whole history.
+            self.period = Period()
+            self.form_errors = (
+                f"The range has more than {MAX_BUCKETS:,} days, too many to chart: narrow it. "
+                "Showing the whole history."
+            )
+            series, interval = self._series(project, asked or _interval(self.period, first, last))
         summary = analytics.summary(project, self.period, refresh=self.refresh)
         rows = series["series"]
         query = {k: v for k, v in (("date_from", self.period.date_from), ("date_to", self.period.date_to)) if v}
@@ -73,6 +73,8 @@ class ProjectDashboardView(WorkspaceDashboardView):
         }
         api["time_series"] += f"&interval={interval}"
         context.update(
+            period=self.period,
+            form_errors=self.form_errors,
             project=project,
             summary=summary,
             interval=interval,
@@ -85,3 +87,10 @@ class ProjectDashboardView(WorkspaceDashboardView):
             data_as_of=summary["data_as_of"],
         )
         return context
+
+    def _series(self, project: Project, interval: str) -> tuple[dict, str]:
+        """The time series by ``interval``, else by day when that makes too many buckets."""
+        try:
+            return analytics.time_series(project, self.period, interval, refresh=self.refresh), interval
+        except ValidationError:
+            return analytics.time_series(project, self.period, "day", refresh=self.refresh), "day"

@@ -152,20 +152,17 @@ def bucket_starts(first, last, interval: str) -> list:
     buckets, current, end = [], truncate(first, interval), truncate(last, interval)
     while current <= end:
         buckets.append(current)
-        if len(buckets) > MAX_BUCKETS:
-            raise serializers.ValidationError(
-                {"interval": f"More than {MAX_BUCKETS} {interval} buckets: narrow the range or widen the interval."}
-            )
+        check_bucket_count(len(buckets), interval)
         current = next_bucket(current, interval)
     return buckets
 
 
-def local_bucket(value: dt.date | dt.datetime, interval: str, tz: ZoneInfo) -> dt.date | dt.datetime:
-    """Normalise a database ``Trunc*`` value to the key used by :func:`bucket_starts`."""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(tz)
-        return value.replace(tzinfo=None) if interval in ("minute", "hour") else value.date()
-    return value
+def check_bucket_count(count: int, interval: str) -> None:
+    """A ValidationError (400) for a series of more than MAX_BUCKETS buckets."""
+    if count > MAX_BUCKETS:
+        raise serializers.ValidationError(
+            {"interval": f"More than {MAX_BUCKETS} {interval} buckets: narrow the range or widen the interval."}
+        )
 
 
 def zero_fill(rows: Mapping, buckets: Iterable, zero: Callable[[], dict]) -> list[tuple]:

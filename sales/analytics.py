@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef,
 from accounts.models import Workspace
 from config.cache import Cached, cached
 from config.money import money, ratio
-from config.periods import TRUNC, Period, bucket_starts, growth_pct, local_bucket, zero_fill
+from config.periods import TRUNC, Period, bucket_starts, growth_pct, zero_fill
 from sales.models import SalesRecord, Store
 from sales.services import CACHE_NAMESPACE
 
@@ -156,7 +156,7 @@ def series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
     else:
         grouped, key = queryset.annotate(bucket=TRUNC[interval]("date")).values("bucket"), "bucket"
     rows = {
-        local_bucket(row[key], interval, workspace.tzinfo): row
+        row[key]: row  # days of the workspace already (a DateField, truncated to a DateField)
         for row in grouped.annotate(
             revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("*"), first=Min("date"), last=Max("date")
         ).order_by()

@@ -1,5 +1,4 @@
 from django.db import transaction
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -52,11 +51,7 @@ class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
     queryset = Project.objects.all()
 
     def get_queryset(self):
-        now = timezone.now()
-        active = Q(api_keys__revoked_at__isnull=True) & (
-            Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=now)
-        )
-        return super().get_queryset().annotate(active_keys=Count("api_keys", filter=active)).order_by("name", "pk")
+        return services.projects_with_active_keys(super().get_queryset()).order_by("name", "pk")
 
     @extend_schema(responses={201: ProjectSerializer, **CONFLICT}, summary="Create a monitored API project")
     def post(self, request, *args, **kwargs):
@@ -64,6 +59,7 @@ class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         project = services.project_create(workspace=self.workspace, timezone_name=data.pop("timezone"), **data)
+        project = services.projects_with_active_keys().get(pk=project.pk)  # its key count, as every response has
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -75,6 +71,9 @@ class ProjectDetailView(WorkspaceScopedMixin, generics.RetrieveUpdateDestroyAPIV
     serializer_class = ProjectSerializer
     queryset = Project.objects.all()
     lookup_field = "key"
+
+    def get_queryset(self):
+        return services.projects_with_active_keys(super().get_queryset())
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

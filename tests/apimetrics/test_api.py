@@ -293,6 +293,44 @@ def test_project_crud(api_as, owner, viewer, anon_api, outsider):
     assert not Project.objects.filter(key="billing").exists()
 
 
+def test_every_project_response_counts_active_keys_alike(api_as, owner, project, api_key, frozen):
+    """Two working keys (one in its rotation grace), one revoked and one expired: list, detail and
+    update answer 2; a new project has none."""
+    services.api_key_rotate(api_key=api_key[0], user=None)
+    services.api_key_revoke(api_key=issue_key(project, "spare")[0])
+    expired, _ = issue_key(project, "old")
+    ApiKey.objects.filter(pk=expired.pk).update(expires_at=NOW - dt.timedelta(minutes=1))
+    client = api_as(owner)
+    shop = {
+        "key": "shop",
+        "name": "Shop API",
+        "timezone": "UTC",
+        "retention_days": 90,
+        "apdex_threshold_ms": 500,
+        "active_keys": 2,
+        "created_at": project.created_at.isoformat().replace("+00:00", "Z"),
+    }
+    assert client.get("/api/v1/projects/").json()["results"] == [shop]
+    assert client.get("/api/v1/projects/shop/").json() == shop
+    assert client.patch("/api/v1/projects/shop/", {"name": "Shop"}).json() == {**shop, "name": "Shop"}
+    created = client.post("/api/v1/projects/", {"name": "Billing API", "key": "billing"})
+    assert created.status_code == 201
+    assert created.json() == {
+        **shop,
+        "key": "billing",
+        "name": "Billing API",
+        "active_keys": 0,
+        "created_at": "2026-03-10T12:00:30Z",
+    }
+
+
+def test_project_detail_query_count_is_pinned(api_as, owner, project, api_key, django_assert_num_queries):
+    client = api_as(owner)
+    # The request's savepoint and release, user (JWT), membership, then the project with its count.
+    with django_assert_num_queries(5):
+        assert client.get("/api/v1/projects/shop/").json()["active_keys"] == 1
+
+
 # --- API keys ----------------------------------------------------------------------------------
 
 
@@ -390,6 +428,36 @@ def test_key_lifecycle(api_as, owner, project, track, django_capture_on_commit_c
     assert RequestEvent.objects.count() == 7
 
 
+def test_a_key_in_its_rotation_grace_is_not_the_projects_last_active_key(
+    api_as, owner, project, api_key, track, django_capture_on_commit_callbacks
+):
+    """Once key 1 is rotated, key 2 is the only key that keeps the project working past the grace:
+    revoking it is refused; revoking key 1, which expires anyway, is not."""
+    keys_url = "/api/v1/projects/shop/api-keys/"
+    with time_machine.travel(NOW, tick=False):
+        client = api_as(owner)
+        with django_capture_on_commit_callbacks(execute=True):
+            second = client.post(f"{keys_url}{api_key[0].pk}/rotate", {}).json()
+        refused = client.delete(f"{keys_url}{second['id']}/")
+        assert refused.status_code == 409
+        assert refused.json() == {
+            "error": {
+                "code": "conflict",
+                "message": "This is the project's last active key: create or rotate a key before deleting it.",
+                "fields": {},
+            }
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.delete(f"{keys_url}{api_key[0].pk}/").status_code == 204
+    with time_machine.travel(NOW + services.DEFAULT_GRACE + dt.timedelta(seconds=1), tick=False):
+        assert track(EVENT, second["key"]).status_code == 202
+        assert track(EVENT, api_key[1]).status_code == 401
+    assert list(ApiKey.objects.filter(project=project).order_by("pk").values_list("revoked_at", flat=True)) == [
+        NOW,
+        None,
+    ]
+
+
 def test_rotate_refuses_an_absurd_grace(api_as, owner, project, api_key):
     url = f"/api/v1/projects/shop/api-keys/{api_key[0].pk}/rotate"
     assert api_as(owner).post(url, {"grace_hours": -1}).status_code == 400
@@ -461,3 +529,17 @@ def test_no_outsider_anonymous_or_tracking_key_reaches_a_management_endpoint(
             response = getattr(anon_api, method)(path, body, format="json", **headers)
             assert (response.status_code, set(response.json())) == (401, {"error"}), (method, path, headers)
     assert unchanged(project, key)
+
+
+def test_csv_neutralises_tracked_text_a_spreadsheet_would_run(api_as, owner, project, api_key, track):
+    """Anyone with a tracking key chooses the consumer and endpoint text: in CSV a formula is
+    quoted, so a spreadsheet shows it instead of running it; numbers are left alone."""
+    formula = '=HYPERLINK("http://evil.test","x")'
+    event = {"method": "GET", "path": "/a", "endpoint": "/@x", "status_code": 200, "response_time_ms": 5}
+    assert track({**event, "consumer": formula}, api_key[1]).status_code == 202
+    client = api_as(owner)
+    consumers = client.get("/api/v1/projects/shop/metrics/consumers?format=csv").content.decode().splitlines()
+    assert consumers[1].startswith('"\'=HYPERLINK(""http://evil.test"",""x"")",1,')
+    assert client.get("/api/v1/projects/shop/metrics/consumers").json()["consumers"][0]["consumer"] == formula
+    endpoints = client.get("/api/v1/projects/shop/metrics/endpoints?format=csv").content.decode().splitlines()
+    assert endpoints[1].startswith("GET,/@x,1,0,0,")  # starts with "/", not a formula

@@ -6,6 +6,7 @@ import time_machine
 
 from apimetrics import charts, demo, services
 from apimetrics.models import Project, RequestEvent, RollupState
+from config.periods import Period
 from tests.apimetrics.factories import ProjectFactory, make_event
 
 
@@ -111,3 +112,34 @@ def test_dashboard_date_filter_shows_only_the_range(client, owner, workspace):
     assert [row["requests"] for row in page.context["endpoints"]] == [4]
     assert "date_from=2026-03-09&amp;date_to=2026-03-09&amp;format=csv" in page.content.decode()
     assert (everything.context["summary"]["requests"], everything.context["summary"]["errors_4xx"]) == (6, 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_from=1970-01-01&date_to=2100-12-31",
+        "interval=minute&date_from=2000-01-01&date_to=2020-01-01",
+    ],
+)
+def test_dashboard_refuses_a_range_too_long_to_chart_above_the_page(client, owner, workspace, query):
+    """More than 5,000 days, too many buckets even by day: the error is shown above the page,
+    which falls back to the whole history, as for any bad range."""
+    project = ProjectFactory(workspace=workspace, key="shop", name="Shop API")
+    day9 = dt.datetime(2026, 3, 9, 8, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create([make_event(project, day9 + dt.timedelta(hours=i), ms=10) for i in range(3)])
+    now = dt.datetime(2026, 3, 11, 12, tzinfo=dt.UTC)
+    services.rollup_project(project_id=project.pk, now=now)
+    client.force_login(owner)
+    with time_machine.travel(now, tick=False):
+        page = client.get(f"/api-metrics/shop/?{query}")
+    assert page.status_code == 200
+    message = "The range has more than 5,000 days, too many to chart: narrow it. Showing the whole history."
+    assert page.context["form_errors"] == message
+    assert f'<li class="error">{message}</li>' in page.content.decode()
+    assert page.context["period"] == Period()
+    assert page.context["summary"]["requests"] == 3
+    interval = "minute" if "minute" in query else "hour"  # the one asked, else the one for 1 day of data
+    assert page.context["interval"] == interval
+    csv = page.context["csv"]["time_series"]
+    assert csv == f"/api/v1/projects/shop/metrics/time-series?format=csv&interval={interval}"  # no dates

@@ -4,7 +4,7 @@ import random
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apimetrics import analytics, services
 from apimetrics.histogram import RELATIVE_ERROR, bucket_of
@@ -252,6 +252,24 @@ def test_rollup_task_and_backfill_command(small, capsys):
     assert analytics.summary(small, Period())["requests"] == 6
 
 
+@pytest.mark.parametrize("hours", ["0", "-1", "nan"])
+def test_backfill_refuses_a_batch_that_is_not_positive(small, hours):
+    """0 would never move the watermark (an endless loop), -1 would move it backwards."""
+    services.rollup_project(project_id=small.pk, now=NOW)
+    with pytest.raises(CommandError) as refused:
+        call_command("backfill_rollups", "--project", "shop", f"--batch-hours={hours}")
+    assert str(refused.value) == "--batch-hours must be a number of hours above 0 and at most 8,760."
+    assert RollupState.objects.get(project=small).rolled_until == dt.datetime(2026, 3, 10, 11, 59, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("batch", [dt.timedelta(0), dt.timedelta(hours=-1)])
+def test_rollup_refuses_a_batch_that_is_not_positive(small, batch):
+    with pytest.raises(ValueError, match=r"^The batch must be a positive duration\.$"):
+        services.rollup_project(project_id=small.pk, now=NOW, batch=batch)
+    assert RollupState.objects.get(project=small).rolled_until is None
+    assert not MinuteRollup.objects.exists()
+
+
 def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
     project = ProjectFactory(workspace=workspace, key="days")
     rng = random.Random(3)
@@ -319,3 +337,89 @@ def test_rebuild_keeps_rollups_older_than_the_raw_events(workspace):
     services.rollup_reset(project_id=project.pk)
     services.rollup_project(project_id=project.pk, now=NOW)
     assert analytics.summary(project, Period())["requests"] == 7
+
+
+def test_rebuild_keeps_the_day_whose_start_retention_deleted(workspace):
+    """Retention cut the oldest raw day at 05:00: its 02:00 event lives on in the rollups only."""
+    project = ProjectFactory(workspace=workspace, key="cut")
+    day = dt.datetime(2026, 3, 8, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create(
+        [make_event(project, day + dt.timedelta(hours=2)), make_event(project, day + dt.timedelta(hours=10))]
+    )
+    services.rollup_project(project_id=project.pk, now=NOW)
+    RequestEvent.objects.filter(project=project, timestamp__lt=day + dt.timedelta(hours=5)).delete()
+    assert services.rollup_reset(project_id=project.pk) == day + dt.timedelta(days=1)
+    services.rollup_project(project_id=project.pk, now=NOW)
+    assert analytics.summary(project, Period(), refresh=True)["requests"] == 2
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+@pytest.mark.parametrize("tz", ["America/New_York", "Asia/Kolkata", "Asia/Kathmandu"])
+def test_local_days_of_a_project_outside_utc_count_their_own_events(workspace, tz, rolled):
+    """Day and hour rollups are UTC slots: a local day is read as the UTC days, hours and minutes
+    it covers. Local days of 2026-03-05 and 06, the events at 12:30Z (05-05), 12:30Z and 13:30Z
+    (06), all midday in each of these zones."""
+    project = ProjectFactory(workspace=workspace, key="zoned", timezone=tz)
+    RequestEvent.objects.bulk_create(
+        [
+            make_event(project, dt.datetime(2026, 3, 5, 12, 30, tzinfo=dt.UTC), consumer="a"),
+            make_event(project, dt.datetime(2026, 3, 6, 12, 30, tzinfo=dt.UTC), consumer="a"),
+            make_event(project, dt.datetime(2026, 3, 6, 13, 30, tzinfo=dt.UTC), endpoint="/other", consumer="b"),
+        ]
+    )
+    if rolled:
+        services.rollup_project(project_id=project.pk, now=NOW)
+    for day, expected in ((dt.date(2026, 3, 5), 1), (dt.date(2026, 3, 6), 2), (dt.date(2026, 3, 7), 0)):
+        period = Period(day, day)
+        assert analytics.summary(project, period, refresh=True)["requests"] == expected
+        assert (
+            sum(row["requests"] for row in analytics.endpoints(project, period, refresh=True)["endpoints"]) == expected
+        )
+        assert (
+            sum(row["requests"] for row in analytics.consumers(project, period, refresh=True)["consumers"]) == expected
+        )
+    days = analytics.time_series(project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 6)), "day", refresh=True)
+    assert [bucket["requests"] for bucket in days["series"]] == [1, 2]
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+def test_hours_of_a_half_hour_time_zone_are_its_own(workspace, rolled):
+    """Kolkata is UTC+05:30: 12:10Z is 17:40 there, in the 17:00 hour."""
+    project = ProjectFactory(workspace=workspace, key="kolkata", timezone="Asia/Kolkata")
+    RequestEvent.objects.bulk_create([make_event(project, dt.datetime(2026, 3, 5, 12, 10, tzinfo=dt.UTC))])
+    if rolled:
+        services.rollup_project(project_id=project.pk, now=NOW)
+    series = analytics.time_series(project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 5)), "hour", refresh=True)
+    assert len(series["series"]) == 24
+    assert [(b["bucket"], b["requests"]) for b in series["series"] if b["requests"]] == [
+        ("2026-03-05T17:00:00+05:30", 1)
+    ]
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+def test_hours_of_the_days_the_clocks_change_are_the_real_local_hours(workspace, rolled):
+    """New York: 2025-03-09 has no 02:00 (23 hours); 2025-11-02 has 01:00 twice (25 hours), once
+    at -04:00 (05:30Z) and once at -05:00 (06:30Z)."""
+    project = ProjectFactory(workspace=workspace, key="dst", timezone="America/New_York")
+    RequestEvent.objects.bulk_create(
+        [
+            make_event(project, dt.datetime(2025, 3, 9, 7, 15, tzinfo=dt.UTC)),  # 03:15 EDT
+            make_event(project, dt.datetime(2025, 11, 2, 5, 30, tzinfo=dt.UTC)),  # 01:30 EDT
+            make_event(project, dt.datetime(2025, 11, 2, 6, 30, tzinfo=dt.UTC)),  # 01:30 EST
+        ]
+    )
+    if rolled:
+        services.rollup_project(project_id=project.pk, now=dt.datetime(2025, 11, 3, tzinfo=dt.UTC))
+    spring = analytics.time_series(project, Period(dt.date(2025, 3, 9), dt.date(2025, 3, 9)), "hour", refresh=True)
+    labels = [bucket["bucket"] for bucket in spring["series"]]
+    assert len(labels) == 23
+    assert labels[1:3] == ["2025-03-09T01:00:00-05:00", "2025-03-09T03:00:00-04:00"]
+    assert [(b["bucket"], b["requests"]) for b in spring["series"] if b["requests"]] == [
+        ("2025-03-09T03:00:00-04:00", 1)
+    ]
+    autumn = analytics.time_series(project, Period(dt.date(2025, 11, 2), dt.date(2025, 11, 2)), "hour", refresh=True)
+    assert len(autumn["series"]) == 25
+    assert [(b["bucket"], b["requests"]) for b in autumn["series"] if b["requests"]] == [
+        ("2025-11-02T01:00:00-04:00", 1),
+        ("2025-11-02T01:00:00-05:00", 1),
+    ]

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pytest
 import time_machine
@@ -153,6 +154,43 @@ def test_bad_fields_answer_400_with_the_field(track, project, api_key, field, va
     response = track(event, api_key[1])
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]["0"]
+    assert RequestEvent.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_huge_integer_response_time_answers_400_with_its_index(track, project, api_key):
+    good = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    response = track([good, {**good, "response_time_ms": int("1" + "0" * 400)}], api_key[1])
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": "1: response_time_ms: A number of milliseconds from 0 to 3,600,000.",
+            "fields": {"1": {"response_time_ms": ["A number of milliseconds from 0 to 3,600,000."]}},
+        }
+    }
+    assert RequestEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", ["path", "endpoint", "user_agent", "consumer"])
+@pytest.mark.parametrize("bad", ["\u0000", "\ud800"], ids=["nul", "lone-surrogate"])
+@time_machine.travel(NOW, tick=False)
+def test_text_the_database_cannot_store_answers_400_with_the_field(anon_api, project, api_key, field, bad):
+    """A NUL (PostgreSQL refuses it in text) or an unpaired surrogate (not encodable as UTF-8)."""
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    event[field] = f"/x{bad}y"
+    # Sent as escaped JSON: the test client could not encode a lone surrogate as UTF-8.
+    body = json.dumps([event, event])
+    response = anon_api.post("/api/v1/track", data=body, content_type="application/json", HTTP_X_API_KEY=api_key[1])
+    assert response.status_code == 400
+    message = "Must not contain a NUL character or an unpaired surrogate."
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": f"0: {field}: {message}",
+            "fields": {"0": {field: [message]}, "1": {field: [message]}},
+        }
+    }
     assert RequestEvent.objects.count() == 0
 
 

@@ -74,14 +74,6 @@ def test_zero_fill():
     ]
 
 
-def test_local_bucket_uses_the_workspace_time_zone():
-    tokyo = ZoneInfo("Asia/Tokyo")
-    utc_evening = dt.datetime(2026, 1, 1, 20, 0, tzinfo=dt.UTC)
-    assert periods.local_bucket(utc_evening, "day", tokyo) == D(2026, 1, 2)
-    assert periods.local_bucket(utc_evening, "hour", tokyo) == dt.datetime(2026, 1, 2, 5, 0)
-    assert periods.local_bucket(D(2026, 1, 1), "month", tokyo) == D(2026, 1, 1)
-
-
 @pytest.mark.parametrize(
     ("current", "previous", "expected"),
     [(150, 100, 50.0), (50, 100, -50.0), (Decimal("1"), Decimal("3"), -66.67), (5, 0, None), (5, None, None)],

@@ -9,6 +9,8 @@ from tqdm import tqdm
 from apimetrics import services
 from apimetrics.models import Project, RollupState
 
+MAX_BATCH_HOURS = 24 * 365
+
 
 class Command(BaseCommand):
     help = "Roll up raw API events into minute and hour rollups, with a progress bar."
@@ -20,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-hours", type=float, default=6.0, help="Hours per transaction (default 6).")
 
     def handle(self, *args, project=None, workspace=None, rebuild=False, batch_hours=6.0, **options):
+        if not 0 < batch_hours <= MAX_BATCH_HOURS:  # NaN fails the comparison too
+            raise CommandError(f"--batch-hours must be a number of hours above 0 and at most {MAX_BATCH_HOURS:,}.")
         projects = Project.objects.all()
         if project:
             projects = projects.filter(key=project)
