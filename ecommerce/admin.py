@@ -4,12 +4,21 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from accounts.admin import WorkspaceListFilter
+from config.cache import bump_data_version
 from config.pagination import LargeTableAdmin
+from ecommerce.analytics import CACHE_NAMESPACE
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 
 
 class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
-    """Hundreds of thousands of rows per workspace: no full counts, no full-table dropdowns."""
+    """Hundreds of thousands of rows per workspace: no full counts, no full-table dropdowns.
+
+    Lines come from imports and ``amount`` and ``is_product`` are derived from the other fields,
+    so staff can look and delete, not add or change. A deletion bumps the workspace's data
+    version (DESIGN §7), so no cached figure still counts the line. Bumping here rather than in
+    a ``post_delete`` receiver keeps bulk deletes (a workspace's cascade, an import's
+    replacement) fast: with a receiver Django would load every deleted line.
+    """
 
     list_display = [
         "invoice_no",
@@ -31,6 +40,22 @@ class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_select_related = ["workspace"]
     list_per_page = 100
     ordering = ["-invoice_date", "-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_data_version(CACHE_NAMESPACE, obj.workspace_id)
+
+    def delete_queryset(self, request, queryset):
+        workspace_ids = set(queryset.values_list("workspace_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        for workspace_id in workspace_ids:
+            bump_data_version(CACHE_NAMESPACE, workspace_id)
 
 
 @admin.register(SalesLine)

@@ -35,7 +35,7 @@ from django.http import Http404
 from accounts.models import Workspace
 from config.cache import Cached, cached, cached_by_inputs
 from config.money import money, ratio
-from config.periods import Period, bucket_starts, growth_pct, truncate
+from config.periods import MAX_BUCKETS, Period, bucket_starts, growth_pct, truncate
 from ecommerce import models as m
 
 log = structlog.get_logger("pulse.ecommerce")
@@ -354,13 +354,35 @@ def revenue_series(workspace: Workspace, period: Period, interval: str = "day") 
 SERIES_DAILY_MAX_DAYS = 120
 
 
+def _bucket_count(period: Period, interval: str) -> int:
+    first, last = truncate(period.date_from, interval), truncate(period.date_to, interval)
+    if interval == "week":
+        return (last - first).days // 7 + 1
+    if interval == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return last.year - first.year + 1
+
+
+def compare_interval(period: Period) -> str:
+    """The dashboard series' bucket for a closed period: day up to 120 days, else the finest of
+    week, month and year that keeps the period and the previous one within MAX_BUCKETS (a
+    century of weeks would be refused by :func:`bucket_starts`)."""
+    if period.days <= SERIES_DAILY_MAX_DAYS:
+        return "day"
+    previous = period.previous()
+    for interval in ("week", "month"):
+        if max(_bucket_count(p, interval) for p in (period, previous)) <= MAX_BUCKETS:
+            return interval
+    return "year"
+
+
 def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
-    """The dashboard's series: daily up to 120 days, weekly beyond, with the previous period of
+    """The dashboard's series (bucketed by :func:`compare_interval`), with the previous period of
     equal length bucketed the same way (drawn on the same positions for comparison)."""
     closed = closed_period(workspace, period)
     if not closed.is_bounded:
         return {**_period_json(closed), "interval": "day", "rows": [], "previous": None}
-    interval = "day" if closed.days <= SERIES_DAILY_MAX_DAYS else "week"
+    interval = compare_interval(closed)
     previous = closed.previous()
     return {
         **_period_json(closed),
@@ -414,6 +436,9 @@ def resolve_country(workspace: Workspace, name: str) -> str:
     """The stored country for ``name`` (case-insensitive; ``Ireland`` finds ``EIRE``); 404 when
     the workspace has no sales line for it."""
     code = country_code(name)
+    if "\x00" in code or len(code) > m.LineBase._meta.get_field("country").max_length:
+        # No stored country holds a NUL (PostgreSQL refuses one in a query) or is that long.
+        raise Http404(f"No sales for country {name!r}.")
     # The spellings people type, matched exactly so that the (workspace, country, date) index
     # answers; a case-insensitive match would scan every line of the workspace.
     spellings = sorted({code, code.upper(), code.lower(), code.title(), code.capitalize()})

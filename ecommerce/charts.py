@@ -232,7 +232,7 @@ def forecast_figure(fit: dict, periods: int) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(
         x=[row["date"] for row in history],
-        y=[row["revenue"] for row in history],
+        y=[_f(row["revenue"]) for row in history],
         name="Actual",
         mode="lines",
         line={"color": "#495057"},

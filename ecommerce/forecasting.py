@@ -38,6 +38,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from config.money import money
+
 SEASON = 7
 MAX_HORIZON = 365
 MIN_DAYS = 4 * SEASON
@@ -45,7 +47,7 @@ BACKTEST_ORIGINS = 8
 BACKTEST_HORIZON = 7
 MODEL_NAME = "ETS(A,Ad,A) weekly, statsmodels ETSModel"
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 1
+FIT_VERSION = 2
 
 
 def _fit_ets(train: pd.Series):
@@ -149,9 +151,19 @@ def inputs_digest(series: pd.Series, horizon: int = MAX_HORIZON) -> str:
     return digest.hexdigest()
 
 
+def _finite(value: float, places: int) -> float | None:
+    """``value`` rounded, or None when it is infinite or NaN (JSON has no such numbers)."""
+    value = float(value)
+    return round(value, places) if np.isfinite(value) else None
+
+
 def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
     """Fit on the whole series and forecast ``horizon`` days with 80 % and 95 % intervals, plus
-    the backtest, the holdout accuracy and the last 90 days of history (for the chart)."""
+    the backtest, the holdout accuracy and the last 90 days of history (for the chart).
+
+    A series without a single sale is not fitted: it has nothing to learn (its likelihood is
+    infinite, so its AIC would be −inf) and the answer says there were no sales. Model
+    statistics that still come out non-finite are None."""
     from django.utils import timezone
 
     started = time.perf_counter()
@@ -159,18 +171,24 @@ def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
         "model": MODEL_NAME,
         "fitted_at": timezone.now().isoformat(),
         "training_days": len(series),
+        # Money as everywhere else: 2-place strings. The series holds floats of the database's
+        # exact sums; their repr is that decimal again (2.675, not 2.67499…), rounded half up.
         "history": [
-            {"date": day.date().isoformat(), "revenue": round(float(value), 2)}
+            {"date": day.date().isoformat(), "revenue": money(repr(float(value)))}
             for day, value in series.iloc[-90:].items()
         ],
     }
-    if len(series) < MIN_DAYS:
+    if len(series) < MIN_DAYS or not (np.asarray(series, dtype=float) > 0).any():
         return {
             **base,
             "forecast": [],
             "backtest": None,
             "holdout": None,
-            "note": f"Needs at least {MIN_DAYS} days of sales to forecast.",
+            "note": (
+                f"Needs at least {MIN_DAYS} days of sales to forecast."
+                if len(series) < MIN_DAYS
+                else "No sales in this range: nothing to forecast."
+            ),
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
     result = _fit_ets(series)
@@ -195,10 +213,8 @@ def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
     ]
     return {
         **base,
-        "parameters": {
-            name: round(float(value), 6) for name, value in zip(result.param_names, result.params, strict=False)
-        },
-        "aic": round(float(result.aic), 2),
+        "parameters": {name: _finite(value, 6) for name, value in zip(result.param_names, result.params, strict=False)},
+        "aic": _finite(result.aic, 2),
         "forecast": forecast,
         "backtest": backtest(series),
         "holdout": holdout_accuracy(series),

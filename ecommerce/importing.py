@@ -12,8 +12,9 @@ in order, to every row and hands each kept line to a *sink* (a database loader):
 5. the rest are sales lines (amount = quantity × unit price).
 
 Every row is parsed before it is classified: a row that cannot be parsed (missing field, bad
-date, non-numeric quantity or price, date in the future…) fails the whole import, whatever step
-would have dropped it, and the first :data:`MAX_LISTED_ERRORS` bad rows are listed.
+date, non-numeric quantity or price, date in the future or before 1970…) fails the whole
+import, whatever step would have dropped it, and the first :data:`MAX_LISTED_ERRORS` bad rows
+are listed.
 
 Text encoding: UTF-8 is tried first; a byte that is not valid UTF-8 is read as ISO-8859-1. The
 Kaggle file is ISO-8859-1 and a lone ``£`` (0xA3) is never valid UTF-8, so it reads correctly,
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from config.periods import MIN_DATE
 from ecommerce.models import is_product_code
 
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
@@ -417,6 +419,9 @@ class Cleaner:
 
     def __init__(self, *, tz: dt.tzinfo, now: dt.datetime):
         self.tz = tz
+        # The API's date ranges start at MIN_DATE (local): earlier lines could never be asked for,
+        # and a period before them would reach year 1 (Period.previous overflows).
+        self.earliest = dt.datetime.combine(MIN_DATE, dt.time.min, tzinfo=tz).astimezone(UTC)
         self.latest = now + FUTURE_GRACE
         self.report: dict[str, Any] = {
             "rows_read": 0,
@@ -460,7 +465,13 @@ class Cleaner:
                 raise RowError("InvoiceDate", value, "not a date (expected M/D/YYYY H:MM or ISO 8601)") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.tz)  # the file's local time, in the workspace time zone
-        moment = moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+            too_early = moment.year == dt.MINYEAR
+            raise RowError("InvoiceDate", value, f"before {MIN_DATE}" if too_early else "in the future") from None
+        if moment < self.earliest:
+            raise RowError("InvoiceDate", value, f"before {MIN_DATE}")
         if moment > self.latest:
             raise RowError("InvoiceDate", value, "in the future")
         return moment

@@ -141,6 +141,36 @@ def test_series_without_data_is_empty(workspace):
     assert analytics.revenue_series(workspace, Period(), "day")["rows"] == []
 
 
+MONDAY = dt.date(1990, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("period", "interval"),
+    [
+        (Period(dt.date(2011, 1, 1), dt.date(2011, 4, 30)), "day"),  # 120 days
+        (Period(dt.date(2011, 1, 1), dt.date(2011, 5, 1)), "week"),
+        (Period(MONDAY, MONDAY + dt.timedelta(weeks=5000, days=-1)), "week"),  # 5,000 weeks, 5,000 before
+        (Period(MONDAY, MONDAY + dt.timedelta(weeks=5000)), "month"),  # a day more: 5,001 weeks
+        (Period(dt.date(1970, 1, 1), dt.date(2100, 12, 31)), "month"),  # the widest range the API takes
+        (Period(dt.date(1500, 1, 1), dt.date(2100, 12, 31)), "year"),  # 7,212 months
+    ],
+)
+def test_the_dashboard_series_takes_the_finest_interval_within_the_bucket_limit(period, interval):
+    assert analytics.compare_interval(period) == interval
+
+
+def test_a_century_wide_dashboard_series_is_monthly_and_zero_filled(shop):
+    series = analytics.revenue_series_compare(shop, Period(dt.date(1970, 1, 1), dt.date(2100, 12, 31)))
+    assert series["interval"] == "month"
+    assert len(series["rows"]) == 131 * 12
+    assert [(r["bucket"], r["revenue"]) for r in series["rows"] if r["revenue"] != "0.00"] == [
+        ("2011-01", "80.05"),
+        ("2011-02", "32.75"),
+    ]
+    previous = series["previous"]
+    assert (previous["date_from"], previous["date_to"], len(previous["rows"])) == ("1839-01-01", "1969-12-31", 1572)
+
+
 def test_buckets_follow_the_workspace_time_zone(workspace):
     """23:30 UTC on Monday 31 January is 00:30 on Tuesday 1 February in Berlin."""
     workspace.timezone = "Europe/Berlin"

@@ -251,6 +251,20 @@ def test_unknown_country_answers_404_in_the_error_shape(shop, owner, api_as):
     assert response.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("name", ["%00", "Fr%00ance", "x" * 65])
+def test_a_country_no_line_can_hold_answers_404_without_a_line_query(
+    shop, owner, api_as, name, django_assert_num_queries
+):
+    # A NUL (PostgreSQL refuses it in a query: it was a 500) or a name longer than the column.
+    client = api_as(owner)
+    # The request's savepoint; user + membership; the savepoint rolled back (404) and released:
+    # the country is refused before any query on the lines.
+    with django_assert_num_queries(5):
+        response = client.get(BASE + f"countries/{name}")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+
+
 def test_empty_range_and_one_day_range(shop, owner, api_as):
     client = api_as(owner)
     empty = client.get(BASE + "kpis", {"date_from": "2012-01-01", "date_to": "2012-01-31"}).json()
@@ -380,6 +394,41 @@ def test_forecast_with_too_little_data_says_so(shop, owner, api_as):
     assert "at least" in body["note"]
 
 
+def test_forecast_of_a_range_without_sales_says_so_in_json_and_csv(shop, owner, api_as):
+    # 60 days without a sale: an ETS fit of zeros has AIC −inf, which JSON cannot carry.
+    client = api_as(owner)
+    params = {"date_from": "2012-01-01", "date_to": "2012-02-29"}
+    response = client.get(BASE + "forecast", params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["training_days"], body["forecast"], body["backtest"], body["holdout"]) == (60, [], None, None)
+    assert body["note"] == "No sales in this range: nothing to forecast."
+    assert body["history"][0] == {"date": "2012-01-01", "revenue": "0.00"}
+    assert len(body["history"]) == 60
+    csv = client.get(BASE + "forecast", {**params, "format": "csv"})
+    assert csv.status_code == 200
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv.content == b"\n"  # no forecast rows
+
+
+def test_forecast_history_is_money_like_the_forecast(workspace, owner, api_as):
+    for i in range(30):  # 2011-01-03 to 2011-02-01, 2.675 a day: rounded half up to the cent
+        SalesLineFactory(
+            workspace=workspace,
+            invoice_date=utc(2011, 1, 3, 12) + dt.timedelta(days=i),
+            quantity=1,
+            unit_price=Decimal("2.675"),
+        )
+    body = api_as(owner).get(BASE + "forecast", {"periods": 1}).json()
+    assert body["history"] == [
+        {"date": (dt.date(2011, 1, 3) + dt.timedelta(days=i)).isoformat(), "revenue": "2.68"} for i in range(30)
+    ]
+    assert [sorted(row) for row in body["forecast"]] == [
+        ["date", "lower_80", "lower_95", "revenue", "upper_80", "upper_95"]
+    ]
+    assert all(isinstance(value, str) for value in body["forecast"][0].values())
+
+
 def _fits(logs) -> list[str]:
     return [entry["model"] for entry in logs if entry["event"] == "model_fitted"]
 
@@ -410,7 +459,7 @@ def test_forecast_refresh_reads_the_series_again_and_refits_only_when_it_changed
     assert _fits(logs) == ["forecast"]
     assert refit["fit"]["source"] == "request"
     assert refit["fitted_at"] > first["fitted_at"]
-    assert (refit["training_days"], refit["history"][-1]) == (41, {"date": "2011-02-12", "revenue": 500.0})
+    assert (refit["training_days"], refit["history"][-1]) == (41, {"date": "2011-02-12", "revenue": "500.00"})
     # The refreshed answer is what everyone reads now, from the cache.
     assert api_as(owner).get(BASE + "forecast").json()["fitted_at"] == refit["fitted_at"]
 

@@ -390,6 +390,36 @@ def test_dates_in_the_future_fail_the_import(workspace):
     assert not SalesLine.objects.exists()
 
 
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Tokyo", "America/New_York"])
+def test_dates_before_1970_or_past_year_9999_fail_the_import_with_their_row_numbers(tz):
+    # Year 1 east of UTC and year 9999 west of it do not fit a datetime in UTC (OverflowError).
+    workspace = WorkspaceFactory(timezone=tz)
+    rows = [
+        GOOD,
+        _with(4, "1/1/0001 0:00"),
+        _with(4, "12/31/1969 23:59"),
+        _with(4, "1/1/1970 0:00"),
+        _with(4, "12/31/9999 23:00"),
+    ]
+
+    job = run_import(workspace, csv_bytes(rows))
+
+    assert (job.status, job.error["code"], job.error["rows_total"]) == ("failed", "unparseable_rows", 3)
+    assert job.error["rows"] == [
+        {"row": 3, "column": "InvoiceDate", "value": "1/1/0001 0:00", "reason": "before 1970-01-01"},
+        {"row": 4, "column": "InvoiceDate", "value": "12/31/1969 23:59", "reason": "before 1970-01-01"},
+        {"row": 6, "column": "InvoiceDate", "value": "12/31/9999 23:00", "reason": "in the future"},
+    ]
+    assert not SalesLine.objects.exists()
+
+
+def test_the_first_local_minute_of_1970_imports(workspace):
+    job = run_import(workspace, csv_bytes([_with(4, "1/1/1970 0:00")]))
+
+    assert job.status == "succeeded", job.error
+    assert SalesLine.objects.get().invoice_date == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def test_reimporting_the_same_file_does_not_double_anything(workspace, other_workspace):
     run_import(other_workspace, csv_bytes(ROWS))
     first = run_import(workspace, csv_bytes(ROWS))
