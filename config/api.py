@@ -40,10 +40,23 @@ def csv_rows(data, rows_key: str | None = None) -> list[dict]:
     return [{"value": data}]
 
 
-def _cell(value):
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """``value`` as a CSV cell. Text from users (a tracked consumer, a store's name) that a
+    spreadsheet would run as a formula (``=HYPERLINK(…)``) gets a leading quote, as OWASP
+    advises; numbers, negative ones included, stay as they are."""
     if isinstance(value, Decimal):
         return f"{value:f}"
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 class CSVRenderer(BaseRenderer):
@@ -63,7 +76,7 @@ class CSVRenderer(BaseRenderer):
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
         response = renderer_context.get("response")
         if response is not None and view is not None:
             name = getattr(view, "csv_filename", None) or type(view).__name__.removesuffix("View").lower()

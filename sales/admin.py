@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 
 from accounts.admin import WorkspaceListFilter
+from config.api import csv_cell
 from config.pagination import LargeTableAdmin
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 
@@ -25,18 +26,17 @@ def export_csv(modeladmin, request, queryset):
     writer.writerow(["id", "workspace", "store", "date", "revenue", "ad_spend", "recorded_by", "created_at"])
     rows = queryset.select_related("workspace", "store", "recorded_by").order_by("date", "pk")
     for record in rows.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                record.pk,
-                record.workspace.slug,
-                record.store.name,
-                record.date.isoformat(),
-                f"{record.revenue:f}",
-                f"{record.ad_spend:f}",
-                record.recorded_by.email if record.recorded_by else "",
-                record.created_at.isoformat(),
-            ]
-        )
+        row = [
+            record.pk,
+            record.workspace.slug,
+            record.store.name,
+            record.date.isoformat(),
+            record.revenue,
+            record.ad_spend,
+            record.recorded_by.email if record.recorded_by else "",
+            record.created_at.isoformat(),
+        ]
+        writer.writerow([csv_cell(value) for value in row])
     return response
 
 

@@ -1,6 +1,10 @@
 """The analytics base view (JSON and CSV, validated date range and interval) and pagination."""
 
+from decimal import Decimal
+
 import pytest
+
+from config.api import csv_cell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.scoped_urls")]
 
@@ -100,3 +104,23 @@ def test_a_page_past_the_end_is_404_in_the_error_shape(api_as, team):
     response = api_as(team).get("/api/v1/test/paged/", {"page": 9})
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "Invalid page.", "fields": {}}}
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-12.50", "-12.50"),
+        ("+3", "+3"),
+        ("North", "North"),
+        (Decimal("-1.50"), "-1.50"),
+        (-4, -4),
+        (None, ""),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(value, cell):
+    assert csv_cell(value) == cell
