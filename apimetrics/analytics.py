@@ -266,10 +266,15 @@ def _summary_of(project: Project, start, end, rolled_until) -> dict:
         first, last = data_span(project, rolled_until)
         start = start or first
         end = end or (last + dt.timedelta(minutes=1) if last else None)
+    stats["throughput_rpm"] = _throughput(acc.requests, start, end)
+    return stats
+
+
+def _throughput(requests: int, start: dt.datetime | None, end: dt.datetime | None) -> float:
+    """Requests per minute over [start, end) up to now (at least one minute)."""
     window_end = min(end, timezone.now()) if end else None
     minutes = (window_end - start).total_seconds() / 60 if start and window_end and window_end > start else 0
-    stats["throughput_rpm"] = round(acc.requests / max(minutes, 1), 3) if acc.requests else 0.0
-    return stats
+    return round(requests / max(minutes, 1), 3) if requests else 0.0
 
 
 def summary(project: Project, period: Period, *, refresh: bool = False) -> dict:
@@ -350,8 +355,21 @@ def time_series(project: Project, period: Period, interval: str, *, refresh: boo
         series = []
         for bucket in starts:
             acc = rows.get(bucket) or Acc()
-            label = bucket.isoformat() if interval == "day" else bucket.astimezone(tz).isoformat()
-            series.append({"bucket": label, **_stats(acc, project.apdex_threshold_ms)})
+            if interval == "day":  # from local midnight to the next: 23 or 25 hours when the clocks change
+                label = bucket.isoformat()
+                lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
+            else:
+                label = bucket.astimezone(tz).isoformat()
+                lo, hi = bucket, bucket + _UNIT.get(interval, dt.timedelta(minutes=1))
+            series.append(
+                {
+                    "bucket": label,
+                    **_stats(acc, project.apdex_threshold_ms),
+                    "status_2xx": acc.status_2xx,
+                    "status_3xx": acc.status_3xx,
+                    "throughput_rpm": _throughput(acc.requests, lo.astimezone(dt.UTC), hi.astimezone(dt.UTC)),
+                }
+            )
         return series
 
     value, computed_at = _run(project, "time_series", {"p": period, "i": interval}, compute, end, rolled_until, refresh)
@@ -365,6 +383,16 @@ def time_series(project: Project, period: Period, interval: str, *, refresh: boo
         "rolled_until": rolled_until,
         "data_as_of": computed_at,
     }
+
+
+def time_series_or_daily(project: Project, period: Period, interval: str, *, refresh: bool = False) -> dict:
+    """:func:`time_series` by ``interval``, else by day when that holds too many buckets (the
+    API's default hourly series of a long history, the dashboard's charts). Days beyond the
+    limit still answer 400."""
+    try:
+        return time_series(project, period, interval, refresh=refresh)
+    except ValidationError:
+        return time_series(project, period, "day", refresh=refresh)
 
 
 def _ordered(rows: list[dict], order_by: str, name_field: str) -> list[dict]:

@@ -73,7 +73,8 @@ def percentiles(histogram: Mapping[int, int], quantiles: Iterable[float]) -> lis
 
 def apdex(histogram: Mapping[int, int], threshold_ms: float) -> float | None:
     """(satisfied + tolerating / 2) / total, a response counted by its bucket's value and a
-    server error always frustrated."""
+    server error always frustrated. So a response within :data:`RELATIVE_ERROR` of the threshold
+    (or of 4× it) may count on the other side of it: rollups keep histograms, not the responses."""
     satisfied = tolerating = total = 0
     for key, count in histogram.items():
         key, count = int(key), int(count)

@@ -52,7 +52,9 @@ class ProjectDashboardView(WorkspaceDashboardView):
         asked = self.request.GET.get("interval")
         asked = asked if asked in ("minute", "hour", "day") else None
         try:
-            series, interval = self._series(project, asked or _interval(self.period, first, last))
+            series = analytics.time_series_or_daily(
+                project, self.period, asked or _interval(self.period, first, last), refresh=self.refresh
+            )
         except ValidationError:
             # Too many days even: refused like any bad range (see WorkspaceDashboardView), with
             # an error above the page, which shows the whole history.
@@ -61,7 +63,10 @@ class ProjectDashboardView(WorkspaceDashboardView):
                 f"The range has more than {MAX_BUCKETS:,} days, too many to chart: narrow it. "
                 "Showing the whole history."
             )
-            series, interval = self._series(project, asked or _interval(self.period, first, last))
+            series = analytics.time_series_or_daily(
+                project, self.period, asked or _interval(self.period, first, last), refresh=self.refresh
+            )
+        interval = series["interval"]
         summary = analytics.summary(project, self.period, refresh=self.refresh)
         rows = series["series"]
         query = {k: v for k, v in (("date_from", self.period.date_from), ("date_to", self.period.date_to)) if v}
@@ -87,10 +92,3 @@ class ProjectDashboardView(WorkspaceDashboardView):
             data_as_of=summary["data_as_of"],
         )
         return context
-
-    def _series(self, project: Project, interval: str) -> tuple[dict, str]:
-        """The time series by ``interval``, else by day when that makes too many buckets."""
-        try:
-            return analytics.time_series(project, self.period, interval, refresh=self.refresh), interval
-        except ValidationError:
-            return analytics.time_series(project, self.period, "day", refresh=self.refresh), "day"

@@ -83,7 +83,11 @@ class TrackAcceptedSerializer(serializers.Serializer):
 
 
 class SeriesQuerySerializer(PeriodQuerySerializer):
-    interval = serializers.ChoiceField(choices=("minute", "hour", "day"), default="hour", required=False)
+    interval = serializers.ChoiceField(
+        choices=("minute", "hour", "day"),
+        required=False,
+        help_text="Without it: hourly, or daily when the range holds more than 5,000 hours.",
+    )
 
 
 class TableQuerySerializer(PeriodQuerySerializer):

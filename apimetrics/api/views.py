@@ -257,7 +257,14 @@ SeriesSerializer = inline_serializer(
         "timezone": serializers.CharField(),
         "series": inline_serializer(
             "ApiTimeSeriesBucket",
-            {"bucket": serializers.CharField(), **_STATS, "apdex": serializers.FloatField(allow_null=True)},
+            {
+                "bucket": serializers.CharField(),
+                **_STATS,
+                "apdex": serializers.FloatField(allow_null=True),
+                "status_2xx": serializers.IntegerField(),
+                "status_3xx": serializers.IntegerField(),
+                "throughput_rpm": serializers.FloatField(help_text="Requests per minute of the bucket."),
+            },
             many=True,
         ),
     },
@@ -318,11 +325,9 @@ class TimeSeriesView(MetricsView):
     )
     def get(self, request, key):
         query = self.query()
-        return Response(
-            analytics.time_series(
-                self.get_project(), query.period, query.validated_data["interval"], refresh=self.refresh
-            )
-        )
+        interval = query.validated_data.get("interval")
+        series = analytics.time_series if interval else analytics.time_series_or_daily
+        return Response(series(self.get_project(), query.period, interval or "hour", refresh=self.refresh))
 
 
 # A per-endpoint or per-consumer table: ``table`` computes it, sortable by any column but

@@ -109,7 +109,12 @@ def test_time_series_is_zero_filled_in_the_project_time_zone(api_as, owner, traf
         "p95_ms": bv(40),
         "p99_ms": bv(40),
         "apdex": 1.0,
+        "status_2xx": 1,
+        "status_3xx": 0,
+        "throughput_rpm": round(1 / 60, 3),
     }
+    assert by_hour["10"]["throughput_rpm"] == round(5 / 60, 3)
+    assert (by_hour["10"]["status_2xx"], by_hour["10"]["status_3xx"]) == (2, 1)
     assert series[0]["requests"] == 0
     assert series[0]["p50_ms"] is None
 
@@ -124,11 +129,13 @@ def test_time_series_by_day_and_minute(api_as, owner, traffic, frozen):
     ]
     minutes = client.get(f"/api/v1/projects/shop/metrics/time-series?{DAY}&interval=minute").json()["series"]
     assert len(minutes) == 1440
-    assert [(row["bucket"], row["requests"]) for row in minutes if row["requests"]] == [
-        ("2026-03-10T09:00:00+00:00", 3),
-        ("2026-03-10T09:01:00+00:00", 2),
-        ("2026-03-10T10:30:00+00:00", 1),
+    assert [(row["bucket"], row["requests"], row["throughput_rpm"]) for row in minutes if row["requests"]] == [
+        ("2026-03-10T09:00:00+00:00", 3, 3.0),
+        ("2026-03-10T09:01:00+00:00", 2, 2.0),
+        ("2026-03-10T10:30:00+00:00", 1, 1.0),
     ]
+    # The day so far: 6 requests in the 720.5 minutes up to now, as the summary says.
+    assert days.json()["series"][-1]["throughput_rpm"] == 0.008
     # Without a range: from the first to the last minute with data.
     whole = client.get("/api/v1/projects/shop/metrics/time-series?interval=hour").json()["series"]
     assert [(row["bucket"], row["requests"]) for row in whole] == [
@@ -543,3 +550,19 @@ def test_csv_neutralises_tracked_text_a_spreadsheet_would_run(api_as, owner, pro
     assert client.get("/api/v1/projects/shop/metrics/consumers").json()["consumers"][0]["consumer"] == formula
     endpoints = client.get("/api/v1/projects/shop/metrics/endpoints?format=csv").content.decode().splitlines()
     assert endpoints[1].startswith("GET,/@x,1,0,0,")  # starts with "/", not a formula
+
+
+def test_time_series_without_an_interval_is_daily_when_hours_would_be_too_many(api_as, owner, project):
+    """The default is hourly, but the whole history of 300 days is 7,201 hours: by day then.
+    Asked for by the hour explicitly, the same range is refused."""
+    last = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
+    RequestEvent.objects.bulk_create([make_event(project, last - dt.timedelta(days=300)), make_event(project, last)])
+    client = api_as(owner)
+    body = client.get("/api/v1/projects/shop/metrics/time-series").json()
+    assert body["interval"] == "day"
+    assert (len(body["series"]), sum(row["requests"] for row in body["series"])) == (301, 2)
+    short = client.get("/api/v1/projects/shop/metrics/time-series?date_from=2026-03-10&date_to=2026-03-10").json()
+    assert (short["interval"], len(short["series"])) == ("hour", 24)
+    hourly = client.get("/api/v1/projects/shop/metrics/time-series?interval=hour")
+    assert hourly.status_code == 400
+    assert list(hourly.json()["error"]["fields"]) == ["interval"]
