@@ -5,6 +5,7 @@ import io
 import json
 from decimal import Decimal
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
@@ -26,13 +27,23 @@ def _flatten(row: dict, prefix: str = "") -> dict:
 
 
 def csv_rows(data, rows_key: str | None = None) -> list[dict]:
-    """The table a payload stands for: a list of rows, the list under ``rows_key`` (or the
-    first list of objects in it), or the payload itself as one row."""
+    """The table a payload stands for: a list of rows; in an object, what is at ``rows_key`` (a
+    dotted path such as ``predicted.by_segment``: a list of rows, an object as one row, nothing
+    when null), else its first list of objects, else the object itself as one row."""
     if isinstance(data, list):
         return [_flatten(row) if isinstance(row, dict) else {"value": row} for row in data]
     if isinstance(data, dict):
-        if rows_key is not None and isinstance(data.get(rows_key), list):
-            return csv_rows(data[rows_key])
+        head, _, rest = (rows_key or "").partition(".")
+        if head in data:
+            value = data[head]
+            if rest:
+                return csv_rows(value, rest) if isinstance(value, dict) else []
+            if isinstance(value, list):
+                return csv_rows(value)
+            if isinstance(value, dict):
+                return [_flatten(value)]
+            if value is None:
+                return []
         for value in data.values():
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 return csv_rows(value)
@@ -94,10 +105,18 @@ class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     query_serializer_class = PeriodQuerySerializer
     csv_rows_key: str | None = None
+    # The payload's other tables a CSV can hold instead, chosen with ``?table=`` (csv_rows paths).
+    csv_tables: tuple[str, ...] = ()
 
     def query(self):
         serializer = self.query_serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
+        table = self.request.query_params.get("table")
+        if table is not None:
+            if table not in self.csv_tables:
+                choices = ", ".join(self.csv_tables) or "none: this endpoint has one table"
+                raise ValidationError({"table": [f"One of: {choices}."]})
+            self.csv_rows_key = table
         return serializer
 
     @property

@@ -138,6 +138,7 @@ class CustomersView(EcommercePage):
             "csv": {
                 "segments": self.api_csv("customers/segments"),
                 "ltv": self.api_csv("customers/lifetime-value"),
+                "ltv_predicted": self.api_csv("customers/lifetime-value", table="predicted.by_segment"),
                 "cohorts": self.api_csv("customers/cohorts"),
                 "top": self.api_csv("customers/top", limit=250),
             },
@@ -176,5 +177,9 @@ class ForecastView(EcommercePage):
             "fit_source": "request" if fitted_now else "stored",
             "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90)),
             "next_days": payload["forecast"][: self.periods],
-            "csv": {"forecast": self.api_csv("forecast", periods=90)},
+            "csv": {
+                "forecast": self.api_csv("forecast", periods=90),
+                "backtest": self.api_csv("forecast", periods=90, table="backtest"),
+                "holdout": self.api_csv("forecast", periods=90, table="holdout"),
+            },
         }

@@ -3,7 +3,7 @@ workspace and data version), JSON or CSV (``?format=csv``)."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -37,8 +37,14 @@ class InsightView(AnalyticsAPIView):
         return Response({**result.value, "data_as_of": result.computed_at.isoformat()})
 
 
-def _doc(summary: str, query=PeriodQuerySerializer, **kwargs):
-    return extend_schema(summary=summary, parameters=[query], responses={200: OpenApiTypes.OBJECT}, **kwargs)
+def _doc(summary: str, query=PeriodQuerySerializer, tables: tuple[str, ...] = (), **kwargs):
+    """The endpoint's schema; ``tables``: its ``csv_tables``, documented as ``?table=``."""
+    parameters = [query]
+    if tables:
+        parameters.append(
+            OpenApiParameter("table", str, enum=tables, description="With CSV: this table instead of the main one.")
+        )
+    return extend_schema(summary=summary, parameters=parameters, responses={200: OpenApiTypes.OBJECT}, **kwargs)
 
 
 class KpisView(InsightView):
@@ -74,6 +80,7 @@ class CountriesView(InsightView):
 class CountryDetailView(InsightView):
     insight, params, query_serializer_class = "country", ("limit",), s.LimitQuerySerializer
     csv_rows_key = "monthly"
+    csv_tables = ("kpis", "top_products")
     csv_filename = "country"
 
     def insight_params(self, query, **kwargs) -> dict:
@@ -114,9 +121,13 @@ class LifetimeValueView(InsightView):
 
     insight = "lifetime_value"
     csv_rows_key = "historical"
+    csv_tables = ("predicted.by_segment", "predicted.holdout")
     csv_filename = "lifetime-value"
 
-    @_doc("Historical CLV by segment and predicted 12-month CLV (BG/NBD + Gamma-Gamma) with holdout error")
+    @_doc(
+        "Historical CLV by segment and predicted 12-month CLV (BG/NBD + Gamma-Gamma) with holdout error",
+        tables=csv_tables,
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -188,9 +199,14 @@ class ForecastView(AnalyticsAPIView):
 
     query_serializer_class = s.ForecastQuerySerializer
     csv_rows_key = "forecast"
+    csv_tables = ("history", "backtest", "holdout")
     csv_filename = "forecast"
 
-    @_doc("Daily revenue forecast with 80 % and 95 % intervals and the model's backtest", s.ForecastQuerySerializer)
+    @_doc(
+        "Daily revenue forecast with 80 % and 95 % intervals and the model's backtest",
+        s.ForecastQuerySerializer,
+        tables=csv_tables,
+    )
     def get(self, request, *args, **kwargs):
         query = self.query()
         payload, result, fitted_now = analytics.cached_forecast(

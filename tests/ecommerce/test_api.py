@@ -489,3 +489,39 @@ def test_lifetime_value_is_fitted_by_the_warming_task_not_on_the_request(
         refitted = staff.get(BASE + "customers/lifetime-value", {"refresh": "1"}).json()
     assert _fits(logs) == ["clv"]
     assert refitted["predicted"]["customers_fitted"] == 61
+
+
+def test_csv_of_the_other_tables_of_a_payload(repeat_customers, owner, api_as):
+    """``?table=`` picks another table of the payload for CSV: a list is rows, an object one row;
+    the same figures as the JSON."""
+    client = api_as(owner)
+    ltv = client.get(BASE + "customers/lifetime-value").json()
+    predicted = client.get(BASE + "customers/lifetime-value", {"format": "csv", "table": "predicted.by_segment"})
+    lines = predicted.content.decode().splitlines()
+    assert lines[0] == "segment,customers,avg_predicted_clv,total_predicted_clv,avg_expected_purchases"
+    first = ltv["predicted"]["by_segment"][0]
+    assert lines[1].split(",")[:4] == [
+        first["segment"],
+        str(first["customers"]),
+        first["avg_predicted_clv"] or "",
+        first["total_predicted_clv"],
+    ]
+    assert len(lines) == 1 + len(ltv["predicted"]["by_segment"])
+    forecast = client.get(BASE + "forecast").json()
+    backtest = client.get(BASE + "forecast", {"format": "csv", "table": "backtest"}).content.decode().splitlines()
+    assert len(backtest) == 2
+    header, row = backtest[0].split(","), backtest[1].split(",")
+    assert header[:3] == ["origins", "horizon_days", "first_origin"]
+    assert dict(zip(header, row, strict=True))["model.mae"] == str(forecast["backtest"]["model"]["mae"])
+    history = client.get(BASE + "forecast", {"format": "csv", "table": "history"}).content.decode().splitlines()
+    assert history[0] == "date,revenue"
+    assert len(history) == 1 + len(forecast["history"])
+
+
+def test_an_unknown_csv_table_is_a_400_naming_the_choices(shop, owner, api_as):
+    client = api_as(owner)
+    bad = client.get(BASE + "forecast", {"format": "csv", "table": "secrets"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["fields"] == {"table": ["One of: history, backtest, holdout."]}
+    single = client.get(BASE + "kpis", {"table": "rows"})
+    assert single.json()["error"]["fields"] == {"table": ["One of: none: this endpoint has one table."]}
