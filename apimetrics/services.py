@@ -240,8 +240,13 @@ def events_record(
     with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
         _insert_events(project_id, events)
         if late_minutes:
+            # An upsert, not "ignore": on a minute already marked it locks the mark until this
+            # commits, so a re-roll deleting the mark waits and then reads these events too.
             DirtyMinute.objects.bulk_create(
-                [DirtyMinute(project_id=project_id, minute=minute) for minute in late_minutes], ignore_conflicts=True
+                [DirtyMinute(project_id=project_id, minute=minute) for minute in late_minutes],
+                update_conflicts=True,
+                unique_fields=["project", "minute"],
+                update_fields=["minute"],
             )
         if used_key_id is not None:
             keys.touch(used_key_id, now)
@@ -407,6 +412,9 @@ def _roll_dirty(project_id: int, now: dt.datetime, limit: int = 2000) -> int:
             )
             if not minutes:
                 return total
+            # The marks go first: a late event committed after this delete marks its minute
+            # again (its upsert waits for this transaction), one committed before it is read below.
+            DirtyMinute.objects.filter(project_id=project_id, minute__in=minutes).delete()
             retention = Project.objects.filter(pk=project_id).values_list("retention_days", flat=True).get()
             # Raw events near the retention edge may be half deleted: re-rolling would lose counts.
             keep_after = now - dt.timedelta(days=retention - 1)
@@ -419,7 +427,6 @@ def _roll_dirty(project_id: int, now: dt.datetime, limit: int = 2000) -> int:
             for day in sorted({_floor_day(minute) for minute in fresh}):
                 if day < _floor_day(state.rolled_until):
                     _roll_days(project_id, day, day + dt.timedelta(days=1))
-            DirtyMinute.objects.filter(project_id=project_id, minute__in=minutes).delete()
             total += len(fresh)
 
 
