@@ -294,6 +294,8 @@ def _csv_source(binary: IO[bytes], kind: str, size: int, counter: _CountingReade
                 key = text
             else:
                 continue  # a blank line
+            if not values or (not values[0].strip() and not any(value.strip() for value in values)):
+                continue  # a row of empty fields (",,,,,,," at the end of spreadsheet exports)
             if len(values) != width:
                 if values:
                     yield row_number, RowError("row", len(values), f"has {len(values)} fields, expected {width}"), None

@@ -623,6 +623,18 @@ def test_crlf_line_ends_and_quoted_fields(workspace):
     assert SalesLine.objects.get(invoice_no="1").description == 'SET OF 3, "RETRO" TINS'
 
 
+def test_rows_of_empty_fields_are_skipped_like_blank_lines(workspace):
+    """Spreadsheets export the empty rows below the data as ",,,,,,,": skipped, as an XLSX's
+    empty rows are, not failed as rows with missing fields; a row with one value still fails."""
+    data = csv_bytes(ROWS) + b',,,,,,,\n   \n"",,,,,,,\n'
+    job = run_import(workspace, data)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert steps(job.report) == steps(run_import(WorkspaceFactory(), csv_bytes(ROWS)).report)
+    failed = run_import(workspace, csv_bytes(ROWS) + b",,,,,,,France\n")
+    assert failed.status == ImportJob.Status.FAILED
+    assert failed.error["rows"] == [{"row": len(ROWS) + 2, "column": "InvoiceNo", "value": "", "reason": "missing"}]
+
+
 def test_a_nel_byte_inside_a_description_does_not_split_the_row(workspace):
     # 0x85 is "…" in Windows-1252; read as ISO-8859-1 it is U+0085, a line break for str.splitlines.
     data = csv_bytes([]) + b"1,A1,TEA\x85 SET,1,12/1/2010 8:26,1.00,,France\n"
