@@ -27,7 +27,7 @@ def test_cors_answers_only_allowed_origins(client, settings):
     assert "access-control-allow-origin" not in other.headers
 
 
-def test_check_deploy_is_clean_under_production_settings():
+def _check_deploy(**overrides: str) -> subprocess.CompletedProcess:
     env = {
         # without the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly flags
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
@@ -37,13 +37,24 @@ def test_check_deploy_is_clean_under_production_settings():
         "ALLOWED_HOSTS": "pulse.example.com",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
         "REDIS_URL": "redis://127.0.0.1:6379/15",
+        **overrides,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env={name: value for name, value in env.items() if value},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = _check_deploy()
     assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_warns_of_a_per_process_cache_without_redis():
+    result = _check_deploy(REDIS_URL="")
+    assert result.returncode == 1
+    assert "(pulse.W001) The cache is each process's own memory (REDIS_URL is not set)" in result.stderr
