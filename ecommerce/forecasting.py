@@ -43,6 +43,7 @@ from config.money import money
 SEASON = 7
 MAX_HORIZON = 365
 MIN_DAYS = 4 * SEASON
+MAX_TRAINING_DAYS = 3 * 365
 BACKTEST_ORIGINS = 8
 BACKTEST_HORIZON = 7
 MODEL_NAME = "ETS(A,Ad,A) weekly, statsmodels ETSModel"
@@ -158,8 +159,10 @@ def _finite(value: float, places: int) -> float | None:
 
 
 def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
-    """Fit on the whole series and forecast ``horizon`` days with 80 % and 95 % intervals, plus
-    the backtest, the holdout accuracy and the last 90 days of history (for the chart).
+    """Fit on the series' last :data:`MAX_TRAINING_DAYS` days and forecast ``horizon`` days with
+    80 % and 95 % intervals, plus the backtest, the holdout accuracy and the last 90 days of
+    history (for the chart). Older days add nothing a weekly model with a damped trend uses, and
+    the cap bounds what a request can cost (a range of a century is 47,000 days to fit).
 
     A series without a single sale is not fitted: it has nothing to learn (its likelihood is
     infinite, so its AIC would be −inf) and the answer says there were no sales. Model
@@ -167,6 +170,7 @@ def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
     from django.utils import timezone
 
     started = time.perf_counter()
+    series = series.iloc[-MAX_TRAINING_DAYS:]
     base = {
         "model": MODEL_NAME,
         "fitted_at": timezone.now().isoformat(),
