@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from accounts.admin import WorkspaceListFilter
 from config.api import csv_cell
 from config.pagination import LargeTableAdmin
+from sales import services
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 
 
@@ -16,6 +17,12 @@ class StoreAdmin(admin.ModelAdmin):
     search_fields = ["name", "city", "workspace__name", "workspace__slug"]
     raw_id_fields = ["workspace"]
     list_select_related = ["workspace"]
+    actions = None  # no bulk delete: a store is deleted on its own, and only without records
+
+    def has_delete_permission(self, request, obj=None):
+        """A store with sales records is kept (as the API's 409 says): deleting it would delete
+        them too and silently rewrite the workspace's history."""
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.records.exists())
 
 
 @admin.action(description="Export selected records as CSV")
@@ -49,6 +56,12 @@ class SalesRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
     raw_id_fields = ["workspace", "store", "recorded_by"]
     list_select_related = ["store", "recorded_by", "workspace"]
     actions = [export_csv]
+
+    def delete_model(self, request, obj):
+        services.records_delete(SalesRecord.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.records_delete(queryset)
 
 
 @admin.register(InsightReport)

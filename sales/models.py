@@ -42,7 +42,9 @@ class SalesRecord(models.Model):
     """One store's sales on one day: revenue and the ad spend that bought it."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="records")
+    # CASCADE, not PROTECT, so that deleting a workspace deletes its stores and records without
+    # loading them; a store with records is still kept (services.store_delete, the admin).
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="records")
     date = models.DateField(help_text="The sales day, in the workspace's time zone.")
     revenue = models.DecimalField(**MONEY)
     ad_spend = models.DecimalField(**MONEY)

@@ -1,6 +1,8 @@
-"""Signal receivers: every save and delete of a store, a record or a report moves the cached
-figures it feeds to a new version, whoever wrote it (the API's services, the admin, a shell).
-Bulk writes send no signal: :mod:`sales.services` bumps after them itself."""
+"""Signal receivers: every save of a store or a record, and every delete of a store or a
+report, moves the cached figures it feeds to a new version, whoever wrote it (the API's
+services, the admin, a shell). Bulk writes send no signal: :mod:`sales.services` bumps after
+them itself. Records have no delete receiver: with one, deleting a workspace would load each of
+its records to send it; the services and the admin bump after deleting records instead."""
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_delete
@@ -14,7 +16,6 @@ from sales.services import CACHE_NAMESPACE, REPORTS_NAMESPACE
 @receiver(post_save, sender=Store, dispatch_uid="sales.store_saved")
 @receiver(post_delete, sender=Store, dispatch_uid="sales.store_deleted")
 @receiver(post_save, sender=SalesRecord, dispatch_uid="sales.record_saved")
-@receiver(post_delete, sender=SalesRecord, dispatch_uid="sales.record_deleted")
 def figures_changed(sender, instance: Store | SalesRecord, **kwargs) -> None:
     bump_data_version(CACHE_NAMESPACE, instance.workspace_id)
 

@@ -1,12 +1,14 @@
 """Writes of the sales app. Every write bumps the workspace's ``sales`` cache version, so the
-cached summary, series and top sellers are never served stale: a save or a delete of one store
-or record through its signal (:mod:`sales.receivers`, whoever writes), a bulk write here."""
+cached summary, series and top sellers are never served stale: a save of one store or record
+through its signal (:mod:`sales.receivers`, whoever writes), a bulk write or a delete of records
+here."""
 
 import datetime as dt
 from collections.abc import Callable, Iterable
 
 import numpy as np
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, User, Workspace
@@ -88,8 +90,13 @@ def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
 
 
 @transaction.atomic
-def record_delete(*, record: SalesRecord) -> None:
-    record.delete()
+def records_delete(records: QuerySet[SalesRecord]) -> int:
+    """Delete the records (one statement) and move the figures of their workspaces on."""
+    workspace_ids = set(records.values_list("workspace_id", flat=True).distinct())
+    deleted, _ = records.delete()
+    for workspace_id in workspace_ids:
+        bump_data_version(CACHE_NAMESPACE, workspace_id)
+    return deleted
 
 
 def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:

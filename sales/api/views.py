@@ -106,7 +106,7 @@ class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelV
         serializer.instance = services.record_update(record=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.record_delete(record=instance)
+        services.records_delete(SalesRecord.objects.filter(pk=instance.pk))
 
     @extend_schema(
         summary="Generate fake records (count 1…10,000, default 50)",

@@ -379,6 +379,32 @@ def test_writes_outside_the_api_invalidate_the_cached_analytics(
     ]
 
 
+def test_deleting_a_workspace_deletes_its_records_without_loading_them(workspace, sales_data):
+    """No delete receiver on records, CASCADE from their store: the cascade deletes them by
+    statement (by store, by workspace), never SELECTs every record first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        workspace.delete()
+    on_records = [q["sql"] for q in queries.captured_queries if "sales_salesrecord" in q["sql"]]
+    assert {sql.split()[0] for sql in on_records} == {"DELETE"}
+    assert not SalesRecord.objects.exists()
+    assert not Store.objects.exists()
+
+
+def test_the_admin_keeps_a_store_with_records(staff_user, stores, sales_data):
+    staff = Client()
+    staff.force_login(staff_user)
+    north = stores[0]
+    assert staff.get(f"/admin/sales/store/{north.pk}/delete/").status_code == 403
+    assert staff.post(f"/admin/sales/store/{north.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert SalesRecord.objects.filter(store=north).count() == 3
+    empty = StoreFactory(workspace=north.workspace, name="Empty")
+    assert staff.post(f"/admin/sales/store/{empty.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Store.objects.filter(pk=empty.pk).exists()
+
+
 def test_deleting_the_latest_report_serves_the_one_before(
     api_as, owner, staff_user, sales_data, django_capture_on_commit_callbacks
 ):
