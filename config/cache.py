@@ -62,6 +62,29 @@ def bump_data_version(namespace: str, workspace_id: int | None = None) -> None:
     transaction.on_commit(lambda: cache.set(key, _new_version(), timeout=None))
 
 
+def delete_and_bump(namespace: str, queryset) -> int:
+    """Delete the rows of ``queryset`` (by statement: no per-row signals) and bump ``namespace``
+    for every workspace they belonged to. Returns how many rows went."""
+    workspace_ids = set(queryset.values_list("workspace_id", flat=True).distinct())
+    deleted, _ = queryset.delete()
+    for workspace_id in workspace_ids:
+        bump_data_version(namespace, workspace_id)
+    return deleted
+
+
+class DeleteBumpsAdmin:
+    """For the admin of a workspace's rows that cached results count: deleting one row or a
+    selection bumps the workspace's ``data_namespace`` (:func:`delete_and_bump`)."""
+
+    data_namespace = ""
+
+    def delete_model(self, request, obj):
+        delete_and_bump(self.data_namespace, type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_and_bump(self.data_namespace, queryset)
+
+
 def cached(
     namespace: str,
     workspace_id: int | None,

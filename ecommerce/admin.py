@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from accounts.admin import WorkspaceListFilter
-from config.cache import bump_data_version
+from config.cache import DeleteBumpsAdmin
 from config.pagination import LargeTableAdmin
 from ecommerce.analytics import CACHE_NAMESPACE
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 
 
-class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
+class LineAdmin(DeleteBumpsAdmin, LargeTableAdmin, admin.ModelAdmin):
     """Hundreds of thousands of rows per workspace: no full counts, no full-table dropdowns.
 
     Lines come from imports and ``amount`` and ``is_product`` are derived from the other fields,
@@ -20,6 +20,7 @@ class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
     replacement) fast: with a receiver Django would load every deleted line.
     """
 
+    data_namespace = CACHE_NAMESPACE
     list_display = [
         "invoice_no",
         "invoice_date",
@@ -46,16 +47,6 @@ class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        bump_data_version(CACHE_NAMESPACE, obj.workspace_id)
-
-    def delete_queryset(self, request, queryset):
-        workspace_ids = set(queryset.values_list("workspace_id", flat=True).distinct())
-        super().delete_queryset(request, queryset)
-        for workspace_id in workspace_ids:
-            bump_data_version(CACHE_NAMESPACE, workspace_id)
 
 
 @admin.register(SalesLine)

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 
 from accounts.admin import WorkspaceListFilter
 from config.api import csv_cell
+from config.cache import DeleteBumpsAdmin
 from config.pagination import LargeTableAdmin
 from sales import services
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
@@ -48,7 +49,7 @@ def export_csv(modeladmin, request, queryset):
 
 
 @admin.register(SalesRecord)
-class SalesRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
+class SalesRecordAdmin(DeleteBumpsAdmin, LargeTableAdmin, admin.ModelAdmin):
     list_display = ["date", "store", "revenue", "ad_spend", "recorded_by", "workspace"]
     list_filter = [WorkspaceListFilter, "date"]
     search_fields = ["store__name", "recorded_by__email", "workspace__slug"]
@@ -56,16 +57,17 @@ class SalesRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
     raw_id_fields = ["workspace", "store", "recorded_by"]
     list_select_related = ["store", "recorded_by", "workspace"]
     actions = [export_csv]
+    data_namespace = services.CACHE_NAMESPACE
 
-    def delete_model(self, request, obj):
-        services.records_delete(SalesRecord.objects.filter(pk=obj.pk))
 
-    def delete_queryset(self, request, queryset):
-        services.records_delete(queryset)
+class ReportAdmin(DeleteBumpsAdmin, admin.ModelAdmin):
+    """The latest report of a workspace is cached: deleting reports serves the one before."""
+
+    data_namespace = services.REPORTS_NAMESPACE
 
 
 @admin.register(InsightReport)
-class InsightReportAdmin(admin.ModelAdmin):
+class InsightReportAdmin(ReportAdmin):
     list_display = ["workspace", "generated_at", "duration_ms"]
     list_filter = [WorkspaceListFilter]
     date_hierarchy = "generated_at"
@@ -75,7 +77,7 @@ class InsightReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(QualityReport)
-class QualityReportAdmin(admin.ModelAdmin):
+class QualityReportAdmin(ReportAdmin):
     list_display = ["workspace", "generated_at", "status", "incident_started_at", "alerted"]
     list_filter = ["status", "alerted", WorkspaceListFilter]
     date_hierarchy = "generated_at"

@@ -1,16 +1,16 @@
-"""Signal receivers: every save of a store or a record, and every delete of a store or a
-report, moves the cached figures it feeds to a new version, whoever wrote it (the API's
-services, the admin, a shell). Bulk writes send no signal: :mod:`sales.services` bumps after
-them itself. Records have no delete receiver: with one, deleting a workspace would load each of
-its records to send it; the services and the admin bump after deleting records instead."""
+"""Signal receivers: every save of a store or a record, and every delete of a store, moves the
+cached figures it feeds to a new version, whoever wrote it (the API's services, the admin, a
+shell). Bulk writes send no signal: :mod:`sales.services` bumps after them itself. Records and
+reports have no delete receiver: with one, deleting a workspace would load each of them to send
+it; the services and the admin bump after deleting them instead."""
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from config.cache import bump_data_version
-from sales.models import InsightReport, QualityReport, SalesRecord, Store
-from sales.services import CACHE_NAMESPACE, REPORTS_NAMESPACE
+from sales.models import SalesRecord, Store
+from sales.services import CACHE_NAMESPACE
 
 
 @receiver(post_save, sender=Store, dispatch_uid="sales.store_saved")
@@ -18,13 +18,6 @@ from sales.services import CACHE_NAMESPACE, REPORTS_NAMESPACE
 @receiver(post_save, sender=SalesRecord, dispatch_uid="sales.record_saved")
 def figures_changed(sender, instance: Store | SalesRecord, **kwargs) -> None:
     bump_data_version(CACHE_NAMESPACE, instance.workspace_id)
-
-
-@receiver(post_delete, sender=InsightReport, dispatch_uid="sales.insights_deleted")
-@receiver(post_delete, sender=QualityReport, dispatch_uid="sales.quality_deleted")
-def report_deleted(sender, instance: InsightReport | QualityReport, **kwargs) -> None:
-    """The latest report is cached: deleting it (the admin) serves the one before."""
-    bump_data_version(REPORTS_NAMESPACE, instance.workspace_id)
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="sales.seller_deleted")

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, User, Workspace
-from config.cache import bump_data_version
+from config.cache import bump_data_version, delete_and_bump
 from config.exceptions import Conflict
 from sales import fake
 from sales.models import SalesRecord, Store
@@ -91,12 +91,8 @@ def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
 
 @transaction.atomic
 def records_delete(records: QuerySet[SalesRecord]) -> int:
-    """Delete the records (one statement) and move the figures of their workspaces on."""
-    workspace_ids = set(records.values_list("workspace_id", flat=True).distinct())
-    deleted, _ = records.delete()
-    for workspace_id in workspace_ids:
-        bump_data_version(CACHE_NAMESPACE, workspace_id)
-    return deleted
+    """Delete the records (by statement) and move the figures of their workspaces on."""
+    return delete_and_bump(CACHE_NAMESPACE, records)
 
 
 def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:
