@@ -19,9 +19,17 @@ SENSITIVE_KEY = re.compile(
 )
 # Values inside free text: "password=…", "Bearer …", JWTs, and IPv4/IPv6 addresses.
 SENSITIVE_TEXT = [
+    # "Authorization: Bearer …", "Basic …": the scheme and the credential after it.
     (
         re.compile(
-            r"(?i)\b(password|passwd|secret|token|api[_-]?key|authorization)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+            r"(?i)\b(authorization[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|(?:(?:bearer|basic|token|digest)\s+)?[^\s,;}]+)"
+        ),
+        r"\1" + REDACTED,
+    ),
+    # key=value, key: value, and keys in quotes as JSON and dict reprs write them ("password": "…").
+    (
+        re.compile(
+            r"(?i)\b(\w*(?:password|passwd|secret|token|api[_-]?key))([\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;}]+)"
         ),
         r"\1\2" + REDACTED,
     ),

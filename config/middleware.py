@@ -13,7 +13,7 @@ query_log = structlog.get_logger("pulse.db")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is echoed only when it is short and harmless; anything else is replaced.
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # fullmatch: "$" would let a final newline in
 
 
 def _slow_query_logger(execute, sql, params, many, context):
@@ -35,7 +35,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -1,7 +1,8 @@
-"""Throttled admin login: POSTs to the admin login page are limited per client address.
+"""Throttled admin login: POSTs to the admin login page are limited per client address, and per
+account with the counter the API's and the HTML form's logins share.
 
-The count lives in :data:`config.throttling.resilient_cache` (Redis, or this process's memory
-while Redis is down) under a hash of the address, never the address itself.
+The counts live in :data:`config.throttling.resilient_cache` (Redis, or this process's memory
+while Redis is down) under hashes of the address and the account, never in clear.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def client_key(request, scope: str) -> str:
 
 
 class AdminLoginThrottleMiddleware:
-    """At most ``ADMIN_LOGIN_RATE`` (default 10/min) login POSTs per address; then 429."""
+    """At most ``ADMIN_LOGIN_RATE`` (default 10/min) login POSTs per address, and
+    ``THROTTLE_AUTH_ACCOUNT`` per account (the email typed), from any address; then 429."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -54,12 +56,21 @@ class AdminLoginThrottleMiddleware:
             history = [t for t in resilient_cache.get(key, []) if t > now - self.window]
             if len(history) >= self.limit:
                 retry_after = int(self.window - (now - history[0])) + 1
-                log.warning("admin_login_throttled", retry_after=retry_after)
-                response = HttpResponse(
-                    "Too many login attempts. Try again later.", status=429, content_type="text/plain"
-                )
-                response["Retry-After"] = str(retry_after)
-                return response
+                log.warning("admin_login_throttled", retry_after=retry_after, per="address")
+                return self._too_many(retry_after)
             history.append(now)
             resilient_cache.set(key, history, self.window)
+            from accounts.throttles import FormAccountThrottle
+
+            account = FormAccountThrottle()
+            if not account.allow_request(request, None):
+                retry_after = max(1, int(account.wait() or 1))
+                log.warning("admin_login_throttled", retry_after=retry_after, per="account")
+                return self._too_many(retry_after)
         return self.get_response(request)
+
+    @staticmethod
+    def _too_many(retry_after: int) -> HttpResponse:
+        response = HttpResponse("Too many login attempts. Try again later.", status=429, content_type="text/plain")
+        response["Retry-After"] = str(retry_after)
+        return response

@@ -51,7 +51,7 @@ def test_an_incoming_request_id_is_echoed(anon_api):
     assert response["X-Request-ID"] == "client-id.42:a_b-c"
 
 
-@pytest.mark.parametrize("incoming", [None, "", "x" * 129, "bad id with spaces", "<script>", "é"])
+@pytest.mark.parametrize("incoming", [None, "", "x" * 129, "bad id with spaces", "<script>", "é", "abc\n"])
 def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_one(anon_api, incoming):
     headers = {} if incoming is None else {"HTTP_X_REQUEST_ID": incoming}
     first = anon_api.get("/health/", **headers)["X-Request-ID"]
@@ -151,3 +151,20 @@ def test_no_password_or_token_in_any_log_line(anon_api, log_lines, settings, dja
     # Nor their signatures alone (a JWT's last part).
     for token in secrets[3:]:
         assert token.rsplit(".", 1)[-1] not in text
+
+
+def test_secrets_in_free_text_of_any_library_are_redacted(log_lines):
+    """A third-party line formatting headers or a dict into its message: the credential after
+    an Authorization scheme, and values under quoted keys (JSON, dict reprs), are redacted."""
+    library = logging.getLogger("thirdparty")
+    library.warning("calling upstream with %s", {"password": "hunter2", "client_secret": "s3-abc"})
+    library.warning('payload {"api_key": "pk_live_zzz", "refresh_token":"r-123", "token_type": "bearer"}')
+    library.warning("Authorization: Bearer opaque-metrics-token")
+    library.warning("Authorization: Basic dXNlcjpodW50ZXIy")
+    library.warning('headers={"Authorization": "Token t-456"}')
+    text = log_lines.text()
+    for secret in ("hunter2", "s3-abc", "pk_live_zzz", "r-123", "opaque-metrics-token", "dXNlcjpodW50ZXIy", "t-456"):
+        assert secret not in text
+    messages = [line["event"] for line in log_lines()]
+    assert messages[0] == "calling upstream with {'password': [redacted], 'client_secret': [redacted]}"
+    assert messages[1] == 'payload {"api_key": [redacted], "refresh_token":[redacted], "token_type": "bearer"}'

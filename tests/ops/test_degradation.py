@@ -65,8 +65,8 @@ def test_enqueue_runs_the_task_inline_when_the_broker_is_down(monkeypatch, setti
 
 
 def test_admin_login_posts_are_throttled_per_address(client, staff_user, settings):
-    for _ in range(10):
-        response = client.post("/admin/login/", {"username": staff_user.email, "password": "nope"})
+    for n in range(10):
+        response = client.post("/admin/login/", {"username": f"guess{n}@pulse.test", "password": "nope"})
         assert response.status_code == 200  # the form again, with its error
     throttled = client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
     assert throttled.status_code == 429
@@ -74,6 +74,26 @@ def test_admin_login_posts_are_throttled_per_address(client, staff_user, setting
     # another address is not affected
     other = client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
     assert other.status_code == 302
+
+
+def test_admin_login_posts_are_throttled_per_account_from_any_address(client, staff_user):
+    """Guessing one staff account's password from many addresses: the account's counter (shared
+    with the API's and the HTML form's logins) stops it at 10 a minute."""
+    for n in range(10):
+        guess = client.post(
+            "/admin/login/", {"username": staff_user.email, "password": "nope"}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
+        assert guess.status_code == 200
+    right = client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD}, REMOTE_ADDR="10.0.1.1")
+    assert right.status_code == 429
+    assert int(right["Retry-After"]) > 0
+    api = client.post(
+        "/api/v1/auth/login",
+        {"email": staff_user.email, "password": PASSWORD},
+        "application/json",
+        REMOTE_ADDR="10.0.1.2",
+    )
+    assert api.status_code == 429
 
 
 def test_admin_login_is_throttled_even_without_redis(redis_down, client, staff_user):
