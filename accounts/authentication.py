@@ -1,9 +1,16 @@
 from django.conf import settings
+from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 
 class JWTHeaderOrCookieAuthentication(JWTAuthentication):
-    """Bearer token from the Authorization header, else from the HttpOnly access cookie."""
+    """Bearer token from the Authorization header, else from the HttpOnly access cookie.
+
+    A browser sends the cookie with any request to Pulse, a forged one too, so a request the
+    cookie authenticates passes Django's CSRF check as a session does (DRF's own check): an
+    unsafe method needs the ``X-CSRFToken`` header with the ``csrftoken`` cookie's value (set at
+    login) and, over HTTPS, a same-origin ``Referer``/``Origin``. A bearer header needs none:
+    no browser adds it by itself."""
 
     def authenticate(self, request):
         header = self.get_header(request)
@@ -13,4 +20,6 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
         if not raw_token:
             return None
         validated = self.get_validated_token(raw_token.encode())
-        return self.get_user(validated), validated
+        user = self.get_user(validated)
+        SessionAuthentication().enforce_csrf(request)
+        return user, validated

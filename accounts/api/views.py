@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import signing
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
@@ -45,6 +46,7 @@ def _cookie_mode(request) -> bool:
 def _token_response(request, *, access: str, refresh_token: str, status_code: int, cookies: bool = False):
     jwt = settings.SIMPLE_JWT
     if cookies or _cookie_mode(request):
+        get_token(request)  # the csrftoken cookie, whose value cookie-authenticated writes send back
         response = Response({"token_type": "cookie"}, status=status_code)
         cookie = {"httponly": True, "samesite": "Lax", "secure": settings.JWT_COOKIE_SECURE}
         response.set_cookie(

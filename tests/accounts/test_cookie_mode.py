@@ -92,3 +92,23 @@ def test_cookie_mode_setting_applies_to_every_login(owner, settings):
     response = APIClient().post("/api/v1/auth/login", {"email": owner.email, "password": PASSWORD}, format="json")
     assert response.json() == {"token_type": "cookie"}
     assert ACCESS in response.cookies
+
+
+def test_a_write_the_cookie_authenticates_needs_the_csrf_token(owner):
+    """A forged cross-site form post carries the cookie but cannot carry the CSRF header."""
+    client = APIClient(enforce_csrf_checks=True)
+    login = _login(client, owner)
+    assert login.status_code == 200
+    csrf = login.cookies[settings.CSRF_COOKIE_NAME].value
+    assert client.get("/api/v1/users/me").status_code == 200  # reads need no token
+    forged = client.post("/api/v1/workspaces/", {"name": "Forged"}, format="json")
+    assert forged.status_code == 403
+    assert forged.json()["error"]["message"].startswith("CSRF Failed")
+    made = client.post("/api/v1/workspaces/", {"name": "Mine"}, format="json", HTTP_X_CSRFTOKEN=csrf)
+    assert made.status_code == 201, made.content
+    assert [w["name"] for w in client.get("/api/v1/workspaces/").json()["results"]].count("Forged") == 0
+    # A bearer header is never sent by a browser on its own: no CSRF token needed.
+    bearer = APIClient(enforce_csrf_checks=True)
+    access = client.cookies[ACCESS].value
+    bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert bearer.post("/api/v1/workspaces/", {"name": "By bearer"}, format="json").status_code == 201
