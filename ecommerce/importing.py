@@ -48,6 +48,10 @@ COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "
 # Header names are matched ignoring case, spaces and underscores: "invoice_no" or "Invoice No" work.
 _NORMALISED = {re.sub(r"[^a-z0-9]", "", name.lower()): index for index, name in enumerate(COLUMNS)}
 MAX_LISTED_ERRORS = 20
+# Rows per import (the real file has 541,909). The upload limit caps the compressed size only: a
+# gzip or XLSX of 100 MB can unpack to billions of rows, and the duplicate check keeps a digest
+# of each one.
+MAX_ROWS = 10_000_000
 FUTURE_GRACE = dt.timedelta(minutes=10)
 # Column sizes of LineBase: longer identifiers are errors, longer descriptions are cut.
 MAX_LENGTHS = {"InvoiceNo": 20, "StockCode": 32, "CustomerID": 32, "Country": 64}
@@ -525,6 +529,12 @@ class Cleaner:
         country_cache: dict = {}
         for row_number, values, key in source.rows:
             rows_read += 1
+            if rows_read > MAX_ROWS:  # what a small compressed file can hold is not: memory is bounded
+                raise ImportFailed(
+                    "too_many_rows",
+                    f"The file has more than {MAX_ROWS:,} rows: split it into several imports.",
+                    max_rows=MAX_ROWS,
+                )
             if progress is not None and not rows_read & 0x3FFF:
                 progress(source.position())
             if values.__class__ is RowError:

@@ -324,6 +324,24 @@ def test_bad_files_fail_with_a_reason_and_write_nothing(workspace, name):
     assert not ReturnLine.objects.exists()
 
 
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_file_over_the_row_limit_fails_and_writes_nothing(workspace, monkeypatch, compressed):
+    """A small upload can unpack to billions of rows: past MAX_ROWS the import stops, whatever
+    the compressed size."""
+    monkeypatch.setattr("ecommerce.importing.MAX_ROWS", 8)
+    data = csv_bytes(ROWS)  # 11 rows
+    job = run_import(workspace, gz_bytes(data) if compressed else data)
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error == {
+        "code": "too_many_rows",
+        "message": "The file has more than 8 rows: split it into several imports.",
+        "max_rows": 8,
+    }
+    assert not SalesLine.objects.exists()
+    assert not ReturnLine.objects.exists()
+    assert run_import(workspace, csv_bytes(ROWS[:8])).status == ImportJob.Status.SUCCEEDED
+
+
 def test_bad_header_names_missing_and_unexpected_columns(workspace):
     job = run_import(
         workspace, b"InvoiceNo,StockCode,Descr,Quantity,InvoiceDate,Price,CustomerID,Country\n1,2,3,4,5,6,7,8\n"
