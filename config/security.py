@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 
+from accounts.throttles import FormAccountThrottle
 from config.throttling import resilient_cache
 
 log = structlog.get_logger("pulse.security")
@@ -60,8 +61,6 @@ class AdminLoginThrottleMiddleware:
                 return self._too_many(retry_after)
             history.append(now)
             resilient_cache.set(key, history, self.window)
-            from accounts.throttles import FormAccountThrottle
-
             account = FormAccountThrottle()
             if not account.allow_request(request, None):
                 retry_after = max(1, int(account.wait() or 1))
