@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import SYSTEM_WORKSPACE_SLUG, User, Workspace
+from accounts.models import SYSTEM_WORKSPACE_SLUG, Membership, User, Workspace
 from apimetrics import keys, sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import (
@@ -502,7 +502,7 @@ def builtin_project() -> Project:
     workspace that took the slug before accounts reserved it is never used: it would show them
     every consumer and endpoint of Pulse."""
     # Every workspace a user creates has an owner (accounts keeps at least one); Pulse's has none.
-    system = Workspace.objects.filter(slug=SELF_WORKSPACE_SLUG).exclude(memberships__role="owner")
+    system = Workspace.objects.filter(slug=SELF_WORKSPACE_SLUG).exclude(memberships__role=Membership.Role.OWNER)
     project = Project.objects.filter(workspace__in=system, key=SELF_PROJECT_KEY).first()
     if project is not None:
         return project
@@ -510,7 +510,7 @@ def builtin_project() -> Project:
         workspace, _ = Workspace.objects.get_or_create(
             slug=SELF_WORKSPACE_SLUG, defaults={"name": "Pulse (self-monitoring)", "timezone": settings.TIME_ZONE}
         )
-        if workspace.memberships.filter(role="owner").exists():
+        if workspace.memberships.filter(role=Membership.Role.OWNER).exists():
             raise RuntimeError(
                 f"The workspace {SELF_WORKSPACE_SLUG!r} belongs to a user; rename it to turn self-tracking on."
             )
