@@ -72,7 +72,7 @@ def _stats(acc: Acc, apdex_threshold_ms: int | None = None) -> dict:
 # --- where the numbers come from -----------------------------------------------------------
 
 
-_UNIT = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
+_UNIT = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
 
 
 def _floor(value: dt.datetime, unit: str) -> dt.datetime:
@@ -318,8 +318,8 @@ def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: Zone
     a day when the clocks change has 23 or 25 hours. Every UTC offset is a multiple of 15 minutes,
     so stepping by 15 minutes meets every local hour's start, whatever the offset and its changes."""
     start, end = _local_start(first, interval, tz), _local_start(last, interval, tz)
-    step = dt.timedelta(minutes=1 if interval == "minute" else 15)
-    check_bucket_count((end - start) // step // (1 if interval == "minute" else 4) + 1, interval)
+    check_bucket_count((end - start) // _UNIT[interval] + 1, interval)
+    step = min(_UNIT[interval], dt.timedelta(minutes=15))
     moments = (start + step * i for i in range((end - start) // step + 1))
     return sorted({_local_start(moment, interval, tz) for moment in moments})
 
@@ -360,7 +360,7 @@ def time_series(project: Project, period: Period, interval: str, *, refresh: boo
                 lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
             else:
                 label = bucket.astimezone(tz).isoformat()
-                lo, hi = bucket, bucket + _UNIT.get(interval, dt.timedelta(minutes=1))
+                lo, hi = bucket, bucket + _UNIT[interval]
             series.append(
                 {
                     "bucket": label,

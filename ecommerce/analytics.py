@@ -31,11 +31,12 @@ import structlog
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from rest_framework.exceptions import ValidationError
 
 from accounts.models import Workspace
 from config.cache import Cached, cached, cached_by_inputs
 from config.money import money, ratio
-from config.periods import MAX_BUCKETS, Period, bucket_starts, growth_pct, truncate
+from config.periods import Period, bucket_starts, growth_pct, truncate
 from ecommerce import models as m
 
 log = structlog.get_logger("pulse.ecommerce")
@@ -354,15 +355,6 @@ def revenue_series(workspace: Workspace, period: Period, interval: str = "day") 
 SERIES_DAILY_MAX_DAYS = 120
 
 
-def _bucket_count(period: Period, interval: str) -> int:
-    first, last = truncate(period.date_from, interval), truncate(period.date_to, interval)
-    if interval == "week":
-        return (last - first).days // 7 + 1
-    if interval == "month":
-        return (last.year - first.year) * 12 + last.month - first.month + 1
-    return last.year - first.year + 1
-
-
 def compare_interval(period: Period) -> str:
     """The dashboard series' bucket for a closed period: day up to 120 days, else the finest of
     week, month and year that keeps the period and the previous one within MAX_BUCKETS (a
@@ -371,8 +363,12 @@ def compare_interval(period: Period) -> str:
         return "day"
     previous = period.previous()
     for interval in ("week", "month"):
-        if max(_bucket_count(p, interval) for p in (period, previous)) <= MAX_BUCKETS:
-            return interval
+        try:
+            for part in (period, previous):
+                bucket_starts(part.date_from, part.date_to, interval)  # 400 beyond MAX_BUCKETS
+        except ValidationError:
+            continue
+        return interval
     return "year"
 
 
