@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.cache import Cached
 from config.periods import PeriodQuerySerializer
 from config.tenancy import WorkspaceScopedMixin
 
@@ -118,6 +120,15 @@ class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
                 raise ValidationError({"table": [f"One of: {choices}."]})
             self.csv_rows_key = table
         return serializer
+
+    @staticmethod
+    def answer(result: Cached) -> Response:
+        """The cached result with when it was computed: ``data_as_of`` in the body of an object,
+        the ``X-Data-As-Of`` header with a list (whose body has no room for it)."""
+        as_of = result.computed_at.isoformat()
+        if isinstance(result.value, dict):
+            return Response({**result.value, "data_as_of": as_of})
+        return Response(result.value, headers={"X-Data-As-Of": as_of})
 
     @property
     def refresh(self) -> bool:

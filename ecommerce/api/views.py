@@ -34,7 +34,7 @@ class InsightView(AnalyticsAPIView):
         result = analytics.insight(
             self.insight, self.workspace, query.period, refresh=self.refresh, **self.insight_params(query, **kwargs)
         )
-        return Response({**result.value, "data_as_of": result.computed_at.isoformat()})
+        return self.answer(result)
 
 
 def _doc(summary: str, query=PeriodQuerySerializer, tables: tuple[str, ...] = (), **kwargs):

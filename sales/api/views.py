@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import AnalyticsAPIView, CSVRenderer
-from config.cache import Cached, cached
+from config.cache import cached
 from config.tenancy import WorkspaceScopedMixin
 from sales import analytics, services
 from sales.api import serializers as s
@@ -134,15 +134,6 @@ class SalesAnalyticsView(AnalyticsAPIView):
     @classmethod
     def as_view(cls, **initkwargs):
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
-
-    @staticmethod
-    def answer(result: Cached) -> Response:
-        """The cached result with when it was computed: ``data_as_of`` in the body of an object,
-        the ``X-Data-As-Of`` header with a list (whose body has no room for it)."""
-        as_of = result.computed_at.isoformat()
-        if isinstance(result.value, dict):
-            return Response({**result.value, "data_as_of": as_of})
-        return Response(result.value, headers={"X-Data-As-Of": as_of})
 
 
 class SummaryView(SalesAnalyticsView):
