@@ -96,6 +96,18 @@ def run_clients(pool, function, args, clients: int) -> tuple[int, int, int, floa
     return (*(sum(r[i] for r in results) for i in range(3)), max(r[3] for r in results))
 
 
+WARM_UP_SECONDS = 1.0
+
+
+def warm_up(pool, phases: dict, clients: int) -> dict[str, tuple[int, int, int, float]]:
+    """Run each phase once, briefly and unmeasured, so that none of the measured ones pays for
+    the workers' first requests (imports, URL resolvers, connections). Returns what each did."""
+    return {
+        name: run_clients(pool, function, (*args[:-1], WARM_UP_SECONDS), clients)
+        for name, (function, args) in phases.items()
+    }
+
+
 def alternate(pool, phases: dict, rounds: int, clients: int) -> dict[str, tuple[int, int, int, float]]:
     """Run the phases (name: (function, args)) one after the other, ``rounds`` times over, and
     add up each one's counts and times: a drift in the shared machine's speed weighs on every
@@ -123,17 +135,19 @@ def single_event(rng: random.Random) -> dict:
     }
 
 
-def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn as production runs it (``config/gunicorn.py``), with the bench settings, ``workers``
-    sync workers and no recycling (a worker restarting mid-phase would time Django's start-up)."""
+def start_server(port: int, workers: int | None, log_path: Path) -> tuple[subprocess.Popen, int]:
+    """gunicorn as production runs it (``config/gunicorn.py``: its worker count unless ``workers``
+    is given), with the bench settings and no recycling (a worker restarting mid-phase would time
+    Django's start-up). Returns the server and its count of workers, once all of them are up."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings_track",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
         "GUNICORN_MAX_REQUESTS": "0",
         "GUNICORN_TIMEOUT": "60",
     }
+    if workers is not None:
+        env["WEB_CONCURRENCY"] = str(workers)
     log = log_path.open("w")
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-c", str(ROOT / "config/gunicorn.py")],
@@ -146,11 +160,25 @@ def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2):
-                return process
+                return process, _settled_workers(process)
         except OSError:
             time.sleep(0.3)
     process.terminate()
     raise SystemExit(f"gunicorn did not start, see {log_path}")
+
+
+def _settled_workers(server: subprocess.Popen) -> int:
+    """The count of gunicorn's workers once it has stopped forking them (it spaces them out)."""
+    import psutil
+
+    master = psutil.Process(server.pid)
+    count, stable_since = len(master.children()), time.time()
+    while time.time() - stable_since < 1.0:
+        time.sleep(0.1)
+        now = len(master.children())
+        if now != count:
+            count, stable_since = now, time.time()
+    return count
 
 
 def timed(function, repeat: int) -> float:
@@ -168,7 +196,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="Load time of each measure, in all.")
     parser.add_argument("--rounds", type=int, default=4, help="Turns the measures take, one after the other.")
     parser.add_argument("--clients", type=int, default=4, help="Concurrent client processes.")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn sync workers (default: config/gunicorn.py's, 2 x CPUs + 1)."
+    )
     parser.add_argument("--events", type=int, default=10_000_000, help="Events for the query benchmark.")
     parser.add_argument("--regenerate", action="store_true", help="Regenerate the query data set.")
     options = parser.parse_args()
@@ -195,12 +225,12 @@ def main() -> None:
         Project.objects.filter(workspace=workspace, key=key).delete()
         return services.project_create(workspace=workspace, name=key, key=key)
 
-    print(
-        f"machine: {os.cpu_count()} cores shared with other engineers; gunicorn {options.workers} sync workers, "
-        f"{options.clients} client processes, {options.seconds:.0f} s per measure in {options.rounds} turns"
-    )
     tracked = fresh_project("bench-track")
     copied = fresh_project("bench-copy")
+    with connection.cursor() as cursor:
+        # Write out the pages that deleting the previous run's events dirtied, or the checkpoint
+        # would share the machine with the first measures.
+        cursor.execute("CHECKPOINT")
     secret = services.api_key_create(project=tracked, name="bench", user=None).secret
     rng = random.Random(1)
     single_body = json.dumps(single_event(rng)).encode()
@@ -215,27 +245,29 @@ def main() -> None:
     )
     columns = ", ".join(("project_id", *EVENT_COLUMNS))
     port, seconds = options.port, options.seconds / options.rounds
-    server = start_server(options.port, options.workers, Path("/tmp/pulse-bench-gunicorn.log"))  # noqa: S108
+    server, workers = start_server(options.port, options.workers, Path("/tmp/pulse-bench-gunicorn.log"))  # noqa: S108
+    print(
+        f"machine: {os.cpu_count()} cores shared with other engineers; gunicorn {workers} sync workers, "
+        f"{options.clients} client processes, {options.seconds:.0f} s per measure in {options.rounds} turns"
+    )
     try:
+        phases = {
+            "bare": (_http_worker, (port, "/bench/bare", single_body, "", seconds)),
+            "single": (_http_worker, (port, "/api/v1/track", single_body, secret, seconds)),
+            "batch": (_http_worker, (port, "/api/v1/track", batch_body, secret, seconds)),
+            "copy": (_copy_worker, (dsn, columns, rows, seconds)),
+        }
         with multiprocessing.get_context("spawn").Pool(options.clients) as pool:
-            load = alternate(
-                pool,
-                {
-                    "bare": (_http_worker, (port, "/bench/bare", single_body, "", seconds)),
-                    "single": (_http_worker, (port, "/api/v1/track", single_body, secret, seconds)),
-                    "batch": (_http_worker, (port, "/api/v1/track", batch_body, secret, seconds)),
-                    "copy": (_copy_worker, (dsn, columns, rows, seconds)),
-                },
-                options.rounds,
-                options.clients,
-            )
+            warm = warm_up(pool, phases, options.clients)
+            load = alternate(pool, phases, options.rounds, options.clients)
     finally:
         server.terminate()
         server.wait(timeout=30)
     bare, single, batched, copy = load["bare"], load["single"], load["batch"], load["copy"]
 
     stored = RequestEvent.objects.filter(project=tracked).count()
-    accepted = single[1] + batched[1]
+    warm_accepted = warm["single"][1] + warm["batch"][1]
+    accepted = single[1] + batched[1] + warm_accepted
     bare_rate, single_rate = bare[0] / bare[3], single[1] / single[3]
     batch_rate, copy_rate = batched[1] / batched[3], copy[1] / copy[3]
 
@@ -353,8 +385,10 @@ def main() -> None:
     print()
     print(
         f"accepted {accepted:,} events (single {single[1]:,} in {single[0]:,} requests, batch {batched[1]:,} in "
-        f"{batched[0]:,} requests), stored {stored:,}: {'OK' if accepted == stored else 'MISMATCH'}; "
-        f"non-202 answers: bare {bare[2]}, single {single[2]}, batch {batched[2]}"
+        f"{batched[0]:,} requests, {warm_accepted:,} in the warm-up), stored {stored:,}: "
+        f"{'OK' if accepted == stored else 'MISMATCH'}; "
+        f"non-202 answers: bare {bare[2] + warm['bare'][2]}, single {single[2] + warm['single'][2]}, "
+        f"batch {batched[2] + warm['batch'][2]}"
     )
     print(
         f"summary check: rollups count {check_rollup['requests']:,}, raw count {check_raw[0]:,}; "
