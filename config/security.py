@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.throttles import FormAccountThrottle
-from config.throttling import resilient_cache
+from config.throttling import client_network, resilient_cache
 
 log = structlog.get_logger("pulse.security")
 
@@ -26,15 +26,12 @@ def _parse_rate(rate: str) -> tuple[int, int]:
     return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
-def client_address(request) -> str:
-    """The client's address, the way DRF throttles see it (``NUM_PROXIES`` deep in X-Forwarded-For)."""
+def client_key(request, scope: str) -> str:
+    """The counter of the client's address (its /64 network for IPv6), found as DRF throttles
+    find it (``NUM_PROXIES`` deep in X-Forwarded-For)."""
     from rest_framework.throttling import BaseThrottle
 
-    return BaseThrottle().get_ident(request)
-
-
-def client_key(request, scope: str) -> str:
-    address = client_address(request)
+    address = client_network(BaseThrottle().get_ident(request))
     digest = hashlib.sha256(f"{settings.PULSE_HMAC_SECRET}:{address}".encode()).hexdigest()[:32]
     return f"throttle:{scope}:{digest}"
 

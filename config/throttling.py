@@ -14,6 +14,7 @@ Every throttle of the project subclasses :class:`ResilientRateThrottle` (or uses
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 
@@ -83,7 +84,26 @@ class ResilientCache:
 resilient_cache = ResilientCache()
 
 
+def client_network(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address as it is, an IPv6 address as its /64
+    network. An IPv6 subscriber is given a whole /64 and can take a new address from it for each
+    request, so counting single addresses would not limit it at all."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a proxy's odd header): counted as it is
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 class ResilientRateThrottle(SimpleRateThrottle):
-    """SimpleRateThrottle counting in :data:`resilient_cache`."""
+    """SimpleRateThrottle counting in :data:`resilient_cache`, per client network
+    (:func:`client_network`) where it counts per address."""
 
     cache = resilient_cache
+
+    def get_ident(self, request) -> str:
+        return client_network(super().get_ident(request))

@@ -57,6 +57,32 @@ def test_login_is_throttled_per_ip_across_accounts(db):
     )
 
 
+def test_ipv6_clients_are_counted_per_64_network(db):
+    """A client with an IPv6 /64 can take a new address for every request: the count is the
+    network's, and another /64 has its own. An IPv4-mapped address counts as its IPv4 address."""
+    for n in range(IP_RATE):
+        response = _client(f"2001:db8:1:2::{n + 1:x}").post(
+            "/api/v1/auth/login", {"email": f"v{n}@acme.test", "password": "x"}, format="json"
+        )
+        assert response.status_code == 401
+    _assert_throttled(
+        _client("2001:db8:1:2:ffff:ffff:ffff:fffe").post(
+            "/api/v1/auth/login", {"email": "fresh@acme.test", "password": "x"}, format="json"
+        )
+    )
+    other_network = _client("2001:db8:1:3::1").post(
+        "/api/v1/auth/login", {"email": "fresh@acme.test", "password": "x"}, format="json"
+    )
+    assert other_network.status_code == 401
+    for n in range(IP_RATE):
+        _client("10.4.0.1" if n % 2 else "::ffff:10.4.0.1").post(
+            "/api/v1/auth/login", {"email": f"m{n}@acme.test", "password": "x"}, format="json"
+        )
+    _assert_throttled(
+        _client("10.4.0.1").post("/api/v1/auth/login", {"email": "last@acme.test", "password": "x"}, format="json")
+    )
+
+
 def test_throttle_window_passes(owner):
     with time_machine.travel("2026-01-05 12:00:00Z", tick=False) as traveller:
         for _ in range(ACCOUNT_RATE):

@@ -76,6 +76,21 @@ def test_admin_login_posts_are_throttled_per_address(client, staff_user, setting
     assert other.status_code == 302
 
 
+def test_admin_login_posts_from_one_ipv6_network_share_their_count(client, staff_user):
+    for n in range(10):
+        guess = {"username": f"guess{n}@pulse.test", "password": "nope"}
+        response = client.post("/admin/login/", guess, REMOTE_ADDR=f"2001:db8:9::{n + 1}")
+        assert response.status_code == 200
+    same_network = client.post(
+        "/admin/login/", {"username": staff_user.email, "password": PASSWORD}, REMOTE_ADDR="2001:db8:9:0:1:2:3:4"
+    )
+    assert same_network.status_code == 429
+    other_network = client.post(
+        "/admin/login/", {"username": staff_user.email, "password": PASSWORD}, REMOTE_ADDR="2001:db8:a::1"
+    )
+    assert other_network.status_code == 302
+
+
 def test_admin_login_posts_are_throttled_per_account_from_any_address(client, staff_user):
     """Guessing one staff account's password from many addresses: the account's counter (shared
     with the API's and the HTML form's logins) stops it at 10 a minute."""
