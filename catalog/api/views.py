@@ -1,6 +1,7 @@
 """Catalog API: public cached reads of the menu and a staff-only write API.
 
-Reads take no login (``AllowAny``) and answer from the cache once warm (no database query).
+Reads take no login and look at no credentials (a client's stale token does not turn the public
+menu into a 401), and answer from the cache once warm (no database query).
 Writes are for staff (``is_staff``) and go through ``catalog.services``.
 """
 
@@ -24,6 +25,7 @@ STAFF = ["catalog (staff)"]
 class PublicListView(generics.ListAPIView):
     """A paginated list built from a cached selector (the page is cut from the cached list)."""
 
+    authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     filter_backends: list = []
 
@@ -75,6 +77,7 @@ class TypeProductListView(PublicListView):
 
 
 class ProductDetailView(APIView):
+    authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(

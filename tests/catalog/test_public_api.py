@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from tests.catalog.conftest import at
@@ -230,6 +232,22 @@ def test_everyone_may_read_the_menu(menu, anon_api, api_as, viewer, outsider, st
     }[who]
     for url in (TYPES, products_url("latte"), product_url(menu.flat_white.pk), PROMOTIONS):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("credentials", ["Bearer not-a-token", "Bearer expired", "Basic eDp5"])
+def test_a_stale_or_foreign_credential_does_not_hide_the_menu(menu, anon_api, owner, credentials):
+    """The menu looks at no credentials: a client whose token expired still reads it."""
+    if credentials == "Bearer expired":
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        token = AccessToken.for_user(owner)
+        token.set_exp(lifetime=-dt.timedelta(minutes=1))
+        credentials = f"Bearer {token}"
+    anon_api.credentials(HTTP_AUTHORIZATION=credentials)
+    for url in (TYPES, products_url("latte"), product_url(menu.flat_white.pk), PROMOTIONS):
+        assert anon_api.get(url).status_code == 200, url
+    # The staff API still refuses the same credentials.
+    assert anon_api.post(TYPES.replace("/catalog/", "/catalog/admin/"), {}).status_code == 401
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
