@@ -5,6 +5,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -41,6 +42,20 @@ CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state."
 
 def _cookie_mode(request) -> bool:
     return settings.JWT_COOKIE_MODE or request.query_params.get("cookie") in ("1", "true")
+
+
+def _refresh_token(request, body: RefreshSerializer) -> tuple[str, bool]:
+    """The refresh token of the body, else of the cookie, and whether it came from the cookie.
+    A browser sends the cookie with a forged request too, so a token taken from it needs the
+    CSRF token, as a write the access cookie authenticates does."""
+    token = body.validated_data.get("refresh")
+    if token:
+        return token, False
+    token = request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+    if not token:
+        raise exceptions.ValidationError({"refresh": ["This field is required."]})
+    SessionAuthentication().enforce_csrf(request)
+    return token, True
 
 
 def _token_response(request, *, access: str, refresh_token: str, status_code: int, cookies: bool = False):
@@ -121,11 +136,7 @@ class RefreshView(AuthView):
     def post(self, request):
         body = RefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = body.validated_data.get("refresh")
-        from_cookie = not token and bool(request.COOKIES.get(settings.JWT_REFRESH_COOKIE))
-        token = token or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
-        if not token:
-            raise exceptions.ValidationError({"refresh": ["This field is required."]})
+        token, from_cookie = _refresh_token(request, body)
         serializer = TokenRefreshSerializer(data={"refresh": token})
         try:
             serializer.is_valid(raise_exception=True)
@@ -152,9 +163,7 @@ class LogoutView(AuthView):
     def post(self, request):
         body = RefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = body.validated_data.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
-        if not token:
-            raise exceptions.ValidationError({"refresh": ["This field is required."]})
+        token, _ = _refresh_token(request, body)
         try:
             RefreshToken(token).blacklist()
         except TokenError as exc:

@@ -112,3 +112,22 @@ def test_a_write_the_cookie_authenticates_needs_the_csrf_token(owner):
     access = client.cookies[ACCESS].value
     bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     assert bearer.post("/api/v1/workspaces/", {"name": "By bearer"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(("url", "answer"), [("/api/v1/auth/refresh", 200), ("/api/v1/auth/logout", 204)])
+def test_refresh_and_logout_by_cookie_need_the_csrf_token(owner, url, answer):
+    """A forged cross-site post would carry the refresh cookie: rotating or revoking the session
+    by it needs the CSRF header. A token in the body needs none (no browser adds it)."""
+    client = APIClient(enforce_csrf_checks=True)
+    csrf = _login(client, owner).cookies[settings.CSRF_COOKIE_NAME].value
+    forged = client.post(url, {}, format="json")
+    assert forged.status_code == 403
+    assert forged.json()["error"]["message"].startswith("CSRF Failed")
+    assert client.get("/api/v1/users/me").status_code == 200  # the session is untouched
+    assert client.post(url, {}, format="json", HTTP_X_CSRFTOKEN=csrf).status_code == answer
+
+    by_body = APIClient(enforce_csrf_checks=True)
+    refresh = by_body.post("/api/v1/auth/login", {"email": owner.email, "password": PASSWORD}, format="json").json()[
+        "refresh"
+    ]
+    assert by_body.post(url, {"refresh": refresh}, format="json").status_code == answer
