@@ -3,10 +3,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from rest_framework_simplejwt.token_blacklist.admin import BlacklistedTokenAdmin as BaseBlacklistedTokenAdmin
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin as BaseOutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import Membership, User, Workspace
+from config.pagination import LargeTableAdmin
 
 
 class WorkspaceListFilter(admin.SimpleListFilter):
@@ -88,10 +90,21 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "workspace"]
 
 
-# simplejwt's own admin picks the token from a dropdown of every refresh token ever issued.
+# simplejwt's own admins count both tables on every page and sort every token by its user; its
+# blacklist form picks the token from a dropdown of every refresh token ever issued. A token is
+# issued at each login and kept until it expires: these tables grow with the traffic.
+admin.site.unregister(OutstandingToken)
 admin.site.unregister(BlacklistedToken)
 
 
+@admin.register(OutstandingToken)
+class OutstandingTokenAdmin(LargeTableAdmin, BaseOutstandingTokenAdmin):
+    ordering = ["-id"]  # the newest first, along the primary key (no sort of the whole table)
+    search_fields = ["user__email", "jti"]
+
+
 @admin.register(BlacklistedToken)
-class BlacklistedTokenAdmin(BaseBlacklistedTokenAdmin):
+class BlacklistedTokenAdmin(LargeTableAdmin, BaseBlacklistedTokenAdmin):
+    ordering = ["-id"]
+    search_fields = ["token__user__email", "token__jti"]
     raw_id_fields = ["token"]

@@ -98,3 +98,17 @@ def test_workspaces_and_tokens_are_picked_by_id_not_from_a_dropdown_of_all(staff
     assert f'<input type="text" name="{field}"' in html
     assert 'class="vForeignKeyRawIdAdminField"' in html
     assert f'<select name="{field}"' not in html
+
+
+def test_refresh_tokens_are_listed_newest_first_and_found_by_email(staff_client, owner, outsider):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    first, second = RefreshToken.for_user(owner), RefreshToken.for_user(owner)
+    other = RefreshToken.for_user(outsider)
+    listed = staff_client.get("/admin/token_blacklist/outstandingtoken/").context["cl"].result_list
+    assert [token.jti for token in listed] == [other["jti"], second["jti"], first["jti"]]
+    found = staff_client.get("/admin/token_blacklist/outstandingtoken/", {"q": owner.email}).context["cl"]
+    assert [token.jti for token in found.result_list] == [second["jti"], first["jti"]]
+    second.blacklist()
+    blacklisted = staff_client.get("/admin/token_blacklist/blacklistedtoken/", {"q": owner.email}).context["cl"]
+    assert [entry.token.jti for entry in blacklisted.result_list] == [second["jti"]]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.admin import BlacklistedTokenAdmin, OutstandingTokenAdmin
 from apimetrics.admin import DayRollupAdmin, HourRollupAdmin, MinuteRollupAdmin, RequestEventAdmin
 from config.pagination import EstimatedCountPaginator
 from ecommerce.admin import ReturnLineAdmin, SalesLineAdmin
@@ -17,6 +18,8 @@ LARGE = {
     "/admin/ecommerce/salesline/": SalesLineAdmin,
     "/admin/ecommerce/returnline/": ReturnLineAdmin,
     "/admin/sales/salesrecord/": SalesRecordAdmin,
+    "/admin/token_blacklist/outstandingtoken/": OutstandingTokenAdmin,
+    "/admin/token_blacklist/blacklistedtoken/": BlacklistedTokenAdmin,
 }
 
 
