@@ -301,8 +301,7 @@ def _csv_source(binary: IO[bytes], kind: str, size: int, counter: _CountingReade
             if not values or (not values[0].strip() and not any(value.strip() for value in values)):
                 continue  # a row of empty fields (",,,,,,," at the end of spreadsheet exports)
             if len(values) != width:
-                if values:
-                    yield row_number, RowError("row", len(values), f"has {len(values)} fields, expected {width}"), None
+                yield row_number, RowError("row", len(values), f"has {len(values)} fields, expected {width}"), None
                 continue
             if not simple:
                 values = [values[position] for position in positions]
