@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.throttles import FormAccountThrottle
-from config.throttling import client_network, resilient_cache
+from config.throttling import client_ident, resilient_cache
 
 log = structlog.get_logger("pulse.security")
 
@@ -27,11 +27,8 @@ def _parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_key(request, scope: str) -> str:
-    """The counter of the client's address (its /64 network for IPv6), found as DRF throttles
-    find it (``NUM_PROXIES`` deep in X-Forwarded-For)."""
-    from rest_framework.throttling import BaseThrottle
-
-    address = client_network(BaseThrottle().get_ident(request))
+    """The counter of the client's address (its /64 network for IPv6)."""
+    address = client_ident(request)
     digest = hashlib.sha256(f"{settings.PULSE_HMAC_SECRET}:{address}".encode()).hexdigest()[:32]
     return f"throttle:{scope}:{digest}"
 

@@ -21,7 +21,7 @@ import time
 import structlog
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from config import metrics
 
@@ -99,11 +99,17 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
+def client_ident(request) -> str:
+    """The client's :func:`client_network`, its address found as DRF throttles find it
+    (``NUM_PROXIES`` deep in X-Forwarded-For)."""
+    return client_network(BaseThrottle().get_ident(request))
+
+
 class ResilientRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle counting in :data:`resilient_cache`, per client network
-    (:func:`client_network`) where it counts per address."""
+    (:func:`client_ident`) where it counts per address."""
 
     cache = resilient_cache
 
     def get_ident(self, request) -> str:
-        return client_network(super().get_ident(request))
+        return client_ident(request)
