@@ -124,6 +124,9 @@ def configure(*, log_format: str, level: str) -> None:
     logging.config.dictConfig(dict_config(log_format=log_format, level=level))
     structlog.configure(
         processors=[
+            # A record below the logger's level is dropped before any processor (redaction
+            # included) runs: at WARNING, the request line of every request costs nothing.
+            structlog.stdlib.filter_by_level,
             *SHARED_PROCESSORS,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

@@ -168,3 +168,27 @@ def test_secrets_in_free_text_of_any_library_are_redacted(log_lines):
     messages = [line["event"] for line in log_lines()]
     assert messages[0] == "calling upstream with {'password': [redacted], 'client_secret': [redacted]}"
     assert messages[1] == 'payload {"api_key": [redacted], "refresh_token":[redacted], "token_type": "bearer"}'
+
+
+class _WatchedDict(dict):
+    """A log value that notes when a processor walks it."""
+
+    walked = False
+
+    def items(self):
+        self.walked = True
+        return super().items()
+
+
+def test_a_record_below_the_level_is_dropped_before_any_processor_runs(log_lines):
+    logging.getLogger("pulse.request").setLevel(logging.WARNING)
+    try:
+        below, above = _WatchedDict(path="/a"), _WatchedDict(path="/b")
+        log = structlog.get_logger("pulse.request")
+        log.info("request", detail=below)
+        log.warning("request", detail=above)
+    finally:
+        logging.getLogger("pulse.request").setLevel(logging.NOTSET)
+    assert not below.walked
+    assert above.walked
+    assert [line["detail"] for line in log_lines()] == [{"path": "/b"}]
