@@ -125,7 +125,7 @@ def configure(*, log_format: str, level: str) -> None:
     structlog.configure(
         processors=[
             # A record below the logger's level is dropped before any processor (redaction
-            # included) runs: at WARNING, the request line of every request costs nothing.
+            # included) runs: at WARNING, the request line of every request costs next to nothing.
             structlog.stdlib.filter_by_level,
             *SHARED_PROCESSORS,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
