@@ -180,17 +180,12 @@ class _WatchedDict(dict):
         return super().items()
 
 
-def test_a_record_below_the_level_is_dropped_before_any_processor_runs(log_lines):
-    stdlib_logger = logging.getLogger("pulse.request")
-    previous_level = stdlib_logger.level
-    stdlib_logger.setLevel(logging.WARNING)
-    try:
-        below, above = _WatchedDict(path="/a"), _WatchedDict(path="/b")
-        log = structlog.get_logger("pulse.request")
-        log.info("request", detail=below)
-        log.warning("request", detail=above)
-    finally:
-        stdlib_logger.setLevel(previous_level)
+def test_a_record_below_the_level_is_dropped_before_any_processor_runs(log_lines, caplog):
+    caplog.set_level(logging.WARNING, logger="pulse.request")  # restored at teardown
+    below, above = _WatchedDict(path="/a"), _WatchedDict(path="/b")
+    log = structlog.get_logger("pulse.request")
+    log.info("request", detail=below)
+    log.warning("request", detail=above)
     assert not below.walked
     assert above.walked
     assert [line["detail"] for line in log_lines()] == [{"path": "/b"}]
