@@ -2,11 +2,12 @@
 
 A key reads ``pk_<prefix>_<secret>``. The prefix finds the row; the HMAC-SHA256 of the whole key
 (keyed with ``PULSE_HMAC_SECRET``) is compared in constant time. Lookups are cached and dropped
-on revoke/rotate/delete; counters and "last used" marks live in the cache (Redis in production).
+on revoke/rotate/delete; rate-limit counters live in the cache (Redis in production).
 
-A tracking request makes one cache round trip: :func:`identify` checks the secret against what
-never changes for a key (kept per process), then :func:`admit` reads the key's cached state
-(revoked, expiry) and adds to its rate-limit counter in one Redis command (a Lua script).
+A tracking request mostly makes no cache round trip: :func:`identify` checks the secret against
+what never changes for a key (kept per process), :func:`admit` counts the events against a lease
+this process took from the key's rate-limit counter (one Redis command per lease), and the
+insert itself checks that the key is neither revoked nor expired.
 """
 
 import datetime as dt
@@ -56,8 +57,8 @@ class KeyInfo:
 
 # What never changes for a prefix while its row exists: (pk, project_id, hashed_key). Kept per
 # process so that a tracking request checks the secret without a round trip; whether the key is
-# still active (revoked_at, expires_at) is never taken from here but from the cache or the
-# database, on every request (see admit()).
+# still active (revoked_at, expires_at) is never taken from here but from the database, by the
+# statement that stores the events (or from the cache, see is_active()).
 _records: dict[str, tuple[int, int, str]] = {}
 _RECORDS_MAX = 10_000
 
@@ -148,21 +149,18 @@ def _redis_backend() -> bool:
     return isinstance(caches["default"], RedisCache)
 
 
-# One command instead of a GET, INCRBY, EXPIRE pipeline: a third of the parsing and bookkeeping
-# in redis-py, which on this hot path cost as much as the round trip itself.
-_LOOKUP_AND_COUNT = """
-local count = redis.call('INCRBY', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], 120)
-return {redis.call('GET', KEYS[1]), count}
+# INCRBY and, on the window's first count, EXPIRE: one round trip instead of a pipeline of two.
+_COUNT = """
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 120) end
+return count
 """
 _script = None
 
 
-def _lookup_and_count(prefix: str, counter: str, events: int) -> tuple[object | None, int | None]:
-    """The cached lookup of ``prefix`` and ``counter`` once ``events`` are added to it (a counter
-    that expires two minutes after its last use), each None when the cache could not answer.
-
-    On Redis both are one round trip: a Lua script that does INCRBY, EXPIRE and GET."""
+def _count(counter: str, events: int) -> int | None:
+    """``counter`` once ``events`` are added to it (a counter that expires two minutes after the
+    window opened), or None when the cache could not answer."""
     global _script
     backend = caches["default"]
     if _redis_backend():
@@ -172,14 +170,10 @@ def _lookup_and_count(prefix: str, counter: str, events: int) -> tuple[object | 
         try:
             client = get_redis_connection("default")
             if _script is None:
-                _script = Script(client, _LOOKUP_AND_COUNT)  # loaded into Redis on first use (EVALSHA)
-            cached, count = _script(
-                keys=[backend.make_key(_lookup_key(prefix)), backend.make_key(counter)], args=[events], client=client
-            )
-        except Exception:  # Redis unreachable: the caller falls back to the database and a local count
-            return None, None
-        return (None if cached is None else backend.client.decode(cached)), int(count)
-    entry = backend.get(_lookup_key(prefix))
+                _script = Script(client, _COUNT)  # loaded into Redis on first use (EVALSHA)
+            return int(_script(keys=[backend.make_key(counter)], args=[events], client=client))
+        except Exception:  # Redis unreachable: the caller counts in this process
+            return None
     try:
         count = events if backend.add(counter, events, timeout=120) else backend.incr(counter, events)
     except ValueError:  # expired between add and incr
@@ -187,9 +181,8 @@ def _lookup_and_count(prefix: str, counter: str, events: int) -> tuple[object | 
         count = events
     except Exception:
         count = None
-    if not isinstance(count, int):  # a cache that swallowed its error (IGNORE_EXCEPTIONS) answers None
-        count = None
-    return entry, count
+    # A cache that swallowed its error (IGNORE_EXCEPTIONS) answers None.
+    return count if isinstance(count, int) else None
 
 
 _local_lock = threading.Lock()
@@ -206,36 +199,56 @@ def _incr_local(key: str, window: int, events: int) -> int:
         return _local_counts[key]
 
 
+# A process takes events from a key's shared count a lease at a time, this share of the limit
+# (600 events of the default 60,000 a minute), and admits them without a round trip until the
+# lease is spent. A lease left unspent when the minute ends is counted all the same: the key is
+# never admitted more than its limit, and at least its limit less a lease per web process.
+LEASE_SHARE = 100
+_leases: dict[int, tuple[int, int]] = {}  # key id: (window, events left in the lease)
+
+
 @dataclass(frozen=True)
 class Admission:
-    active: bool  # False: the key is revoked, expired or deleted (answer 401)
     retry_after: int | None = None  # seconds until the window resets when over the limit
-    first_in_window: bool = False  # the key's first request this minute
+    first_in_window: bool = False  # this process's first admission of the key this minute
 
 
 def admit(key: KeyInfo, events: int, *, now: float | None = None) -> Admission:
-    """Whether ``key`` (from :func:`identify`) is still active, with ``events`` counted against
-    its fixed one-minute window (an atomic INCRBY with expiry). On Redis the key's cached state
-    and the count are one round trip; the database answers when the state is not cached.
+    """Whether ``events`` more fit in ``key``'s fixed one-minute window, counted in the cache
+    (Redis in production: an atomic INCRBY with expiry) a lease at a time (:data:`LEASE_SHARE`).
+    Whether the key is still active is not asked here: the insert checks it (see
+    :func:`apimetrics.services.events_record`).
 
-    When the cache is unreachable the key's state comes from the database and the limit still
-    holds, counted in this process (so at most once per web process), and tracking goes on:
-    never a 500 for a cache outage.
+    When the cache is unreachable the limit still holds, counted in this process (so at most
+    once per web process), and tracking goes on: never a 500 for a cache outage.
     """
     now = now if now is not None else time.time()
     window = int(now // 60)
+    with _local_lock:
+        lease_window, left = _leases.get(key.id, (None, 0))
+        if lease_window == window and left >= events:
+            _leases[key.id] = (window, left - events)
+            return Admission()
+    first = lease_window != window
+    limit = rate_limit_per_minute()
     counter = f"apimetrics:rl:{key.id}:{window}"
-    entry, count = _lookup_and_count(key.prefix, counter, events)
-    if entry is None:
-        entry = _entry_from_db(key.prefix)
-    if not _active(entry, key, now):
-        return Admission(active=False)
+    lease = max(events, limit // LEASE_SHARE)
+    count = _count(counter, lease)
     if count is None:
+        lease = events
         count = _incr_local(counter, window, events)
-        if count == events:  # once per key, window and process
+        first = count == events  # once per key, window and process
+        if first:
             log.warning("apimetrics_rate_limit_local_fallback", key_id=key.id)
-    retry_after = max(1, int((window + 1) * 60 - now + 0.999)) if count > rate_limit_per_minute() else None
-    return Admission(active=True, retry_after=retry_after, first_in_window=count == events)
+    available = limit - (count - lease)  # what the limit left before this lease
+    if available < events:
+        return Admission(retry_after=max(1, int((window + 1) * 60 - now + 0.999)), first_in_window=False)
+    if lease > events:
+        with _local_lock:
+            if len(_leases) >= _RECORDS_MAX:
+                _leases.clear()
+            _leases[key.id] = (window, min(lease, available) - events)
+    return Admission(first_in_window=first)
 
 
 def touch(key_id: int, when: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Membership
+from apimetrics import keys
 from config.celery import app as celery_app
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
 
@@ -29,8 +30,10 @@ def _eager_celery():
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    keys._leases.clear()  # drawn from the cache's rate-limit counters
     yield
     cache.clear()
+    keys._leases.clear()
 
 
 @pytest.fixture

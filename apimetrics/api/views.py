@@ -158,7 +158,8 @@ class TrackView(APIView):
 
     Not in a request transaction (ATOMIC_REQUESTS): the view reads and checks everything first,
     then :func:`services.events_record` writes in one transaction that is committed before it
-    returns, so a 202 means every event is stored. For a few events that is a single INSERT.
+    returns, so a 202 means every event is stored. For a few events that is a single INSERT,
+    which also checks that the key is still active.
     """
 
     authentication_classes: list = []
@@ -191,24 +192,23 @@ class TrackView(APIView):
             raise exceptions.AuthenticationFailed(INVALID_KEY)
         try:
             events = tracking.events_of(request.data)
+            admission = keys.admit(key, len(events))
+            if admission.retry_after is not None:
+                raise exceptions.Throttled(wait=admission.retry_after, detail="Rate limit exceeded for this API key.")
+            now = timezone.now()
+            rows = tracking.clean_events(events, now)
         except Exception:
-            # A revoked, expired or deleted key answers 401 whatever its body, as below.
+            # A revoked, expired or deleted key answers 401 whatever its body or its count, as
+            # the insert does below.
             if not keys.is_active(key):
                 raise exceptions.AuthenticationFailed(INVALID_KEY) from None
             raise
-        admission = keys.admit(key, len(events))
-        if not admission.active:
-            raise exceptions.AuthenticationFailed(INVALID_KEY)
-        if admission.retry_after is not None:
-            raise exceptions.Throttled(wait=admission.retry_after, detail="Rate limit exceeded for this API key.")
-        now = timezone.now()
-        rows = tracking.clean_events(events, now)
-        accepted = services.events_record(
-            project_id=key.project_id,
-            events=rows,
-            now=now,
-            used_key_id=key.id if admission.first_in_window else None,
-        )
+        try:
+            accepted = services.events_record(
+                project_id=key.project_id, events=rows, now=now, key_id=key.id, touch_key=admission.first_in_window
+            )
+        except services.InactiveKey:
+            raise exceptions.AuthenticationFailed(INVALID_KEY) from None
         return Response({"accepted": accepted}, status=status.HTTP_202_ACCEPTED)
 
 

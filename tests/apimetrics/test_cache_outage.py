@@ -70,6 +70,6 @@ def test_a_cache_that_swallows_errors_is_not_taken_for_a_count(settings, api_key
     settings.CACHES = {"default": {"BACKEND": f"{__name__}.SwallowingCache"}}
     keys._local_counts.clear()
     key = keys.identify(api_key[1])
-    assert keys.admit(key, 2, now=NOW_31.timestamp()) == keys.Admission(active=True, first_in_window=True)
+    assert keys.admit(key, 2, now=NOW_31.timestamp()) == keys.Admission(first_in_window=True)
     assert keys._local_counts == {f"apimetrics:rl:{api_key[0].pk}:{int(NOW_31.timestamp() // 60)}": 2}
     keys._local_counts.clear()

@@ -3,6 +3,7 @@ import json
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 
 from apimetrics import keys
@@ -297,6 +298,57 @@ def test_rate_limit_answers_429_with_retry_after(track, project, api_key, settin
     with time_machine.travel(dt.datetime(2026, 3, 10, 12, 31, 1, tzinfo=dt.UTC), tick=False):
         assert track([event] * 5, api_key[1]).status_code == 202
     assert RequestEvent.objects.count() == 8
+
+
+def _shared_count(key_id: int, at: dt.datetime) -> int | None:
+    return cache.get(f"apimetrics:rl:{key_id}:{int(at.timestamp() // 60)}")
+
+
+def test_a_process_counts_events_against_a_lease_of_the_shared_limit(project, api_key, settings):
+    """With a limit of 1,000 a minute a lease is 10 events: the shared count grows by 10 at the
+    first event and again at the 11th; the events between take no count from the cache."""
+    settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = 1000
+    key = keys.identify(api_key[1])
+    at = dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC).timestamp()
+    assert keys.admit(key, 1, now=at) == keys.Admission(first_in_window=True)
+    assert _shared_count(key.id, NOW) == 10
+    for _ in range(9):
+        assert keys.admit(key, 1, now=at) == keys.Admission()
+    assert _shared_count(key.id, NOW) == 10
+    assert keys.admit(key, 3, now=at) == keys.Admission()  # the lease is spent: another one
+    assert _shared_count(key.id, NOW) == 20
+    assert keys.admit(key, 300, now=at) == keys.Admission()  # more than a lease: what it needs
+    assert _shared_count(key.id, NOW) == 320
+
+
+def test_the_last_lease_of_a_window_is_what_the_limit_leaves(project, api_key, settings):
+    """Other processes took 995 of the 1,000: this one gets the 5 left and then a 429."""
+    settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = 1000
+    key = keys.identify(api_key[1])
+    at = dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC).timestamp()
+    cache.set(f"apimetrics:rl:{key.id}:{int(at // 60)}", 995, timeout=120)
+    assert keys.admit(key, 2, now=at) == keys.Admission(first_in_window=True)
+    assert _shared_count(key.id, NOW) == 1005
+    assert keys.admit(key, 3, now=at) == keys.Admission()
+    assert keys.admit(key, 1, now=at) == keys.Admission(retry_after=20)
+    assert keys.admit(key, 1, now=at + 20) == keys.Admission(first_in_window=True)  # the next window
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired"])
+def test_a_key_ended_behind_this_process_back_stores_nothing(track, project, api_key, change):
+    """The key revoked or past its grace period in the database, its cached lookup and this
+    process's lease untouched (as another process, or a clock, would leave them): the insert
+    checks the key itself, so the next event answers 401 and nothing is stored."""
+    event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    with time_machine.travel(NOW, tick=False):
+        assert track(event, api_key[1]).status_code == 202
+        ended = {"revoked_at": NOW} if change == "revoked" else {"expires_at": NOW}
+        ApiKey.objects.filter(pk=api_key[0].pk).update(**ended)
+        for body in (event, [event] * 50):  # the INSERT's check, and the query ahead of a COPY
+            response = track(body, api_key[1])
+            assert response.status_code == 401
+            assert response.json()["error"]["message"] == "Invalid or missing API key."
+    assert RequestEvent.objects.filter(project=project).count() == 1
 
 
 def test_last_used_at_is_written_once_a_minute(track, project, api_key, django_assert_num_queries):
