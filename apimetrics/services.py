@@ -218,9 +218,9 @@ def _key_active(key_id: int, now: dt.datetime) -> bool:
 
 def _insert_events(project_id: int, events: list[tuple], key_id: int | None, now: dt.datetime) -> int:
     """Insert the events, while the key ``key_id`` is active when one is given; returns how many
-    were inserted (all or none). One statement: INSERT for a few events, checking the key as it
-    inserts; for more, a query on the key, then COPY on PostgreSQL. (SQLite, which has no COPY,
-    takes bigger batches through bulk_create, which batches them in a transaction.)"""
+    were inserted (all or none). A few events take one INSERT, which checks the key as it inserts;
+    more take a query on the key, then one COPY on PostgreSQL. (SQLite, which has no COPY, takes
+    bigger batches through bulk_create, which batches them in a transaction.)"""
     if len(events) < COPY_THRESHOLD:
         params = [value for event in events for value in (project_id, sql.param(event[0]), *event[1:])]
         rows = ", ".join([_EVENT_ROW] * len(events))
