@@ -242,7 +242,7 @@ def admit(key: KeyInfo, events: int, *, now: float | None = None) -> Admission:
             log.warning("apimetrics_rate_limit_local_fallback", key_id=key.id)
     available = limit - (count - lease)  # what the limit left before this lease
     if available < events:
-        return Admission(retry_after=max(1, int((window + 1) * 60 - now + 0.999)), first_in_window=False)
+        return Admission(retry_after=max(1, int((window + 1) * 60 - now + 0.999)))
     if lease > events:
         with _local_lock:
             if len(_leases) >= _RECORDS_MAX:

@@ -275,9 +275,10 @@ def events_record(
     # the usual request, events on time, is one round trip instead of BEGIN, INSERT, COMMIT.
     # savepoint=False: inside a transaction the others add no round trip either.
     one_statement = not late_minutes and not touch_key
+    count = len(events)
     with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
         # All the events, or none when the key is no longer active.
-        stored = _insert_events(project_id, events, key_id, now) == len(events)
+        stored = _insert_events(project_id, events, key_id, now) == count
         if stored:
             if late_minutes:
                 # An upsert, not "ignore": on a minute already marked it locks the mark until this
@@ -290,11 +291,10 @@ def events_record(
                 )
             if touch_key:
                 keys.touch(key_id, now)
-            count = len(events)
             transaction.on_commit(lambda: metrics.events_tracked(accepted=count))
     if not stored:
         raise InactiveKey
-    return len(events)
+    return count
 
 
 # --- rollups -------------------------------------------------------------------------------
