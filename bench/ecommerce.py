@@ -76,11 +76,11 @@ def _table(rows: list[tuple[str, str, str]]) -> str:
 def _child_import(slug: str) -> None:
     """Runs in a child process: import the file, print timings as JSON. The cache warming that
     follows an import (a task, on a worker in production) is not part of the import's time."""
+    from ecommerce.receivers import WARM_AFTER_IMPORT_UID
     from ecommerce.signals import orders_imported
 
-    # The receiver is connected with a dispatch_uid: only that uid disconnects it.
-    if not orders_imported.disconnect(dispatch_uid="ecommerce.warm_after_import"):
-        raise SystemExit("the cache warming receiver is not connected under its dispatch_uid")
+    if not orders_imported.disconnect(dispatch_uid=WARM_AFTER_IMPORT_UID):
+        raise SystemExit("the cache warming receiver is not connected: the import's time would include it")
     workspace = Workspace.objects.get(slug=slug)
     job = ImportJob.objects.create(workspace=workspace, source_name=DATA.name)
     started = time.perf_counter()
