@@ -243,11 +243,12 @@ def admit(key: KeyInfo, events: int, *, now: float | None = None) -> Admission:
     available = limit - (count - lease)  # what the limit left before this lease
     if available < events:
         return Admission(retry_after=max(1, int((window + 1) * 60 - now + 0.999)))
-    if lease > events:
-        with _local_lock:
-            if len(_leases) >= _RECORDS_MAX:
-                _leases.clear()
-            _leases[key.id] = (window, min(lease, available) - events)
+    # Kept even when nothing is left (a lease of just these events): the window is known to this
+    # process, so its next admission of the key this minute is not taken for the first.
+    with _local_lock:
+        if len(_leases) >= _RECORDS_MAX:
+            _leases.clear()
+        _leases[key.id] = (window, min(lease, available) - events)
     return Admission(first_in_window=first)
 
 

@@ -334,6 +334,19 @@ def test_the_last_lease_of_a_window_is_what_the_limit_leaves(project, api_key, s
     assert keys.admit(key, 1, now=at + 20) == keys.Admission(first_in_window=True)  # the next window
 
 
+@pytest.mark.parametrize(("limit", "events"), [(100, 1), (60_000, 1000)])
+def test_a_lease_of_just_the_events_asked_is_first_in_its_window_once(project, api_key, settings, limit, events):
+    """No lease beyond the events (a small limit, or a batch bigger than a lease): every request
+    counts in the cache, but only the first of the minute marks the key used (last_used_at)."""
+    settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = limit
+    key = keys.identify(api_key[1])
+    at = dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC).timestamp()
+    assert keys.admit(key, events, now=at) == keys.Admission(first_in_window=True)
+    assert keys.admit(key, events, now=at + 1) == keys.Admission()
+    assert _shared_count(key.id, NOW) == 2 * events
+    assert keys.admit(key, events, now=at + 20) == keys.Admission(first_in_window=True)  # the next window
+
+
 @pytest.mark.parametrize("change", ["revoked", "expired"])
 def test_a_key_ended_behind_this_process_back_stores_nothing(track, project, api_key, change):
     """The key revoked or past its grace period in the database, its cached lookup and this
