@@ -239,7 +239,9 @@ def _insert_events(project_id: int, events: list[tuple], key_id: int | None, now
     if key_id is not None and not _key_active(key_id, now):
         return 0
     if connection.vendor == "postgresql":
+        # The raw COPY's errors raised as Django's (IntegrityError…), as the cursor's are.
         with (
+            connection.wrap_database_errors,
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {sql.EVENTS} ({_EVENT_COLUMNS_SQL}) FROM STDIN") as copy,
         ):
@@ -276,22 +278,29 @@ def events_record(
     # savepoint=False: inside a transaction the others add no round trip either.
     one_statement = not late_minutes and not touch_key
     count = len(events)
-    with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
-        # All the events, or none when the key is no longer active.
-        stored = _insert_events(project_id, events, key_id, now) == count
-        if stored:
-            if late_minutes:
-                # An upsert, not "ignore": on a minute already marked it locks the mark until this
-                # commits, so a re-roll deleting the mark waits and then reads these events too.
-                DirtyMinute.objects.bulk_create(
-                    [DirtyMinute(project_id=project_id, minute=minute) for minute in late_minutes],
-                    update_conflicts=True,
-                    unique_fields=["project", "minute"],
-                    update_fields=["minute"],
-                )
-            if touch_key:
-                keys.touch(key_id, now)
-            transaction.on_commit(lambda: metrics.events_tracked(accepted=count))
+    try:
+        with contextlib.nullcontext() if one_statement else transaction.atomic(savepoint=False):
+            # All the events, or none when the key is no longer active.
+            stored = _insert_events(project_id, events, key_id, now) == count
+            if stored:
+                if late_minutes:
+                    # An upsert, not "ignore": on a minute already marked it locks the mark until this
+                    # commits, so a re-roll deleting the mark waits and then reads these events too.
+                    DirtyMinute.objects.bulk_create(
+                        [DirtyMinute(project_id=project_id, minute=minute) for minute in late_minutes],
+                        update_conflicts=True,
+                        unique_fields=["project", "minute"],
+                        update_fields=["minute"],
+                    )
+                if touch_key:
+                    keys.touch(key_id, now)
+                transaction.on_commit(lambda: metrics.events_tracked(accepted=count))
+    except IntegrityError:
+        # The key's project was deleted, with its keys, after the insert had checked the key and
+        # before the events' foreign key was: nothing was stored, as for a key found deleted.
+        if key_id is None or connection.in_atomic_block or _key_active(key_id, now):
+            raise
+        stored = False
     if not stored:
         raise InactiveKey
     return count
