@@ -214,7 +214,9 @@ def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: Impor
     file does not contain, and attach the result as the workspace's partitions
     (:mod:`ecommerce.partitions`). Returns the count of lines the file replaces."""
     columns = ", ".join(LINE_COLUMNS)
-    with connection.cursor() as cursor:
+    # The raw COPYs' errors raised as Django's, as the cursor's are: a lost connection is an
+    # OperationalError, which the task retries.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in LINE_MODELS}
         with raw.copy(f"COPY {staged[SalesLine]} ({columns}) FROM STDIN") as copy:

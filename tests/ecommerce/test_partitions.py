@@ -1,14 +1,15 @@
 """Per-workspace partitions of the line tables on PostgreSQL (``ecommerce.partitions``)."""
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from ecommerce import partitions
-from ecommerce.models import ReturnLine, SalesLine
+from ecommerce import partitions, services
+from ecommerce.models import ImportJob, ReturnLine, SalesLine
 from tests.ecommerce.factories import SalesLineFactory
 from tests.ecommerce.import_helpers import csv_bytes, run_import
 
@@ -197,3 +198,37 @@ def test_the_admins_unfiltered_line_list_sums_the_partitions_estimates(client, s
         response = client.get("/admin/ecommerce/salesline/", {"workspace": workspace.slug})
     assert response.context["cl"].result_count == 3
     assert any("COUNT(" in query["sql"].upper() for query in queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_during_the_copy_is_raised_for_the_task_to_retry(workspace):
+    """The task retries on Django's OperationalError: the COPY's own errors must be raised as it,
+    not as the driver's (which the import would take for a bug, failing the job for good)."""
+    rows = [[str(536365 + index // 4), "A1", "x", "1", "12/1/2010 8:26", "1.00", "", "ES"] for index in range(20000)]
+    job = ImportJob.objects.create(workspace=workspace, source_name="orders.csv")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    terminated = []
+
+    def terminate_the_import_connection(done, total, unit):  # called every 16,384 rows, in the COPY
+        def terminate():
+            try:
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+                    terminated.append(cursor.fetchone()[0])
+            finally:
+                connections.close_all()
+
+        if not terminated:
+            thread = threading.Thread(target=terminate)
+            thread.start()
+            thread.join(10)
+
+    with pytest.raises(OperationalError):
+        services.import_job_run(job=job, file=io.BytesIO(csv_bytes(rows)), progress=terminate_the_import_connection)
+    connection.close()
+    assert terminated == [True]
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.RUNNING  # as a lost worker leaves it: the retry runs it again
+    assert SalesLine.objects.filter(workspace=workspace).count() == 0
