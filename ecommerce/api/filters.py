@@ -40,7 +40,7 @@ class TransactionFilter(django_filters.FilterSet):
         return self.request.workspace.tzinfo
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(country__iexact=analytics.country_code(value))
+        return queryset.filter(country__in=analytics.country_spellings(value))
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(invoice_date__gte=dt.datetime.combine(value, dt.time.min, tzinfo=self._tz))

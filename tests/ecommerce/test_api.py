@@ -197,6 +197,10 @@ def test_transactions_are_paginated_and_filterable(shop, owner, api_as):
     assert "data_as_of" in body
     by_country = client.get(BASE + "transactions", {"country": "Ireland"}).json()
     assert [line["invoice_no"] for line in by_country["results"]] == ["1002"]
+    france = client.get(BASE + "transactions", {"country": "France"}).json()
+    assert france["count"] == 1
+    assert client.get(BASE + "transactions", {"country": "FRANCE"}).json()["results"] == france["results"]
+    assert client.get(BASE + "transactions", {"country": "Atlantis"}).json()["count"] == 0
     by_customer = client.get(BASE + "transactions", {"customer": "A"}).json()
     assert by_customer["count"] == 3
     by_product = client.get(BASE + "transactions", {"product": "85123A"}).json()
