@@ -25,32 +25,15 @@ from django.urls import reverse
 from ecommerce import demo, partitions
 from ecommerce.models import ReturnLine, SalesLine
 from tests.ecommerce.import_helpers import run_import
+from tests.ecommerce.test_api import BASE, ENDPOINTS
+from tests.ecommerce.test_dashboard import PAGES
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions exist on PostgreSQL only"),
 ]
 
-BASE = "/api/v1/ecommerce/"
 LINE_TABLES = tuple(model._meta.db_table for model in (SalesLine, ReturnLine))
-ENDPOINTS = [
-    "kpis",
-    "series",
-    "countries",
-    "countries/France",
-    "transactions",
-    "customers/top",
-    "customers/segments",
-    "customers/lifetime-value",
-    "customers/cohorts",
-    "products/top",
-    "revenue/monthly",
-    "revenue/growth",
-    "revenue/by-hour",
-    "revenue/by-weekday",
-    "forecast",
-]
-PAGES = ["ecommerce:dashboard", "ecommerce:customers", "ecommerce:products", "ecommerce:forecast"]
 ONE_DAY = {"date_from": "2011-06-01", "date_to": "2011-06-01"}
 # In the demo file of the fixture (23,300 rows): Portugal has 32 lines, customer 16875 one,
 # stock code 20000 106 and invoice 536400 a handful; France is typed as a person would.
