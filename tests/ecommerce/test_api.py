@@ -237,6 +237,7 @@ def test_transactions_dates_are_local_to_the_workspace(workspace, owner, api_as)
         ("forecast", {"periods": 10000}, "periods"),
         ("transactions", {"date_from": "2011-02-01", "date_to": "2011-01-01"}, "date_to"),
         ("transactions", {"date_from": "not-a-date"}, "date_from"),
+        ("transactions", {"country": "Fr\x00ance"}, "country"),
         ("transactions", {"page_size": "x", "date_to": "0001-01-01"}, "date_to"),
         ("series", {"interval": "day", "date_from": "1970-01-01", "date_to": "2100-12-31"}, "interval"),
     ],
