@@ -13,7 +13,6 @@ are a partition of their own (``ecommerce.partitions``).
 """
 
 import datetime as dt
-import json
 import re
 
 import pytest
@@ -23,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ecommerce import demo, partitions
-from ecommerce.models import ReturnLine, SalesLine
+from ecommerce.models import LINE_MODELS
 from tests.ecommerce.import_helpers import run_import
 from tests.ecommerce.test_api import BASE, ENDPOINTS
 from tests.ecommerce.test_dashboard import PAGES
@@ -33,7 +32,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions exist on PostgreSQL only"),
 ]
 
-LINE_TABLES = tuple(model._meta.db_table for model in (SalesLine, ReturnLine))
+LINE_TABLES = tuple(model._meta.db_table for model in LINE_MODELS)
 ONE_DAY = {"date_from": "2011-06-01", "date_to": "2011-06-01"}
 # In the demo file of the fixture (23,300 rows): Portugal has 32 lines, customer 16875 one,
 # stock code 20000 106 and invoice 536400 a handful; France is typed as a person would.
@@ -61,9 +60,7 @@ def shops(workspace, other_workspace):
     for shop, invoices in ((workspace, 3_000), (other_workspace, 20)):
         assert run_import(shop, demo.generate_csv(end=end, invoices=invoices, seed=7)).status == "succeeded"
     with connection.cursor() as cursor:
-        own = {
-            table for model in (SalesLine, ReturnLine) for table in partitions.data_tables(cursor, model, workspace.pk)
-        }
+        own = {table for model in LINE_MODELS for table in partitions.data_tables(cursor, model, workspace.pk)}
     assert len(own) == 2
     return own
 
@@ -91,8 +88,7 @@ def _plans(request) -> list[tuple[str, list[dict]]]:
             if not sql.startswith("SELECT") or not any(table in sql for table in LINE_TABLES):
                 continue
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-            (plan,) = cursor.fetchone()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
+            (plan,) = cursor.fetchone()  # decoded by psycopg
             plans.append((sql, _scans(plan[0]["Plan"])))
     assert plans, "the request read no line"
     return plans
