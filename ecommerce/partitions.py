@@ -22,6 +22,13 @@ An import never writes into the live tables row by row:
    its place. The CHECK spares the attach its scan for the bound; the foreign key to the
    workspace is validated by one query.
 
+Indexes: the line table itself has only its primary key. A data table holds one workspace's
+lines, so it carries the model's indexes less their leading ``workspace`` column, which would
+be the same in every entry: each sort of an index build would compare it first, every entry
+would carry it, and a query reaches the table by partition pruning on the workspace anyway.
+The DEFAULT partition, shared by many workspaces, carries the model's indexes as declared
+(migration 0004).
+
 Steps 2-4 run in the import's transaction: a failed import leaves nothing, readers see the old
 lines until the commit and the new ones after. The swap locks the workspace's own level only,
 never the line table itself, so imports, reads and writes of other workspaces never wait for
@@ -103,8 +110,7 @@ def ensure(model: type[models.Model], workspace_id: int) -> None:
         )
         cursor.execute(f"ALTER TABLE {_quote(level)} ATTACH PARTITION {_quote(first)} FOR VALUES IN ({workspace_id})")
         cursor.execute(f"DELETE FROM {_quote(default)} WHERE workspace_id = %s", [workspace_id])  # noqa: S608
-        # Attaching gives the new level the line table's keys and indexes, built in bulk on the
-        # data table now that its rows are in.
+        _build_keys(cursor, model, first)  # in bulk, now that its rows are in
         cursor.execute(f"ALTER TABLE {_quote(table)} ATTACH PARTITION {_quote(level)} FOR VALUES IN ({workspace_id})")
 
 
@@ -121,24 +127,33 @@ def lock(cursor, model: type[models.Model], workspace_id: int) -> None:
     cursor.execute(f"LOCK TABLE {_quote(workspace_table(model, workspace_id))} IN SHARE ROW EXCLUSIVE MODE")
 
 
-def _index_columns(model: type[models.Model], index: models.Index) -> str:
+def index_columns(model: type[models.Model], index: models.Index, *, workspace: bool) -> str:
+    """The column list of ``index``, with its leading ``workspace`` column or without it."""
+    fields = index.fields if workspace or index.fields[0] != "workspace" else index.fields[1:]
     columns = []
-    for field_name in index.fields:
+    for field_name in fields:
         descending = field_name.startswith("-")
         column = model._meta.get_field(field_name.lstrip("-")).column
         columns.append(_quote(column) + (" DESC" if descending else ""))
     return ", ".join(columns)
 
 
-def attach(cursor, model: type[models.Model], workspace_id: int, staged: str) -> None:
-    """Index ``staged`` like the line table and make it the workspace's data table in place of
-    the previous one."""
-    level, staged_name = _quote(workspace_table(model, workspace_id)), _quote(staged)
-    # The primary key and the model's indexes, each matching one of the line table's indexes:
-    # ATTACH adopts an equivalent index instead of building another.
-    cursor.execute(f"ALTER TABLE {staged_name} ADD PRIMARY KEY (id, workspace_id)")
+def create_indexes(cursor, model: type[models.Model], table: str) -> None:
+    """Build the model's indexes, less their workspace column, on a data table."""
     for index in model._meta.indexes:
-        cursor.execute(f"CREATE INDEX ON {staged_name} ({_index_columns(model, index)})")
+        cursor.execute(f"CREATE INDEX ON {_quote(table)} ({index_columns(model, index, workspace=False)})")
+
+
+def _build_keys(cursor, model: type[models.Model], table: str) -> None:
+    # The primary key matches the line table's: ATTACH adopts it instead of building another.
+    cursor.execute(f"ALTER TABLE {_quote(table)} ADD PRIMARY KEY (id, workspace_id)")
+    create_indexes(cursor, model, table)
+
+
+def attach(cursor, model: type[models.Model], workspace_id: int, staged: str) -> None:
+    """Index ``staged`` and make it the workspace's data table in place of the previous one."""
+    level, staged_name = _quote(workspace_table(model, workspace_id)), _quote(staged)
+    _build_keys(cursor, model, staged)
     cursor.execute(f"ANALYZE {staged_name}")  # the first queries after the import plan with statistics
     for previous in data_tables(cursor, model, workspace_id):
         cursor.execute(f"DROP TABLE {_quote(previous)}")

@@ -1,11 +1,13 @@
 """Per-workspace partitions of the line tables on PostgreSQL (``ecommerce.partitions``)."""
 
 import io
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import OperationalError, connection, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from ecommerce import partitions, services
@@ -129,6 +131,67 @@ def test_ids_are_unique_across_partitions(workspace, other_workspace):
     ids = list(SalesLine.objects.values_list("pk", flat=True))
     assert len(ids) == len(set(ids)) == 5  # 3 imported + 1 written in the DEFAULT partition + 1 imported
     assert SalesLine.objects.get(pk=in_default.pk).workspace == other_workspace
+
+
+def _indexes(table: str) -> list[str]:
+    """The column lists of the table's own indexes, primary key first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indisprimary, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass", [table]
+        )
+        indexes = sorted((not primary, re.search(r"\((.*)\)$", definition).group(1)) for primary, definition in cursor)
+    return [columns for _, columns in indexes]
+
+
+WITHOUT_WORKSPACE = {
+    SalesLine: [
+        "id, workspace_id",
+        "country, invoice_date",
+        "customer_id, invoice_date",
+        "invoice_date",
+        "invoice_no",
+        "stock_code",
+    ],
+    ReturnLine: ["id, workspace_id", "country, invoice_date", "invoice_date", "invoice_no"],
+}
+
+
+def _with_workspace(model) -> list[str]:
+    return ["id, workspace_id", *sorted(f"workspace_id, {columns}" for columns in WITHOUT_WORKSPACE[model][1:])]
+
+
+def test_a_data_table_has_the_models_indexes_without_the_workspace_column(workspace, other_workspace):
+    job = run_import(workspace, csv_bytes(ROWS))
+    SalesLineFactory(workspace=other_workspace)
+    for model in (SalesLine, ReturnLine):
+        partitions.ensure(model, other_workspace.pk)  # the line in the DEFAULT partition moves to job0
+
+    for model in (SalesLine, ReturnLine):
+        table = model._meta.db_table
+        assert _indexes(f"{table}_ws{workspace.pk}_job{job.pk}") == WITHOUT_WORKSPACE[model]
+        assert _indexes(f"{table}_ws{other_workspace.pk}_job0") == WITHOUT_WORKSPACE[model]
+        assert _indexes(table + partitions.DEFAULT_SUFFIX) == _with_workspace(model)
+        assert _indexes(table) == ["id, workspace_id"]
+    assert _count(f"ecommerce_salesline_ws{other_workspace.pk}_job0", other_workspace) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_index_migration_moves_the_indexes_both_ways(workspace):
+    job = run_import(workspace, csv_bytes(ROWS))
+    data_table = f"ecommerce_salesline_ws{workspace.pk}_job{job.pk}"
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("ecommerce", "0003_partition_lines_by_workspace")])
+        assert _indexes("ecommerce_salesline") == _with_workspace(SalesLine)  # each with a copy on every partition
+        assert _indexes(data_table) == _with_workspace(SalesLine)
+        assert _indexes("ecommerce_salesline_default") == _with_workspace(SalesLine)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert _indexes("ecommerce_salesline") == ["id, workspace_id"]
+    assert _indexes(data_table) == WITHOUT_WORKSPACE[SalesLine]
+    assert _indexes("ecommerce_salesline_default") == _with_workspace(SalesLine)
+    assert SalesLine.objects.filter(workspace=workspace).count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
