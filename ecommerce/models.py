@@ -53,9 +53,11 @@ class ImportJob(models.Model):
 
 
 class LineBase(models.Model):
-    # Every index below starts with the workspace (on PostgreSQL, a workspace's own partition
-    # carries them without it: ecommerce.partitions), so its own index would only slow the COPY;
-    # the import job link is bookkeeping, read only by the importer, so it has no index or
+    # Every index below starts with the workspace, so its own index would only slow the COPY.
+    # On PostgreSQL they live on the line tables' partitions only, a workspace's own without the
+    # workspace column (ecommerce.partitions): a migration that changes them needs its
+    # PostgreSQL SQL written by hand, as 0004 does.
+    # The import job link is bookkeeping, read only by the importer, so it has no index or
     # database constraint either (one deferred check per line at commit otherwise).
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
     import_job = models.ForeignKey(
