@@ -430,9 +430,9 @@ def countries(workspace: Workspace, period: Period, order_by: str = "revenue", l
 
 def country_spellings(name: str) -> list[str]:
     """The stored spellings a country a person typed may have (``ireland`` -> ``EIRE``; any case
-    of ``united kingdom`` -> ``United Kingdom``), to be matched exactly: the (workspace, country,
-    date) index answers ``country IN (…)``, while a case-insensitive match reads every line of
-    the workspace."""
+    of ``united kingdom`` -> ``United Kingdom``), to be matched exactly: the country index
+    answers ``country IN (…)``, while a case-insensitive match reads every line of the
+    workspace."""
     code = country_code(name)
     return sorted({code, code.upper(), code.lower(), code.title(), code.capitalize()})
 
@@ -446,7 +446,7 @@ def resolve_country(workspace: Workspace, name: str) -> str:
         raise Http404(f"No sales for country {name!r}.")
     # Any one line, in no order: ordered by id (``first()``'s) the primary key would be walked
     # through the lines of every other country, and ordered by country PostgreSQL reads the
-    # spellings as a filter of the workspace's whole index instead of looking each one up.
+    # spellings as a filter of the whole country index instead of looking each one up.
     lines = m.SalesLine.objects.filter(workspace=workspace, country__in=country_spellings(name))
     found = next(iter(lines.values_list("country", flat=True)[:1]), None)
     if found is None:

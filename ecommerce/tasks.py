@@ -94,7 +94,8 @@ def warm_workspace_caches(workspace_id: int) -> dict:
 @shared_task(soft_time_limit=5 * 60, time_limit=6 * 60)
 def warm_all_caches() -> int:
     """Queue the warming of every workspace that has e-commerce data."""
-    # EXISTS per workspace walks the (workspace, invoice_date) index instead of the whole table.
+    # One query for every workspace. PostgreSQL may plan it as a semi-join that reads each line
+    # once (about 0.2 s for the real file's 525k lines): a cost paid once a night.
     has_data = Exists(SalesLine.objects.filter(workspace=OuterRef("pk")))
     ids = list(Workspace.objects.filter(has_data).order_by("pk").values_list("pk", flat=True))
     for workspace_id in ids:

@@ -9,7 +9,8 @@ are a partition of their own (``ecommerce.partitions``).
   lines through an index on what it selects, never the whole partition. Sequential scans are
   turned off for this check: the tables of a test are small enough for PostgreSQL to prefer
   reading them whole, and with the choice taken away it still falls back to one when no index
-  fits, or reads a whole index on the workspace alone, which the check also refuses.
+  fits, or walks a whole index with the workspace as its only condition (the primary key's
+  second column), which the check also refuses.
 """
 
 import datetime as dt
@@ -118,7 +119,8 @@ def _index_condition(scan: dict) -> str:
     return ""  # a sequential scan
 
 
-# "(workspace_id = 7)" alone: every line of the partition, read through an index.
+# "(workspace_id = 7)" alone: every line of the partition, read through an index (the primary
+# key (id, workspace_id) on a data table, whose other indexes leave the workspace out).
 WORKSPACE_ONLY = re.compile(r"\(*workspace_id = \d+\)*")
 
 
