@@ -10,10 +10,10 @@ Sections (one function each, run by ``main()``):
   difference: the cleaning alone (no database); the database's part of our loader from the
   already-cleaned lines (COPY into staged tables, bulk index builds, attach as the workspace's
   partitions: ``ecommerce.partitions``), the floor of this design, and of it the steps after the
-  COPY (index builds, ANALYZE, attach), which a loader keeping these indexes cannot skip; the
-  least any loader of this data model does (the sales lines' COPY, the primary key, the date
-  index and ANALYZE, no cleaning); and, for comparison, the previous loader's COPY straight into
-  the indexed line table.
+  COPY (the index builds and ANALYZE, which no loader keeping these indexes can skip, and the
+  attach); the least any loader of this data model does (the sales lines' COPY, the primary
+  key, the date index and ANALYZE, no cleaning); and, for comparison, the previous loader's COPY
+  straight into the indexed line table.
 * ``endpoints``: the file imported into a bench workspace, then every analytics endpoint through
   HTTP (gunicorn on 127.0.0.1, one worker, DEBUG off) uncached (``?refresh=1`` as a staff
   member) and cached, against the same result computed by hand-written SQL run directly with
@@ -162,8 +162,9 @@ def _copy_text(cursor, table: str, text: io.StringIO) -> None:
 
 def _database_floor(sink: _TextSink, workspace: Workspace, job: ImportJob) -> tuple[float, float]:
     """What the database does in our loader, from the already-cleaned lines: COPY into staged
-    tables, bulk index builds, ANALYZE, attach, commit. Also returns the time of the attach
-    steps alone (index builds, ANALYZE, attach), which no loader with these indexes can skip."""
+    tables, bulk index builds, ANALYZE, attach, commit. Also returns the time of the steps after
+    the COPY alone (``partitions.attach``: the index builds and ANALYZE, which no loader with
+    these indexes can skip, and the attach)."""
     for model in LINE_MODELS:
         partitions.ensure(model, workspace.pk)
     attaching = 0.0
