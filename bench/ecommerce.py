@@ -13,7 +13,10 @@ Sections (one function each, run by ``main()``):
   COPY (the index builds and ANALYZE, which no loader keeping these indexes can skip, and the
   attach); the least any loader of this data model does (the sales lines' COPY, the primary
   key, the date index and ANALYZE, no cleaning); and, for comparison, the previous loader's COPY
-  straight into the indexed line table.
+  straight into the indexed line table. Last, the CPU time of the floor's work (all of it in one
+  server process, read from /proc, so only when the database runs on this host) and of the
+  cleaning: divided by the cores, the least wall time any split of that work between the
+  client, the server and parallel workers could take.
 * ``endpoints``: the file imported into a bench workspace, then every analytics endpoint through
   HTTP (gunicorn on 127.0.0.1, one worker, DEBUG off) uncached (``?refresh=1`` as a staff
   member) and cached, against the same result computed by hand-written SQL run directly with
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,13 +148,14 @@ class _TextSink:
         self.returns.write(self.text.format(line))
 
 
-def _cleaning_only(workspace: Workspace) -> tuple[float, _TextSink, ImportJob]:
+def _cleaning_only(workspace: Workspace) -> tuple[float, float, _TextSink, ImportJob]:
+    """The cleaning's wall time and CPU time (one thread), and the cleaned lines."""
     job = ImportJob.objects.create(workspace=workspace, source_name="bench floor")
     sink = _TextSink(workspace.pk, job.pk)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with DATA.open("rb") as file:
         Cleaner(tz=workspace.tzinfo, now=dt.datetime.now(dt.UTC)).run(open_source(file), sink)
-    return time.perf_counter() - started, sink, job
+    return time.perf_counter() - started, time.process_time() - cpu, sink, job
 
 
 def _copy_text(cursor, table: str, text: io.StringIO) -> None:
@@ -160,23 +165,66 @@ def _copy_text(cursor, table: str, text: io.StringIO) -> None:
             copy.write(data[start : start + (1 << 20)])
 
 
-def _database_floor(sink: _TextSink, workspace: Workspace, job: ImportJob) -> tuple[float, float]:
-    """What the database does in our loader, from the already-cleaned lines: COPY into staged
-    tables, bulk index builds, ANALYZE, attach, commit. Also returns the time of the steps after
-    the COPY alone (``partitions.attach``: the index builds and ANALYZE, which no loader with
-    these indexes can skip, and the attach)."""
-    for model in LINE_MODELS:
-        partitions.ensure(model, workspace.pk)
+def _stage_and_attach(cursor, sink: _TextSink, workspace: Workspace, job: ImportJob) -> float:
+    """Our loader's database part, from the already-cleaned lines: COPY into staged tables, then
+    ``partitions.attach`` (bulk index builds, ANALYZE, attach), on a workspace that has its own
+    partitions already (``partitions.ensure``). Returns the time of the steps after the COPY."""
     attaching = 0.0
+    for model, text in ((SalesLine, sink.sales), (ReturnLine, sink.returns)):
+        staged = partitions.stage(cursor, model, workspace.pk, job.pk)
+        _copy_text(cursor, staged, text)
+        copied = time.perf_counter()
+        partitions.attach(cursor, model, workspace.pk, staged)
+        attaching += time.perf_counter() - copied
+    return attaching
+
+
+def _database_floor(sink: _TextSink, workspace: Workspace, job: ImportJob) -> tuple[float, float]:
+    """What the database does in our loader, commit included. Also returns the time of the
+    steps after the COPY alone (the index builds and ANALYZE, which no loader with these indexes
+    can skip, and the attach)."""
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        for model, text in ((SalesLine, sink.sales), (ReturnLine, sink.returns)):
-            staged = partitions.stage(cursor, model, workspace.pk, job.pk)
-            _copy_text(cursor, staged, text)
-            copied = time.perf_counter()
-            partitions.attach(cursor, model, workspace.pk, staged)
-            attaching += time.perf_counter() - copied
+        attaching = _stage_and_attach(cursor, sink, workspace, job)
     return time.perf_counter() - started, attaching
+
+
+def _server_cpu_seconds(cursor) -> Callable[[], float] | None:
+    """A reader of the CPU time (user + system) of this connection's server process, from
+    /proc; None when that process cannot be read here (the database runs on another host)."""
+    if connection.settings_dict["HOST"] not in ("", "localhost", "127.0.0.1", "::1"):
+        return None
+    cursor.execute("SELECT pg_backend_pid()")
+    process = Path(f"/proc/{cursor.fetchone()[0]}")
+    try:
+        if process.joinpath("comm").read_text().strip() != "postgres":
+            return None
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        # Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
+        fields = process.joinpath("stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return read
+
+
+def _database_cpu(sink: _TextSink, workspace: Workspace, job: ImportJob) -> float | None:
+    """The CPU time the database spends on the floor's work, all of it in one server process (no
+    parallel workers for the index builds: they split the same sorts and add a merge). Rolled
+    back. None when the server process cannot be read here."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+        read = _server_cpu_seconds(cursor)
+        used = None
+        if read is not None:
+            before = read()
+            _stage_and_attach(cursor, sink, workspace, job)
+            used = read() - before
+        transaction.set_rollback(True)
+    return used
 
 
 def _fewest_indexes(sink: _TextSink, workspace: Workspace, job: ImportJob) -> float:
@@ -252,10 +300,14 @@ def bench_import(options) -> str:
             name="Bench floor", slug=f"{slug}-floor", timezone=workspace.timezone, currency="GBP"
         )
         try:
-            cleaning, sink, job = _cleaning_only(floor_workspace)
+            cleaning, cleaning_cpu, sink, job = _cleaning_only(floor_workspace)
             previous = _previous_loader(sink)
             _clear(floor_workspace)
-            fewest = _fewest_indexes(sink, floor_workspace, job)  # rolled back: its table's name is free again
+            for model in LINE_MODELS:
+                partitions.ensure(model, floor_workspace.pk)
+            # Rolled back, these two: their tables' names are free again.
+            fewest = _fewest_indexes(sink, floor_workspace, job)
+            database_cpu = _database_cpu(sink, floor_workspace, job)
             floor, attaching = _database_floor(sink, floor_workspace, job)
         finally:
             floor_workspace.delete()
@@ -282,6 +334,30 @@ def bench_import(options) -> str:
                 f"{previous / baseline:.2f}",
             ),
         ]
+        cores = os.cpu_count() or 1
+        if database_cpu is None:
+            rows.append(("  CPU time of the floor: not measured, the database runs on another host", "", ""))
+        else:
+            least = (database_cpu + cleaning_cpu) / cores
+            rows += [
+                ("CPU time, whichever core runs it", "", ""),
+                (
+                    "  the floor's, one server process (no parallel workers)",
+                    f"{database_cpu:.2f}",
+                    f"{database_cpu / baseline:.2f}",
+                ),
+                ("  the cleaning's", f"{cleaning_cpu:.2f}", f"{cleaning_cpu / baseline:.2f}"),
+                (
+                    f"  least wall time of both on {cores} cores, however the work is split",
+                    f"{least:.2f}",
+                    f"{least / baseline:.2f}",
+                ),
+                (
+                    f"  least wall time of the floor's alone on {cores} cores, were the cleaning free",
+                    f"{database_cpu / cores:.2f}",
+                    f"{database_cpu / cores / baseline:.2f}",
+                ),
+            ]
         report = result["report"]
         memory = [
             ("peak memory (RSS)", "MiB", ""),
