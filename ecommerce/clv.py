@@ -40,6 +40,7 @@ HORIZON_DAYS = 365
 MIN_CUSTOMERS = 20
 MIN_REPEAT_CUSTOMERS = 10
 MIN_HOLDOUT_DAYS = 14
+SERIES_MAX_TERMS = 100_000  # eq. 10's series where SciPy's 2F1 fails (bgnbd_expected)
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
 FIT_VERSION = 1
 
@@ -103,15 +104,41 @@ def bgnbd_expected(t: float, x, t_x, T, params: dict) -> np.ndarray:
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
     if abs(a - 1) < 1e-6:  # the closed form divides by a − 1
         a = 1 + 1e-6
-    x = np.asarray(x, dtype=float)
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(value, dtype=float) for value in (x, t_x, T)))
     x1 = np.where(x > 0, x, 1.0)
     with np.errstate(all="ignore"):
         z = t / (alpha + T + t)
-        hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        numerator = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp)
+        rest = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        # SciPy's 2F1 gives up (NaN) on a large negative first parameter, as when r and α are both
+        # large (every customer buys at nearly the same rate): there, eq. 10's own form.
+        failed = ~np.isfinite(rest)
+        if failed.any():
+            rest[failed] = _eq10_rest(t, x[failed], T[failed], r, alpha, a, b)
+        numerator = (a + b + x - 1) / (a - 1) * (1 - rest)
         denominator = 1 + np.where(x > 0, a / (b + x1 - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
         expected = numerator / denominator
     return np.where(np.isfinite(expected) & (expected >= 0), expected, 0.0)
+
+
+def _eq10_rest(t: float, x: np.ndarray, T: np.ndarray, r: float, alpha: float, a: float, b: float) -> np.ndarray:
+    """``((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)`` of eq. 10 (z = t/(α+T+t)), summed
+    term by term. Every term is positive and at most the sum, which lies in [0, 1]: each term is
+    computed in logs and nothing cancels. Terms are added until the rest of the series cannot
+    change the sum: past the largest term the ratio of two terms tends to z, from above or from
+    below, so the larger of the two bounds the rest's geometric series."""
+    z = t / (alpha + T + t)
+    c = a + b + x - 1
+    log_term = (r + x) * np.log1p(-z)
+    total = np.exp(log_term)
+    for k in range(SERIES_MAX_TERMS):
+        ratio = (r + x + k) * (b + x + k) / ((c + k) * (k + 1)) * z
+        log_term = log_term + np.log(ratio)
+        term = np.exp(log_term)
+        total = total + term
+        bound = np.maximum(ratio, z)
+        if np.all((bound < 1) & (term * bound < np.finfo(float).eps * total * (1 - bound))):
+            return total
+    return np.full_like(total, np.nan)  # not converged: no prediction rather than a wrong one
 
 
 # --- Gamma-Gamma -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from config.periods import Period
 from ecommerce import analytics, clv, forecasting, tasks
@@ -67,6 +68,21 @@ def test_bgnbd_expected_matches_a_monte_carlo_estimate():
     assert expected == pytest.approx(total / hits, rel=0.1)
 
 
+def test_bgnbd_expected_reaches_the_poisson_limit_where_scipys_2f1_gives_up():
+    """With r and α both large every customer buys at the same rate λ = r/α (SciPy's 2F1 is NaN
+    there: the fit of a shop of regular buyers). A customer with no repeat purchase is alive and
+    her dropout probability keeps its Beta(a, b) prior, so E = Σ_k E[(1−p)^(k−1)] P(Poisson(λt) ≥ k)."""
+    a, b, rate, t = 2.5, 8.0, 0.1, 10.7
+    limit, reached = 0.0, 1.0  # reached: E[(1 − p)^(k − 1)]
+    for k in range(1, 200):
+        limit += reached * stats.poisson.sf(k - 1, rate * t)
+        reached *= (b + k - 1) / (a + b + k - 1)
+    for r in (11_700.0, 1e6, np.exp(clv.LOG_BOUND)):
+        params = {"r": r, "alpha": r / rate, "a": a, "b": b}
+        expected = clv.bgnbd_expected(t, np.array([0.0]), np.array([0.0]), np.array([5.0]), params)[0]
+        assert expected == pytest.approx(limit, rel=1e-4)
+
+
 def test_gamma_gamma_recovers_simulated_parameters():
     rng = np.random.default_rng(11)
     n = 2000
@@ -86,15 +102,17 @@ def test_gamma_gamma_recovers_simulated_parameters():
 def test_predicted_lifetime_value_with_holdout_error(workspace):
     rng = np.random.default_rng(5)
     start = utc(2011, 1, 3, 12)
+    purchases = {}  # customer → {day offset: spend}, one line a day
     for customer in range(60):
-        days = sorted(set(rng.integers(0, 300, 1 + customer % 5)))
-        for day in days:
+        price = Decimal(20 + customer % 7 * 5)
+        purchases[f"C{customer}"] = {int(day): price for day in set(rng.integers(0, 300, 1 + customer % 5))}
+        for day in purchases[f"C{customer}"]:
             SalesLineFactory(
                 workspace=workspace,
                 customer_id=f"C{customer}",
-                invoice_date=start + dt.timedelta(days=int(day)),
+                invoice_date=start + dt.timedelta(days=day),
                 quantity=1,
-                unit_price=Decimal(str(20 + customer % 7 * 5)),
+                unit_price=price,
             )
     predicted = analytics.lifetime_value(workspace, Period())["predicted"]
     assert predicted["available"] is True
@@ -102,10 +120,32 @@ def test_predicted_lifetime_value_with_holdout_error(workspace):
     assert predicted["repeat_customers"] == 48
     assert Decimal(predicted["total_predicted_clv"]) > 0
     assert sum(row["customers"] for row in predicted["by_segment"]) == 60
+
+    # The holdout by hand: the last quarter of a history shorter than 360 days, the customers
+    # seen by its start, their actual spend after it, and the naive baseline's error (each
+    # customer's daily spend rate since the first purchase, carried over the holdout).
+    first_day = min(min(days) for days in purchases.values())
+    last_day = max(max(days) for days in purchases.values())
+    holdout_days = (last_day - first_day + 1) // 4
+    calibration_end = last_day - holdout_days
+    seen = {customer: days for customer, days in purchases.items() if min(days) <= calibration_end}
+    actual = {customer: sum(v for d, v in days.items() if d > calibration_end) for customer, days in seen.items()}
+    naive_errors = [
+        abs(
+            sum(v for d, v in days.items() if d <= calibration_end) / (calibration_end - min(days) + 1) * holdout_days
+            - actual[customer]
+        )
+        for customer, days in seen.items()
+    ]
     holdout = predicted["holdout"]
-    assert holdout["holdout_days"] >= clv.MIN_HOLDOUT_DAYS
-    assert Decimal(holdout["mae"]) >= 0
-    assert set(holdout) >= {"calibration_end", "customers", "mae", "naive_mae", "predicted_total", "actual_total"}
+    assert holdout["holdout_days"] == holdout_days >= clv.MIN_HOLDOUT_DAYS
+    assert holdout["calibration_end"] == (start + dt.timedelta(days=calibration_end)).date().isoformat()
+    assert holdout["customers"] == len(seen)
+    assert Decimal(holdout["actual_total"]) == sum(actual.values())
+    assert Decimal(holdout["naive_mae"]) == (sum(naive_errors) / len(seen)).quantize(Decimal("0.01"))
+    # The model's error is its own: not nil on random purchases, and measured on the same customers.
+    assert Decimal(holdout["mae"]) > 0
+    assert Decimal(holdout["predicted_total"]) > 0
 
 
 @pytest.mark.django_db
