@@ -1,7 +1,5 @@
 """The e-commerce HTML pages and their charts (pure functions), plus a real-browser check."""
 
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -81,11 +79,7 @@ def test_pages_after_warming_only_read_the_cache(workspace, owner, client, monke
         monkeypatch.setitem(analytics.INSIGHTS, name, lambda *a, **k: pytest.fail("computed on the page"))
     client.force_login(owner)
     for page in PAGES:
-        client.get(reverse(page))  # the process's first render imports Plotly's validators
-    for page in PAGES:
-        started = time.perf_counter()
         assert client.get(reverse(page)).status_code == 200
-        assert time.perf_counter() - started < 1.0
 
 
 def test_chart_functions_are_pure():

@@ -151,6 +151,9 @@ def test_the_limit_is_the_setting(api_as, owner, settings):
     response = upload(api_as(owner), csv_bytes(ROWS))
 
     assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert "the limit is 100 bytes" in response.json()["error"]["message"]
+    assert not ImportJob.objects.exists()
 
 
 def test_with_the_broker_down_the_import_runs_in_the_request_instead_of_being_lost(

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from ecommerce.models import ImportJob, ReturnLine, SalesLine
+from ecommerce.models import ImportJob, ReturnLine, SalesLine, is_product_code
 from ecommerce.signals import orders_imported
 from ecommerce.tasks import import_orders
 from tests.ecommerce.import_helpers import HEADER, csv_bytes, gz_bytes, run_import, steps, stored
@@ -86,6 +86,19 @@ def test_every_cleaning_step_is_counted_in_the_report(workspace):
     assert report["format"] == "csv"
     assert report["replaced"] == {"sales_lines": 0, "returns": 0}
     assert report["first_sale"] == "2010-12-01T08:26:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("stock_code", "is_product"),
+    [
+        *((code, False) for code in ("POST", "DOT", "M", "m", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK")),
+        *((code, False) for code in ("PADS", "B", "gift_0001_10", "gift_0001_50")),
+        *((code, True) for code in ("85123A", "22423", "MA", "DOTCOM", "post", "BB", "GIFT_0001_10", "47566B")),
+    ],
+)
+def test_non_product_codes_count_in_revenue_only(stock_code, is_product):
+    # DESIGN §4's list, exactly as spelt (case matters: "m" is one, "post" is not), and gift_ vouchers.
+    assert is_product_code(stock_code) is is_product
 
 
 def test_stored_lines_are_exact(workspace):
