@@ -71,7 +71,6 @@ def project_create(
             RollupState.objects.create(project=project)
     except IntegrityError as exc:
         raise Conflict(f"A project with the key {key!r} already exists in this workspace.") from exc
-    bump_data_version(CACHE_NAMESPACE, workspace.pk)
     return project
 
 
@@ -96,7 +95,6 @@ def project_update(*, project: Project, **changes) -> Project:
             project.save()
     except IntegrityError as exc:
         raise Conflict(f"A project with the key {project.key!r} already exists in this workspace.") from exc
-    bump_data_version(CACHE_NAMESPACE, project.workspace_id)
     return project
 
 

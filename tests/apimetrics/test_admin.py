@@ -118,3 +118,28 @@ def test_staff_deleting_a_project_ends_its_keys_at_once(
     assert not Project.objects.filter(pk=project.pk).exists()
     assert track(EVENT, api_key[1]).status_code == 401
     assert data_version(CACHE_NAMESPACE, project.workspace_id) != version  # cached metrics are stale
+
+
+def test_staff_editing_a_project_moves_its_cached_metrics_to_a_new_version(
+    client, staff_user, project, api_key, django_capture_on_commit_callbacks
+):
+    version = data_version(CACHE_NAMESPACE, project.workspace_id)
+    client.force_login(staff_user)
+    form = {
+        "workspace": project.workspace_id,
+        "name": project.name,
+        "key": project.key,
+        "timezone": "Asia/Tokyo",  # buckets the metrics
+        "retention_days": project.retention_days,
+        "apdex_threshold_ms": 250,  # scores them
+        "api_keys-TOTAL_FORMS": "1",
+        "api_keys-INITIAL_FORMS": "1",
+        "api_keys-0-id": api_key[0].pk,
+        "api_keys-0-project": project.pk,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/apimetrics/project/{project.pk}/change/", form)
+    assert response.status_code == 302, response.content
+    project.refresh_from_db()
+    assert (project.timezone, project.apdex_threshold_ms) == ("Asia/Tokyo", 250)
+    assert data_version(CACHE_NAMESPACE, project.workspace_id) != version

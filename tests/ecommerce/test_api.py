@@ -327,6 +327,20 @@ def test_results_are_cached_until_the_data_version_moves(
     assert client.get(BASE + "kpis").json()["revenue"] == "113.80"
 
 
+def test_a_new_time_zone_buckets_the_next_answer_in_it(shop, owner, api_as, django_capture_on_commit_callbacks):
+    client = api_as(owner)
+
+    def hours() -> dict:
+        rows = client.get(BASE + "revenue/by-hour").json()["rows"]
+        return {row["hour"]: row["revenue"] for row in rows if row["revenue"] != "0.00"}
+
+    assert hours() == {9: "12.75", 10: "33.30", 14: "46.75", 16: "20.00"}
+    shop.timezone = "Asia/Tokyo"  # UTC+9 (as the admin edits it)
+    with django_capture_on_commit_callbacks(execute=True):
+        shop.save()
+    assert hours() == {18: "12.75", 19: "33.30", 23: "46.75", 1: "20.00"}
+
+
 def test_refresh_bypasses_the_cache_for_staff_only(shop, owner, staff_user, api_as):
     MembershipFactory(user=staff_user, workspace=shop, role=Membership.Role.VIEWER)
     api_as(owner).get(BASE + "kpis")
