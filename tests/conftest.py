@@ -132,15 +132,21 @@ def chromium():
 def browser_page(chromium, live_server):
     """``browser_page(user=None)``: a fresh page, logged in through the HTML form when a user is given.
 
-    ``page.pulse_screenshot(name)`` saves a full-page screenshot under test-artifacts/.
+    ``page.pulse_screenshot(name)`` saves a full-page screenshot under test-artifacts/. A script
+    error or an error in the browser's console on any page fails the test.
     """
     contexts = []
+    errors: list[str] = []
 
     def make(user=None):
         context = chromium.new_context(viewport={"width": 1400, "height": 1000}, base_url=live_server.url)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console", lambda message: errors.append(f"{page.url}: {message.text}") if message.type == "error" else None
+        )
         if user is not None:
             page.goto("/accounts/login/")
             page.fill("#id_username", user.email)
@@ -160,3 +166,4 @@ def browser_page(chromium, live_server):
     yield make
     for context in contexts:
         context.close()
+    assert not errors, "errors in the browser:\n" + "\n".join(errors)

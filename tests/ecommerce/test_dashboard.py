@@ -1,8 +1,12 @@
 """The e-commerce HTML pages and their charts (pure functions), plus a real-browser check."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from config.periods import Period
 from ecommerce import analytics, charts, tasks
 from tests.ecommerce.factories import generate_shop
 
@@ -114,6 +118,12 @@ def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
     generate_shop(workspace, days=200)
     tasks.warm_workspace_caches(workspace.id)
     page = browser_page(owner)
+    # Each chart as first drawn (its script runs while the page is parsed): as wide as its panel.
+    page.add_init_script(
+        "document.addEventListener('DOMContentLoaded', () => { window.drawnWidths ="
+        " Array.from(document.querySelectorAll('.js-plotly-plot'),"
+        " (plot) => [plot._fullLayout.width, plot.parentElement.clientWidth]); });"
+    )
     page.goto(reverse("ecommerce:dashboard"))
     page.wait_for_selector(".js-plotly-plot")
     page.wait_for_selector("#countries-map path.choroplethlocation")
@@ -121,7 +131,17 @@ def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
     assert page.locator("#kpis .kpi").count() == 9
     assert page.locator("#kpis [data-kpi=revenue] .value").inner_text().replace(",", "").replace(".", "").isdigit()
     assert page.locator("#countries-map path.choroplethlocation").count() >= 5
+    assert all(drawn == panel for drawn, panel in page.evaluate("window.drawnWidths"))
     page.pulse_screenshot("ecommerce-dashboard")
+    # The date-range filter: the KPIs of February alone, as the analytics compute them.
+    february = Period(dt.date(2011, 2, 1), dt.date(2011, 2, 28))
+    revenue = Decimal(analytics.kpis(workspace, february)["revenue"])
+    page.fill("#date-filter input[name=date_from]", "2011-02-01")
+    page.fill("#date-filter input[name=date_to]", "2011-02-28")
+    page.click("#date-filter button[type=submit]")
+    page.wait_for_url("**date_from=2011-02-01&date_to=2011-02-28")
+    assert page.locator("#kpis [data-kpi=revenue] .value").inner_text() == f"{revenue:,.2f}"
+    assert page.locator("#date-filter input[name=date_from]").input_value() == "2011-02-01"
     for name, selector, count in (
         ("customers", "#cohorts .js-plotly-plot", 3),
         ("products", ".js-plotly-plot", 2),
@@ -130,5 +150,6 @@ def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
         page.goto(reverse(f"ecommerce:{name}"))
         page.wait_for_selector(selector)
         assert page.locator(".js-plotly-plot").count() == count
+        assert all(drawn == panel for drawn, panel in page.evaluate("window.drawnWidths")), name
         page.pulse_screenshot(f"ecommerce-{name}")
     assert "accuracy" in page.locator("#backtest").inner_text()
