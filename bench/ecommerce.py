@@ -26,6 +26,8 @@ Sections (one function each, run by ``main()``):
   alone, timed here on the data the database reduced. Then the HTML dashboards on the same
   server (DESIGN §5: under a second on the full data), as the staff member logged in: cached
   (what users get after the import warmed the caches) and with ``?refresh=1`` (recomputed).
+  Last, the transactions CSV of every sales line, downloaded through HTTP, against PostgreSQL
+  writing the same lines as CSV (``COPY … TO STDOUT``).
 
 Everything the benchmark creates (a workspace ``bench-ecommerce-…``, a bare table) is removed
 at the end.
@@ -471,6 +473,7 @@ def bench_endpoints(options) -> str:
         endpoints = [row for row in rows if row["kind"] == "endpoint"]
         met = sum(row["meets_goal"] for row in endpoints)
         pages = _time_pages(base_url, staff, slug, options.repeat)
+        _time_export(base_url, token, slug, dsn, workspace)
         return (
             f"{met} of {len(endpoints)} endpoints within 1.5× of their SQL (uncached); "
             f"{pages} of {len(PAGES)} pages under a second cached"
@@ -486,6 +489,46 @@ def bench_endpoints(options) -> str:
 
 
 PAGES = ["/ecommerce/", "/ecommerce/customers/", "/ecommerce/products/", "/ecommerce/forecast/"]
+
+
+def _time_export(base_url: str, token: str, slug: str, dsn: str, workspace: Workspace) -> None:
+    """Prints the time of the transactions CSV of the whole file (every sales line, streamed
+    through gunicorn) against the same lines written as CSV by PostgreSQL's ``COPY … TO STDOUT``
+    read with psycopg, in the same run (once each: a download of tens of megabytes)."""
+    import psycopg
+    from psycopg import sql
+
+    started = time.perf_counter()
+    request = urllib.request.Request(  # noqa: S310 (loopback URL we built)
+        f"{base_url}/api/v1/ecommerce/transactions?format=csv",
+        headers={"Authorization": f"Bearer {token}", "X-Workspace": slug},
+    )
+    size = lines = 0
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 (loopback URL we built)
+        while chunk := response.read(1 << 20):
+            size, lines = size + len(chunk), lines + chunk.count(b"\n")
+    ours = time.perf_counter() - started
+    started = time.perf_counter()
+    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        copy_sql = (
+            "COPY (SELECT id, invoice_no, stock_code, description, quantity, unit_price, round(amount, 2), "
+            "invoice_date, customer_id, country, is_product FROM ecommerce_salesline WHERE workspace_id = {} "
+            "ORDER BY invoice_date DESC, id DESC) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        )
+        with cursor.copy(sql.SQL(copy_sql).format(workspace.pk)) as copy:
+            for _ in copy:
+                pass
+    baseline = time.perf_counter() - started
+    rows = [
+        ("transactions CSV, every sales line", "seconds", "× COPY"),
+        ("COPY (SELECT …) TO STDOUT WITH CSV, read with psycopg", f"{baseline:.2f}", "1.00"),
+        (
+            f"GET transactions?format=csv, {lines - 1:,} lines, {size / 2**20:.0f} MiB",
+            f"{ours:.2f}",
+            f"{ours / baseline:.2f}",
+        ),
+    ]
+    print(_table(rows), end="\n\n")
 
 
 def _time_pages(base_url: str, user, slug: str, repeat: int) -> int:

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from rest_framework.exceptions import ValidationError
@@ -95,6 +96,20 @@ class CSVRenderer(BaseRenderer):
             name = getattr(view, "csv_filename", None) or type(view).__name__.removesuffix("View").lower()
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return buffer.getvalue().encode(self.charset)
+
+
+def csv_stream(fields: list[str], batches: Iterable[list[dict]]) -> Iterator[str]:
+    """A CSV of ``fields``, header first, written one batch of rows at a time (for a
+    ``StreamingHttpResponse``: what no page holds, and no memory should either)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for rows in batches:
+        writer.writerows([csv_cell(row[name]) for name in fields] for row in rows)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
 
 
 class AnalyticsAPIView(WorkspaceScopedMixin, APIView):

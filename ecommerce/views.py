@@ -114,7 +114,7 @@ class DashboardView(EcommercePage):
                 "monthly": self.api_csv("revenue/growth"),
                 "by_hour": self.api_csv("revenue/by-hour"),
                 "by_weekday": self.api_csv("revenue/by-weekday"),
-                "transactions": self.api_csv("transactions", page_size=500),
+                "transactions": self.api_csv("transactions"),
             },
         }
 

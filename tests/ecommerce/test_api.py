@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from accounts.models import Membership
 from ecommerce import tasks
+from ecommerce.models import SalesLine
 from tests.ecommerce.conftest import utc
 from tests.ecommerce.factories import SalesLineFactory
 from tests.ecommerce.import_helpers import csv_bytes, run_import
@@ -296,11 +297,44 @@ def test_csv_download(shop, owner, api_as):
     assert lines[2] == "EIRE,Ireland,25.50,2,1,1,25.50,0.2261"
     kpis = client.get(BASE + "kpis", HTTP_ACCEPT="text/csv").content.decode().splitlines()
     assert kpis[0].startswith("date_from,date_to,revenue,net_revenue")
-    transactions = client.get(BASE + "transactions", {"format": "csv"}).content.decode().splitlines()
+    transactions = client.get(BASE + "transactions", {"format": "csv"}).getvalue().decode().splitlines()
     assert transactions[0].startswith("id,invoice_no,stock_code")
     assert len(transactions) == 7
     for endpoint in ENDPOINTS:
         assert client.get(BASE + endpoint, {"format": "csv"}).status_code == 200, endpoint
+
+
+def test_the_transactions_csv_streams_every_line_the_filters_select(shop, owner, api_as, monkeypatch):
+    from ecommerce.api import views
+
+    monkeypatch.setattr(views, "CSV_BATCH", 2)  # several batches out of the shop's six lines
+    client = api_as(owner)
+    response = client.get(BASE + "transactions", {"format": "csv", "page_size": 2, "page": 2})
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="transactions.csv"' in response["Content-Disposition"]
+    lines = response.getvalue().decode().splitlines()
+    assert lines[0] == (
+        "id,invoice_no,stock_code,description,quantity,unit_price,amount,invoice_date,customer_id,country,"
+        "country_label,is_product"
+    )
+    # Every line, newest first, whatever the page asked for.
+    assert [line.split(",")[1] for line in lines[1:]] == ["1005", "1004", "1003", "1002", "1001", "1001"]
+    ireland = SalesLine.objects.get(workspace=shop, invoice_no="1002")
+    assert lines[4] == (
+        f"{ireland.pk},1002,22423,REGENCY CAKESTAND 3 TIER,2,12.750,25.50,2011-01-04T14:30:00+00:00,B,EIRE,Ireland,True"
+    )
+    february = client.get(BASE + "transactions", {"format": "csv", "date_from": "2011-02-01", "country": "france"})
+    assert [line.split(",")[1] for line in february.getvalue().decode().splitlines()[1:]] == ["1005"]
+
+
+def test_a_bad_filter_of_the_transactions_csv_is_a_400_before_any_line(shop, owner, api_as):
+    response = api_as(owner).get(BASE + "transactions", {"format": "csv", "date_from": "2011-02-30"})
+    assert response.status_code == 400
+    assert not response.streaming
+    assert response.json()["error"]["code"] == "invalid"
+    assert "date_from" in response.json()["error"]["fields"]
 
 
 def test_session_auth_works_for_csv_links(shop, owner, client):
