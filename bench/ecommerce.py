@@ -528,7 +528,7 @@ def _time_export(base_url: str, token: str, slug: str, dsn: str, workspace: Work
             f"{ours / baseline:.2f}",
         ),
     ]
-    print(_table(rows), end="\n\n")
+    print(f"\n{_table(rows)}\n")
 
 
 def _time_pages(base_url: str, user, slug: str, repeat: int) -> int:

@@ -99,7 +99,10 @@ def bgnbd_expected(t: float, x, t_x, T, params: dict) -> np.ndarray:
     The paper's ``((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)`` multiplies a vanishing
     power by a diverging series for frequent buyers and loses every digit. Euler's transformation
     2F1(a, b; c; z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z) turns it into the equal
-    ``(1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z)``, whose parameters stay small.
+    ``(1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z)``, whose parameters stay small while r does.
+    Where r is large too, SciPy answers NaN, and the paper's form is summed term by term in logs
+    (:func:`_eq10_rest`), which loses no digit. A value that still cannot be computed counts as
+    no purchase.
     """
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
     if abs(a - 1) < 1e-6:  # the closed form divides by a − 1
@@ -108,9 +111,9 @@ def bgnbd_expected(t: float, x, t_x, T, params: dict) -> np.ndarray:
     x1 = np.where(x > 0, x, 1.0)
     with np.errstate(all="ignore"):
         z = t / (alpha + T + t)
-        rest = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        # SciPy's 2F1 gives up (NaN) on a large negative first parameter, as when r and α are both
-        # large (every customer buys at nearly the same rate): there, eq. 10's own form.
+        rest = np.array((1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z), dtype=float)
+        # SciPy's 2F1 gives up (NaN) on a large negative first parameter: r and α both large, as
+        # when every customer buys at nearly the same rate.
         failed = ~np.isfinite(rest)
         if failed.any():
             rest[failed] = _eq10_rest(t, x[failed], T[failed], r, alpha, a, b)
@@ -138,7 +141,7 @@ def _eq10_rest(t: float, x: np.ndarray, T: np.ndarray, r: float, alpha: float, a
         bound = np.maximum(ratio, z)
         if np.all((bound < 1) & (term * bound < np.finfo(float).eps * total * (1 - bound))):
             return total
-    return np.full_like(total, np.nan)  # not converged: no prediction rather than a wrong one
+    return np.full_like(total, np.nan)  # not converged: not a number, as SciPy says
 
 
 # --- Gamma-Gamma -----------------------------------------------------------------------------
