@@ -409,6 +409,24 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     # user + membership; count; page.
     with django_assert_num_queries(6):
         assert client.get(BASE + "transactions").status_code == 200
+    # user + membership; the lines, read after the request's savepoint, as they are sent.
+    with django_assert_num_queries(5):
+        assert client.get(BASE + "transactions", {"format": "csv"}).getvalue()
+    for endpoint, queries in (
+        ("customers/top", 1),  # the customers ranked
+        ("customers/segments", 2),  # data bounds; recency, frequency and money per customer
+        ("customers/lifetime-value", 3),  # data bounds; per customer; per customer and day (stored fit)
+        ("customers/cohorts", 1),  # spend per customer and day
+        ("products/top", 2),  # products ranked; the top ones' descriptions and orders
+        ("revenue/monthly", 2),  # data bounds; the sums per invoice
+        ("revenue/growth", 2),  # data bounds; the sums per invoice
+        ("revenue/by-hour", 1),  # the sums per invoice
+        ("revenue/by-weekday", 1),  # the sums per invoice
+    ):
+        cache.clear()
+        # savepoint pair + user + membership, then the endpoint's own.
+        with django_assert_num_queries(4 + queries):
+            assert client.get(BASE + endpoint).status_code == 200, endpoint
 
 
 def test_forecast_endpoint_reads_the_stored_fit(workspace, owner, api_as, monkeypatch):
