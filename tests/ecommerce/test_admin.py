@@ -62,3 +62,21 @@ def test_deleting_lines_with_the_admin_action_shows_in_the_next_kpis(
     assert not ReturnLine.objects.exists()
     after = api.get(KPIS).json()
     assert (after["returns_value"], after["net_revenue"], after["return_rate"]) == ("0.00", "112.80", 0.0)
+
+
+@pytest.mark.parametrize(
+    ("query", "invoices"),
+    [
+        ({}, {"1001", "1002", "1003", "1004", "1005"}),
+        ({"invoice_date__year": "2011", "invoice_date__month": "2"}, {"1004", "1005"}),
+        ({"invoice_date__year": "2011", "invoice_date__month": "1", "invoice_date__day": "4"}, {"1002", "1003"}),
+        ({"is_product__exact": "0"}, {"1001", "1005"}),  # POST and the gift voucher
+        ({"invoice_date__year": "2011", "invoice_date__month": "2", "is_product__exact": "1"}, {"1004"}),
+    ],
+)
+def test_the_sales_line_list_drills_down_by_date_and_filters_products(shop, staff_user, client, query, invoices):
+    client.force_login(staff_user)
+    response = client.get("/admin/ecommerce/salesline/", query)
+    assert response.status_code == 200
+    listed = {line.invoice_no for line in response.context["cl"].result_list}
+    assert listed == invoices
