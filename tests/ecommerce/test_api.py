@@ -329,6 +329,18 @@ def test_the_transactions_csv_streams_every_line_the_filters_select(shop, owner,
     assert [line.split(",")[1] for line in february.getvalue().decode().splitlines()[1:]] == ["1005"]
 
 
+def test_the_transactions_csv_by_role(shop, other_shop, viewer, outsider, api_as, anon_api):
+    csv = {"format": "csv"}
+    viewed = api_as(viewer).get(BASE + "transactions", csv)
+    assert viewed.status_code == 200
+    assert len(viewed.getvalue().decode().splitlines()) == 1 + 6
+    # Another workspace's member: a 404 for ours, only their own line in theirs.
+    assert api_as(outsider).get(BASE + "transactions", csv).json()["error"]["code"] == "not_found"
+    theirs = api_as(outsider, other_shop).get(BASE + "transactions", csv).getvalue().decode().splitlines()
+    assert [line.split(",")[1] for line in theirs[1:]] == ["9001"]
+    assert anon_api.get(BASE + "transactions", csv).json()["error"]["code"] == "not_authenticated"
+
+
 def test_a_bad_filter_of_the_transactions_csv_is_a_400_before_any_line(shop, owner, api_as):
     response = api_as(owner).get(BASE + "transactions", {"format": "csv", "date_from": "2011-02-30"})
     assert response.status_code == 400
