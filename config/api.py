@@ -87,25 +87,22 @@ class CSVRenderer(BaseRenderer):
         header: dict[str, None] = {}
         for row in rows:
             header.update(dict.fromkeys(row))
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
         response = renderer_context.get("response")
         if response is not None and view is not None:
             name = getattr(view, "csv_filename", None) or type(view).__name__.removesuffix("View").lower()
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return buffer.getvalue().encode(self.charset)
+        return "".join(csv_stream(list(header), [rows])).encode(self.charset)
 
 
 def csv_stream(fields: list[str], batches: Iterable[list[dict]]) -> Iterator[str]:
-    """A CSV of ``fields``, header first, written one batch of rows at a time (for a
-    ``StreamingHttpResponse``: what no page holds, and no memory should either)."""
+    """A CSV of ``fields``, header first (a row without a field has it empty), written one batch
+    of rows at a time: for a ``StreamingHttpResponse``, what no page holds, and no memory should
+    either."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(fields)
     for rows in batches:
-        writer.writerows([csv_cell(row[name]) for name in fields] for row in rows)
+        writer.writerows([csv_cell(row.get(name)) for name in fields] for row in rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
