@@ -116,20 +116,19 @@ def bgnbd_expected(t: float, x, t_x, T, params: dict) -> np.ndarray:
         # when every customer buys at nearly the same rate.
         failed = ~np.isfinite(rest)
         if failed.any():
-            rest[failed] = _eq10_rest(t, x[failed], T[failed], r, alpha, a, b)
+            rest[failed] = _eq10_rest(z[failed], x[failed], r, a, b)
         numerator = (a + b + x - 1) / (a - 1) * (1 - rest)
         denominator = 1 + np.where(x > 0, a / (b + x1 - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
         expected = numerator / denominator
     return np.where(np.isfinite(expected) & (expected >= 0), expected, 0.0)
 
 
-def _eq10_rest(t: float, x: np.ndarray, T: np.ndarray, r: float, alpha: float, a: float, b: float) -> np.ndarray:
-    """``((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)`` of eq. 10 (z = t/(α+T+t)), summed
-    term by term. Every term is positive and at most the sum, which lies in [0, 1]: each term is
+def _eq10_rest(z: np.ndarray, x: np.ndarray, r: float, a: float, b: float) -> np.ndarray:
+    """``(1−z)^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)`` of eq. 10 (z = t/(α+T+t), so 1−z is
+    (α+T)/(α+T+t)), summed term by term. Every term is positive and at most the sum, which lies in [0, 1]: each term is
     computed in logs and nothing cancels. Terms are added until the rest of the series cannot
     change the sum: past the largest term the ratio of two terms tends to z, from above or from
     below, so the larger of the two bounds the rest's geometric series."""
-    z = t / (alpha + T + t)
     c = a + b + x - 1
     log_term = (r + x) * np.log1p(-z)
     total = np.exp(log_term)
