@@ -279,10 +279,10 @@ def medians_ms(fns, repeat: int) -> list[float]:
     return [statistics.median(samples) for samples in times]
 
 
-def _http(base_url: str, token: str, slug: str, url: str) -> bytes:
+def http_get(base_url: str, token: str, slug: str, url: str, accept: str = "application/json") -> bytes:
     request = urllib.request.Request(
         f"{base_url.rstrip('/')}/api/v1/ecommerce/{url}",
-        headers={"Authorization": f"Bearer {token}", "X-Workspace": slug, "Accept": "application/json"},
+        headers={"Authorization": f"Bearer {token}", "X-Workspace": slug, "Accept": accept},
     )
     with urllib.request.urlopen(request, timeout=300) as response:
         body = response.read()
@@ -342,7 +342,7 @@ def run(
                 connection.execute(statement, params).fetchall()
 
         def get(url: str) -> bytes:
-            return _http(base_url, token, workspace_slug, url)
+            return http_get(base_url, token, workspace_slug, url)
 
         for query in QUERIES:
             separator = "&" if "?" in query.url else "?"
