@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import RESERVED_WORKSPACE_SLUGS, Membership, User, Workspace
-from config.exceptions import Conflict
+from config.errors import Conflict
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,7 @@ from apimetrics.models import (
     RollupState,
 )
 from apimetrics.tracking import METHODS
-from config.exceptions import Conflict
+from config.errors import Conflict
 from config.pagination import LargeTableAdmin
 
 
@@ -101,7 +101,7 @@ class ApiKeyAdmin(MaskedKeyMixin, admin.ModelAdmin):
             try:
                 services.api_key_revoke(api_key=api_key)
             except Conflict as refused:
-                self.message_user(request, f"{api_key.name} ({api_key.project.key}): {refused.detail}", messages.ERROR)
+                self.message_user(request, f"{api_key.name} ({api_key.project.key}): {refused.message}", messages.ERROR)
             else:
                 revoked += 1
         if revoked:

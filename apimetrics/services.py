@@ -28,7 +28,7 @@ from apimetrics.models import (
 from apimetrics.tracking import EVENT_COLUMNS
 from config import metrics
 from config.cache import bump_data_version
-from config.exceptions import Conflict
+from config.errors import Conflict
 
 log = structlog.get_logger(__name__)
 

@@ -22,7 +22,7 @@ from catalog.models import (
     SpecificationOption,
     invalidate_menu,
 )
-from config.exceptions import Conflict
+from config.errors import Conflict
 
 M = TypeVar("M", bound=models.Model)
 

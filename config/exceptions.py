@@ -17,13 +17,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from config.errors import DomainError
+
 log = structlog.get_logger("pulse.errors")
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -55,8 +51,20 @@ def _fields(detail) -> dict:
     return {}
 
 
+class _DomainAPIException(exceptions.APIException):
+    """A :class:`config.errors.DomainError` as DRF sees it."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message, error.code)
+        self.status_code = error.status
+        self.domain = error
+        self.wait = getattr(error, "retry_after", None)
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, RequestDataTooBig):
+    if isinstance(exc, DomainError):
+        exc = _DomainAPIException(exc)
+    elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -87,6 +95,8 @@ def api_exception_handler(exc, context):
         code, message, fields = "invalid", _first_message(exc.detail), _fields(exc.detail)
         if isinstance(exc.detail, list):
             fields = fields or {"non_field_errors": exc.detail}
+    elif isinstance(exc, _DomainAPIException):
+        code, message, fields = exc.domain.code, exc.domain.message, exc.domain.fields
     else:
         detail = exc.detail
         code = exc.get_codes()

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import jobs
-from config.exceptions import Conflict
+from config.errors import Conflict
 from config.pagination import PagePagination
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User, Workspace
 from config.cache import bump_data_version, delete_and_bump
-from config.exceptions import Conflict
+from config.errors import Conflict
 from sales import fake
 from sales.models import SalesRecord, Store
 

@@ -1,0 +1,71 @@
+"""Domain errors: what a service raises when a request cannot be carried out.
+
+Services never raise DRF exceptions; :func:`config.exceptions.api_exception_handler` maps these
+to the API's error shape once, and HTML views show their message next to the form. Each carries
+a message for people and, where the error belongs to input fields, ``fields`` (field name to a
+list of messages).
+"""
+
+from collections.abc import Mapping, Sequence
+
+
+class DomainError(Exception):
+    """Base of every domain error; ``status`` and ``code`` are what the API answers."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: Mapping[str, Sequence[str] | str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = {
+            name: [value] if isinstance(value, str) else list(value) for name, value in (fields or {}).items()
+        }
+
+    @classmethod
+    def on(cls, field: str, message: str) -> "DomainError":
+        """The error of one input field."""
+        return cls(f"{field}: {message}", fields={field: [message]})
+
+
+class Invalid(DomainError):
+    """The input breaks a rule of the domain (400)."""
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    """The caller may not do this (403)."""
+
+    status = 403
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    """What the request names does not exist, or is another tenant's (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class TooLarge(DomainError):
+    """The input is larger than the service accepts (413)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class RateLimited(DomainError):
+    """Too many requests; ``retry_after`` seconds until the next is admitted (429)."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
