@@ -6,5 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and workspaces"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
-        from config import checks  # noqa: F401  (registers Pulse's deploy checks)
+        # Registered on import: tenancy's system check, the OpenAPI auth extension, deploy checks.
+        import accounts.checks
+        import accounts.schema  # noqa: F401
+        import config.checks  # noqa: F401

@@ -1,6 +1,4 @@
-from django.http import Http404
-
-from config.tenancy import request_membership
+from accounts.tenancy import page_membership
 
 
 def workspaces(request) -> dict:
@@ -8,9 +6,8 @@ def workspaces(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
         return {}
-    try:
-        active = request_membership(request)
-    except Http404:
+    active = page_membership(request)
+    if active is None:
         return {"memberships": [], "active_membership": None}
     memberships = user.memberships.select_related("workspace").order_by("workspace__name")
     return {"memberships": memberships, "active_membership": active}

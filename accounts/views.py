@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.models import User
+from accounts.tenancy import SESSION_WORKSPACE_KEY, membership_for
 from accounts.throttles import form_throttle_wait
 from config import metrics
-from config.tenancy import SESSION_WORKSPACE_KEY, membership_for
 
 THROTTLED_MESSAGE = "Too many attempts. Try again in {wait} seconds."
 

@@ -6,9 +6,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from rest_framework.exceptions import ValidationError
 
+from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import analytics, charts, services
 from apimetrics.models import Project
-from config.dashboards import WorkspaceDashboardView
 from config.periods import MAX_BUCKETS, Period
 
 

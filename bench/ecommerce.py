@@ -535,8 +535,8 @@ def _time_pages(base_url: str, user, slug: str, repeat: int) -> int:
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from accounts.tenancy import SESSION_WORKSPACE_KEY
     from bench.ecommerce_queries import medians_ms
-    from config.tenancy import SESSION_WORKSPACE_KEY
 
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)

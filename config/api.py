@@ -1,19 +1,24 @@
-"""Pieces every analytics endpoint shares: CSV rendering and the analytics base view."""
+"""Pieces every analytics endpoint shares: CSV rendering, the analytics base view and the one
+view of every registered insight."""
 
 import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from config.cache import Cached
+from config.insights import Insight, get_insight
 from config.periods import PeriodQuerySerializer
-from config.tenancy import WorkspaceScopedMixin
 
 
 def _flatten(row: dict, prefix: str = "") -> dict:
@@ -109,29 +114,39 @@ def csv_stream(fields: list[str], batches: Iterable[list[dict]]) -> Iterator[str
     yield buffer.getvalue()
 
 
-class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
-    """Base for read-only analytics endpoints: workspace scoped, JSON or CSV.
+class AnalyticsEndpoint(APIView):
+    """Base for read-only analytics endpoints: JSON or CSV, outside the request transaction.
 
+    Combined with a tenancy mixin that provides ``self.workspace`` (``accounts.tenancy``).
     Subclasses set ``query_serializer_class`` and implement ``get``; ``self.query()`` returns the
     validated query serializer (400 in the error shape when invalid).
     """
 
     renderer_classes = [JSONRenderer, CSVRenderer]
-    query_serializer_class = PeriodQuerySerializer
+    query_serializer_class: type[Serializer] = PeriodQuerySerializer
     csv_rows_key: str | None = None
     # The payload's other tables a CSV can hold instead, chosen with ``?table=`` (csv_rows paths).
     csv_tables: tuple[str, ...] = ()
 
-    def query(self):
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Read-only: ATOMIC_REQUESTS' BEGIN and COMMIT would be two more round trips on every read.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+    def query(self) -> Serializer:
         serializer = self.query_serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
+        self.choose_table()
+        return serializer
+
+    def choose_table(self) -> None:
+        """``?table=`` picks which of the payload's tables a CSV holds."""
         table = self.request.query_params.get("table")
         if table is not None:
             if table not in self.csv_tables:
                 choices = ", ".join(self.csv_tables) or "none: this endpoint has one table"
                 raise ValidationError({"table": [f"One of: {choices}."]})
             self.csv_rows_key = table
-        return serializer
 
     @staticmethod
     def answer(result: Cached) -> Response:
@@ -146,3 +161,62 @@ class AnalyticsAPIView(WorkspaceScopedMixin, APIView):
     def refresh(self) -> bool:
         """Staff may bypass cached results with ``?refresh=1``."""
         return self.request.query_params.get("refresh") == "1" and self.request.user.is_staff
+
+
+CSV_NOTE = "Add `?format=csv` (or `Accept: text/csv`) for CSV."
+AS_OF_HEADER = OpenApiParameter(
+    "X-Data-As-Of", str, OpenApiParameter.HEADER, response=True, description="When the result was computed."
+)
+
+
+class InsightEndpoint(AnalyticsEndpoint):
+    """The API view of one registered insight (:mod:`config.insights`): validates the query
+    string, adds the URL's keywords, runs the insight through its cache and answers JSON or CSV.
+    Concrete views come from :func:`insight_endpoint`."""
+
+    insight: Insight
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.csv_rows_key = self.insight.csv_rows_key
+        self.csv_tables = self.insight.csv_tables
+        self.csv_filename = self.insight.csv_filename or self.insight.name.replace(".", "-").replace("_", "-")
+
+    def get(self, request, *args: Any, **kwargs: Any) -> Response:
+        params = self.insight.validate({**request.query_params.dict(), **kwargs})
+        self.choose_table()
+        return self.answer(self.insight.run(self.workspace, params, refresh=self.refresh))
+
+
+def insight_schema(insight: Insight):
+    """The OpenAPI description of an insight's endpoint (its query, its payload, its tables)."""
+    parameters: list = [insight.query]
+    if insight.csv_tables:
+        parameters.append(
+            OpenApiParameter(
+                "table", str, enum=insight.csv_tables, description="With CSV: this table instead of the main one."
+            )
+        )
+    is_list = getattr(insight.response, "many", False)
+    if is_list:
+        parameters.append(AS_OF_HEADER)
+    description = " ".join(part for part in (insight.description, CSV_NOTE) if part)
+    return extend_schema(
+        summary=insight.summary,
+        description=description,
+        parameters=parameters,
+        responses={200: insight.response},
+        operation_id=insight.name.replace(".", "_"),
+    )
+
+
+def insight_endpoint(base: type[InsightEndpoint], name: str) -> type[InsightEndpoint]:
+    """A view class serving the insight ``name``: ``base`` is :class:`InsightEndpoint` combined
+    with a tenancy mixin."""
+    insight = get_insight(name)
+
+    def get(self, request, *args: Any, **kwargs: Any) -> Response:  # a function of its own: its schema is its own
+        return InsightEndpoint.get(self, request, *args, **kwargs)
+
+    class_name = "".join(part.title() for part in name.replace("_", ".").split(".")) + "View"
+    return type(class_name, (base,), {"insight": insight, "get": insight_schema(insight)(get)})

@@ -53,6 +53,7 @@ class FailureSerializer(serializers.Serializer):
 
 
 class JobListView(APIView):
+    dangerously_unscoped = "staff only: the installation's jobs, no workspace's data"
     permission_classes = [permissions.IsAdminUser]
     pagination_class = PagePagination
 
@@ -64,6 +65,7 @@ class JobListView(APIView):
 
 
 class JobRunView(APIView):
+    dangerously_unscoped = "staff only: the installation's jobs, no workspace's data"
     permission_classes = [permissions.IsAdminUser]
 
     @extend_schema(
@@ -86,6 +88,7 @@ class JobRunView(APIView):
 class FailureListView(APIView):
     """The dead-letter list: tasks that failed after their retries, newest first."""
 
+    dangerously_unscoped = "staff only: the installation's jobs, no workspace's data"
     permission_classes = [permissions.IsAdminUser]
     pagination_class = PagePagination
 

@@ -48,10 +48,8 @@ class PulseAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the error responses and the workspace header."""
 
     def get_override_parameters(self):
-        from config.tenancy import WorkspaceScopedMixin
-
         parameters = list(super().get_override_parameters())
-        if isinstance(self.view, WorkspaceScopedMixin):
+        if getattr(self.view, "workspace_scoped", False) and not getattr(self.view, "workspace_url_kwarg", None):
             parameters.append(WORKSPACE_PARAMETER)
         return parameters
 

@@ -88,6 +88,12 @@ class PeriodQuerySerializer(serializers.Serializer):
     def period(self) -> Period:
         return Period(self.validated_data.get("date_from"), self.validated_data.get("date_to"))
 
+    @property
+    def params(self) -> dict:
+        """The validated query as an analytics function takes it: ``period`` and the rest."""
+        rest = {name: value for name, value in self.validated_data.items() if name not in ("date_from", "date_to")}
+        return {"period": self.period, **rest}
+
 
 class SeriesQuerySerializer(PeriodQuerySerializer):
     """Adds ``interval``; a view narrows ``interval_choices`` to what it supports."""

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from config.dashboards import WorkspaceDashboardView
+from accounts.dashboards import WorkspaceDashboardView
 from config.periods import Period
 from ecommerce import analytics, charts
 

@@ -1,8 +1,8 @@
 """Reads and aggregations of the sales app: one function per insight, aggregated in the database.
 
-The API views, the dashboard, the CSV exports and the ETL call these same functions; the
-``*_cached`` variants key results by workspace and data version (``config.cache``), which every
-write bumps.
+Each is registered as an insight (:mod:`sales.insights`): the API views, the dashboard, the CSV
+exports and the ETL read them through the registry, which caches them by workspace and data
+version (every write bumps it).
 """
 
 import datetime as dt
@@ -13,11 +13,9 @@ from functools import reduce
 from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import Workspace
-from config.cache import Cached, cached
 from config.money import money, ratio
 from config.periods import TRUNC, Period, bucket_starts, growth_pct, zero_fill
 from sales.models import SalesRecord, Store
-from sales.services import CACHE_NAMESPACE
 
 ROAS_PLACES = 4
 TOP_USERS_DEFAULT, TOP_USERS_MAX = 3, 100
@@ -235,46 +233,3 @@ def by_store(workspace: Workspace, period: Period) -> list[dict]:
         }
         for store in stores
     ]
-
-
-def _params(period: Period, **extra) -> dict:
-    return {"date_from": _iso(period.date_from), "date_to": _iso(period.date_to), **extra}
-
-
-def summary_cached(workspace: Workspace, period: Period, compare: str = "previous", *, refresh=False) -> Cached:
-    return cached(
-        CACHE_NAMESPACE,
-        workspace.pk,
-        "summary",
-        _params(period, compare=compare),
-        lambda: summary(workspace, period, compare),
-        refresh=refresh,
-    )
-
-
-def series_cached(workspace: Workspace, period: Period, interval: str, *, refresh=False) -> Cached:
-    return cached(
-        CACHE_NAMESPACE,
-        workspace.pk,
-        "series",
-        _params(period, interval=interval),
-        lambda: series(workspace, period, interval),
-        refresh=refresh,
-    )
-
-
-def top_users_cached(workspace: Workspace, period: Period, limit: int, *, refresh=False) -> Cached:
-    return cached(
-        CACHE_NAMESPACE,
-        workspace.pk,
-        "top-users",
-        _params(period, limit=limit),
-        lambda: top_users(workspace, period, limit),
-        refresh=refresh,
-    )
-
-
-def by_store_cached(workspace: Workspace, period: Period, *, refresh=False) -> Cached:
-    return cached(
-        CACHE_NAMESPACE, workspace.pk, "by-store", _params(period), lambda: by_store(workspace, period), refresh=refresh
-    )

@@ -6,4 +6,4 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales and ROAS"
 
     def ready(self) -> None:
-        from sales import receivers  # noqa: F401  (saves and deletes move the cached figures)
+        from sales import insights, receivers  # noqa: F401  (registers the insights; writes move the cached figures)

@@ -1,23 +1,19 @@
-"""The nightly ETL: extract daily totals with the database, transform them with pandas into a
-monthly trend and findings, load the report (stored, and served cached by ``/insights``).
-
-The database reduces the records to one row per day before pandas sees them; money stays
-``Decimal`` end to end (pandas sums Decimal objects exactly), only ROAS is a float.
-"""
+"""The nightly ETL: read the sales insights (the same registered, cached figures the API serves),
+turn them into a monthly trend and findings, and store the report (served cached by
+``/insights``)."""
 
 import calendar
 import datetime as dt
 import time
 from decimal import Decimal
 
-import pandas as pd
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import Workspace
 from config import metrics
 from config.cache import bump_data_version
+from config.insights import get_insight
 from config.money import money
 from config.periods import Period, growth_pct
 from sales import analytics
@@ -26,77 +22,50 @@ from sales.services import REPORTS_NAMESPACE
 
 EXCELLENT_ROAS, PROFITABLE_ROAS = 3, 1
 TOP_USERS = 5
+NO_DATA = "No sales records yet: nothing to analyse."
 
 
-def extract(workspace: Workspace) -> pd.DataFrame:
-    """One row per day with sales: date, revenue, ad_spend, records (Decimal money)."""
-    rows = list(
-        analytics.records_in(workspace, Period())
-        .values("date")
-        .annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("*"))
-        .order_by("date")
-    )
-    frame = pd.DataFrame(rows, columns=["date", "revenue", "ad_spend", "records"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
-
-
-def _month_label(period: pd.Period) -> str:
-    return f"{calendar.month_name[period.month]} {period.year}"
-
-
-def transform(daily: pd.DataFrame) -> tuple[dict, list[dict], list[dict]]:
-    """(summary, monthly trend, findings) of the daily totals."""
-    if daily.empty:
-        summary = {
-            "total_revenue": money(0),
-            "total_ad_spend": money(0),
-            "roas": None,
-            "records": 0,
-            "days_with_sales": 0,
-            "date_from": None,
-            "date_to": None,
-            "average_daily_revenue": money(0),
-        }
-        findings = [{"level": "info", "code": "no_data", "message": "No sales records yet: nothing to analyse."}]
-        return summary, [], findings
-
-    revenue, ad_spend = daily["revenue"].sum(), daily["ad_spend"].sum()
-    first, last = daily["date"].min(), daily["date"].max()
-    calendar_days = (last - first).days + 1
+def _summary(workspace: Workspace, totals: dict) -> dict:
+    """The report's summary: the ``sales.summary`` insight's totals over the whole history, with
+    the days that had sales and the average revenue per calendar day."""
+    summary = {key: totals[key] for key in ("total_revenue", "total_ad_spend", "roas", "records")}
+    first, last = totals["date_from"], totals["date_to"]
+    days_with_sales = analytics.records_in(workspace, Period()).values("date").distinct().count() if first else 0
     # Days without records count as zero-revenue days: the average is per calendar day.
-    average_daily = revenue / Decimal(calendar_days)
-    summary = {
-        "total_revenue": money(revenue),
-        "total_ad_spend": money(ad_spend),
-        "roas": analytics.roas(revenue, ad_spend),
-        "records": int(daily["records"].sum()),
-        "days_with_sales": len(daily),
-        "date_from": first.date().isoformat(),
-        "date_to": last.date().isoformat(),
-        "average_daily_revenue": money(average_daily),
+    calendar_days = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1 if first else 1
+    return {
+        **summary,
+        "days_with_sales": days_with_sales,
+        "date_from": first,
+        "date_to": last,
+        "average_daily_revenue": money(Decimal(totals["total_revenue"]) / calendar_days),
     }
 
-    by_month = daily.assign(month=daily["date"].dt.to_period("M")).groupby("month")
-    months = by_month.agg(revenue=("revenue", "sum"), ad_spend=("ad_spend", "sum"), records=("records", "sum"))
-    months = months.reindex(pd.period_range(months.index.min(), months.index.max(), freq="M"))
-    months["records"] = months["records"].fillna(0).astype(int)
-    for column in ("revenue", "ad_spend"):
-        months[column] = [Decimal(0) if pd.isna(value) else value for value in months[column]]
+
+def _monthly(series: dict) -> list[dict]:
+    """The monthly trend: the ``sales.series`` insight's months with their labels and growth."""
     monthly, previous_revenue = [], None
-    for period, values in zip(months.index, months.to_dict("records"), strict=True):
+    for bucket in series["buckets"]:
+        month, revenue = dt.date.fromisoformat(bucket["bucket"]), Decimal(bucket["revenue"])
         monthly.append(
             {
-                "month": period.start_time.date().isoformat(),
-                "label": _month_label(period),
-                "revenue": money(values["revenue"]),
-                "ad_spend": money(values["ad_spend"]),
-                "roas": analytics.roas(values["revenue"], values["ad_spend"]),
-                "records": values["records"],
-                "revenue_growth_pct": growth_pct(values["revenue"], previous_revenue),
+                "month": bucket["bucket"],
+                "label": f"{calendar.month_name[month.month]} {month.year}",
+                **{key: bucket[key] for key in ("revenue", "ad_spend", "roas", "records")},
+                "revenue_growth_pct": growth_pct(revenue, previous_revenue),
             }
         )
-        previous_revenue = values["revenue"]
+        previous_revenue = revenue
+    return monthly
+
+
+def analyse(workspace: Workspace) -> tuple[dict, list[dict], list[dict]]:
+    """(summary, monthly trend, findings) of the workspace's whole history."""
+    whole = Period()
+    summary = _summary(workspace, get_insight("sales.summary").value(workspace, period=whole, compare="previous"))
+    monthly = _monthly(get_insight("sales.series").value(workspace, period=whole, interval="month"))
+    if summary["date_from"] is None:
+        return summary, monthly, [{"level": "info", "code": "no_data", "message": NO_DATA}]
     return summary, monthly, _findings(summary, monthly)
 
 
@@ -177,8 +146,8 @@ def insights_generate(*, workspace_id: int) -> InsightReport:
     report; readers take the latest)."""
     started = time.perf_counter()
     workspace = Workspace.objects.get(pk=workspace_id)
-    summary, monthly, findings = transform(extract(workspace))
-    top = analytics.top_users(workspace, Period(), TOP_USERS)
+    summary, monthly, findings = analyse(workspace)
+    top = get_insight("sales.top_users").value(workspace, period=Period(), limit=TOP_USERS)
     report = InsightReport.objects.create(
         workspace=workspace,
         generated_at=timezone.now(),

@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from config.dashboards import WorkspaceDashboardView
+from accounts.dashboards import WorkspaceDashboardView
+from config.insights import get_insight
 from config.periods import Period
-from sales import analytics, charts
+from sales import charts
 from sales.models import InsightReport, QualityReport
 
 INTERVALS = ("day", "week", "month")
@@ -30,14 +31,18 @@ class SalesDashboardView(WorkspaceDashboardView):
         if workspace is None:
             return context
         period, refresh = self.period, self.refresh
-        summary = analytics.summary_cached(workspace, period, refresh=refresh)
+
+        def insight(name: str, **params):
+            return get_insight(name).run(workspace, {"period": period, **params}, refresh=refresh)
+
+        summary = insight("sales.summary", compare="previous")
         effective = _period_of(summary.value)
         interval = self.request.GET.get("interval")
         if interval not in INTERVALS:
             interval = auto_interval(effective)
-        series = analytics.series_cached(workspace, period, interval, refresh=refresh).value
-        top = analytics.top_users_cached(workspace, period, 5, refresh=refresh).value
-        stores = analytics.by_store_cached(workspace, period, refresh=refresh).value
+        series = insight("sales.series", interval=interval).value
+        top = insight("sales.top_users", limit=5).value
+        stores = insight("sales.by_store").value
         insights = InsightReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
         quality = QualityReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
 

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import signing
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -26,10 +26,10 @@ from accounts.api.serializers import (
     WorkspaceSerializer,
 )
 from accounts.models import Membership, User
+from accounts.tenancy import WorkspaceScopedMixin
 from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
 from config import metrics
 from config.pagination import PagePagination
-from config.tenancy import membership_for
 
 COOKIE_PARAM = OpenApiParameter(
     "cookie", bool, description="1: set HttpOnly cookies instead of returning the tokens in the body."
@@ -85,6 +85,7 @@ def _token_response(request, *, access: str, refresh_token: str, status_code: in
 class AuthView(APIView):
     """Unauthenticated endpoints of the auth flow, throttled per IP and per account."""
 
+    dangerously_unscoped = "signs people up and in: no workspace yet"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthIPThrottle, AuthAccountThrottle]
@@ -189,12 +190,15 @@ class VerifyEmailView(AuthView):
 
 
 class MeView(APIView):
+    dangerously_unscoped = "the caller's own account"
+
     @extend_schema(responses=UserSerializer, summary="The current user with workspaces and roles")
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
 
 class WorkspaceListView(APIView):
+    dangerously_unscoped = "the caller's own memberships, across workspaces"
     pagination_class = PagePagination
 
     @extend_schema(responses=WorkspaceSerializer(many=True), summary="Workspaces you belong to")
@@ -219,47 +223,47 @@ class WorkspaceListView(APIView):
         return Response(WorkspaceSerializer(workspace, context=context).data, status=status.HTTP_201_CREATED)
 
 
-class WorkspaceMembersMixin:
+class MembersView(WorkspaceScopedMixin, GenericAPIView):
     """Members of the workspace named in the URL: members read, owners manage."""
 
-    def get_membership(self, request, slug) -> Membership:
-        membership = membership_for(request.user, slug)
-        if request.method not in permissions.SAFE_METHODS and not membership.is_owner:
-            raise exceptions.PermissionDenied("Only owners manage members.")
-        return membership
+    workspace_url_kwarg = "slug"
+    write_role = Membership.Role.OWNER
+    role_message = "Only owners manage members."
+    queryset = Membership.objects.select_related("user")
+    serializer_class = MemberSerializer
 
 
-class MemberListView(WorkspaceMembersMixin, APIView):
+class MemberListView(MembersView):
     pagination_class = PagePagination
+
+    def scoped_queryset(self, queryset):
+        return queryset.order_by("user__email")
 
     @extend_schema(responses=MemberSerializer(many=True), summary="Members of a workspace")
     def get(self, request, slug):
-        workspace = self.get_membership(request, slug).workspace
-        paginator = self.pagination_class()
-        members = workspace.memberships.select_related("user").order_by("user__email")
-        page = paginator.paginate_queryset(members, request, view=self)
-        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(MemberSerializer(page, many=True).data)
 
     @extend_schema(
         request=MemberAddSerializer, responses={201: MemberSerializer, **CONFLICT}, summary="Add a member (owners)"
     )
     def post(self, request, slug):
-        workspace = self.get_membership(request, slug).workspace
         serializer = MemberAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_add(workspace=workspace, **serializer.validated_data)
+        membership = services.member_add(workspace=self.workspace, **serializer.validated_data)
         return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
-class MemberDetailView(WorkspaceMembersMixin, APIView):
+class MemberDetailView(MembersView):
+    lookup_field = lookup_url_kwarg = "user_id"
+
     @extend_schema(
         request=MemberRoleSerializer,
         responses={200: MemberSerializer, **CONFLICT},
         summary="Change a member's role (owners)",
     )
     def patch(self, request, slug, user_id: int):
-        workspace = self.get_membership(request, slug).workspace
-        target = get_object_or_404(workspace.memberships.select_related("user"), user_id=user_id)
+        target = self.get_object()
         serializer = MemberRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.member_set_role(membership=target, role=serializer.validated_data["role"])
@@ -267,7 +271,5 @@ class MemberDetailView(WorkspaceMembersMixin, APIView):
 
     @extend_schema(responses={204: None, **CONFLICT}, summary="Remove a member (owners)")
     def delete(self, request, slug, user_id: int):
-        workspace = self.get_membership(request, slug).workspace
-        target = get_object_or_404(workspace.memberships, user_id=user_id)
-        services.member_remove(membership=target)
+        services.member_remove(membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Membership
+from accounts.tenancy import WorkspaceScopedMixin
 from apimetrics import analytics, keys, services, tracking
 from apimetrics.api.serializers import (
     ApiKeyCreateSerializer,
@@ -26,9 +28,8 @@ from apimetrics.api.serializers import (
     TrackEventSerializer,
 )
 from apimetrics.models import ApiKey, Project
-from config.api import AnalyticsAPIView
+from config.api import AnalyticsEndpoint
 from config.periods import PeriodQuerySerializer
-from config.tenancy import WorkspaceScopedMixin
 
 CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
 INVALID_KEY = "Invalid or missing API key."
@@ -50,8 +51,8 @@ class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
     serializer_class = ProjectSerializer
     queryset = Project.objects.all()
 
-    def get_queryset(self):
-        return services.projects_with_active_keys(super().get_queryset()).order_by("name", "pk")
+    def scoped_queryset(self, queryset):
+        return services.projects_with_active_keys(queryset).order_by("name", "pk")
 
     @extend_schema(responses={201: ProjectSerializer, **CONFLICT}, summary="Create a monitored API project")
     def post(self, request, *args, **kwargs):
@@ -72,8 +73,8 @@ class ProjectDetailView(WorkspaceScopedMixin, generics.RetrieveUpdateDestroyAPIV
     queryset = Project.objects.all()
     lookup_field = "key"
 
-    def get_queryset(self):
-        return services.projects_with_active_keys(super().get_queryset())
+    def scoped_queryset(self, queryset):
+        return services.projects_with_active_keys(queryset)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -90,7 +91,7 @@ class ProjectDetailView(WorkspaceScopedMixin, generics.RetrieveUpdateDestroyAPIV
 
 class ApiKeyBase(ProjectScopedMixin, APIView):
     # Keys are secrets' metadata: admins and owners only, even for reads.
-    viewers_can_read = False
+    read_role = Membership.Role.ADMIN
 
     def get_key(self) -> ApiKey:
         return get_object_or_404(ApiKey, project=self.get_project(), pk=self.kwargs["pk"])
@@ -162,6 +163,7 @@ class TrackView(APIView):
     which also checks that the key is still active.
     """
 
+    dangerously_unscoped = "authenticated by its own API key, which names the project"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     parser_classes = [JSONParser]
@@ -296,7 +298,7 @@ ConsumersSerializer = inline_serializer(
 )
 
 
-class MetricsView(ProjectScopedMixin, AnalyticsAPIView):
+class MetricsView(ProjectScopedMixin, AnalyticsEndpoint):
     pass
 
 

@@ -25,6 +25,7 @@ STAFF = ["catalog (staff)"]
 class PublicListView(generics.ListAPIView):
     """A paginated list built from a cached selector (the page is cut from the cached list)."""
 
+    dangerously_unscoped = "the public menu: one for the whole installation, no workspace's data"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     filter_backends: list = []
@@ -77,6 +78,7 @@ class TypeProductListView(PublicListView):
 
 
 class ProductDetailView(APIView):
+    dangerously_unscoped = PublicListView.dangerously_unscoped
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
@@ -105,6 +107,7 @@ class PromotionListView(PublicListView):
 class StaffMixin:
     """Staff only: anonymous callers get 401, signed-in non-staff users 403."""
 
+    dangerously_unscoped = "staff only: the installation's menu, no workspace's data"
     permission_classes = [permissions.IsAdminUser]
     create_service = None  # (**validated_data) -> instance
     update_service = None  # (<instance kwarg>=instance, **validated_data) -> instance

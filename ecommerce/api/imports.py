@@ -6,9 +6,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.tenancy import WorkspaceScopedMixin
 from config.exceptions import PayloadTooLarge
 from config.queue import enqueue_on_commit
-from config.tenancy import WorkspaceScopedMixin
 from ecommerce import services
 from ecommerce.models import ImportJob
 from ecommerce.tasks import import_orders

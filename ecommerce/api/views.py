@@ -12,10 +12,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from config.api import AnalyticsAPIView, CSVRenderer, csv_stream
+from accounts.tenancy import WorkspaceScopedMixin
+from config.api import AnalyticsEndpoint, CSVRenderer, csv_stream
 from config.pagination import PagePagination
 from config.periods import PeriodQuerySerializer
-from config.tenancy import WorkspaceScopedMixin
 from ecommerce import analytics
 from ecommerce.api import serializers as s
 from ecommerce.api.filters import TransactionFilter
@@ -24,7 +24,7 @@ from ecommerce.models import SalesLine
 CSV_BATCH = 2_000  # lines read, serialised and sent at a time by the transactions CSV
 
 
-class InsightView(AnalyticsAPIView):
+class InsightView(WorkspaceScopedMixin, AnalyticsEndpoint):
     """One cached insight: ``insight`` names the analytics function, ``params`` the validated
     query fields passed to it. Every payload carries ``data_as_of`` (when it was computed)."""
 
@@ -192,7 +192,7 @@ class RevenueByWeekdayView(InsightView):
         return super().get(request, *args, **kwargs)
 
 
-class ForecastView(AnalyticsAPIView):
+class ForecastView(WorkspaceScopedMixin, AnalyticsEndpoint):
     """The forecast is read from the fit stored by the ``fit_forecast`` task. When no fit exists
     for the current data (first call after an import whose warming has not finished, or a custom
     date range) it is fitted once, synchronously, stored, and ``fit.source`` says ``request``.

@@ -1,14 +1,14 @@
 """Sales API: stores and records (CRUD), fake data, analytics, insights and data quality.
 
 Every view is workspace scoped through ``WorkspaceScopedMixin``; viewers read, admins and
-owners write. Analytics answer JSON or CSV and are cached per workspace and data version.
+owners write. The analytics endpoints are the registered insights (:mod:`sales.insights`),
+served by the generic insight view.
 """
 
 from django import forms
-from django.db import transaction
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -16,16 +16,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import AnalyticsAPIView, CSVRenderer
+from accounts.tenancy import WorkspaceScopedMixin
+from config.api import CSV_NOTE, CSVRenderer
 from config.cache import cached
-from config.tenancy import WorkspaceScopedMixin
-from sales import analytics, services
+from sales import services
 from sales.api import serializers as s
 from sales.etl import insights_generate
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 from sales.quality import quality_check_run
-
-CSV_NOTE = "Add `?format=csv` (or `Accept: text/csv`) for CSV."
 
 
 class WorkspaceContextMixin:
@@ -120,83 +118,6 @@ class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelV
         query.is_valid(raise_exception=True)
         result = services.records_generate_fake(workspace=self.workspace, **query.validated_data)
         return Response(s.FakeResultSerializer(result).data, status=status.HTTP_201_CREATED)
-
-
-AS_OF_HEADER = OpenApiParameter(
-    "X-Data-As-Of", str, OpenApiParameter.HEADER, response=True, description="When the result was computed."
-)
-
-
-class SalesAnalyticsView(AnalyticsAPIView):
-    """Base of the sales analytics endpoints: read-only, so outside ATOMIC_REQUESTS' transaction
-    (its BEGIN and COMMIT would be two more round trips to the database on every request)."""
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return transaction.non_atomic_requests(super().as_view(**initkwargs))
-
-
-class SummaryView(SalesAnalyticsView):
-    query_serializer_class = s.SummaryQuerySerializer
-    csv_filename = "sales-summary"
-
-    @extend_schema(
-        summary="Revenue, ad spend, ROAS (null without ad spend), records and stores, with the previous period",
-        description=CSV_NOTE,
-        parameters=[s.SummaryQuerySerializer],
-        responses={200: s.SummarySerializer},
-    )
-    def get(self, request):
-        query = self.query()
-        compare = query.validated_data["compare"]
-        return self.answer(analytics.summary_cached(self.workspace, query.period, compare, refresh=self.refresh))
-
-
-class SeriesView(SalesAnalyticsView):
-    query_serializer_class = s.SeriesQuerySerializer
-    csv_rows_key = "buckets"
-    csv_filename = "sales-series"
-
-    @extend_schema(
-        summary="Revenue, ad spend and ROAS per day, week or month (zero-filled)",
-        description=CSV_NOTE,
-        parameters=[s.SeriesQuerySerializer],
-        responses={200: s.SeriesSerializer},
-    )
-    def get(self, request):
-        query = self.query()
-        interval = query.validated_data["interval"]
-        return self.answer(analytics.series_cached(self.workspace, query.period, interval, refresh=self.refresh))
-
-
-class TopUsersView(SalesAnalyticsView):
-    query_serializer_class = s.TopUsersQuerySerializer
-    csv_filename = "sales-top-users"
-
-    @extend_schema(
-        summary="Members ranked by the revenue they recorded (ties: lower user id first)",
-        description=CSV_NOTE,
-        parameters=[s.TopUsersQuerySerializer, AS_OF_HEADER],
-        responses={200: s.TopUserSerializer(many=True)},
-    )
-    def get(self, request):
-        query = self.query()
-        limit = query.validated_data["limit"]
-        return self.answer(analytics.top_users_cached(self.workspace, query.period, limit, refresh=self.refresh))
-
-
-class ByStoreView(SalesAnalyticsView):
-    csv_filename = "sales-by-store"
-
-    @extend_schema(
-        summary="Every store with its revenue, ad spend and ROAS over the period",
-        description=CSV_NOTE,
-        parameters=[s.PeriodQuerySerializer, AS_OF_HEADER],
-        responses={200: s.StorePerformanceSerializer(many=True)},
-    )
-    def get(self, request):
-        query = self.query()
-        return self.answer(analytics.by_store_cached(self.workspace, query.period, refresh=self.refresh))
 
 
 class ReportView(WorkspaceScopedMixin, APIView):

@@ -1,19 +1,20 @@
-"""Test-only endpoints on the foundation's base classes (config.tenancy, config.api,
+"""Test-only endpoints on the foundation's base classes (accounts.tenancy, the insight registry,
 config.pagination) and a crashing view for the error handler: the foundation itself has no
 workspace-owned model views, every app's come later."""
 
+from collections import Counter
 from decimal import Decimal
 
 from django.urls import include, path
 from rest_framework import generics, serializers
-from rest_framework.response import Response
 
+from accounts.api.insights import insight_view
 from accounts.models import Membership
-from config.api import AnalyticsAPIView
+from accounts.tenancy import WorkspaceScopedMixin
+from config.insights import Insight, register
 from config.money import money
 from config.pagination import PagePagination
 from config.periods import serializer_for_intervals
-from config.tenancy import WorkspaceScopedMixin
 
 
 class MembershipRowSerializer(serializers.ModelSerializer):
@@ -39,39 +40,56 @@ class ScopedDetail(WorkspaceScopedMixin, generics.RetrieveAPIView):
 
 
 class OwnersOnly(ScopedList):
-    owner_only = True
+    read_role = write_role = "owner"
 
 
 def crash(request):
     raise RuntimeError("boom")
 
 
-class RoleCounts(AnalyticsAPIView):
-    """Members per role of the workspace, with the validated query echoed."""
+class RoleCountsResponse(serializers.Serializer):
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    interval = serializers.CharField()
+    rows = serializers.ListField(child=serializers.DictField())
+    computed = serializers.IntegerField()
 
-    query_serializer_class = serializer_for_intervals("day", "week", "month")
-    csv_rows_key = "rows"
 
-    def get(self, request):
-        query = self.query()
-        period = query.period
-        rows = [
-            {
-                "role": role,
-                "members": self.scope(Membership.objects).filter(role=role).count(),
-                "value": money(Decimal("1.5")),
-            }
-            for role in ("owner", "admin", "viewer")
-        ]
-        return Response(
-            {
-                "date_from": period.date_from,
-                "date_to": period.date_to,
-                "interval": query.validated_data["interval"],
-                "rows": rows,
-                "meta": {"refresh": self.refresh},
-            }
-        )
+COMPUTED = Counter()
+
+
+def role_counts(workspace, period, interval):
+    """Members per role of the workspace, with the validated query echoed and how many times the
+    workspace's counts were computed (to see the cache at work)."""
+    COMPUTED[workspace.pk] += 1
+    rows = [
+        {
+            "role": role,
+            "members": Membership.objects.filter(workspace=workspace, role=role).count(),
+            "value": money(Decimal("1.5")),
+        }
+        for role in ("owner", "admin", "viewer")
+    ]
+    return {
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        "interval": interval,
+        "rows": rows,
+        "computed": COMPUTED[workspace.pk],
+    }
+
+
+register(
+    Insight(
+        name="test.role_counts",
+        compute=role_counts,
+        query=serializer_for_intervals("day", "week", "month"),
+        response=RoleCountsResponse,
+        namespace="test",
+        summary="Members per role",
+        csv_rows_key="rows",
+    )
+)
 
 
 class ScopedPaged(ScopedList):
@@ -83,7 +101,7 @@ urlpatterns = [
     path("api/v1/test/scoped/<int:pk>/", ScopedDetail.as_view()),
     path("api/v1/test/owners/", OwnersOnly.as_view()),
     path("api/v1/test/paged/", ScopedPaged.as_view()),
-    path("api/v1/test/analytics/", RoleCounts.as_view()),
+    path("api/v1/test/analytics/", insight_view("test.role_counts")),
     path("api/v1/test/crash/", crash),
     path("", include("config.urls")),
 ]

@@ -269,9 +269,9 @@ def test_a_country_no_line_can_hold_answers_404_without_a_line_query(
 ):
     # A NUL (PostgreSQL refuses it in a query: it was a 500) or a name longer than the column.
     client = api_as(owner)
-    # The request's savepoint; user + membership; the savepoint rolled back (404) and released:
-    # the country is refused before any query on the lines.
-    with django_assert_num_queries(5):
+    # User + membership (analytics read outside a request transaction): the country is refused
+    # before any query on the lines.
+    with django_assert_num_queries(2):
         response = client.get(BASE + f"countries/{name}")
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
@@ -363,8 +363,8 @@ def test_results_are_cached_until_the_data_version_moves(
 
     client = api_as(owner)
     first = client.get(BASE + "kpis").json()
-    # Cached: only the request's savepoint pair (ATOMIC_REQUESTS), the user and the membership.
-    with django_assert_num_queries(4):
+    # Cached: only the user and the membership (no request transaction for analytics reads).
+    with django_assert_num_queries(2):
         second = client.get(BASE + "kpis").json()
     assert second == first
     SalesLineFactory(workspace=shop, invoice_date=utc(2011, 2, 8, 12), quantity=1, unit_price=Decimal("1.00"))
@@ -398,25 +398,26 @@ def test_refresh_bypasses_the_cache_for_staff_only(shop, owner, staff_user, api_
 
 def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     client = api_as(owner)
-    # Every request also opens and releases a savepoint (ATOMIC_REQUESTS inside the test transaction).
+    # Analytics read outside a request transaction (the transactions list is inside one: its
+    # requests also open and release a savepoint, ATOMIC_REQUESTS inside the test transaction).
     # user (JWT) + membership; data bounds (open period); per period (this one and the previous)
     # the sums per invoice and the distinct products; one returns aggregate over both periods.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(BASE + "kpis").status_code == 200
     cache.clear()
     # The same without the data bounds (a bounded period).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert client.get(BASE + "kpis", {"date_from": "2011-01-01", "date_to": "2011-01-31"}).status_code == 200
     # user + membership; data bounds; one grouped query.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         assert client.get(BASE + "series", {"interval": "week"}).status_code == 200
     # user + membership; the sums per invoice, added up per country.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert client.get(BASE + "countries").status_code == 200
     # user + membership; resolve the country; data bounds; the sums per invoice (KPIs and monthly
     # series), the distinct products, the returns; products ranked, then the top ones'
     # descriptions and orders.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert client.get(BASE + "countries/Ireland").status_code == 200
     # user + membership; count; page.
     with django_assert_num_queries(6):
@@ -436,8 +437,8 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
         ("revenue/by-weekday", 1),  # the sums per invoice
     ):
         cache.clear()
-        # savepoint pair + user + membership, then the endpoint's own.
-        with django_assert_num_queries(4 + queries):
+        # user + membership, then the endpoint's own.
+        with django_assert_num_queries(2 + queries):
             assert client.get(BASE + endpoint).status_code == 200, endpoint
 
 
@@ -531,8 +532,8 @@ def test_forecast_refresh_reads_the_series_again_and_refits_only_when_it_changed
     first = api_as(owner).get(BASE + "forecast").json()
     assert first["fit"]["source"] == "request"
     staff = api_as(staff_user)
-    # Savepoint pair; user + membership; data bounds; daily series. The fit is read from the cache.
-    with structlog.testing.capture_logs() as logs, django_assert_num_queries(6):
+    # User + membership; data bounds; daily series. The fit is read from the cache.
+    with structlog.testing.capture_logs() as logs, django_assert_num_queries(4):
         again = staff.get(BASE + "forecast", {"refresh": "1"}).json()
     assert _fits(logs) == []
     assert again["fit"] == {"source": "stored", "fitted_at": first["fitted_at"]}
@@ -563,8 +564,8 @@ def test_lifetime_value_is_fitted_by_the_warming_task_not_on_the_request(
     cached = api_as(owner).get(BASE + "customers/lifetime-value").json()
     assert cached["predicted"]["customers_fitted"] == 60
     staff = api_as(staff_user)
-    # Uncached: savepoint pair; user + membership; data bounds; per customer; per customer and day.
-    with structlog.testing.capture_logs() as logs, django_assert_num_queries(7):
+    # Uncached: user + membership; data bounds; per customer; per customer and day.
+    with structlog.testing.capture_logs() as logs, django_assert_num_queries(5):
         refreshed = staff.get(BASE + "customers/lifetime-value", {"refresh": "1"}).json()
     assert _fits(logs) == []
     assert {k: v for k, v in refreshed.items() if k != "data_as_of"} == {

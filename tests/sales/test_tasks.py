@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 
 from sales import tasks
-from sales.etl import extract, transform
+from sales.etl import analyse
 from sales.models import InsightReport, QualityReport, SalesRecord
 from tests.sales.factories import SalesRecordFactory, StoreFactory
 
@@ -69,7 +69,7 @@ def test_etl_warns_about_months_below_break_even_and_zero_fills_gaps(workspace):
     store = StoreFactory(workspace=workspace)
     SalesRecordFactory(store=store, date=dt.date(2026, 1, 10), revenue=Decimal("90.00"), ad_spend=Decimal("100.00"))
     SalesRecordFactory(store=store, date=dt.date(2026, 3, 5), revenue=Decimal("300.00"), ad_spend=Decimal("200.00"))
-    summary, monthly, findings = transform(extract(workspace))
+    summary, monthly, findings = analyse(workspace)
     assert [(m["label"], m["revenue"], m["roas"], m["records"]) for m in monthly] == [
         ("January 2026", "90.00", 0.9, 1),
         ("February 2026", "0.00", None, 0),
@@ -86,7 +86,7 @@ def test_etl_warns_about_months_below_break_even_and_zero_fills_gaps(workspace):
 
 
 def test_etl_of_an_empty_workspace_says_so(workspace):
-    summary, monthly, findings = transform(extract(workspace))
+    summary, monthly, findings = analyse(workspace)
     assert (summary["records"], summary["roas"], monthly) == (0, None, [])
     assert findings == [{"level": "info", "code": "no_data", "message": "No sales records yet: nothing to analyse."}]
 

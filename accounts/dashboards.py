@@ -1,11 +1,10 @@
 """Base of the HTML dashboards: login, the session's workspace, the date-range filter."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
 from django.views.generic import TemplateView
 
+from accounts.tenancy import page_membership
 from config.periods import Period, PeriodQuerySerializer
-from config.tenancy import request_membership
 
 
 class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
@@ -21,10 +20,7 @@ class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        try:
-            self.membership = request_membership(request)
-        except Http404:
-            self.membership = None
+        self.membership = page_membership(request)
         self.workspace = self.membership.workspace if self.membership else None
         self.query = self.query_serializer_class(data=request.GET)
         self.form_errors = ""

@@ -1,0 +1,147 @@
+"""The insight registry: every analytics figure Pulse serves, registered once.
+
+An insight is a function of a workspace and validated parameters that returns a JSON-ready
+payload. Each app registers its own (``<app>/insights.py``, imported by the app's ``ready``);
+the API's one generic view, the CSV export, the HTML dashboards, the cache-warming tasks, and
+alerts, digests and share links all read them through :func:`get_insight`, so no app imports
+another to read its figures.
+
+Results are cached per workspace and data version of the insight's namespace (every write
+bumps it, :mod:`config.cache`). Settings that change a result without changing the data (the
+workspace's time zone, a project's Apdex threshold) are part of the cache key
+(``Insight.key_settings``), so a changed setting is a different entry rather than something a
+receiver must remember to clear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db import models
+from rest_framework import serializers
+
+from config.cache import Cached, cached
+from config.periods import Period
+
+MetricUnit = Literal["money", "count", "percent", "ratio", "ms", "score", "seconds"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scalar of an insight's payload that alerts and digests can read: ``path`` is its dotted
+    place in the payload (``"total_revenue"``, ``"previous.total_revenue"``)."""
+
+    path: str
+    label: str
+    unit: MetricUnit
+    higher_is_better: bool = True
+
+    def read(self, payload: Mapping[str, Any]) -> Any:
+        value: Any = payload
+        for part in self.path.split("."):
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+        return value
+
+
+def workspace_settings(workspace: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+    """What of a workspace changes an insight's result: its time zone buckets lines and days."""
+    return {"timezone": workspace.timezone}
+
+
+KeySettings = Callable[[Any, Mapping[str, Any]], Mapping[str, Any]]
+Resolve = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One registered insight.
+
+    ``compute(workspace, **params)`` returns the payload; ``query`` validates the parameters
+    (the query string) into ``params`` (its ``params`` property when it has one, else its
+    validated data), to which ``url_params`` add what the URL names (a country, a project's
+    key); ``response`` documents the payload. ``resolve`` may replace
+    parameters by what they name (a project's key by the project, 404 when the workspace has
+    none) before ``key_settings`` and ``compute`` see them.
+    """
+
+    name: str
+    compute: Callable[..., Any]
+    query: type[serializers.Serializer]
+    response: type[serializers.Serializer] | serializers.Serializer
+    namespace: str
+    summary: str
+    description: str = ""
+    key_settings: KeySettings = workspace_settings
+    resolve: Resolve | None = None
+    metrics: tuple[Metric, ...] = ()
+    csv_rows_key: str | None = None
+    csv_tables: tuple[str, ...] = ()
+    csv_filename: str = ""
+    url_params: tuple[str, ...] = ()
+
+    @property
+    def app(self) -> str:
+        return self.name.partition(".")[0]
+
+    def validate(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters of ``data`` (a query string with the URL's keywords, a stored alert's
+        parameters), validated; a ValidationError (400) names what is wrong."""
+        serializer = self.query(data=data)
+        serializer.is_valid(raise_exception=True)
+        params = getattr(serializer, "params", None)
+        params = dict(params if params is not None else serializer.validated_data)
+        missing = [name for name in self.url_params if not data.get(name)]
+        if missing:
+            raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+        return {**params, **{name: str(data[name]) for name in self.url_params}}
+
+    def run(self, workspace: Any, params: Mapping[str, Any], *, refresh: bool = False) -> Cached:
+        """The payload for validated ``params``, from the cache while the data version holds."""
+        params = dict(params)
+        if self.resolve is not None:
+            params = self.resolve(workspace, params)
+        key = {**{name: _key_value(value) for name, value in params.items()}, **self.key_settings(workspace, params)}
+        return cached(
+            self.namespace, workspace.pk, self.name, key, lambda: self.compute(workspace, **params), refresh=refresh
+        )
+
+    def value(self, workspace: Any, **params: Any) -> Any:
+        """The payload for parameters given in Python (already valid), through the cache."""
+        return self.run(workspace, params).value
+
+
+def _key_value(value: Any) -> Any:
+    """A parameter as it enters the cache key: a period by its dates, a row by its key."""
+    if isinstance(value, Period):
+        return [_key_value(value.date_from), _key_value(value.date_to)]
+    if isinstance(value, models.Model):
+        return f"{value._meta.label_lower}:{value.pk}"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+_registry: dict[str, Insight] = {}
+
+
+def register(insight: Insight) -> Insight:
+    """Add ``insight`` to the registry; a second insight of the same name is an error."""
+    if insight.name in _registry and _registry[insight.name] is not insight:
+        raise ValueError(f"An insight named {insight.name!r} is already registered.")
+    _registry[insight.name] = insight
+    return insight
+
+
+def get_insight(name: str) -> Insight:
+    """The insight registered as ``name`` (KeyError when there is none)."""
+    return _registry[name]
+
+
+def all_insights() -> Iterator[Insight]:
+    """Every registered insight, by name."""
+    return iter(sorted(_registry.values(), key=lambda insight: insight.name))

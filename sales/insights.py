@@ -1,0 +1,73 @@
+"""The sales insights, registered once (:mod:`config.insights`): the API, the dashboard, the
+CSV exports, the nightly ETL and the reports read them from the registry."""
+
+from config.insights import Insight, Metric, register
+from sales import analytics
+from sales.api import serializers as s
+from sales.services import CACHE_NAMESPACE
+
+
+def _no_settings(workspace, params) -> dict:
+    """Sales records are already local days: no setting of the workspace changes the figures."""
+    return {}
+
+
+_TOTALS = (
+    Metric("total_revenue", "Revenue", "money"),
+    Metric("total_ad_spend", "Ad spend", "money", higher_is_better=False),
+    Metric("roas", "ROAS", "ratio"),
+    Metric("records", "Sales records", "count"),
+    Metric("stores", "Stores selling", "count"),
+)
+
+SUMMARY = register(
+    Insight(
+        name="sales.summary",
+        compute=analytics.summary,
+        query=s.SummaryQuerySerializer,
+        response=s.SummarySerializer,
+        namespace=CACHE_NAMESPACE,
+        summary="Revenue, ad spend, ROAS (null without ad spend), records and stores, with the previous period",
+        key_settings=_no_settings,
+        metrics=_TOTALS,
+        csv_filename="sales-summary",
+    )
+)
+SERIES = register(
+    Insight(
+        name="sales.series",
+        compute=analytics.series,
+        query=s.SeriesQuerySerializer,
+        response=s.SeriesSerializer,
+        namespace=CACHE_NAMESPACE,
+        summary="Revenue, ad spend and ROAS per day, week or month (zero-filled)",
+        key_settings=_no_settings,
+        csv_rows_key="buckets",
+        csv_filename="sales-series",
+    )
+)
+TOP_USERS = register(
+    Insight(
+        name="sales.top_users",
+        compute=analytics.top_users,
+        query=s.TopUsersQuerySerializer,
+        response=s.TopUserSerializer(many=True),
+        namespace=CACHE_NAMESPACE,
+        summary="Members ranked by the revenue they recorded (ties: lower user id first)",
+        description="A bounded list (`limit`, at most 100): not paginated.",
+        key_settings=_no_settings,
+        csv_filename="sales-top-users",
+    )
+)
+BY_STORE = register(
+    Insight(
+        name="sales.by_store",
+        compute=analytics.by_store,
+        query=s.PeriodQuerySerializer,
+        response=s.StorePerformanceSerializer(many=True),
+        namespace=CACHE_NAMESPACE,
+        summary="Every store with its revenue, ad spend and ROAS over the period",
+        key_settings=_no_settings,
+        csv_filename="sales-by-store",
+    )
+)
