@@ -6,9 +6,9 @@ whose worker dies is delivered again), retries with exponential backoff and jitt
 transient errors (database, broker or network hiccups), and the time limits of settings.
 Tasks must therefore be idempotent: they take ids and can run twice without double effect.
 
-Job runs and failures are recorded by the signal handlers of :mod:`config.jobs` (connected
-when Django is ready), so staff see every scheduled job's last run and every task that failed
-for good (the dead-letter list) in ``/api/v1/jobs/`` and in the admin.
+Job runs and failures are recorded by the signal handlers below, through :mod:`config.job_runs`
+(imported when a task runs, once Django is ready), so staff see every scheduled job's last run
+and every task that failed for good (the dead-letter list) in ``/api/v1/jobs/`` and the admin.
 """
 
 import os
@@ -72,33 +72,33 @@ def retry_policy(*, max_retries: int = 5, backoff: int = 2, backoff_max: int = 3
 
 
 # Signal handlers are connected here, where every process (web, worker, beat, commands) imports
-# them; their bodies import config.jobs lazily, when Django is ready.
+# them; their bodies import config.job_runs lazily, when Django is ready.
 @signals.task_prerun.connect(dispatch_uid="pulse.task_prerun")
 def _task_prerun(**kwargs):
-    from config import jobs
+    from config import job_runs
 
-    jobs.on_prerun(**kwargs)
+    job_runs.on_prerun(**kwargs)
 
 
 @signals.task_postrun.connect(dispatch_uid="pulse.task_postrun")
 def _task_postrun(**kwargs):
-    from config import jobs
+    from config import job_runs
 
-    jobs.on_postrun(**kwargs)
+    job_runs.on_postrun(**kwargs)
 
 
 @signals.task_failure.connect(dispatch_uid="pulse.task_failure")
 def _task_failure(**kwargs):
-    from config import jobs
+    from config import job_runs
 
-    jobs.on_failure(**kwargs)
+    job_runs.on_failure(**kwargs)
 
 
 @signals.task_retry.connect(dispatch_uid="pulse.task_retry")
 def _task_retry(**kwargs):
-    from config import jobs
+    from config import job_runs
 
-    jobs.on_retry(**kwargs)
+    job_runs.on_retry(**kwargs)
 
 
 @signals.worker_init.connect(dispatch_uid="pulse.worker_metrics")

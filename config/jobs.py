@@ -1,46 +1,31 @@
-"""Scheduled jobs: the beat schedule kept in the database, their runs, and the dead-letter list.
+"""Scheduled jobs: the beat schedule kept in the database, what staff see of them, running one now.
 
 - ``settings.CELERY_BEAT_SCHEDULE`` is the schedule Pulse ships. :func:`sync_beat_schedule` (run
   by ``manage.py demo`` and ``manage.py sync_beat_schedule``) and :class:`PulseScheduler` (beat's
   scheduler) copy it into django-celery-beat's ``PeriodicTask`` table, creating missing jobs only,
   so the changes staff make in the admin survive a deploy (``force=True`` resets them).
-- Runs are recorded by Celery signal handlers into django-celery-results' ``TaskResult`` table
+- Runs are recorded by :mod:`config.job_runs` into django-celery-results' ``TaskResult`` table
   (an installed, maintained app with its own admin; Pulse keeps its result backend on Redis and
-  writes these rows itself): every run of a scheduled job (started, finished, state, duration)
-  and every task that failed for good after its retries, whatever it was: the dead-letter list.
-  Those rows are written outside any per-task hot path of the apps' other tasks, so ad-hoc
-  tasks cost nothing extra unless they fail.
+  writes these rows itself); :func:`scheduled_jobs` and :func:`dead_letters` read them.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import time
-import traceback as tb
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import structlog
 from celery import states
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from django_celery_results.models import TaskResult
 
-from config import metrics
 from config.celery import app as celery_app
-
-log = structlog.get_logger("pulse.jobs")
-
-# Tasks Celery schedules for itself; not Pulse jobs.
-INTERNAL_TASKS = {"celery.backend_cleanup"}
-HEADER = "periodic_task_name"
-
+from config.job_runs import HEADER, INTERNAL_TASKS
+from config.queue import enqueue
 
 # --- the schedule in the database -----------------------------------------------------------
 
@@ -184,8 +169,6 @@ def job_by_name(name: str) -> Job | None:
 
 def run_job_now(job: Job) -> str:
     """Send the job's task now (inline when no broker can take it); returns the task id."""
-    from config.queue import enqueue
-
     task = registered_tasks()[job.task]
     if celery_app.conf.task_always_eager:
         # Inline: a failure is recorded in the dead-letter list, not raised into the caller.
@@ -195,113 +178,3 @@ def run_job_now(job: Job) -> str:
 
 def dead_letters(limit: int = 100):
     return TaskResult.objects.filter(status=states.FAILURE).order_by("-date_done")[:limit]
-
-
-# --- recording runs (Celery signal handlers, connected in config.celery) ---------------
-
-_job_tasks_cache: tuple[float, dict[str, str]] = (0.0, {})
-
-
-def _job_tasks() -> dict[str, str]:
-    """task name -> job name for the scheduled jobs, refreshed every minute per process."""
-    global _job_tasks_cache
-    loaded_at, mapping = _job_tasks_cache
-    if time.monotonic() - loaded_at > 60:
-        mapping = {entry["task"]: name for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
-        try:
-            mapping.update(dict(PeriodicTask.objects.exclude(task__in=INTERNAL_TASKS).values_list("task", "name")))
-        except Exception as exc:  # no table yet (before migrate) or no database: the settings suffice
-            log.warning("job_registry_unavailable", error=type(exc).__name__)
-        _job_tasks_cache = (time.monotonic(), mapping)
-    return mapping
-
-
-def reset_registry_cache() -> None:
-    """Forget the task -> job mapping (after changing the schedule in tests)."""
-    global _job_tasks_cache
-    _job_tasks_cache = (0.0, {})
-
-
-def _job_name(task, request) -> str | None:
-    name = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
-    return name or _job_tasks().get(task.name)
-
-
-def _safe_write(what: str, write) -> None:
-    """A failed bookkeeping write is logged, never raised into the task."""
-    try:
-        with transaction.atomic():
-            write()
-    except Exception as exc:
-        log.warning("job_record_failed", what=what, error=type(exc).__name__)
-
-
-_started: dict[str, float] = {}
-
-
-def _run_fields(task, name: str | None, args, kwargs) -> dict:
-    """What a job run's record says of the task, whatever its state."""
-    return {
-        "periodic_task_name": name,
-        "task_name": task.name,
-        "task_args": repr(args)[:1000],
-        "task_kwargs": repr(kwargs)[:1000],
-        "worker": getattr(task.request, "hostname", None) or "inline",
-    }
-
-
-def on_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **_):
-    _started[task_id] = time.perf_counter()
-    name = _job_name(task, task.request)
-    if name is None:
-        return
-    defaults = _run_fields(task, name, args, kwargs) | {"status": states.STARTED, "date_started": timezone.now()}
-    _safe_write("start", lambda: TaskResult.objects.update_or_create(task_id=task_id, defaults=defaults))
-
-
-def on_postrun(sender=None, task_id=None, task=None, state=None, retval=None, args=None, kwargs=None, **_):
-    started = _started.pop(task_id, None)
-    duration = time.perf_counter() - started if started is not None else None
-    if state is None:
-        # An eager task whose exception propagates (tests, the embedded default, the inline
-        # fallback) sends no task_failure; postrun runs while the exception is in flight.
-        exception = sys.exc_info()[1]
-        if exception is not None:
-            state = states.FAILURE
-            on_failure(sender=task, task_id=task_id, exception=exception, args=args, kwargs=kwargs)
-    metrics.record_task_run(task=task.name, state=state or "UNKNOWN", duration_s=duration)
-    name = _job_name(task, task.request)
-    if name is None or state == states.FAILURE:  # failures are written by on_failure
-        return
-    log.info("job_finished", job=name, task=task.name, state=state, duration_ms=_ms(duration))
-    _safe_write(
-        "finish",
-        lambda: TaskResult.objects.filter(task_id=task_id).update(
-            status=state or states.SUCCESS, result=json.dumps(retval, default=str)[:2000], date_done=timezone.now()
-        ),
-    )
-
-
-def on_failure(sender=None, task_id=None, exception=None, args=None, kwargs=None, einfo=None, **_):
-    """A task failed for good (its retries are spent): it goes to the dead-letter list."""
-    task = sender
-    name = _job_name(task, task.request)
-    log.error("task_dead_letter", task=task.name, task_id=task_id, job=name, error=type(exception).__name__)
-    metrics.record_dead_letter(task=task.name)
-    text = "".join(tb.format_exception(exception))[-8000:] if exception is not None else ""
-    defaults = _run_fields(task, name, args, kwargs) | {
-        "status": states.FAILURE,
-        "result": json.dumps(f"{type(exception).__name__}: {exception}"[:500]),
-        "traceback": text,
-        "date_done": timezone.now(),
-    }
-    _safe_write("failure", lambda: TaskResult.objects.update_or_create(task_id=task_id, defaults=defaults))
-
-
-def on_retry(sender=None, request=None, reason=None, **_):
-    log.warning("task_retry", task=sender.name, task_id=getattr(request, "id", None), reason=type(reason).__name__)
-    metrics.record_task_retry(task=sender.name)
-
-
-def _ms(seconds: float | None) -> float | None:
-    return round(seconds * 1000, 1) if seconds is not None else None

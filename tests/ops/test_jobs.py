@@ -5,7 +5,7 @@ from celery.schedules import crontab
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
-from config import jobs
+from config import job_runs, jobs
 from config.celery import TRANSIENT_ERRORS, retry_policy
 from config.queue import enqueue
 from tests.ops import tasks
@@ -22,7 +22,7 @@ SCHEDULE = {
 @pytest.fixture
 def schedule(settings):
     settings.CELERY_BEAT_SCHEDULE = SCHEDULE
-    jobs.reset_registry_cache()
+    job_runs.reset_registry_cache()
     return SCHEDULE
 
 

@@ -1,5 +1,5 @@
 """Throttled admin login: POSTs to the admin login page are limited per client address, and per
-account with the counter the API's and the HTML form's logins share.
+account with the counter the API's and the HTML form's logins share (:mod:`accounts.throttles`).
 
 The counts live in :data:`config.throttling.resilient_cache` (Redis, or this process's memory
 while Redis is down) under hashes of the address and the account, never in clear.
