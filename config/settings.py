@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "corsheaders",
     "django_prometheus",
+    "config",
     "accounts",
     "sales",
     "ecommerce",

@@ -4,6 +4,8 @@ from django.apps import AppConfig
 class EcommerceConfig(AppConfig):
     name = "ecommerce"
     verbose_name = "E-commerce analytics"
+    demo_loader = "ecommerce.demo.load"  # manage.py demo (config.demo)
+    demo_order = 20
 
     def ready(self) -> None:
         from ecommerce import receivers  # noqa: F401  (connects the cache warming to imports)

@@ -1,0 +1,53 @@
+"""Demo data: each app contributes its part, one command (``manage.py demo``) loads them all.
+
+Apps declare their part on their ``AppConfig``, as dotted paths imported only when the demo
+runs (so nothing here imports an app):
+
+- ``demo_tenant`` (one app, accounts): a function ``() -> DemoTenant`` that creates the demo
+  user, workspace and superuser, or finds them;
+- ``demo_loader`` with ``demo_order`` (lowest first): a function
+  ``(*, workspace, user, stdout) -> str`` that loads the app's data into that workspace and
+  returns a one-line summary. Loaders are idempotent: the demo can run again.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    """Who the demo data belong to, and the lines telling people how to log in."""
+
+    workspace: Any
+    user: Any
+    credentials: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoLoader:
+    app: str
+    order: int
+    load: Callable[..., str]
+
+
+def tenant() -> DemoTenant:
+    """Create (or find) the demo tenant, through the one app that declares ``demo_tenant``."""
+    paths = [config.demo_tenant for config in apps.get_app_configs() if getattr(config, "demo_tenant", None)]
+    if len(paths) != 1:
+        raise ImproperlyConfigured(f"Exactly one app must declare demo_tenant; found {len(paths)}.")
+    return import_string(paths[0])()
+
+
+def loaders() -> list[DemoLoader]:
+    """Every installed app's demo loader, by ``demo_order`` (then app label)."""
+    found = [
+        DemoLoader(config.label, getattr(config, "demo_order", 100), import_string(config.demo_loader))
+        for config in apps.get_app_configs()
+        if getattr(config, "demo_loader", None)
+    ]
+    return sorted(found, key=lambda loader: (loader.order, loader.app))
