@@ -5,6 +5,7 @@ from celery import shared_task
 
 from apimetrics import services
 from apimetrics.models import Project
+from config.queue import fan_out
 
 
 @shared_task(max_retries=3, soft_time_limit=50, time_limit=58)
@@ -15,10 +16,7 @@ def rollup_project(project_id: int) -> int:
 @shared_task(soft_time_limit=55, time_limit=58)
 def rollup_all() -> int:
     """Every minute: bring every project's rollups up to date (each project in its own task)."""
-    ids = list(Project.objects.values_list("pk", flat=True))
-    for project_id in ids:
-        rollup_project.delay(project_id)
-    return len(ids)
+    return fan_out(rollup_project, Project.objects.values_list("pk", flat=True))
 
 
 @shared_task(max_retries=3, soft_time_limit=50 * 60, time_limit=55 * 60)
@@ -29,7 +27,4 @@ def retention_cleanup(project_id: int) -> int:
 @shared_task(soft_time_limit=60, time_limit=90)
 def retention_cleanup_all() -> int:
     """Daily: delete raw events older than each project's retention (rollups stay)."""
-    ids = list(Project.objects.values_list("pk", flat=True))
-    for project_id in ids:
-        retention_cleanup.delay(project_id)
-    return len(ids)
+    return fan_out(retention_cleanup, Project.objects.values_list("pk", flat=True))

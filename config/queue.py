@@ -8,11 +8,14 @@ inline is always correct; it only costs the caller the task's time. Publishing g
 
 Use :func:`enqueue_on_commit` from code that writes rows the task reads: the task is sent once
 the transaction commits, never for a rolled-back write.
+
+:func:`fan_out` is how a periodic job spreads its work: one task per workspace or project.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 import kombu.exceptions
 import redis.exceptions
@@ -46,3 +49,16 @@ def enqueue(task: Task, *args, headers: dict | None = None, **kwargs) -> str:
 def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
     """:func:`enqueue` once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+
+
+def fan_out(task: Task, ids: Iterable[int]) -> int:
+    """Send ``task(id)`` once per id (a workspace's, a project's); returns how many were sent.
+
+    No inline fallback here, unlike :func:`enqueue`: a fan-out runs on a worker with a short time
+    limit, so when the broker refuses a task the whole fan-out fails and its retry (the base
+    task's, on transient errors) sends them again; the tasks are idempotent.
+    """
+    ids = list(ids)
+    for one_id in ids:
+        task.delay(one_id)
+    return len(ids)

@@ -1,8 +1,10 @@
 """Celery tasks of the sales app: thin, by id, idempotent, retried on transient errors."""
 
 from celery import shared_task
+from django.db.models import QuerySet
 
 from accounts.models import Workspace
+from config.queue import fan_out
 from sales.etl import insights_generate
 from sales.quality import quality_check_run
 
@@ -11,9 +13,9 @@ from sales.quality import quality_check_run
 TASK_OPTIONS = {"max_retries": 3, "soft_time_limit": 10 * 60, "time_limit": 12 * 60}
 
 
-def _workspaces_with_stores() -> list[int]:
+def _workspaces_with_stores() -> QuerySet:
     """Workspaces that use sales (a workspace whose data went stale still has its stores)."""
-    return list(Workspace.objects.filter(stores__isnull=False).distinct().order_by("pk").values_list("pk", flat=True))
+    return Workspace.objects.filter(stores__isnull=False).distinct().order_by("pk").values_list("pk", flat=True)
 
 
 @shared_task(name="sales.tasks.nightly_etl", **TASK_OPTIONS)
@@ -28,10 +30,7 @@ def nightly_etl(workspace_id: int) -> int | None:
 @shared_task(name="sales.tasks.nightly_etl_all", **TASK_OPTIONS)
 def nightly_etl_all() -> int:
     """Fan out one ETL task per workspace with stores."""
-    ids = _workspaces_with_stores()
-    for workspace_id in ids:
-        nightly_etl.delay(workspace_id)
-    return len(ids)
+    return fan_out(nightly_etl, _workspaces_with_stores())
 
 
 @shared_task(name="sales.tasks.quality_check", **TASK_OPTIONS)
@@ -45,7 +44,4 @@ def quality_check(workspace_id: int) -> int | None:
 @shared_task(name="sales.tasks.quality_checks_all", **TASK_OPTIONS)
 def quality_checks_all() -> int:
     """Fan out one quality check per workspace with stores."""
-    ids = _workspaces_with_stores()
-    for workspace_id in ids:
-        quality_check.delay(workspace_id)
-    return len(ids)
+    return fan_out(quality_check, _workspaces_with_stores())

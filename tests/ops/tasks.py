@@ -14,6 +14,11 @@ def add(x, y):
     return x + y
 
 
+@shared_task(name="tests.ops.record")
+def record(value):
+    CALLS.append(("record", value))
+
+
 @shared_task(name="tests.ops.noop")
 def noop():
     return None

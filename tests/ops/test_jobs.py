@@ -7,7 +7,7 @@ from django_celery_results.models import TaskResult
 
 from config import job_runs, jobs
 from config.celery import TRANSIENT_ERRORS, retry_policy
-from config.queue import enqueue
+from config.queue import enqueue, fan_out
 from tests.ops import tasks
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +187,10 @@ def test_admin_jobs_page_needs_staff(client, owner):
     assert client.get("/admin/jobs/").status_code == 302
     client.force_login(owner)
     assert client.get("/admin/jobs/").status_code == 302
+
+
+def test_fan_out_sends_one_task_per_id_and_counts_them():
+    assert fan_out(tasks.record, iter([4, 8, 15])) == 3
+    assert tasks.CALLS == [("record", 4), ("record", 8), ("record", 15)]
+    assert fan_out(tasks.record, []) == 0
+    assert len(tasks.CALLS) == 3
