@@ -20,6 +20,7 @@ from accounts.models import Membership, Workspace
 from config import metrics
 from config.cache import bump_data_version
 from sales.models import QualityReport, SalesRecord
+from sales.selectors import latest_report
 from sales.services import REPORTS_NAMESPACE, local_today
 
 log = structlog.get_logger("pulse.sales.quality")
@@ -155,7 +156,7 @@ def quality_check_run(*, workspace_id: int) -> QualityReport:
         workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
         checks = run_checks(workspace)
         status = overall_status(checks)
-        previous = QualityReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
+        previous = latest_report(QualityReport, workspace)
         now = timezone.now()
         report = QualityReport(workspace=workspace, generated_at=now, status=status, checks=checks)
         if status == QualityReport.Status.FAILING:

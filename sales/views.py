@@ -11,6 +11,7 @@ from config.insights import get_insight
 from config.periods import Period
 from sales import charts
 from sales.models import InsightReport, QualityReport
+from sales.selectors import latest_report
 
 INTERVALS = ("day", "week", "month")
 
@@ -43,8 +44,8 @@ class SalesDashboardView(WorkspaceDashboardView):
         series = insight("sales.series", interval=interval).value
         top = insight("sales.top_users", limit=5).value
         stores = insight("sales.by_store").value
-        insights = InsightReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
-        quality = QualityReport.objects.filter(workspace=workspace).order_by("-generated_at", "-id").first()
+        insights = latest_report(InsightReport, workspace)
+        quality = latest_report(QualityReport, workspace)
 
         query = {key: self.request.GET[key] for key in ("date_from", "date_to") if self.request.GET.get(key)}
         if self.form_errors:

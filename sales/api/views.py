@@ -24,6 +24,7 @@ from sales.api import serializers as s
 from sales.etl import insights_generate
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 from sales.quality import quality_check_run
+from sales.selectors import latest_report
 
 
 class WorkspaceContextMixin:
@@ -134,7 +135,7 @@ class ReportView(WorkspaceScopedMixin, APIView):
 
     def latest(self):
         def compute():
-            report = self.model.objects.filter(workspace=self.workspace).order_by("-generated_at", "-id").first()
+            report = latest_report(self.model, self.workspace)
             return None if report is None else self.serializer_class(report).data
 
         value = cached(services.REPORTS_NAMESPACE, self.workspace.pk, self.cache_name, {}, compute).value
