@@ -1,5 +1,6 @@
-"""Staff manage the menu here. Every save goes through the model (signals invalidate the cached
-menu); bulk actions and "delete selected" call ``catalog.services``, which invalidate too.
+"""Staff manage the menu here. Every write, a form's save or a bulk action, moves the cached menu
+to a new version (see :mod:`catalog.models`); bulk actions and "delete selected" go through
+``catalog.services``.
 
 Django has no nested inlines: the product page edits its specifications inline, and each
 specification's own page (linked from the inline) edits its options inline.

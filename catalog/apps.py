@@ -8,6 +8,16 @@ class CatalogConfig(AppConfig):
     demo_order = 40
 
     def ready(self) -> None:
-        from catalog import signals
+        from catalog.models import (
+            CACHE_NAMESPACE,
+            Product,
+            ProductType,
+            Promotion,
+            Specification,
+            SpecificationOption,
+        )
+        from config.cache import bump_on_change
 
-        signals.connect()
+        # One menu for the installation: its data version belongs to no workspace.
+        for model in (ProductType, Product, Specification, SpecificationOption, Promotion):
+            bump_on_change(model, CACHE_NAMESPACE, workspace_field=None)

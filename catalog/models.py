@@ -1,8 +1,9 @@
 """The coffee shop's menu: one for the whole installation, not per workspace.
 
-Every model here feeds the cached public menu. Their managers use :class:`CatalogQuerySet`,
-whose bulk writes (``update``, ``bulk_create``, ``bulk_update``, ``delete``) invalidate the
-menu cache, and ``catalog.signals`` does the same on every ``save`` and ``delete``.
+Every model here feeds the cached public menu: every write of one, one by one or in bulk
+(``save``, ``delete``, ``update``, ``bulk_create``, ``bulk_update``), moves the menu to a new
+cache version once the transaction commits (:func:`config.cache.bump_on_change`, wired in
+``CatalogConfig.ready``).
 """
 
 from decimal import Decimal
@@ -14,44 +15,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config.cache import VersionedModel, VersionedQuerySet
+
 CACHE_NAMESPACE = "catalog"
 ZERO = Decimal("0.00")
 
 
-def invalidate_menu() -> None:
-    """Move every reader of the menu to a new cache version once the transaction commits."""
-    from config.cache import bump_data_version
-
-    bump_data_version(CACHE_NAMESPACE, None)
-
-
-class CatalogQuerySet(models.QuerySet):
-    """Bulk writes bypass ``post_save``/``post_delete``: these invalidate the menu themselves."""
-
-    def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        if rows:
-            invalidate_menu()
-        return rows
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        if created:
-            invalidate_menu()
-        return created
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        rows = super().bulk_update(objs, fields, *args, **kwargs)
-        if rows:
-            invalidate_menu()
-        return rows
-
-    def delete(self):
-        deleted = super().delete()
-        if deleted[0]:
-            invalidate_menu()
-        return deleted
-
+class CatalogQuerySet(VersionedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
@@ -75,7 +45,7 @@ def validate_image_url(value: str) -> None:
     raise ValidationError("Enter an http(s) URL or a path on this site starting with /.", code="invalid_url")
 
 
-class TimestampedModel(models.Model):
+class TimestampedModel(VersionedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.templatetags.static import static as static_url
 from django.utils import timezone
 
-from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption, invalidate_menu
+from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
 
 # kind, name, required, default option, [(option, price delta)]
 SIZE = ("size", "Size", True, "Regular", [("Small", "0.00"), ("Regular", "0.40"), ("Large", "0.80")])
@@ -323,5 +323,4 @@ def seed_menu(*, today: dt.date | None = None, progress=None) -> SeedReport:
         }
         _upsert(Promotion, {"title": title}, values, report)
         report.promotions += 1
-    invalidate_menu()
     return report

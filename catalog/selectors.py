@@ -3,7 +3,7 @@
 Every cached value is plain JSON-ready data plus the instant it stops being true: the next
 time a promotion it shows starts or ends (``None`` when time cannot change it). A value read
 at or after that instant is recomputed, so promotions appear and disappear on time without
-any write; writes move readers to a new cache version (see ``catalog.models.invalidate_menu``).
+any write; writes move readers to a new cache version (see :mod:`catalog.models`).
 """
 
 import datetime as dt

@@ -1,8 +1,6 @@
 """Writes to the menu. Each one validates the whole row (``full_clean``: field validators, the
-model's ``clean`` and its constraints), saves, and invalidates the cached menu on commit.
-
-The post_save/post_delete signals and :class:`catalog.models.CatalogQuerySet` invalidate too;
-the explicit call here keeps a service correct even where signals do not fire.
+model's ``clean`` and its constraints) and saves; the write moves the cached menu to a new
+version on commit, as every write of a menu model does (see :mod:`catalog.models`).
 """
 
 from collections.abc import Iterable
@@ -14,14 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError
 from rest_framework.exceptions import ValidationError
 
-from catalog.models import (
-    Product,
-    ProductType,
-    Promotion,
-    Specification,
-    SpecificationOption,
-    invalidate_menu,
-)
+from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
 from config.errors import Conflict
 
 M = TypeVar("M", bound=models.Model)
@@ -52,7 +43,6 @@ def _validated_save(instance: M) -> M:
     except DjangoValidationError as exc:
         raise _as_api_error(exc) from exc
     instance.save()
-    invalidate_menu()
     return instance
 
 
@@ -61,7 +51,6 @@ def _delete(instance: models.Model) -> None:
         instance.delete()
     except ProtectedError as exc:
         raise Conflict(f"{instance} is still used by {len(exc.protected_objects)} row(s); remove them first.") from exc
-    invalidate_menu()
 
 
 # --- product types ---------------------------------------------------------------------
@@ -226,14 +215,12 @@ def catalog_set_active(*, queryset: models.QuerySet, is_active: bool) -> int:
             changed += Promotion.objects.filter(pk=promotion.pk).update(is_active=True)
     else:
         changed = queryset.exclude(is_active=is_active).update(is_active=is_active)
-    invalidate_menu()
     return changed
 
 
 @transaction.atomic
 def product_set_hot(*, queryset: models.QuerySet, is_hot: bool) -> int:
     changed = queryset.exclude(is_hot=is_hot).update(is_hot=is_hot)
-    invalidate_menu()
     return changed
 
 
@@ -244,5 +231,4 @@ def catalog_delete(*, queryset: models.QuerySet) -> int:
         deleted, _ = queryset.delete()
     except ProtectedError as exc:
         raise Conflict(f"{len(exc.protected_objects)} product(s) still use these types; remove them first.") from exc
-    invalidate_menu()
     return deleted

@@ -1,6 +1,8 @@
 """The one caching helper: results keyed by workspace and guarded by a data version.
 
-Every write to a workspace's data calls :func:`bump_data_version` (after commit). A cached
+Every write to a workspace's data bumps its data version (after commit): the models whose rows
+cached results count are wired to it once, by :func:`bump_on_change`; writes that bypass the
+ORM (an import's ``COPY``) call :func:`bump_data_version` themselves. A cached
 entry carries the version it was computed under and is served only while that version is
 current, so nobody reads stale data after a write and no entry is shared by two tenants.
 A read costs one cache round trip: the version and the entry are fetched together (MGET).
@@ -18,13 +20,15 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 log = structlog.get_logger("pulse.cache")
@@ -62,27 +66,127 @@ def bump_data_version(namespace: str, workspace_id: int | None = None) -> None:
     transaction.on_commit(lambda: cache.set(key, _new_version(), timeout=None))
 
 
-def delete_and_bump(namespace: str, queryset) -> int:
-    """Delete the rows of ``queryset`` (by statement: no per-row signals) and bump ``namespace``
-    for every workspace they belonged to. Returns how many rows went."""
-    workspace_ids = set(queryset.values_list("workspace_id", flat=True).distinct())
-    deleted, _ = queryset.delete()
-    for workspace_id in workspace_ids:
+# --- which writes move which data version ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tracked:
+    namespace: str
+    workspace_field: str | None  # attribute name (``workspace_id``); None: the whole installation's data
+
+
+_tracked: dict[type[models.Model], _Tracked] = {}
+
+
+def bump_on_change(model: type[models.Model], namespace: str, *, workspace_field: str | None = "workspace_id") -> None:
+    """Wire every write of ``model`` to ``namespace``'s data version of the row's workspace (read
+    from ``workspace_field``; None for data of the whole installation), bumped after commit:
+
+    - ``save()`` (create, change, the admin's forms): a ``post_save`` receiver connected here;
+    - ``delete()`` of an instance: :class:`VersionedModel`, which the model inherits;
+    - bulk ``update``, ``delete``, ``bulk_create`` and ``bulk_update``: :class:`VersionedQuerySet`,
+      which the model's default manager is built on.
+
+    No ``post_delete`` receiver: with one, Django loads every row a cascade deletes (a workspace's
+    millions of records) to send it. Rows a cascade deletes bump nothing; their parent's own
+    delete does (a store, a product), or their workspace is gone.
+    Call it from the app's ``AppConfig.ready``.
+    """
+    if not issubclass(model, VersionedModel) or not isinstance(model._default_manager.all(), VersionedQuerySet):
+        raise ImproperlyConfigured(
+            f"{model.__name__} must inherit VersionedModel and keep a VersionedQuerySet manager."
+        )
+    _tracked[model] = _Tracked(namespace, workspace_field)
+    post_save.connect(_saved, sender=model, dispatch_uid=f"pulse.bump_on_save.{model._meta.label}")
+
+
+def _tracking(model: type[models.Model]) -> _Tracked:
+    try:
+        return _tracked[model]
+    except KeyError:
+        raise ImproperlyConfigured(f"{model.__name__} writes data but no app called bump_on_change for it.") from None
+
+
+def _bump(model: type[models.Model], workspace_ids: Iterable[int | None]) -> None:
+    namespace = _tracking(model).namespace
+    for workspace_id in set(workspace_ids):
         bump_data_version(namespace, workspace_id)
-    return deleted
 
 
-class DeleteBumpsAdmin:
-    """For the admin of a workspace's rows that cached results count: deleting one row or a
-    selection bumps the workspace's ``data_namespace`` (:func:`delete_and_bump`)."""
+def _workspace_of(obj: models.Model) -> int | None:
+    field = _tracking(type(obj)).workspace_field
+    return None if field is None else getattr(obj, field)
 
-    data_namespace = ""
 
-    def delete_model(self, request, obj):
-        delete_and_bump(self.data_namespace, type(obj).objects.filter(pk=obj.pk))
+def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    _bump(sender, [_workspace_of(instance)])
 
-    def delete_queryset(self, request, queryset):
-        delete_and_bump(self.data_namespace, queryset)
+
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes bump the data version of every workspace whose rows they write.
+
+    ``update`` and ``delete`` of a workspace's rows cost one query more (the workspaces of the
+    rows, read first); an ``update`` that sets the workspace to an expression is not supported.
+    """
+
+    def _workspaces(self) -> set[int | None]:
+        field = _tracking(self.model).workspace_field
+        if field is None:
+            return {None}
+        return set(self.order_by().values_list(field, flat=True).distinct())
+
+    def update(self, **kwargs: Any) -> int:
+        workspaces = self._workspaces()
+        rows = super().update(**kwargs)
+        if rows:
+            field = _tracking(self.model).workspace_field
+            for name in (field, field and field.removesuffix("_id")):
+                if name in kwargs:  # rows moved to another workspace: its figures change too
+                    workspaces.add(getattr(kwargs[name], "pk", kwargs[name]))
+            _bump(self.model, workspaces)
+        return rows
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        workspaces = self._workspaces()
+        deleted = super().delete()
+        if deleted[0]:
+            _bump(self.model, workspaces)
+        return deleted
+
+    def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list[models.Model]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        _bump(self.model, [_workspace_of(obj) for obj in created])
+        return created
+
+    def bulk_update(self, objs: Iterable[models.Model], fields: Sequence[str], *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
+        workspaces = {_workspace_of(obj) for obj in objs}
+        field = _tracking(self.model).workspace_field
+        if field is not None and {field, field.removesuffix("_id")} & set(fields):
+            workspaces |= self.filter(pk__in=[obj.pk for obj in objs])._workspaces()  # where they were
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        if rows:
+            _bump(self.model, workspaces)
+        return rows
+
+
+VersionedManager = models.Manager.from_queryset(VersionedQuerySet)
+
+
+class VersionedModel(models.Model):
+    """Base of the models :func:`bump_on_change` tracks: deleting an instance bumps its data
+    version (with a ``post_delete`` receiver instead, cascades would load every row)."""
+
+    objects = VersionedManager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        workspace_id = _workspace_of(self)
+        deleted = super().delete(*args, **kwargs)
+        _bump(type(self), [workspace_id])
+        return deleted
 
 
 def cached(

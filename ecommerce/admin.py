@@ -4,23 +4,19 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from accounts.admin import WorkspaceListFilter
-from config.cache import DeleteBumpsAdmin
 from config.pagination import LargeTableAdmin
-from ecommerce.analytics import CACHE_NAMESPACE
 from ecommerce.models import ImportJob, ReturnLine, SalesLine
 
 
-class LineAdmin(DeleteBumpsAdmin, LargeTableAdmin, admin.ModelAdmin):
+class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
     """Hundreds of thousands of rows per workspace: no full counts, no full-table dropdowns.
 
     Lines come from imports and ``amount`` and ``is_product`` are derived from the other fields,
-    so staff can look and delete, not add or change. A deletion bumps the workspace's data
-    version (DESIGN §7), so no cached figure still counts the line. Bumping here rather than in
-    a ``post_delete`` receiver keeps bulk deletes (a workspace's cascade, an import's
-    replacement) fast: with a receiver Django would load every deleted line.
+    so staff can look and delete, not add or change. A deletion, of one line or a selection,
+    bumps the workspace's data version (the lines' model and queryset do), so no cached figure
+    still counts the line.
     """
 
-    data_namespace = CACHE_NAMESPACE
     list_display = [
         "invoice_no",
         "invoice_date",

@@ -8,4 +8,10 @@ class EcommerceConfig(AppConfig):
     demo_order = 20
 
     def ready(self) -> None:
+        from config.cache import bump_on_change
         from ecommerce import receivers  # noqa: F401  (connects the cache warming to imports)
+        from ecommerce.analytics import CACHE_NAMESPACE
+        from ecommerce.models import LINE_MODELS
+
+        for model in LINE_MODELS:
+            bump_on_change(model, CACHE_NAMESPACE)

@@ -4,12 +4,16 @@ The import pipeline (``ecommerce.services``) splits every raw row into exactly o
 dropped duplicate, excluded adjustment (``A…``), return (``C…``, kept in :class:`ReturnLine`),
 rejected (quantity or price ≤ 0, counted in the job report), or sales line
 (:class:`SalesLine`). Analytics read only these two tables.
+
+Imports write lines with ``COPY`` and bump the workspace's data version themselves; any other
+write of a line, one by one or in bulk, bumps it through :func:`config.cache.bump_on_change`.
 """
 
 from django.conf import settings
 from django.db import models
 
 from accounts.models import Workspace
+from config.cache import VersionedModel
 
 # Stock codes that are charges, fees or vouchers rather than products: they count in revenue,
 # not in product analytics. ``gift_…`` vouchers are matched by prefix.
@@ -52,7 +56,7 @@ class ImportJob(models.Model):
         return f"{self.source_name} ({self.status})"
 
 
-class LineBase(models.Model):
+class LineBase(VersionedModel):
     # Every index below starts with the workspace, so its own index would only slow the COPY.
     # On PostgreSQL they live on the line tables' partitions only, a workspace's own without the
     # workspace column (ecommerce.partitions): a migration that changes them needs its

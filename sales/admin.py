@@ -5,9 +5,7 @@ from django.http import HttpResponse
 
 from accounts.admin import WorkspaceListFilter
 from config.api import csv_cell
-from config.cache import DeleteBumpsAdmin
 from config.pagination import LargeTableAdmin
-from sales import services
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 
 
@@ -49,7 +47,7 @@ def export_csv(modeladmin, request, queryset):
 
 
 @admin.register(SalesRecord)
-class SalesRecordAdmin(DeleteBumpsAdmin, LargeTableAdmin, admin.ModelAdmin):
+class SalesRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["date", "store", "revenue", "ad_spend", "recorded_by", "workspace"]
     list_filter = [WorkspaceListFilter, "date"]
     search_fields = ["store__name", "recorded_by__email", "workspace__slug"]
@@ -57,17 +55,10 @@ class SalesRecordAdmin(DeleteBumpsAdmin, LargeTableAdmin, admin.ModelAdmin):
     raw_id_fields = ["workspace", "store", "recorded_by"]
     list_select_related = ["store", "recorded_by", "workspace"]
     actions = [export_csv]
-    data_namespace = services.CACHE_NAMESPACE
-
-
-class ReportAdmin(DeleteBumpsAdmin, admin.ModelAdmin):
-    """The latest report of a workspace is cached: deleting reports serves the one before."""
-
-    data_namespace = services.REPORTS_NAMESPACE
 
 
 @admin.register(InsightReport)
-class InsightReportAdmin(ReportAdmin):
+class InsightReportAdmin(admin.ModelAdmin):
     list_display = ["workspace", "generated_at", "duration_ms"]
     list_filter = [WorkspaceListFilter]
     date_hierarchy = "generated_at"
@@ -77,7 +68,7 @@ class InsightReportAdmin(ReportAdmin):
 
 
 @admin.register(QualityReport)
-class QualityReportAdmin(ReportAdmin):
+class QualityReportAdmin(admin.ModelAdmin):
     list_display = ["workspace", "generated_at", "status", "incident_started_at", "alerted"]
     list_filter = ["status", "alerted", WorkspaceListFilter]
     date_hierarchy = "generated_at"

@@ -8,4 +8,12 @@ class SalesConfig(AppConfig):
     demo_order = 10
 
     def ready(self) -> None:
-        from sales import insights, receivers  # noqa: F401  (registers the insights; writes move the cached figures)
+        from config.cache import bump_on_change
+        from sales import insights, receivers  # noqa: F401  (registered on import)
+        from sales.models import InsightReport, QualityReport, SalesRecord, Store
+        from sales.services import CACHE_NAMESPACE, REPORTS_NAMESPACE
+
+        for model in (Store, SalesRecord):
+            bump_on_change(model, CACHE_NAMESPACE)
+        for model in (InsightReport, QualityReport):  # the latest report is cached
+            bump_on_change(model, REPORTS_NAMESPACE)

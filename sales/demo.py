@@ -33,7 +33,6 @@ def load(*, workspace: Workspace, user: User, stdout) -> str:
             )
             services.fake_rows_insert(workspace=workspace, rows=rows)
             created = len(rows)
-            services.data_changed(workspace)
     insights = insights_generate(workspace_id=workspace.pk)
     quality = quality_check_run(workspace_id=workspace.pk)
     return (

@@ -12,13 +12,11 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from config import metrics
-from config.cache import bump_data_version
 from config.insights import get_insight
 from config.money import money
 from config.periods import Period, growth_pct
 from sales import analytics
 from sales.models import InsightReport
-from sales.services import REPORTS_NAMESPACE
 
 EXCELLENT_ROAS, PROFITABLE_ROAS = 3, 1
 TOP_USERS = 5
@@ -157,6 +155,5 @@ def insights_generate(*, workspace_id: int) -> InsightReport:
         top_users=top,
         findings=findings,
     )
-    bump_data_version(REPORTS_NAMESPACE, workspace.pk)
     metrics.etl_run(status="succeeded", duration_s=report.duration_ms / 1000)
     return report

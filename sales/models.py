@@ -7,6 +7,9 @@ Records carry a denormalised ``workspace`` foreign key (always equal to ``store.
 enforced by the services, the API and the model's ``clean`` for the admin, checked by the
 data-quality run): every analytics query then filters one table on its ``(workspace, date)``
 index instead of joining stores.
+
+Every write of these models moves the workspace's cached figures (or reports) to a new data
+version: see ``SalesConfig.ready`` and :func:`config.cache.bump_on_change`.
 """
 
 from decimal import Decimal
@@ -18,11 +21,12 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.models import Workspace
+from config.cache import VersionedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
-class Store(models.Model):
+class Store(VersionedModel):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(max_length=120)
     city = models.CharField(max_length=120, blank=True)
@@ -38,7 +42,7 @@ class Store(models.Model):
         return self.name
 
 
-class SalesRecord(models.Model):
+class SalesRecord(VersionedModel):
     """One store's sales on one day: revenue and the ad spend that bought it."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -85,7 +89,7 @@ class SalesRecord(models.Model):
             raise ValidationError({"store": "This store belongs to another workspace than the record's."})
 
 
-class InsightReport(models.Model):
+class InsightReport(VersionedModel):
     """The output of one ETL run: summary, monthly trend, top users and findings."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sales_insights")
@@ -105,7 +109,7 @@ class InsightReport(models.Model):
         return f"Insights of {self.workspace_id} at {self.generated_at:%Y-%m-%d %H:%M}"
 
 
-class QualityReport(models.Model):
+class QualityReport(VersionedModel):
     """One data-quality run. ``incident_started_at`` is shared by consecutive failing runs, so
     owners are alerted once per incident (``alerted`` marks the run that sent the email)."""
 

@@ -18,10 +18,9 @@ from django.utils import timezone
 
 from accounts.models import Membership, Workspace
 from config import metrics
-from config.cache import bump_data_version
 from sales.models import QualityReport, SalesRecord
 from sales.selectors import latest_report
-from sales.services import REPORTS_NAMESPACE, local_today
+from sales.services import local_today
 
 log = structlog.get_logger("pulse.sales.quality")
 
@@ -167,6 +166,5 @@ def quality_check_run(*, workspace_id: int) -> QualityReport:
         if report.alerted:
             sent = _alert_owners(workspace, report)
             log.warning("sales_quality_incident", workspace_id=workspace.pk, recipients=sent)
-        bump_data_version(REPORTS_NAMESPACE, workspace.pk)
     metrics.quality_status(workspace_id=workspace.pk, status=report.status)
     return report

@@ -1,7 +1,6 @@
-"""Writes of the sales app. Every write bumps the workspace's ``sales`` cache version, so the
-cached summary, series and top sellers are never served stale: a save of one store or record
-through its signal (:mod:`sales.receivers`, whoever writes), a bulk write or a delete of records
-here."""
+"""Writes of the sales app. Every write of a store or a record, one by one or in bulk, bumps the
+workspace's ``sales`` cache version (:func:`config.cache.bump_on_change`), so the cached
+summary, series and top sellers are never served stale."""
 
 import datetime as dt
 from collections.abc import Callable, Iterable
@@ -12,7 +11,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, User, Workspace
-from config.cache import bump_data_version, delete_and_bump
 from config.errors import Conflict
 from sales import fake
 from sales.models import SalesRecord, Store
@@ -26,11 +24,6 @@ BATCH_SIZE = 2_000
 
 def local_today(workspace: Workspace) -> dt.date:
     return timezone.now().astimezone(workspace.tzinfo).date()
-
-
-def data_changed(workspace: Workspace) -> None:
-    """Move every cached sales figure of the workspace to a new version (after commit)."""
-    bump_data_version(CACHE_NAMESPACE, workspace.pk)
 
 
 @transaction.atomic
@@ -73,9 +66,7 @@ def records_create(*, workspace: Workspace, rows: Iterable[dict], recorded_by: U
                 recorded_by=row.get("recorded_by") or recorded_by,
             )
         )
-    created = SalesRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
-    data_changed(workspace)
-    return created
+    return SalesRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
 
 
 @transaction.atomic
@@ -91,8 +82,9 @@ def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
 
 @transaction.atomic
 def records_delete(records: QuerySet[SalesRecord]) -> int:
-    """Delete the records (by statement) and move the figures of their workspaces on."""
-    return delete_and_bump(CACHE_NAMESPACE, records)
+    """Delete the records (by statement; the figures of their workspaces move on)."""
+    deleted, _ = records.delete()
+    return deleted
 
 
 def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:
@@ -104,8 +96,7 @@ def _fake_stores(workspace: Workspace, *, seed: int | None) -> list[Store]:
 
 
 def fake_rows_insert(*, workspace: Workspace, rows: list[fake.FakeRow]) -> None:
-    """Insert generated rows of the workspace's stores as records, in batches (no version bump:
-    callers bump once when they are done)."""
+    """Insert generated rows of the workspace's stores as records, in batches."""
     SalesRecord.objects.bulk_create(
         [
             SalesRecord(
@@ -156,7 +147,6 @@ def records_generate_fake(
             created += size
             if progress is not None:
                 progress(size)
-        data_changed(workspace)
     return {
         "created": created,
         "stores": len(stores),

@@ -2,11 +2,13 @@
 hits and misses."""
 
 import time
+from decimal import Decimal
 
 import pytest
 import structlog
+from django.core.exceptions import ImproperlyConfigured
 
-from config.cache import bump_data_version, cached, cached_by_inputs
+from config.cache import bump_data_version, bump_on_change, cached, cached_by_inputs, data_version
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,78 @@ def test_a_result_by_inputs_expires():
     assert cached_by_inputs("ecommerce", 1, "model", "d1", lambda: "never", timeout=1).value == "old"
     time.sleep(1.1)  # the cache's own clock (Redis expires keys itself)
     assert cached_by_inputs("ecommerce", 1, "model", "d1", lambda: "new", timeout=1).value == "new"
+
+
+# --- bump_on_change: every write of a tracked model moves its workspace's data version -------
+
+
+@pytest.fixture
+def two_shops(workspace, other_workspace):
+    from tests.sales.factories import SalesRecordFactory, StoreFactory
+
+    ours, theirs = StoreFactory(workspace=workspace), StoreFactory(workspace=other_workspace)
+    return SalesRecordFactory(store=ours), SalesRecordFactory(store=theirs)
+
+
+def _bumped(write, *workspaces, capture) -> list[bool]:
+    """Which of ``workspaces`` got a new ``sales`` data version from ``write()``, committed."""
+    before = [data_version("sales", workspace.pk) for workspace in workspaces]
+    with capture(execute=True):
+        write()
+    return [data_version("sales", w.pk) != version for w, version in zip(workspaces, before, strict=True)]
+
+
+def test_saves_deletes_and_bulk_writes_bump_the_workspaces_they_write(
+    two_shops, workspace, other_workspace, django_capture_on_commit_callbacks
+):
+    from sales.models import SalesRecord
+
+    ours, theirs = two_shops
+    both = (workspace, other_workspace)
+    capture = django_capture_on_commit_callbacks
+
+    def save():
+        ours.revenue = Decimal("1.00")
+        ours.save()
+
+    assert _bumped(save, *both, capture=capture) == [True, False]
+    mine = SalesRecord.objects.filter(workspace=workspace)
+    assert _bumped(lambda: mine.update(revenue=Decimal("2.00")), *both, capture=capture) == [True, False]
+    assert _bumped(lambda: mine.filter(pk=-1).update(revenue=0), *both, capture=capture) == [False, False]
+    copy = SalesRecord(workspace=workspace, store=ours.store, date=ours.date, revenue=1, ad_spend=1)
+    assert _bumped(lambda: SalesRecord.objects.bulk_create([copy]), *both, capture=capture) == [True, False]
+    theirs.revenue = Decimal("3.00")
+    assert _bumped(lambda: SalesRecord.objects.bulk_update([theirs], ["revenue"]), *both, capture=capture) == [
+        False,
+        True,
+    ]
+    assert _bumped(copy.delete, *both, capture=capture) == [True, False]
+
+    def move():  # their record into our workspace: both workspaces' figures change
+        SalesRecord.objects.filter(pk=theirs.pk).update(workspace=workspace, store=ours.store)
+
+    assert _bumped(move, *both, capture=capture) == [True, True]
+    assert _bumped(SalesRecord.objects.all().delete, *both, capture=capture) == [True, False]
+    assert not SalesRecord.objects.exists()
+
+
+def test_a_rolled_back_bulk_write_bumps_nothing(two_shops, workspace, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from sales.models import SalesRecord
+
+    def write_then_fail():
+        with transaction.atomic():
+            SalesRecord.objects.filter(workspace=workspace).update(revenue=0)
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError, match="rolled back"):
+        write_then_fail()
+    assert callbacks == []
+
+
+def test_only_versioned_models_can_be_tracked():
+    from accounts.models import Membership
+
+    with pytest.raises(ImproperlyConfigured, match="Membership must inherit VersionedModel"):
+        bump_on_change(Membership, "accounts")

@@ -64,6 +64,21 @@ def test_deleting_lines_with_the_admin_action_shows_in_the_next_kpis(
     assert (after["returns_value"], after["net_revenue"], after["return_rate"]) == ("0.00", "112.80", 0.0)
 
 
+def test_a_bulk_update_or_delete_from_a_shell_shows_in_the_next_kpis(
+    shop, owner, api_as, django_capture_on_commit_callbacks
+):
+    api = api_as(owner)
+    assert api.get(KPIS).json()["revenue"] == "112.80"  # now cached
+    voucher = SalesLine.objects.filter(workspace=shop, invoice_no="1005")  # the 20.00 voucher
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert voucher.update(amount="30.00") == 1
+    assert api.get(KPIS).json()["revenue"] == "122.80"
+    with django_capture_on_commit_callbacks(execute=True):
+        voucher.delete()
+    assert api.get(KPIS).json()["revenue"] == "92.80"
+
+
 @pytest.mark.parametrize(
     ("query", "invoices"),
     [
