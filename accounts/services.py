@@ -9,10 +9,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
 
 from accounts.models import RESERVED_WORKSPACE_SLUGS, Membership, User, Workspace
-from config.errors import Conflict
+from config.errors import Conflict, Invalid
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +41,7 @@ def workspace_create(
     """A workspace ``owner`` owns. Its slug is derived from ``name`` unless given; a given slug
     that Pulse reserves for itself is invalid input."""
     if slug in RESERVED_WORKSPACE_SLUGS:
-        raise ValidationError({"slug": [f"The slug {slug!r} is reserved."]})
+        raise Invalid.on("slug", f"The slug {slug!r} is reserved.")
     workspace = Workspace.objects.create(
         name=name,
         slug=slug or _unique_slug(name),
@@ -108,7 +107,7 @@ def user_verify_email(*, token: str) -> User:
 def member_add(*, workspace: Workspace, email: str, role: str) -> Membership:
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise ValidationError({"email": ["No Pulse account uses this email address; ask them to register first."]})
+        raise Invalid.on("email", "No Pulse account uses this email address; ask them to register first.")
     membership, created = Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": role})
     if not created:
         raise Conflict("This person is already a member of the workspace.")

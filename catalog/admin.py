@@ -10,10 +10,10 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException, ValidationError
 
 from catalog import services
 from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
+from config.errors import DomainError
 
 
 def _preview(url: str, size: int = 48):
@@ -27,11 +27,10 @@ def _preview(url: str, size: int = 48):
     )
 
 
-def _error_text(exc: APIException) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        return " ".join(str(m) for msgs in detail.values() for m in (msgs if isinstance(msgs, list) else [msgs]))
-    return str(detail)
+def _error_text(error: DomainError) -> str:
+    """What staff read: the messages of the error's fields (a bulk action has no form to put them
+    next to), else its message."""
+    return " ".join(message for messages in error.fields.values() for message in messages) or error.message
 
 
 class ActivationActionsMixin:
@@ -42,8 +41,8 @@ class ActivationActionsMixin:
     def _set_active(self, request, queryset, is_active: bool) -> None:
         try:
             changed = services.catalog_set_active(queryset=queryset, is_active=is_active)
-        except ValidationError as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
+        except DomainError as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
             return
         verb = "activated" if is_active else "deactivated"
         self.message_user(request, f"{changed} {self.model._meta.verbose_name_plural} {verb}.", messages.SUCCESS)

@@ -16,6 +16,7 @@ from django.templatetags.static import static as static_url
 from django.utils import timezone
 
 from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
+from config.services import model_update
 
 # kind, name, required, default option, [(option, price delta)]
 SIZE = ("size", "Size", True, "Regular", [("Small", "0.00"), ("Regular", "0.40"), ("Large", "0.80")])
@@ -250,11 +251,7 @@ def _upsert(model, lookup: dict, values: dict, report: SeedReport):
     if obj is None:
         report.created += 1
         return model.objects.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=[*changed, "updated_at"])
+    obj, _ = model_update(instance=obj, fields=values, data=values)
     return obj
 
 
@@ -304,9 +301,7 @@ def seed_menu(*, today: dt.date | None = None, progress=None) -> SeedReport:
                     report.options += 1
                     if option_name == default:
                         default_option = option
-                if specification.default_option_id != (default_option.pk if default_option else None):
-                    specification.default_option = default_option
-                    specification.save(update_fields=["default_option", "updated_at"])
+                model_update(instance=specification, fields=["default_option"], data={"default_option": default_option})
         if progress:
             progress(f"{spec.name}: {len(spec.items)} products")
 

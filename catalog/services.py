@@ -6,42 +6,29 @@ version on commit, as every write of a menu model does (see :mod:`catalog.models
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Product, ProductType, Promotion, Specification, SpecificationOption
-from config.errors import Conflict
+from config.errors import Conflict, Invalid
+from config.services import model_update
 
 M = TypeVar("M", bound=models.Model)
 
 
-def _as_api_error(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        detail = {
-            ("non_field_errors" if key == NON_FIELD_ERRORS else key): msgs for key, msgs in exc.message_dict.items()
-        }
-    else:
-        detail = {"non_field_errors": exc.messages}
-    return ValidationError(detail)
-
-
 def _apply(instance: M, changes: dict[str, Any], allowed: Iterable[str]) -> M:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    for name, value in changes.items():
-        setattr(instance, name, value)
+    """``changes`` set on ``instance``, unsaved: the whole row is validated before it is saved."""
+    instance, _ = model_update(instance=instance, fields=allowed, data=changes, save=False)
     return instance
 
 
 def _validated_save(instance: M) -> M:
+    """Validate the whole row, then save it; an invalid row is :class:`Invalid` with its fields."""
     try:
         instance.full_clean()
-    except DjangoValidationError as exc:
-        raise _as_api_error(exc) from exc
+    except ValidationError as error:
+        raise Invalid.from_model_error(error) from error
     instance.save()
     return instance
 
@@ -106,7 +93,7 @@ def specification_create(*, product: Product, kind: str, name: str, **fields: An
 @transaction.atomic
 def specification_update(*, specification: Specification, **changes: Any) -> Specification:
     if "product" in changes and changes["product"].pk != specification.product_id:
-        raise ValidationError({"product": "A specification stays with its product; create one on the other product."})
+        raise Invalid.on("product", "A specification stays with its product; create one on the other product.")
     return _validated_save(_apply(specification, changes, SPECIFICATION_FIELDS))
 
 
@@ -133,8 +120,8 @@ def specification_option_update(*, option: SpecificationOption, **changes: Any) 
     if target is not None and target.pk != option.specification_id:
         current = Specification.objects.select_for_update().get(pk=option.specification_id)
         if target.product_id != current.product_id:
-            raise ValidationError(
-                {"specification": "This specification belongs to another product; an option cannot move there."}
+            raise Invalid.on(
+                "specification", "This specification belongs to another product; an option cannot move there."
             )
         if current.default_option_id == option.pk:
             Specification.objects.filter(pk=current.pk).update(default_option=None)
@@ -177,7 +164,7 @@ def promotion_save(*, promotion: Promotion) -> Promotion:
         with transaction.atomic():
             return _validated_save(promotion)
     except IntegrityError as exc:  # PostgreSQL's exclusion constraint: a writer we did not see
-        raise ValidationError({"starts_at": "Overlaps another active promotion for the same target."}) from exc
+        raise Invalid.on("starts_at", "Overlaps another active promotion for the same target.") from exc
 
 
 def promotion_create(*, title: str, starts_at, ends_at, **fields: Any) -> Promotion:
@@ -209,8 +196,8 @@ def catalog_set_active(*, queryset: models.QuerySet, is_active: bool) -> int:
             _lock_target(promotion)
             clash = Promotion.objects.overlapping(promotion).first()
             if clash is not None:
-                raise ValidationError(
-                    {"is_active": f"“{promotion.title}” would overlap the active promotion “{clash.title}”."}
+                raise Invalid.on(
+                    "is_active", f"“{promotion.title}” would overlap the active promotion “{clash.title}”."
                 )
             changed += Promotion.objects.filter(pk=promotion.pk).update(is_active=True)
     else:

@@ -8,6 +8,12 @@ list of messages).
 
 from collections.abc import Mapping, Sequence
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+# Where the errors of a whole row go (a model's ``clean``, a constraint on several fields), under
+# the name DRF's serializers give them.
+NON_FIELD = "non_field_errors"
+
 
 class DomainError(Exception):
     """Base of every domain error; ``status`` and ``code`` are what the API answers."""
@@ -30,6 +36,15 @@ class DomainError(Exception):
 
 class Invalid(DomainError):
     """The input breaks a rule of the domain (400)."""
+
+    @classmethod
+    def from_model_error(cls, error: ValidationError) -> "Invalid":
+        """A model's ``ValidationError`` (from ``full_clean``): its fields' messages, those of the
+        whole row under ``non_field_errors``; the message is the first of them."""
+        normalised = ValidationError(error.update_error_dict({})).message_dict
+        fields = {(NON_FIELD if name == NON_FIELD_ERRORS else name): messages for name, messages in normalised.items()}
+        name, messages = next(iter(fields.items()))
+        return cls(messages[0] if name == NON_FIELD else f"{name}: {messages[0]}", fields=fields)
 
 
 class Conflict(DomainError):

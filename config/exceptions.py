@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from config.errors import DomainError
+from config.errors import DomainError, Invalid
 
 log = structlog.get_logger("pulse.errors")
 
@@ -62,6 +62,8 @@ class _DomainAPIException(exceptions.APIException):
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
+        exc = Invalid.from_model_error(exc)  # a model's full_clean: errors by field
     if isinstance(exc, DomainError):
         exc = _DomainAPIException(exc)
     elif isinstance(exc, RequestDataTooBig):
@@ -71,7 +73,7 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        exc = exceptions.ValidationError(detail=exc.messages)
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError("The request is malformed.")
 

@@ -23,7 +23,7 @@ def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any],
         raise Invalid("These fields cannot be changed.", fields=dict.fromkeys(unknown, "This field cannot be changed."))
     changed = []
     for name, value in data.items():
-        if getattr(instance, name) != value:
+        if _current(instance, name) != _comparable(instance, name, value):
             setattr(instance, name, value)
             changed.append(name)
     if changed and save:
@@ -31,3 +31,18 @@ def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any],
         auto = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
         instance.save(update_fields=[*changed, *auto])
     return instance, bool(changed)
+
+
+def _foreign_key(instance: models.Model, name: str) -> models.ForeignKey | None:
+    field = next((f for f in instance._meta.concrete_fields if f.name == name), None)
+    return field if isinstance(field, models.ForeignKey) else None
+
+
+def _current(instance: models.Model, name: str) -> Any:
+    """A field's value; a foreign key's as its id, since reading the related row costs a query."""
+    field = _foreign_key(instance, name)
+    return getattr(instance, field.attname) if field else getattr(instance, name)
+
+
+def _comparable(instance: models.Model, name: str, value: Any) -> Any:
+    return getattr(value, "pk", value) if _foreign_key(instance, name) else value

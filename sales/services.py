@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, User, Workspace
-from config.errors import Conflict
+from config.errors import Conflict, Invalid
+from config.services import model_update
 from sales import fake
 from sales.models import SalesRecord, Store
 
@@ -20,6 +21,9 @@ REPORTS_NAMESPACE = "sales-reports"
 FAKE_MAX_COUNT = 10_000
 FAKE_STORES = 3
 BATCH_SIZE = 2_000
+STORE_FIELDS = ("name", "city")
+RECORD_FIELDS = ("store", "date", "revenue", "ad_spend", "recorded_by")
+STORE_OF_ANOTHER_WORKSPACE = "This store belongs to another workspace."
 
 
 def local_today(workspace: Workspace) -> dt.date:
@@ -33,9 +37,7 @@ def store_create(*, workspace: Workspace, name: str, city: str = "") -> Store:
 
 @transaction.atomic
 def store_update(*, store: Store, **fields) -> Store:
-    for name, value in fields.items():
-        setattr(store, name, value)
-    store.save()
+    store, _ = model_update(instance=store, fields=STORE_FIELDS, data=fields)
     return store
 
 
@@ -55,7 +57,7 @@ def records_create(*, workspace: Workspace, rows: Iterable[dict], recorded_by: U
     for row in rows:
         store = row["store"]
         if store.workspace_id != workspace.pk:  # the serializer scopes stores; this guards other callers
-            raise ValueError("A store of another workspace.")
+            raise Invalid.on("store", STORE_OF_ANOTHER_WORKSPACE)
         records.append(
             SalesRecord(
                 workspace=workspace,
@@ -73,10 +75,8 @@ def records_create(*, workspace: Workspace, rows: Iterable[dict], recorded_by: U
 def record_update(*, record: SalesRecord, **fields) -> SalesRecord:
     store = fields.get("store")
     if store is not None and store.workspace_id != record.workspace_id:
-        raise ValueError("A store of another workspace.")
-    for name, value in fields.items():
-        setattr(record, name, value)
-    record.save()
+        raise Invalid.on("store", STORE_OF_ANOTHER_WORKSPACE)
+    record, _ = model_update(instance=record, fields=RECORD_FIELDS, data=fields)
     return record
 
 

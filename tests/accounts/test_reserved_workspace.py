@@ -2,12 +2,12 @@
 no user's workspace takes it, and self-tracking never records into a user's workspace."""
 
 import pytest
-from rest_framework.exceptions import ValidationError
 
 from accounts import services
 from accounts.models import RESERVED_WORKSPACE_SLUGS, SYSTEM_WORKSPACE_SLUG, Membership, Workspace
 from apimetrics import services as apimetrics_services
 from apimetrics.models import Project, RequestEvent
+from config.errors import Invalid
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,9 @@ def test_a_workspace_named_pulse_system_is_numbered_past_the_reserved_slug_befor
 
 def test_an_explicit_reserved_slug_is_invalid_and_writes_nothing(owner):
     before = Workspace.objects.count()
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Invalid) as caught:
         services.workspace_create(owner=owner, name="Mine", slug="pulse-system")
-    assert caught.value.detail == {"slug": ["The slug 'pulse-system' is reserved."]}
+    assert caught.value.fields == {"slug": ["The slug 'pulse-system' is reserved."]}
     assert Workspace.objects.count() == before
 
 

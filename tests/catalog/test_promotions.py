@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
-from rest_framework.exceptions import ValidationError
 
 from catalog import services
 from catalog.models import Promotion
+from config.errors import Invalid
 from tests.catalog.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +83,9 @@ def test_overlap_is_same_target_active_and_half_open(menu, starts, ends, target,
         services.promotion_create(title="New", starts_at=starts, ends_at=ends, **target_fields)
         assert Promotion.objects.filter(title="New").exists()
     else:
-        with pytest.raises(ValidationError) as raised:
+        with pytest.raises(Invalid) as raised:
             services.promotion_create(title="New", starts_at=starts, ends_at=ends, **target_fields)
-        assert "starts_at" in raised.value.detail
+        assert "starts_at" in raised.value.fields
         assert not Promotion.objects.filter(title="New").exists()
 
 
@@ -93,7 +93,7 @@ def test_inactive_promotions_never_overlap(menu):
     services.promotion_create(
         title="Draft 2", product=menu.flat_white, starts_at=at(9), ends_at=at(10), is_active=False
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.promotion_update(promotion=Promotion.objects.get(title="Draft 2"), is_active=True)
 
 

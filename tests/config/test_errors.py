@@ -191,3 +191,18 @@ def test_error_in_a_view_outside_atomic_requests_leaves_the_callers_transaction_
     assert refused.json()["error"]["code"] == "method_not_allowed"
     assert connection.needs_rollback is False
     assert client.generic("QUERY", "/api/v1/catalog/products/0").status_code == 405
+
+
+def test_a_models_validation_error_becomes_invalid_with_its_fields():
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    from config.errors import Invalid
+
+    row = ValidationError({NON_FIELD_ERRORS: ["Two targets."], "price": ["Too low.", "Not a number."]})
+    error = Invalid.from_model_error(row)
+    assert (error.status, error.code, error.message) == (400, "invalid", "Two targets.")
+    assert error.fields == {"non_field_errors": ["Two targets."], "price": ["Too low.", "Not a number."]}
+    field_first = Invalid.from_model_error(ValidationError({"price": "Too low."}))
+    assert (field_first.message, field_first.fields) == ("price: Too low.", {"price": ["Too low."]})
+    plain = Invalid.from_model_error(ValidationError("Not now."))
+    assert (plain.message, plain.fields) == ("Not now.", {"non_field_errors": ["Not now."]})
