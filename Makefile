@@ -3,8 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
+TEMPLATE_DIRS := templates $(wildcard */templates)
 
-.PHONY: install demo run test lint format check worker beat clean
+.PHONY: install demo run test test-fast lint format check worker beat clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +27,14 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The inner loop: no browser, slow or real-data tests.
+test-fast: install
+	$(BIN)/pytest -m "not browser and not slow and not realdata" $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint --lint $(TEMPLATE_DIRS)
 
 format: install
 	$(BIN)/ruff format .

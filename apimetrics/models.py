@@ -115,7 +115,7 @@ class Rollup(models.Model):
     empty; consumer rows (``kind='c'``) leave ``method`` and ``endpoint`` empty."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
-    kind = models.CharField(max_length=1, choices=Dimension.choices)
+    kind = models.CharField(max_length=1, choices=Dimension)
     method = models.CharField(max_length=10, blank=True)
     endpoint = models.CharField(max_length=255, blank=True)
     consumer = models.CharField(max_length=128, blank=True)

@@ -45,7 +45,7 @@ class ImportUploadSerializer(serializers.Serializer):
 def check_declared_size(request) -> None:
     """413 from the declared Content-Length, before anything reads the body."""
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(request.headers.get("content-length") or 0)
     except ValueError:
         declared = 0
     limit = settings.PULSE_MAX_UPLOAD_BYTES
