@@ -3,16 +3,27 @@
 Services never raise DRF exceptions; :func:`config.exceptions.api_exception_handler` maps these
 to the API's error shape once, and HTML views show their message next to the form. Each carries
 a message for people and, where the error belongs to input fields, ``fields`` (field name to a
-list of messages).
+list of messages; for a batch, an item's index to its own fields).
 """
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 # Where the errors of a whole row go (a model's ``clean``, a constraint on several fields), under
 # the name DRF's serializers give them.
 NON_FIELD = "non_field_errors"
+# By name, a field's messages, or (in a batch, by index) the fields of one item.
+Fields: TypeAlias = Mapping[str, "str | Sequence[str] | Fields"]
+
+
+def _messages(value):
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return {str(name): _messages(inner) for name, inner in value.items()}
+    return list(value)
 
 
 class DomainError(Exception):
@@ -21,12 +32,10 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, fields: Mapping[str, Sequence[str] | str] | None = None) -> None:
+    def __init__(self, message: str, *, fields: Fields | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.fields = {
-            name: [value] if isinstance(value, str) else list(value) for name, value in (fields or {}).items()
-        }
+        self.fields = _messages(fields or {})
 
     @classmethod
     def on(cls, field: str, message: str) -> "DomainError":
@@ -52,6 +61,14 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class Unauthorized(DomainError):
+    """The request's credentials are missing or wrong (401). The API answers it with the view's
+    ``WWW-Authenticate`` challenge, as DRF does for its own authentication errors."""
+
+    status = 401
+    code = "authentication_failed"
 
 
 class Forbidden(DomainError):

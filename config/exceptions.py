@@ -54,18 +54,27 @@ def _fields(detail) -> dict:
 class _DomainAPIException(exceptions.APIException):
     """A :class:`config.errors.DomainError` as DRF sees it."""
 
-    def __init__(self, error: DomainError) -> None:
+    def __init__(self, error: DomainError, auth_header: str | None = None) -> None:
         super().__init__(error.message, error.code)
         self.status_code = error.status
         self.domain = error
         self.wait = getattr(error, "retry_after", None)
+        self.auth_header = auth_header
+
+
+def _challenge(error: DomainError, context) -> str | None:
+    """The view's ``WWW-Authenticate`` value for a 401, as DRF gives its own authentication errors."""
+    view, request = context.get("view"), context.get("request")
+    if error.status != 401 or view is None or request is None:
+        return None
+    return view.get_authenticate_header(request)
 
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
         exc = Invalid.from_model_error(exc)  # a model's full_clean: errors by field
     if isinstance(exc, DomainError):
-        exc = _DomainAPIException(exc)
+        exc = _DomainAPIException(exc, _challenge(exc, context))
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, Http404):
