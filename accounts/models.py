@@ -71,7 +71,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 # Slugs of workspaces Pulse makes for itself, never given to a user's workspace: the self-tracking
-# project lives in SYSTEM_WORKSPACE_SLUG (apimetrics.services.builtin_project), and whoever held
+# project lives in SYSTEM_WORKSPACE_SLUG (apimetrics.projects.builtin_project), and whoever held
 # that slug would see all of Pulse's own traffic.
 SYSTEM_WORKSPACE_SLUG = "pulse-system"
 RESERVED_WORKSPACE_SLUGS = frozenset({SYSTEM_WORKSPACE_SLUG})

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 from accounts.admin import WorkspaceListFilter
-from apimetrics import services
+from apimetrics import keys, projects
 from apimetrics.models import (
     ApiKey,
     DayRollup,
@@ -56,11 +56,11 @@ class ProjectAdmin(admin.ModelAdmin):
     inlines = [ApiKeyInline]
 
     def delete_model(self, request, obj):
-        services.project_delete(project=obj)
+        projects.project_delete(project=obj)
 
     def delete_queryset(self, request, queryset):
         for project in queryset:
-            services.project_delete(project=project)
+            projects.project_delete(project=project)
 
 
 @admin.register(ApiKey)
@@ -99,7 +99,7 @@ class ApiKeyAdmin(MaskedKeyMixin, admin.ModelAdmin):
         revoked = 0
         for api_key in queryset.filter(revoked_at__isnull=True).select_related("project"):
             try:
-                services.api_key_revoke(api_key=api_key)
+                keys.api_key_revoke(api_key=api_key)
             except Conflict as refused:
                 self.message_user(request, f"{api_key.name} ({api_key.project.key}): {refused.message}", messages.ERROR)
             else:

@@ -7,9 +7,10 @@ import random
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apimetrics import keys, services, sql
+from apimetrics import keys, projects, rollups, sql
 from apimetrics.models import Project, RequestEvent
-from apimetrics.tracking import EVENT_COLUMNS
+from apimetrics.recording import EVENT_COLUMNS
+from apimetrics.tracking import hash_ip
 
 DAYS = 3
 # (method, endpoint, path pattern, share of traffic, median ms, 4xx rate, 5xx rate)
@@ -32,7 +33,7 @@ def _events(project: Project, now: dt.datetime, rng: random.Random) -> list[tupl
     weights = [e[3] for e in ENDPOINTS]
     consumer_weights = [c[1] for c in CONSUMERS]
     ips = [f"198.51.100.{n}" for n in range(1, 60)]
-    ip_hashes = {ip: keys.hash_ip(ip) for ip in ips}
+    ip_hashes = {ip: hash_ip(ip) for ip in ips}
     events = []
     minute = start
     while minute < now - dt.timedelta(minutes=1):
@@ -77,17 +78,17 @@ def _events(project: Project, now: dt.datetime, rng: random.Random) -> list[tupl
 def load(*, workspace, user, stdout) -> str:
     project = Project.objects.filter(workspace=workspace, key="demo-shop-api").first()
     if project is not None and RequestEvent.objects.filter(project=project).exists():
-        services.rollup_project(project_id=project.pk)
+        rollups.rollup_project(project_id=project.pk)
         return f"project '{project.key}' already has its traffic (rolled up again)"
     if project is None:
-        project = services.project_create(
+        project = projects.project_create(
             workspace=workspace,
             name="Demo Shop API",
             key="demo-shop-api",
             timezone_name=workspace.timezone,
             apdex_threshold_ms=300,
         )
-    issued = services.api_key_create(project=project, name="Demo key", user=user)
+    issued = keys.api_key_create(project=project, name="Demo key", user=user)
     events = _events(project, timezone.now(), random.Random(2026))  # noqa: S311 - demo data, not secrets
     columns = ", ".join(("project_id", *EVENT_COLUMNS))
     with transaction.atomic(), connection.cursor() as cursor:
@@ -95,7 +96,7 @@ def load(*, workspace, user, stdout) -> str:
             f"INSERT INTO {sql.EVENTS} ({columns}) VALUES ({', '.join(['%s'] * (len(EVENT_COLUMNS) + 1))})",  # noqa: S608
             events,
         )
-    result = services.rollup_project(project_id=project.pk)
+    result = rollups.rollup_project(project_id=project.pk)
     return (
         f"project '{project.key}': {len(events):,} requests over {DAYS} days, {result.minutes:,} minutes rolled up; "
         f"tracking key (shown once): {issued.secret}"

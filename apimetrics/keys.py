@@ -1,31 +1,36 @@
-"""API-key crypto and the hot path of tracking: cached key lookup, rate limit, last use.
+"""API keys: their format and hash, their lifecycle (create, rotate, revoke) and how a tracking
+request finds the key it was sent with.
 
 A key reads ``pk_<prefix>_<secret>``. The prefix finds the row; the HMAC-SHA256 of the whole key
 (keyed with ``PULSE_HMAC_SECRET``) is compared in constant time. Lookups are cached and dropped
-on revoke/rotate/delete; rate-limit counters live in the cache (Redis in production).
-
-A tracking request mostly makes no cache round trip: :func:`identify` checks the secret against
-what never changes for a key (kept per process), :func:`admit` counts the events against a lease
-this process took from the key's rate-limit counter (one Redis command per lease), and the
-insert itself checks that the key is neither revoked nor expired.
+on revoke/rotate/delete. A tracking request mostly makes no round trip for its key:
+:func:`identify` checks the secret against what never changes for a key (kept per process), and
+the insert itself checks that the key is neither revoked nor expired (see
+:mod:`apimetrics.recording`). How many events a key may send is :mod:`apimetrics.ratelimit`'s.
 """
 
 import datetime as dt
 import hashlib
 import hmac
 import re
-import threading
+import secrets
 import time
 from dataclasses import dataclass
 
 import structlog
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from apimetrics.models import ApiKey, Project
+from config.errors import Conflict
 
 KEY_RE = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")
 LOOKUP_TIMEOUT = 300
 MISSING = "missing"
+DEFAULT_GRACE = dt.timedelta(hours=24)
 
 log = structlog.get_logger(__name__)
 
@@ -38,9 +43,85 @@ def digest(full_key: str) -> str:
     return hmac.new(settings.PULSE_HMAC_SECRET.encode(), full_key.encode(), hashlib.sha256).hexdigest()
 
 
-def hash_ip(ip: str) -> str:
-    """A keyed hash of an IP address: stable for counting unique clients, useless to reverse."""
-    return hmac.new(settings.PULSE_HMAC_SECRET.encode(), b"ip:" + ip.encode(), hashlib.sha256).hexdigest()
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    secret: str  # the whole key, returned once and never stored
+
+
+def _new_key(*, project: Project, name: str, user: User | None, rotated_from: ApiKey | None = None) -> IssuedKey:
+    while True:
+        prefix = secrets.token_hex(6)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    full = compose(prefix, secrets.token_urlsafe(32))
+    api_key = ApiKey.objects.create(
+        project=project,
+        name=name,
+        prefix=prefix,
+        hashed_key=digest(full),
+        created_by=user,
+        rotated_from=rotated_from,
+    )
+    return IssuedKey(api_key=api_key, secret=full)
+
+
+@transaction.atomic
+def api_key_create(*, project: Project, name: str, user: User | None) -> IssuedKey:
+    issued = _new_key(project=project, name=name, user=user)
+    log.info("api_key_created", project=project.key, prefix=issued.api_key.prefix)
+    return issued
+
+
+@transaction.atomic
+def api_key_rotate(
+    *, api_key: ApiKey, user: User | None, grace: dt.timedelta = DEFAULT_GRACE, now: dt.datetime | None = None
+) -> IssuedKey:
+    """A new key with the same name; the old one stays valid for ``grace`` (0: revoked now)."""
+    now = now or timezone.now()
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if not api_key.is_active(now):
+        raise Conflict("This key is revoked or expired and cannot be rotated.")
+    issued = _new_key(project=api_key.project, name=api_key.name, user=user, rotated_from=api_key)
+    if grace <= dt.timedelta(0):
+        api_key.revoked_at = now
+    else:
+        api_key.expires_at = min(api_key.expires_at or now + grace, now + grace)
+    api_key.save(update_fields=["revoked_at", "expires_at"])
+    forget(api_key.prefix)
+    log.info("api_key_rotated", project=api_key.project.key, prefix=api_key.prefix, new_prefix=issued.api_key.prefix)
+    return issued
+
+
+def _keeps_project_working(api_key: ApiKey, now: dt.datetime) -> bool:
+    """Active without an expiry: a key in its rotation grace stops anyway, so it does not count
+    as the key the project keeps."""
+    return api_key.is_active(now) and api_key.expires_at is None
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, now: dt.datetime | None = None) -> ApiKey:
+    """Revoke a key at once. The project's last active key without an expiry cannot be revoked
+    (409): otherwise the project would have no working key once the others expire."""
+    now = now or timezone.now()
+    project = Project.objects.select_for_update().get(pk=api_key.project_id)
+    api_key = ApiKey.objects.get(pk=api_key.pk)
+    if api_key.revoked_at is not None:
+        return api_key
+    lasting = [key for key in project.api_keys.all() if _keeps_project_working(key, now)]
+    if _keeps_project_working(api_key, now) and len(lasting) <= 1:
+        raise Conflict("This is the project's last active key: create or rotate a key before deleting it.")
+    api_key.revoked_at = now
+    api_key.save(update_fields=["revoked_at"])
+    forget(api_key.prefix)
+    log.info("api_key_revoked", project=project.key, prefix=api_key.prefix)
+    return api_key
+
+
+# --- finding the key of a tracking request -------------------------------------------------
 
 
 def _lookup_key(prefix: str) -> str:
@@ -60,13 +141,11 @@ class KeyInfo:
 # still active (revoked_at, expires_at) is never taken from here but from the database, by the
 # statement that stores the events (or from the cache, see is_active()).
 _records: dict[str, tuple[int, int, str]] = {}
-_RECORDS_MAX = 10_000
+RECORDS_MAX = 10_000
 
 
 def _entry_from_db(prefix: str):
     """The cached form of the key with ``prefix``: (pk, project_id, hashed, revoked, expires_at) or MISSING."""
-    from apimetrics.models import ApiKey
-
     row = (
         ApiKey.objects.filter(prefix=prefix)
         .values_list("pk", "project_id", "hashed_key", "revoked_at", "expires_at")
@@ -100,7 +179,7 @@ def _active(entry, key: KeyInfo, now: float) -> bool:
 def identify(raw: str | None) -> KeyInfo | None:
     """The key that ``raw`` is when its secret is right (HMAC compared in constant time), or None
     for every reason alike. Once this process has seen the key, no I/O: whether the key is still
-    active is checked by :func:`admit` (or :func:`is_active`), from the cache or the database."""
+    active is checked by the insert (or :func:`is_active`), from the cache or the database."""
     if not raw:
         return None
     raw = raw.strip()
@@ -117,7 +196,7 @@ def identify(raw: str | None) -> KeyInfo | None:
         if entry == MISSING:
             return None
         record = entry[:3]
-        if len(_records) >= _RECORDS_MAX:
+        if len(_records) >= RECORDS_MAX:
             _records.clear()
         _records[prefix] = record
         if not hmac.compare_digest(record[2], expected):
@@ -136,125 +215,7 @@ def forget(prefix: str) -> None:
     transaction.on_commit(lambda: cache.delete(_lookup_key(prefix)))
 
 
-def rate_limit_per_minute() -> int:
-    return int(getattr(settings, "APIMETRICS_RATE_LIMIT_PER_MINUTE", 60_000))
-
-
-def _redis_backend() -> bool:
-    """True when the default cache is django-redis (django-prometheus' counting backend included)."""
-    try:
-        from django_redis.cache import RedisCache
-    except ImportError:  # pragma: no cover - django-redis is a base requirement
-        return False
-    return isinstance(caches["default"], RedisCache)
-
-
-# INCRBY and, on the window's first count, EXPIRE: one round trip instead of a pipeline of two.
-_COUNT = """
-local count = redis.call('INCRBY', KEYS[1], ARGV[1])
-if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 120) end
-return count
-"""
-_script = None
-
-
-def _count(counter: str, events: int) -> int | None:
-    """``counter`` once ``events`` are added to it (a counter that expires two minutes after the
-    window opened), or None when the cache could not answer."""
-    global _script
-    backend = caches["default"]
-    if _redis_backend():
-        from django_redis import get_redis_connection
-        from redis.commands.core import Script
-
-        try:
-            client = get_redis_connection("default")
-            if _script is None:
-                _script = Script(client, _COUNT)  # loaded into Redis on first use (EVALSHA)
-            return int(_script(keys=[backend.make_key(counter)], args=[events], client=client))
-        except Exception:  # Redis unreachable: the caller counts in this process
-            return None
-    try:
-        count = events if backend.add(counter, events, timeout=120) else backend.incr(counter, events)
-    except ValueError:  # expired between add and incr
-        backend.add(counter, events, timeout=120)
-        count = events
-    except Exception:
-        count = None
-    # A cache that swallowed its error (IGNORE_EXCEPTIONS) answers None.
-    return count if isinstance(count, int) else None
-
-
-_local_lock = threading.Lock()
-_local_counts: dict[str, int] = {}
-
-
-def _incr_local(key: str, window: int, events: int) -> int:
-    """The fallback counter while the cache is unreachable: per process, current window only."""
-    suffix = f":{window}"
-    with _local_lock:
-        for stale in [k for k in _local_counts if not k.endswith(suffix)]:
-            del _local_counts[stale]
-        _local_counts[key] = _local_counts.get(key, 0) + events
-        return _local_counts[key]
-
-
-# A process takes events from a key's shared count a lease at a time, this share of the limit
-# (600 events of the default 60,000 a minute), and admits them without a round trip until the
-# lease is spent. A lease left unspent when the minute ends is counted all the same: the key is
-# never admitted more than its limit, and at least its limit less a lease per web process.
-LEASE_SHARE = 100
-_leases: dict[int, tuple[int, int]] = {}  # key id: (window, events left in the lease)
-
-
-@dataclass(frozen=True)
-class Admission:
-    retry_after: int | None = None  # seconds until the window resets when over the limit
-    first_in_window: bool = False  # this process's first admission of the key this minute
-
-
-def admit(key: KeyInfo, events: int, *, now: float | None = None) -> Admission:
-    """Whether ``events`` more fit in ``key``'s fixed one-minute window, counted in the cache
-    (Redis in production: an atomic INCRBY with expiry) a lease at a time (:data:`LEASE_SHARE`).
-    Whether the key is still active is not asked here: the insert checks it (see
-    :func:`apimetrics.services.events_record`).
-
-    When the cache is unreachable the limit still holds, counted in this process (so at most
-    once per web process), and tracking goes on: never a 500 for a cache outage.
-    """
-    now = now if now is not None else time.time()
-    window = int(now // 60)
-    with _local_lock:
-        lease_window, left = _leases.get(key.id, (None, 0))
-        if lease_window == window and left >= events:
-            _leases[key.id] = (window, left - events)
-            return Admission()
-    first = lease_window != window
-    limit = rate_limit_per_minute()
-    counter = f"apimetrics:rl:{key.id}:{window}"
-    lease = max(events, limit // LEASE_SHARE)
-    count = _count(counter, lease)
-    if count is None:
-        lease = events
-        count = _incr_local(counter, window, events)
-        first = count == events  # once per key, window and process
-        if first:
-            log.warning("apimetrics_rate_limit_local_fallback", key_id=key.id)
-    available = limit - (count - lease)  # what the limit left before this lease
-    if available < events:
-        return Admission(retry_after=max(1, int((window + 1) * 60 - now + 0.999)))
-    # Kept even when nothing is left (a lease of just these events): the window is known to this
-    # process, so its next admission of the key this minute is not taken for the first.
-    with _local_lock:
-        if len(_leases) >= _RECORDS_MAX:
-            _leases.clear()
-        _leases[key.id] = (window, min(lease, available) - events)
-    return Admission(first_in_window=first)
-
-
 def touch(key_id: int, when: dt.datetime) -> None:
     """Record that the key was used. Called for the key's first request of each rate-limit
     window, so the row is written at most once a minute per key."""
-    from apimetrics.models import ApiKey
-
     ApiKey.objects.filter(pk=key_id).update(last_used_at=when)

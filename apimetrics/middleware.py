@@ -42,10 +42,10 @@ class SelfTrackingMiddleware:
         return response
 
     def record(self, request, response, elapsed_ms: float) -> None:
-        from apimetrics import services, tracking
+        from apimetrics import projects, recording, tracking
 
         if self.project_id is None:
-            self.project_id = services.builtin_project().pk
+            self.project_id = projects.builtin_project().pk
         user = getattr(request, "user", None)
         event = {
             "method": request.method,
@@ -59,4 +59,4 @@ class SelfTrackingMiddleware:
         }
         now = timezone.now()
         rows = tracking.clean_events([event], now)
-        services.events_record(project_id=self.project_id, events=rows, now=now)
+        recording.events_record(project_id=self.project_id, events=rows, now=now)

@@ -5,8 +5,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apimetrics import keys
+from apimetrics.analytics import CACHE_NAMESPACE
 from apimetrics.models import ApiKey, Project
-from apimetrics.services import CACHE_NAMESPACE
 from config.cache import bump_data_version
 
 

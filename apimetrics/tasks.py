@@ -3,14 +3,14 @@ transient errors are retried by the project's base task (``config.celery.PulseTa
 
 from celery import shared_task
 
-from apimetrics import services
+from apimetrics import retention, rollups
 from apimetrics.models import Project
 from config.queue import fan_out
 
 
 @shared_task(max_retries=3, soft_time_limit=50, time_limit=58)
 def rollup_project(project_id: int) -> int:
-    return services.rollup_project(project_id=project_id).minutes
+    return rollups.rollup_project(project_id=project_id).minutes
 
 
 @shared_task(soft_time_limit=55, time_limit=58)
@@ -21,7 +21,7 @@ def rollup_all() -> int:
 
 @shared_task(max_retries=3, soft_time_limit=50 * 60, time_limit=55 * 60)
 def retention_cleanup(project_id: int) -> int:
-    return services.events_delete_expired(project_id=project_id)
+    return retention.events_delete_expired(project_id=project_id)
 
 
 @shared_task(soft_time_limit=60, time_limit=90)

@@ -7,8 +7,9 @@ from django.utils.safestring import mark_safe
 from rest_framework.exceptions import ValidationError
 
 from accounts.dashboards import WorkspaceDashboardView
-from apimetrics import analytics, charts, services
+from apimetrics import analytics, charts
 from apimetrics.models import Project
+from apimetrics.projects import projects_with_active_keys
 from config.periods import MAX_BUCKETS, Period
 
 
@@ -20,7 +21,7 @@ class ProjectListView(WorkspaceDashboardView):
         projects = []
         if self.workspace is not None:
             projects = list(
-                services.projects_with_active_keys(Project.objects.filter(workspace=self.workspace))
+                projects_with_active_keys(Project.objects.filter(workspace=self.workspace))
                 .select_related("rollup_state")
                 .order_by("name")
             )

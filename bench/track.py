@@ -212,9 +212,10 @@ def main() -> None:
     from django.db import connection
 
     from accounts.models import Workspace
-    from apimetrics import analytics, services
+    from apimetrics import analytics, keys, projects, rollups
     from apimetrics.models import Project, RequestEvent, RollupState
-    from apimetrics.tracking import EVENT_COLUMNS, clean_events
+    from apimetrics.recording import EVENT_COLUMNS
+    from apimetrics.tracking import clean_events
     from config.periods import Period
 
     bench_started = time.perf_counter()
@@ -223,7 +224,7 @@ def main() -> None:
 
     def fresh_project(key: str) -> Project:
         Project.objects.filter(workspace=workspace, key=key).delete()
-        return services.project_create(workspace=workspace, name=key, key=key)
+        return projects.project_create(workspace=workspace, name=key, key=key)
 
     tracked = fresh_project("bench-track")
     copied = fresh_project("bench-copy")
@@ -231,7 +232,7 @@ def main() -> None:
         # Write out the pages that deleting the previous run's events dirtied, or the checkpoint
         # would share the machine with the first measures.
         cursor.execute("CHECKPOINT")
-    secret = services.api_key_create(project=tracked, name="bench", user=None).secret
+    secret = keys.api_key_create(project=tracked, name="bench", user=None).secret
     rng = random.Random(1)
     single_body = json.dumps(single_event(rng)).encode()
     batch = [single_event(rng) for _ in range(1000)]
@@ -305,7 +306,7 @@ def main() -> None:
             cursor.execute("ANALYZE apimetrics_requestevent")
         generated = time.perf_counter() - generated
         rolled = time.perf_counter()
-        services.rollup_project(project_id=big.pk, batch=dt.timedelta(days=1))
+        rollups.rollup_project(project_id=big.pk, batch=dt.timedelta(days=1))
         rolled = time.perf_counter() - rolled
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE apimetrics_minuterollup")

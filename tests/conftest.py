@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Membership
-from apimetrics import keys
+from apimetrics import ratelimit
 from config.celery import app as celery_app
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
 
@@ -30,10 +30,10 @@ def _eager_celery():
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
-    keys._leases.clear()  # drawn from the cache's rate-limit counters
+    ratelimit._leases.clear()  # drawn from the cache's rate-limit counters
     yield
     cache.clear()
-    keys._leases.clear()
+    ratelimit._leases.clear()
 
 
 @pytest.fixture

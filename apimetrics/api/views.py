@@ -1,6 +1,5 @@
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -15,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership
 from accounts.tenancy import WorkspaceScopedMixin
-from apimetrics import analytics, keys, services, tracking
+from apimetrics import analytics, keys, projects, tracking
 from apimetrics.api.serializers import (
     ApiKeyCreateSerializer,
     ApiKeyRotateSerializer,
@@ -32,7 +31,6 @@ from config.api import AnalyticsEndpoint
 from config.periods import PeriodQuerySerializer
 
 CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
-INVALID_KEY = "Invalid or missing API key."
 
 
 class ProjectScopedMixin(WorkspaceScopedMixin):
@@ -52,15 +50,15 @@ class ProjectListView(WorkspaceScopedMixin, generics.ListCreateAPIView):
     queryset = Project.objects.all()
 
     def scoped_queryset(self, queryset):
-        return services.projects_with_active_keys(queryset).order_by("name", "pk")
+        return projects.projects_with_active_keys(queryset).order_by("name", "pk")
 
     @extend_schema(responses={201: ProjectSerializer, **CONFLICT}, summary="Create a monitored API project")
     def post(self, request, *args, **kwargs):
         serializer = ProjectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        project = services.project_create(workspace=self.workspace, timezone_name=data.pop("timezone"), **data)
-        project = services.projects_with_active_keys().get(pk=project.pk)  # its key count, as every response has
+        project = projects.project_create(workspace=self.workspace, timezone_name=data.pop("timezone"), **data)
+        project = projects.projects_with_active_keys().get(pk=project.pk)  # its key count, as every response has
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -74,16 +72,13 @@ class ProjectDetailView(WorkspaceScopedMixin, generics.RetrieveUpdateDestroyAPIV
     lookup_field = "key"
 
     def scoped_queryset(self, queryset):
-        return services.projects_with_active_keys(queryset)
+        return projects.projects_with_active_keys(queryset)
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        if "timezone" in data:
-            data["timezone_name"] = data.pop("timezone")
-        serializer.instance = services.project_update(project=serializer.instance, **data)
+        serializer.instance = projects.project_update(project=serializer.instance, data=serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.project_delete(project=instance)
+        projects.project_delete(project=instance)
 
 
 # --- API keys ------------------------------------------------------------------------------
@@ -114,7 +109,7 @@ class ApiKeyListView(ApiKeyBase):
         self.check_can_issue()
         body = ApiKeyCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        issued = services.api_key_create(project=self.get_project(), user=request.user, **body.validated_data)
+        issued = keys.api_key_create(project=self.get_project(), user=request.user, **body.validated_data)
         data = {**ApiKeySerializer(issued.api_key).data, "key": issued.secret}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -126,7 +121,7 @@ class ApiKeyDetailView(ApiKeyBase):
 
     @extend_schema(responses={204: None, **CONFLICT}, summary="Revoke a key (409 for the last active one)")
     def delete(self, request, key, pk):
-        services.api_key_revoke(api_key=self.get_key())
+        keys.api_key_revoke(api_key=self.get_key())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -141,7 +136,7 @@ class ApiKeyRotateView(ApiKeyBase):
         body = ApiKeyRotateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         old = self.get_key()
-        issued = services.api_key_rotate(api_key=old, user=request.user, grace=body.grace)
+        issued = keys.api_key_rotate(api_key=old, user=request.user, grace=body.grace)
         old.refresh_from_db()
         data = {
             **ApiKeySerializer(issued.api_key).data,
@@ -155,12 +150,12 @@ class ApiKeyRotateView(ApiKeyBase):
 
 
 class TrackView(APIView):
-    """``POST /api/v1/track``: no user auth, its own key check.
+    """``POST /api/v1/track``: no user auth, its own key check (:func:`apimetrics.tracking.track`).
 
-    Not in a request transaction (ATOMIC_REQUESTS): the view reads and checks everything first,
-    then :func:`services.events_record` writes in one transaction that is committed before it
-    returns, so a 202 means every event is stored. For a few events that is a single INSERT,
-    which also checks that the key is still active.
+    Not in a request transaction (ATOMIC_REQUESTS): the service reads and checks everything first,
+    then writes in one transaction that is committed before it returns, so a 202 means every
+    event is stored. For a few events that is a single INSERT, which also checks that the key is
+    still active.
     """
 
     dangerously_unscoped = "authenticated by its own API key, which names the project"
@@ -189,28 +184,8 @@ class TrackView(APIView):
         description="The body is one event object or a list of them.",
     )
     def post(self, request):
-        key = keys.identify(request.headers.get("X-API-Key"))
-        if key is None:
-            raise exceptions.AuthenticationFailed(INVALID_KEY)
-        try:
-            events = tracking.events_of(request.data)
-            admission = keys.admit(key, len(events))
-            if admission.retry_after is not None:
-                raise exceptions.Throttled(wait=admission.retry_after, detail="Rate limit exceeded for this API key.")
-            now = timezone.now()
-            rows = tracking.clean_events(events, now)
-        except Exception:
-            # A revoked, expired or deleted key answers 401 whatever its body or its count, as
-            # the insert does below.
-            if not keys.is_active(key):
-                raise exceptions.AuthenticationFailed(INVALID_KEY) from None
-            raise
-        try:
-            accepted = services.events_record(
-                project_id=key.project_id, events=rows, now=now, key_id=key.id, touch_key=admission.first_in_window
-            )
-        except services.InactiveKey:
-            raise exceptions.AuthenticationFailed(INVALID_KEY) from None
+        # The body is read by the service once the key is known (a bad body of a revoked key is a 401).
+        accepted = tracking.track(api_key=request.headers.get("X-API-Key"), body=lambda: request.data)
         return Response({"accepted": accepted}, status=status.HTTP_202_ACCEPTED)
 
 

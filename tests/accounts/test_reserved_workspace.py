@@ -5,7 +5,7 @@ import pytest
 
 from accounts import services
 from accounts.models import RESERVED_WORKSPACE_SLUGS, SYSTEM_WORKSPACE_SLUG, Membership, Workspace
-from apimetrics import services as apimetrics_services
+from apimetrics import projects
 from apimetrics.models import Project, RequestEvent
 from config.errors import Invalid
 from tests.factories import MembershipFactory
@@ -20,7 +20,7 @@ def self_tracking(settings):
 
 
 def test_self_tracking_uses_the_reserved_slug():
-    assert apimetrics_services.SELF_WORKSPACE_SLUG == SYSTEM_WORKSPACE_SLUG == "pulse-system"
+    assert projects.SELF_WORKSPACE_SLUG == SYSTEM_WORKSPACE_SLUG == "pulse-system"
     assert SYSTEM_WORKSPACE_SLUG in RESERVED_WORKSPACE_SLUGS
 
 
@@ -33,7 +33,7 @@ def test_a_workspace_named_pulse_system_does_not_get_the_system_slug(self_tracki
 
     # Their requests are self-tracked into the built-in project, which is not in their workspace.
     assert api_as(owner, theirs).get("/api/v1/projects/").status_code == 200
-    builtin = Project.objects.get(key=apimetrics_services.SELF_PROJECT_KEY)
+    builtin = Project.objects.get(key=projects.SELF_PROJECT_KEY)
     assert builtin.is_builtin
     assert builtin.workspace.slug == "pulse-system"
     assert builtin.workspace != theirs
@@ -68,14 +68,14 @@ def test_the_builtin_project_is_never_put_in_a_users_workspace_that_holds_the_sl
     taken = MembershipFactory(
         workspace__slug="pulse-system", workspace__name="Pulse System", role=Membership.Role.OWNER
     ).workspace
-    Project.objects.create(workspace=taken, name="Mine", key=apimetrics_services.SELF_PROJECT_KEY)
+    Project.objects.create(workspace=taken, name="Mine", key=projects.SELF_PROJECT_KEY)
     with pytest.raises(RuntimeError, match="belongs to a user"):
-        apimetrics_services.builtin_project()
+        projects.builtin_project()
     assert list(Project.objects.values_list("workspace__slug", "is_builtin")) == [("pulse-system", False)]
 
 
 def test_the_builtin_project_is_found_again_in_the_system_workspace(db):
-    first = apimetrics_services.builtin_project()
+    first = projects.builtin_project()
     assert first.workspace.slug == "pulse-system"
-    assert apimetrics_services.builtin_project() == first
+    assert projects.builtin_project() == first
     assert Project.objects.filter(is_builtin=True).count() == 1

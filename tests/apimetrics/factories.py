@@ -2,7 +2,7 @@ import datetime as dt
 
 import factory
 
-from apimetrics import keys, services
+from apimetrics import keys, tracking
 from apimetrics.models import ApiKey, Project, RequestEvent, RollupState
 from tests.factories import WorkspaceFactory
 
@@ -24,7 +24,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
 
 def issue_key(project: Project, name: str = "Default") -> tuple[ApiKey, str]:
-    issued = services.api_key_create(project=project, name=name, user=None)
+    issued = keys.api_key_create(project=project, name=name, user=None)
     return issued.api_key, issued.secret
 
 
@@ -47,7 +47,7 @@ def make_event(
         endpoint=endpoint,
         status_code=status,
         response_time_ms=ms,
-        ip_hash=keys.hash_ip("10.0.0.1"),
+        ip_hash=tracking.hash_ip("10.0.0.1"),
         user_agent="tests",
         consumer=consumer,
     )

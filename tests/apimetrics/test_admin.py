@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apimetrics import services
+from apimetrics import rollups
 from apimetrics.analytics import CACHE_NAMESPACE
 from apimetrics.models import ApiKey, Project, RequestEvent
 from apimetrics.tracking import METHODS
@@ -38,7 +38,7 @@ def test_admin_pages_never_show_secrets(client, staff_user, project, api_key, tr
 @pytest.fixture
 def traffic_for_admin(project):
     RequestEvent.objects.bulk_create([make_event(project, MOMENT)])
-    services.rollup_project(project_id=project.pk, now=MOMENT + dt.timedelta(days=2))
+    rollups.rollup_project(project_id=project.pk, now=MOMENT + dt.timedelta(days=2))
 
 
 def _event_queries(client, url: str) -> tuple[object, list[str]]:

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from apimetrics import keys, services
+from apimetrics import keys, rollups
 from apimetrics.histogram import bucket_of, bucket_value
 from apimetrics.models import ApiKey, Project, RequestEvent
 from tests.apimetrics.factories import ProjectFactory, issue_key, make_event
@@ -34,7 +34,7 @@ def traffic(project):
             make_event(project, T0 + dt.timedelta(hours=1, minutes=30), ms=40, consumer="web"),
         ]
     )
-    services.rollup_project(project_id=project.pk, now=NOW)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     return project
 
 
@@ -77,8 +77,8 @@ def test_summary_has_exact_values(api_as, owner, traffic, frozen):
 
 def test_summary_compares_with_the_previous_period(api_as, owner, traffic, frozen):
     RequestEvent.objects.bulk_create([make_event(traffic, T0 - dt.timedelta(days=1), ms=10) for _ in range(4)])
-    services.rollup_reset(project_id=traffic.pk)
-    services.rollup_project(project_id=traffic.pk, now=NOW)
+    rollups.rollup_reset(project_id=traffic.pk)
+    rollups.rollup_project(project_id=traffic.pk, now=NOW)
     body = api_as(owner).get(f"/api/v1/projects/shop/metrics/summary?{DAY}").json()
     assert body["previous"]["requests"] == 4
     assert body["previous"]["throughput_rpm"] == round(4 / 1440, 3)
@@ -303,8 +303,8 @@ def test_project_crud(api_as, owner, viewer, anon_api, outsider):
 def test_every_project_response_counts_active_keys_alike(api_as, owner, project, api_key, frozen):
     """Two working keys (one in its rotation grace), one revoked and one expired: list, detail and
     update answer 2; a new project has none."""
-    services.api_key_rotate(api_key=api_key[0], user=None)
-    services.api_key_revoke(api_key=issue_key(project, "spare")[0])
+    keys.api_key_rotate(api_key=api_key[0], user=None)
+    keys.api_key_revoke(api_key=issue_key(project, "spare")[0])
     expired, _ = issue_key(project, "old")
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=NOW - dt.timedelta(minutes=1))
     client = api_as(owner)
@@ -456,7 +456,7 @@ def test_a_key_in_its_rotation_grace_is_not_the_projects_last_active_key(
         }
         with django_capture_on_commit_callbacks(execute=True):
             assert client.delete(f"{keys_url}{api_key[0].pk}/").status_code == 204
-    with time_machine.travel(NOW + services.DEFAULT_GRACE + dt.timedelta(seconds=1), tick=False):
+    with time_machine.travel(NOW + keys.DEFAULT_GRACE + dt.timedelta(seconds=1), tick=False):
         assert track(EVENT, second["key"]).status_code == 202
         assert track(EVENT, api_key[1]).status_code == 401
     assert list(ApiKey.objects.filter(project=project).order_by("pk").values_list("revoked_at", flat=True)) == [

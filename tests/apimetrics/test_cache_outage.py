@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.cache.backends.locmem import LocMemCache
 
-from apimetrics import keys
+from apimetrics import keys, ratelimit
 from apimetrics.models import RequestEvent
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +30,9 @@ def dead_cache(backend: str) -> dict:
 )
 def redis_down(request, settings):
     settings.CACHES = dead_cache(request.param)
-    keys._local_counts.clear()
+    ratelimit._local_counts.clear()
     yield
-    keys._local_counts.clear()
+    ratelimit._local_counts.clear()
 
 
 def test_tracking_stores_events_with_redis_down(redis_down, track, project, api_key):
@@ -52,7 +52,7 @@ def test_the_rate_limit_falls_back_to_a_local_count(redis_down, track, project, 
         assert limited.headers["Retry-After"] == "20"
     with time_machine.travel(dt.datetime(2026, 3, 10, 12, 31, 1, tzinfo=dt.UTC), tick=False):
         assert track([EVENT] * 5, api_key[1]).status_code == 202  # a new window, old counts dropped
-        assert list(keys._local_counts) == [f"apimetrics:rl:{api_key[0].pk}:{int(NOW_31.timestamp() // 60)}"]
+        assert list(ratelimit._local_counts) == [f"apimetrics:rl:{api_key[0].pk}:{int(NOW_31.timestamp() // 60)}"]
     assert RequestEvent.objects.filter(project=project).count() == 8
 
 
@@ -68,8 +68,8 @@ class SwallowingCache(LocMemCache):
 
 def test_a_cache_that_swallows_errors_is_not_taken_for_a_count(settings, api_key):
     settings.CACHES = {"default": {"BACKEND": f"{__name__}.SwallowingCache"}}
-    keys._local_counts.clear()
+    ratelimit._local_counts.clear()
     key = keys.identify(api_key[1])
-    assert keys.admit(key, 2, now=NOW_31.timestamp()) == keys.Admission(first_in_window=True)
-    assert keys._local_counts == {f"apimetrics:rl:{api_key[0].pk}:{int(NOW_31.timestamp() // 60)}": 2}
-    keys._local_counts.clear()
+    assert ratelimit.admit(key, 2, now=NOW_31.timestamp()) == ratelimit.Admission(first_in_window=True)
+    assert ratelimit._local_counts == {f"apimetrics:rl:{api_key[0].pk}:{int(NOW_31.timestamp() // 60)}": 2}
+    ratelimit._local_counts.clear()

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from apimetrics import services
+from apimetrics import projects
 from apimetrics.models import Project, RequestEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,7 +37,7 @@ def test_events_of_a_project_deleted_meanwhile_answer_401_and_store_nothing(trac
         # The deletion is held uncommitted while the events go in, then commits.
         try:
             with transaction.atomic():
-                services.project_delete(project=Project.objects.get(pk=project.pk))
+                projects.project_delete(project=Project.objects.get(pk=project.pk))
                 deleting.set()
                 release.wait(10)
         finally:

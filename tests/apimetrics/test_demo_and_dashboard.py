@@ -4,7 +4,7 @@ import io
 import pytest
 import time_machine
 
-from apimetrics import charts, demo, services
+from apimetrics import charts, demo, rollups
 from apimetrics.models import Project, RequestEvent, RollupState
 from config.periods import Period
 from tests.apimetrics.factories import ProjectFactory, make_event
@@ -99,7 +99,7 @@ def test_dashboard_date_filter_shows_only_the_range(client, owner, workspace):
         + [make_event(project, day10 + dt.timedelta(minutes=i), ms=20, status=404) for i in range(2)]
     )
     now = dt.datetime(2026, 3, 11, 12, tzinfo=dt.UTC)
-    services.rollup_project(project_id=project.pk, now=now)
+    rollups.rollup_project(project_id=project.pk, now=now)
     client.force_login(owner)
     with time_machine.travel(now, tick=False):
         page = client.get("/api-metrics/shop/?date_from=2026-03-09&date_to=2026-03-09")
@@ -129,7 +129,7 @@ def test_dashboard_refuses_a_range_too_long_to_chart_above_the_page(client, owne
     day9 = dt.datetime(2026, 3, 9, 8, tzinfo=dt.UTC)
     RequestEvent.objects.bulk_create([make_event(project, day9 + dt.timedelta(hours=i), ms=10) for i in range(3)])
     now = dt.datetime(2026, 3, 11, 12, tzinfo=dt.UTC)
-    services.rollup_project(project_id=project.pk, now=now)
+    rollups.rollup_project(project_id=project.pk, now=now)
     client.force_login(owner)
     with time_machine.travel(now, tick=False):
         page = client.get(f"/api-metrics/shop/?{query}")

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apimetrics import analytics, services
+from apimetrics import analytics, rollups
 from apimetrics.models import MinuteRollup, RequestEvent
 from config.periods import Period
 from tests.apimetrics.factories import ProjectFactory, issue_key
@@ -64,7 +64,7 @@ def test_concurrent_clients_lose_nothing(live_server, workspace):
 
     assert accepted > CLIENTS * REQUESTS_PER_CLIENT
     assert RequestEvent.objects.filter(project=project).count() == accepted
-    services.rollup_project(project_id=project.pk, now=timezone.now() + dt.timedelta(minutes=2))
+    rollups.rollup_project(project_id=project.pk, now=timezone.now() + dt.timedelta(minutes=2))
     assert sum(MinuteRollup.objects.filter(project=project, kind="e").values_list("requests", flat=True)) == accepted
     assert sum(MinuteRollup.objects.filter(project=project, kind="c").values_list("requests", flat=True)) == accepted
     summary = analytics.summary(project, Period())

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from apimetrics import services
+from apimetrics import recording, rollups
 from apimetrics.models import MinuteRollup, RequestEvent
 from tests.apimetrics.factories import ProjectFactory, make_event
 
@@ -26,9 +26,9 @@ def test_a_late_event_committed_during_a_re_roll_of_its_minute_is_counted(worksp
         pytest.skip("needs concurrent writers: PostgreSQL (SQLite locks the whole database)")
     project = ProjectFactory(workspace=workspace, key="race")
     RequestEvent.objects.bulk_create([make_event(project, MINUTE + dt.timedelta(seconds=5))])
-    services.rollup_project(project_id=project.pk, now=NOW)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     late = [(MINUTE + dt.timedelta(seconds=10), "GET", "/items", "/items", 200, 10.0, "", "", "")]
-    services.events_record(project_id=project.pk, events=late, now=NOW)  # marks the minute
+    recording.events_record(project_id=project.pk, events=late, now=NOW)  # marks the minute
     assert counted(project) == 1
 
     recorded, release = threading.Event(), threading.Event()
@@ -37,7 +37,7 @@ def test_a_late_event_committed_during_a_re_roll_of_its_minute_is_counted(worksp
         # A second late event of the same minute, held uncommitted while the re-roll starts.
         try:
             with transaction.atomic():
-                services.events_record(project_id=project.pk, events=late, now=NOW)
+                recording.events_record(project_id=project.pk, events=late, now=NOW)
                 recorded.set()
                 release.wait(10)
         finally:
@@ -45,7 +45,7 @@ def test_a_late_event_committed_during_a_re_roll_of_its_minute_is_counted(worksp
 
     def re_roll():
         try:
-            services.rollup_project(project_id=project.pk, now=NOW)
+            rollups.rollup_project(project_id=project.pk, now=NOW)
         finally:
             connections.close_all()
 
@@ -58,6 +58,6 @@ def test_a_late_event_committed_during_a_re_roll_of_its_minute_is_counted(worksp
     release.set()
     writer.join(10)
     roller.join(10)
-    services.rollup_project(project_id=project.pk, now=NOW)  # the next minute's run
+    rollups.rollup_project(project_id=project.pk, now=NOW)  # the next minute's run
     assert RequestEvent.objects.filter(project=project).count() == 3
     assert counted(project) == 3

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from apimetrics import analytics, services
+from apimetrics import analytics, retention, rollups
 from apimetrics.histogram import RELATIVE_ERROR, bucket_of
 from apimetrics.models import DirtyMinute, HourRollup, MinuteRollup, RequestEvent, RollupState
 from config.periods import Period
@@ -71,7 +71,7 @@ def small(project):
 
 
 def test_rollup_counts_every_minute_and_hour_exactly(small):
-    result = services.rollup_project(project_id=small.pk, now=NOW)
+    result = rollups.rollup_project(project_id=small.pk, now=NOW)
     assert result.minutes == 179  # 09:00 to 11:59, minutes that ended at least a minute ago
     assert RollupState.objects.get(project=small).rolled_until == dt.datetime(2026, 3, 10, 11, 59, tzinfo=dt.UTC)
     m0, m1 = T0, T0 + dt.timedelta(minutes=1)
@@ -103,20 +103,20 @@ def test_rollup_counts_every_minute_and_hour_exactly(small):
 
 
 def test_rolling_twice_never_double_counts(small):
-    services.rollup_project(project_id=small.pk, now=NOW)
+    rollups.rollup_project(project_id=small.pk, now=NOW)
     minutes, hours = minute_rows(small), hour_rows(small)
-    again = services.rollup_project(project_id=small.pk, now=NOW)
+    again = rollups.rollup_project(project_id=small.pk, now=NOW)
     assert again.minutes == 0
     # Even a forced rebuild of the same minutes gives the same rows.
-    services.rollup_reset(project_id=small.pk)
-    services.rollup_project(project_id=small.pk, now=NOW)
+    rollups.rollup_reset(project_id=small.pk)
+    rollups.rollup_project(project_id=small.pk, now=NOW)
     assert minute_rows(small) == minutes
     assert hour_rows(small) == hours
 
 
 def test_a_crash_mid_run_is_repaired_by_the_next_run(small, monkeypatch):
     calls = {"n": 0}
-    real = services._roll_hours
+    real = rollups._roll_hours
 
     def crash_on_second_batch(*args):
         calls["n"] += 1
@@ -124,9 +124,9 @@ def test_a_crash_mid_run_is_repaired_by_the_next_run(small, monkeypatch):
             raise RuntimeError("worker killed")
         return real(*args)
 
-    monkeypatch.setattr(services, "_roll_hours", crash_on_second_batch)
+    monkeypatch.setattr(rollups, "_roll_hours", crash_on_second_batch)
     with pytest.raises(RuntimeError):
-        services.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
+        rollups.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
     # The first batch (hour 9) is committed, the second rolled back with its watermark.
     assert RollupState.objects.get(project=small).rolled_until == T0 + dt.timedelta(hours=1)
     assert MinuteRollup.objects.filter(project=small, kind="e").count() == 3
@@ -145,8 +145,8 @@ def test_a_crash_mid_run_is_repaired_by_the_next_run(small, monkeypatch):
         sum_response_ms=1.0,
         histogram={"1": 99},
     )
-    monkeypatch.setattr(services, "_roll_hours", real)
-    services.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
+    monkeypatch.setattr(rollups, "_roll_hours", real)
+    rollups.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
     summary = analytics.summary(small, Period())
     assert summary["requests"] == 6
     assert summary["errors_4xx"] == 1
@@ -155,7 +155,7 @@ def test_a_crash_mid_run_is_repaired_by_the_next_run(small, monkeypatch):
 
 
 def test_late_events_are_rerolled_once(small, track, api_key):
-    services.rollup_project(project_id=small.pk, now=NOW)
+    rollups.rollup_project(project_id=small.pk, now=NOW)
     late = {
         "method": "GET",
         "path": "/items",
@@ -166,19 +166,19 @@ def test_late_events_are_rerolled_once(small, track, api_key):
     with time_machine.travel(NOW, tick=False):
         assert track([late, late], api_key[1]).status_code == 202
     assert DirtyMinute.objects.filter(project=small).count() == 1
-    result = services.rollup_project(project_id=small.pk, now=NOW)
+    result = rollups.rollup_project(project_id=small.pk, now=NOW)
     assert result.dirty_minutes == 1
     assert DirtyMinute.objects.count() == 0
     row = MinuteRollup.objects.get(project=small, kind="e", minute=T0, method="GET")
     assert (row.requests, row.status_5xx) == (4, 2)
     hour = HourRollup.objects.get(project=small, kind="e", hour=T0, method="GET")
     assert (hour.requests, hour.status_5xx) == (6, 3)
-    services.rollup_project(project_id=small.pk, now=NOW)
+    rollups.rollup_project(project_id=small.pk, now=NOW)
     assert analytics.summary(small, Period())["requests"] == 8
 
 
 def test_summary_merges_raw_events_after_the_watermark(small):
-    services.rollup_project(project_id=small.pk, now=NOW)
+    rollups.rollup_project(project_id=small.pk, now=NOW)
     RequestEvent.objects.bulk_create([make_event(small, NOW - dt.timedelta(seconds=10), ms=77, status=500)])
     with time_machine.travel(NOW, tick=False):
         summary = analytics.summary(small, Period(dt.date(2026, 3, 10), dt.date(2026, 3, 10)))
@@ -205,7 +205,7 @@ def test_percentiles_from_rollups_are_within_5_percent_of_exact(workspace):
         status = 503 if i % 10 == 0 else 200
         events.append(make_event(project, T0 + dt.timedelta(seconds=i * 0.5), endpoint=endpoint, ms=ms, status=status))
     RequestEvent.objects.bulk_create(events, batch_size=2000)
-    services.rollup_project(project_id=project.pk, now=NOW)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     assert HourRollup.objects.filter(project=project).exists()
     everything = [v for vs in values.values() for v in vs]
     summary = analytics.summary(project, Period())
@@ -225,8 +225,8 @@ def test_retention_deletes_old_raw_events_and_keeps_rollups(workspace):
         [make_event(project, NOW - dt.timedelta(days=11, minutes=i)) for i in range(7)]
         + [make_event(project, NOW - dt.timedelta(days=5, minutes=i)) for i in range(3)]
     )
-    services.rollup_project(project_id=project.pk, now=NOW)
-    deleted = services.events_delete_expired(project_id=project.pk, now=NOW, batch_size=3)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
+    deleted = retention.events_delete_expired(project_id=project.pk, now=NOW, batch_size=3)
     assert deleted == 7
     assert RequestEvent.objects.filter(project=project).count() == 3
     assert analytics.summary(project, Period())["requests"] == 10
@@ -255,7 +255,7 @@ def test_rollup_task_and_backfill_command(small, capsys):
 @pytest.mark.parametrize("hours", ["0", "-1", "nan"])
 def test_backfill_refuses_a_batch_that_is_not_positive(small, hours):
     """0 would never move the watermark (an endless loop), -1 would move it backwards."""
-    services.rollup_project(project_id=small.pk, now=NOW)
+    rollups.rollup_project(project_id=small.pk, now=NOW)
     with pytest.raises(CommandError) as refused:
         call_command("backfill_rollups", "--project", "shop", f"--batch-hours={hours}")
     assert str(refused.value) == "--batch-hours must be a number of hours above 0 and at most 8,760."
@@ -265,7 +265,7 @@ def test_backfill_refuses_a_batch_that_is_not_positive(small, hours):
 @pytest.mark.parametrize("batch", [dt.timedelta(0), dt.timedelta(hours=-1)])
 def test_rollup_refuses_a_batch_that_is_not_positive(small, batch):
     with pytest.raises(ValueError, match=r"^The batch must be a positive duration\.$"):
-        services.rollup_project(project_id=small.pk, now=NOW, batch=batch)
+        rollups.rollup_project(project_id=small.pk, now=NOW, batch=batch)
     assert RollupState.objects.get(project=small).rolled_until is None
     assert not MinuteRollup.objects.exists()
 
@@ -287,7 +287,7 @@ def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
             for i in range(700)  # 3 days and a bit, crossing two whole UTC days
         ]
     )
-    services.rollup_project(project_id=project.pk, now=NOW)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     from apimetrics.models import DayRollup
 
     # Complete UTC days before the watermark (10 March 11:59); the events go on after it (raw).
@@ -332,10 +332,10 @@ def test_rebuild_keeps_rollups_older_than_the_raw_events(workspace):
         [make_event(project, NOW - dt.timedelta(days=12, hours=i)) for i in range(3)]
         + [make_event(project, NOW - dt.timedelta(days=2, hours=i)) for i in range(4)]
     )
-    services.rollup_project(project_id=project.pk, now=NOW)
-    assert services.events_delete_expired(project_id=project.pk, now=NOW) == 3
-    services.rollup_reset(project_id=project.pk)
-    services.rollup_project(project_id=project.pk, now=NOW)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
+    assert retention.events_delete_expired(project_id=project.pk, now=NOW) == 3
+    rollups.rollup_reset(project_id=project.pk)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     assert analytics.summary(project, Period())["requests"] == 7
 
 
@@ -346,10 +346,10 @@ def test_rebuild_keeps_the_day_whose_start_retention_deleted(workspace):
     RequestEvent.objects.bulk_create(
         [make_event(project, day + dt.timedelta(hours=2)), make_event(project, day + dt.timedelta(hours=10))]
     )
-    services.rollup_project(project_id=project.pk, now=NOW)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     RequestEvent.objects.filter(project=project, timestamp__lt=day + dt.timedelta(hours=5)).delete()
-    assert services.rollup_reset(project_id=project.pk) == day + dt.timedelta(days=1)
-    services.rollup_project(project_id=project.pk, now=NOW)
+    assert rollups.rollup_reset(project_id=project.pk) == day + dt.timedelta(days=1)
+    rollups.rollup_project(project_id=project.pk, now=NOW)
     assert analytics.summary(project, Period(), refresh=True)["requests"] == 2
 
 
@@ -368,7 +368,7 @@ def test_local_days_of_a_project_outside_utc_count_their_own_events(workspace, t
         ]
     )
     if rolled:
-        services.rollup_project(project_id=project.pk, now=NOW)
+        rollups.rollup_project(project_id=project.pk, now=NOW)
     for day, expected in ((dt.date(2026, 3, 5), 1), (dt.date(2026, 3, 6), 2), (dt.date(2026, 3, 7), 0)):
         period = Period(day, day)
         assert analytics.summary(project, period, refresh=True)["requests"] == expected
@@ -388,7 +388,7 @@ def test_hours_of_a_half_hour_time_zone_are_its_own(workspace, rolled):
     project = ProjectFactory(workspace=workspace, key="kolkata", timezone="Asia/Kolkata")
     RequestEvent.objects.bulk_create([make_event(project, dt.datetime(2026, 3, 5, 12, 10, tzinfo=dt.UTC))])
     if rolled:
-        services.rollup_project(project_id=project.pk, now=NOW)
+        rollups.rollup_project(project_id=project.pk, now=NOW)
     series = analytics.time_series(project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 5)), "hour", refresh=True)
     assert len(series["series"]) == 24
     assert [(b["bucket"], b["requests"]) for b in series["series"] if b["requests"]] == [
@@ -409,7 +409,7 @@ def test_hours_of_the_days_the_clocks_change_are_the_real_local_hours(workspace,
         ]
     )
     if rolled:
-        services.rollup_project(project_id=project.pk, now=dt.datetime(2025, 11, 3, tzinfo=dt.UTC))
+        rollups.rollup_project(project_id=project.pk, now=dt.datetime(2025, 11, 3, tzinfo=dt.UTC))
     spring = analytics.time_series(project, Period(dt.date(2025, 3, 9), dt.date(2025, 3, 9)), "hour", refresh=True)
     labels = [bucket["bucket"] for bucket in spring["series"]]
     assert len(labels) == 23

@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from apimetrics import services
+from apimetrics import projects
 from apimetrics.models import Project, RequestEvent
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +20,9 @@ def test_own_api_requests_are_recorded_in_the_builtin_project(self_tracking, api
     assert client.get("/api/v1/projects/shop/metrics/summary").status_code == 200
     assert APIClient().get("/api/v1/projects/").status_code == 401
     assert client.get("/health/").status_code == 200  # not under /api/v1/: not recorded
-    builtin = Project.objects.get(key=services.SELF_PROJECT_KEY)
+    builtin = Project.objects.get(key=projects.SELF_PROJECT_KEY)
     assert builtin.is_builtin
-    assert builtin.workspace.slug == services.SELF_WORKSPACE_SLUG
+    assert builtin.workspace.slug == projects.SELF_WORKSPACE_SLUG
     rows = list(
         RequestEvent.objects.filter(project=builtin)
         .order_by("pk")

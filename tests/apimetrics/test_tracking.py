@@ -6,7 +6,7 @@ import time_machine
 from django.core.cache import cache
 from django.db import connection
 
-from apimetrics import keys
+from apimetrics import keys, projects, ratelimit, tracking
 from apimetrics.models import ApiKey, DirtyMinute, RequestEvent
 from apimetrics.tracking import normalise_path
 from tests.apimetrics.conftest import NOW
@@ -56,7 +56,7 @@ def test_single_event_is_stored_with_exact_fields(track, project, api_key):
             "endpoint": "/users/{id}/orders/{id}",
             "status_code": 200,
             "response_time_ms": 123.5,
-            "ip_hash": keys.hash_ip("203.0.113.7"),
+            "ip_hash": tracking.hash_ip("203.0.113.7"),
             "user_agent": "curl/8.5",
             "consumer": "mobile-app",
         }
@@ -211,14 +211,12 @@ def test_malformed_json_answers_400(anon_api, api_key):
 
 
 def test_bad_keys_answer_the_same_401(track, project, api_key, other_project, django_capture_on_commit_callbacks):
-    from apimetrics import services
-
     revoked_key, revoked_secret = api_key[0], api_key[1]
     from tests.apimetrics.factories import issue_key
 
     issue_key(project, "second")
     with django_capture_on_commit_callbacks(execute=True):
-        services.api_key_revoke(api_key=revoked_key)
+        keys.api_key_revoke(api_key=revoked_key)
     wrong_secret = api_key[1][:-4] + ("AAAA" if not api_key[1].endswith("AAAA") else "BBBB")
     event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
     bodies = []
@@ -235,14 +233,13 @@ def test_bad_keys_answer_the_same_401(track, project, api_key, other_project, dj
 def test_a_revoked_key_answers_401_whatever_its_body(
     track, anon_api, project, api_key, django_capture_on_commit_callbacks
 ):
-    from apimetrics import services
     from tests.apimetrics.factories import issue_key
 
     event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
     assert track(event, api_key[1]).status_code == 202  # this process now knows the key
     issue_key(project, "second")
     with django_capture_on_commit_callbacks(execute=True):
-        services.api_key_revoke(api_key=api_key[0])
+        keys.api_key_revoke(api_key=api_key[0])
     answers = [
         track(event, api_key[1]),
         track([event] * 1001, api_key[1]),
@@ -259,13 +256,11 @@ def test_a_prefix_drawn_again_names_the_new_key_only(
 ):
     """A deleted key's random prefix given to a new key (unlikely, possible): the process that
     knew the old key refuses its secret and accepts the new one."""
-    from apimetrics import services
-
     event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
     assert track(event, api_key[1]).status_code == 202
     prefix = api_key[0].prefix
     with django_capture_on_commit_callbacks(execute=True):
-        services.project_delete(project=project)
+        projects.project_delete(project=project)
     new_secret = keys.compose(prefix, "n" * 43)
     ApiKey.objects.create(project=other_project, name="new", prefix=prefix, hashed_key=keys.digest(new_secret))
     assert track(event, api_key[1]).status_code == 401
@@ -310,14 +305,14 @@ def test_a_process_counts_events_against_a_lease_of_the_shared_limit(project, ap
     settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = 1000
     key = keys.identify(api_key[1])
     at = dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC).timestamp()
-    assert keys.admit(key, 1, now=at) == keys.Admission(first_in_window=True)
+    assert ratelimit.admit(key, 1, now=at) == ratelimit.Admission(first_in_window=True)
     assert _shared_count(key.id, NOW) == 10
     for _ in range(9):
-        assert keys.admit(key, 1, now=at) == keys.Admission()
+        assert ratelimit.admit(key, 1, now=at) == ratelimit.Admission()
     assert _shared_count(key.id, NOW) == 10
-    assert keys.admit(key, 3, now=at) == keys.Admission()  # the lease is spent: another one
+    assert ratelimit.admit(key, 3, now=at) == ratelimit.Admission()  # the lease is spent: another one
     assert _shared_count(key.id, NOW) == 20
-    assert keys.admit(key, 300, now=at) == keys.Admission()  # more than a lease: what it needs
+    assert ratelimit.admit(key, 300, now=at) == ratelimit.Admission()  # more than a lease: what it needs
     assert _shared_count(key.id, NOW) == 320
 
 
@@ -327,11 +322,11 @@ def test_the_last_lease_of_a_window_is_what_the_limit_leaves(project, api_key, s
     key = keys.identify(api_key[1])
     at = dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC).timestamp()
     cache.set(f"apimetrics:rl:{key.id}:{int(at // 60)}", 995, timeout=120)
-    assert keys.admit(key, 2, now=at) == keys.Admission(first_in_window=True)
+    assert ratelimit.admit(key, 2, now=at) == ratelimit.Admission(first_in_window=True)
     assert _shared_count(key.id, NOW) == 1005
-    assert keys.admit(key, 3, now=at) == keys.Admission()
-    assert keys.admit(key, 1, now=at) == keys.Admission(retry_after=20)
-    assert keys.admit(key, 1, now=at + 20) == keys.Admission(first_in_window=True)  # the next window
+    assert ratelimit.admit(key, 3, now=at) == ratelimit.Admission()
+    assert ratelimit.admit(key, 1, now=at) == ratelimit.Admission(retry_after=20)
+    assert ratelimit.admit(key, 1, now=at + 20) == ratelimit.Admission(first_in_window=True)  # the next window
 
 
 @pytest.mark.parametrize(("limit", "events"), [(100, 1), (60_000, 1000)])
@@ -341,10 +336,10 @@ def test_a_lease_of_just_the_events_asked_is_first_in_its_window_once(project, a
     settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = limit
     key = keys.identify(api_key[1])
     at = dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC).timestamp()
-    assert keys.admit(key, events, now=at) == keys.Admission(first_in_window=True)
-    assert keys.admit(key, events, now=at + 1) == keys.Admission()
+    assert ratelimit.admit(key, events, now=at) == ratelimit.Admission(first_in_window=True)
+    assert ratelimit.admit(key, events, now=at + 1) == ratelimit.Admission()
     assert _shared_count(key.id, NOW) == 2 * events
-    assert keys.admit(key, events, now=at + 20) == keys.Admission(first_in_window=True)  # the next window
+    assert ratelimit.admit(key, events, now=at + 20) == ratelimit.Admission(first_in_window=True)  # the next window
 
 
 @pytest.mark.parametrize("change", ["revoked", "expired"])

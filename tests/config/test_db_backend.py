@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from apimetrics import services, tracking
+from apimetrics import recording, tracking
 from apimetrics.models import RequestEvent
 from config.db.postgresql.base import DatabaseWrapper
 from tests.apimetrics.factories import ProjectFactory
@@ -98,7 +98,7 @@ def _track_six_events() -> None:
         [{"method": "GET", "path": "/items/7", "status_code": 200, "response_time_ms": 12.5}], now
     )
     for _ in range(6):  # psycopg prepares a statement at its fifth run on a connection
-        services.events_record(project_id=project.pk, events=row, now=now)
+        recording.events_record(project_id=project.pk, events=row, now=now)
     assert RequestEvent.objects.filter(project=project, endpoint="/items/{id}").count() == 6
 
 

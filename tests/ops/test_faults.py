@@ -203,10 +203,10 @@ def test_tracking_and_reads_survive_a_redis_outage_without_losing_events(web, pr
     API reads of apimetrics and catalog answer 200 from the database meanwhile."""
     manage(prod_env, "seed_catalog")
     script = (
-        "from accounts.models import Workspace; from apimetrics import services;"
+        "from accounts.models import Workspace; from apimetrics import keys, projects;"
         "w = Workspace.objects.get(slug='ops');"
-        "p = services.project_create(workspace=w, name='Fault API', key='fault-api');"
-        "print('FAULT-KEY', p.pk, services.api_key_create(project=p, name='fault', user=None).secret)"
+        "p = projects.project_create(workspace=w, name='Fault API', key='fault-api');"
+        "print('FAULT-KEY', p.pk, keys.api_key_create(project=p, name='fault', user=None).secret)"
     )
     output = manage(prod_env, "shell", "-c", script)  # other lines (logs) may come before
     _, project_id, secret = next(line for line in output.splitlines() if line.startswith("FAULT-KEY ")).split()

@@ -3,11 +3,10 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
-from apimetrics import services
-from apimetrics.models import Project, RollupState
+from apimetrics import rollups
+from apimetrics.models import Project
 
 MAX_BATCH_HOURS = 24 * 365
 
@@ -36,16 +35,10 @@ class Command(BaseCommand):
         total_minutes = total_dirty = 0
         for item in projects:
             if rebuild:
-                services.rollup_reset(project_id=item.pk)
-            state = RollupState.objects.filter(project=item).first()
-            start = state.rolled_until if state else None
-            if start is None:
-                first = services.RequestEvent.objects.filter(project=item).order_by("timestamp").first()
-                start = first.timestamp if first else None
-            target = timezone.now() - services.ROLLUP_LAG
-            minutes = int((target - start).total_seconds() // 60) if start else 0
-            with tqdm(total=max(minutes, 0), unit="min", desc=item.key, file=self.stdout) as bar:
-                result = services.rollup_project(
+                rollups.rollup_reset(project_id=item.pk)
+            behind = rollups.minutes_behind(project_id=item.pk)
+            with tqdm(total=behind, unit="min", desc=item.key, file=self.stdout) as bar:
+                result = rollups.rollup_project(
                     project_id=item.pk,
                     batch=batch,
                     on_batch=lambda a, b: bar.update(int((b - a).total_seconds() // 60)),
