@@ -93,3 +93,98 @@ class SeriesQuerySerializer(PeriodQuerySerializer):
 class TableQuerySerializer(PeriodQuerySerializer):
     order_by = serializers.CharField(default="-requests", required=False, help_text=f"One of {', '.join(ORDERINGS)}")
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100, required=False)
+
+
+# --- what the metrics endpoints answer (apimetrics.analytics) ------------------------------
+# Documentation only: the views answer analytics' dicts as they are, and a test checks every
+# response against these fields, both ways.
+
+
+class _MetaSerializer(serializers.Serializer):
+    project = serializers.CharField(help_text="The project's key.")
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    rolled_until = serializers.DateTimeField(
+        allow_null=True, help_text="The rollup watermark: later events are read from the raw table."
+    )
+    data_as_of = serializers.DateTimeField()
+
+
+class _StatsSerializer(serializers.Serializer):
+    requests = serializers.IntegerField()
+    errors_4xx = serializers.IntegerField()
+    errors_5xx = serializers.IntegerField()
+    error_rate_4xx = serializers.FloatField(help_text="Percent.")
+    error_rate_5xx = serializers.FloatField(help_text="Percent.")
+    avg_ms = serializers.FloatField(allow_null=True)
+    p50_ms = serializers.FloatField(allow_null=True)
+    p95_ms = serializers.FloatField(allow_null=True)
+    p99_ms = serializers.FloatField(allow_null=True)
+
+
+class _SummaryStatsSerializer(_StatsSerializer):
+    status_2xx = serializers.IntegerField()
+    status_3xx = serializers.IntegerField()
+    apdex = serializers.FloatField(allow_null=True)
+    throughput_rpm = serializers.FloatField(help_text="Requests per minute.")
+
+
+class ApiSummaryPreviousSerializer(_SummaryStatsSerializer):
+    """The same figures over the period of equal length just before."""
+
+
+class ApiSummaryChangeSerializer(serializers.Serializer):
+    """Percent change from the previous period; null where the previous figure is 0 or null."""
+
+    requests = serializers.FloatField(allow_null=True)
+    error_rate_4xx = serializers.FloatField(allow_null=True)
+    error_rate_5xx = serializers.FloatField(allow_null=True)
+    throughput_rpm = serializers.FloatField(allow_null=True)
+    avg_ms = serializers.FloatField(allow_null=True)
+    p95_ms = serializers.FloatField(allow_null=True)
+
+
+class ApiSummarySerializer(_MetaSerializer, _SummaryStatsSerializer):
+    apdex_threshold_ms = serializers.IntegerField()
+    previous = ApiSummaryPreviousSerializer(allow_null=True, help_text="Null without date_from and date_to.")
+    change_pct = ApiSummaryChangeSerializer(allow_null=True, help_text="Null without date_from and date_to.")
+
+
+class _BucketSerializer(serializers.Serializer):
+    bucket = serializers.CharField(help_text="The bucket's start: a local date, or a date and time with its offset.")
+
+
+class ApiTimeSeriesBucketSerializer(_BucketSerializer, _SummaryStatsSerializer):
+    throughput_rpm = serializers.FloatField(help_text="Requests per minute of the bucket.")
+
+
+class ApiTimeSeriesSerializer(_MetaSerializer):
+    interval = serializers.CharField()
+    timezone = serializers.CharField(help_text="The project's time zone, which the buckets follow.")
+    series = ApiTimeSeriesBucketSerializer(many=True)
+
+
+class _TableRowSerializer(_StatsSerializer):
+    errors_total = serializers.IntegerField()
+    error_rate = serializers.FloatField(help_text="Percent.")
+
+
+class ApiEndpointRowSerializer(_TableRowSerializer):
+    method = serializers.CharField()
+    endpoint = serializers.CharField()
+
+
+class ApiConsumerRowSerializer(_TableRowSerializer):
+    consumer = serializers.CharField(allow_null=True, help_text="Null for the events sent without one.")
+
+
+class ApiEndpointsSerializer(_MetaSerializer):
+    order_by = serializers.CharField()
+    total_endpoints = serializers.IntegerField()
+    endpoints = ApiEndpointRowSerializer(many=True)
+
+
+class ApiConsumersSerializer(_MetaSerializer):
+    order_by = serializers.CharField()
+    total_consumers = serializers.IntegerField()
+    consumers = ApiConsumerRowSerializer(many=True)

@@ -1,13 +1,7 @@
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
-from rest_framework import exceptions, generics, permissions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, permissions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,9 +10,13 @@ from accounts.models import Membership
 from accounts.tenancy import WorkspaceScopedMixin
 from apimetrics import analytics, keys, projects, tracking
 from apimetrics.api.serializers import (
+    ApiConsumersSerializer,
+    ApiEndpointsSerializer,
     ApiKeyCreateSerializer,
     ApiKeyRotateSerializer,
     ApiKeySerializer,
+    ApiSummarySerializer,
+    ApiTimeSeriesSerializer,
     IssuedKeySerializer,
     ProjectSerializer,
     SeriesQuerySerializer,
@@ -191,87 +189,6 @@ class TrackView(APIView):
 
 # --- metrics -------------------------------------------------------------------------------
 
-_STATS = {
-    "requests": serializers.IntegerField(),
-    "errors_4xx": serializers.IntegerField(),
-    "errors_5xx": serializers.IntegerField(),
-    "error_rate_4xx": serializers.FloatField(help_text="Percent."),
-    "error_rate_5xx": serializers.FloatField(help_text="Percent."),
-    "avg_ms": serializers.FloatField(allow_null=True),
-    "p50_ms": serializers.FloatField(allow_null=True),
-    "p95_ms": serializers.FloatField(allow_null=True),
-    "p99_ms": serializers.FloatField(allow_null=True),
-}
-_META = {
-    "project": serializers.CharField(),
-    "date_from": serializers.DateField(allow_null=True),
-    "date_to": serializers.DateField(allow_null=True),
-    "rolled_until": serializers.DateTimeField(allow_null=True),
-    "data_as_of": serializers.DateTimeField(),
-}
-_SUMMARY_FIELDS = {
-    **_STATS,
-    "status_2xx": serializers.IntegerField(),
-    "status_3xx": serializers.IntegerField(),
-    "apdex": serializers.FloatField(allow_null=True),
-    "throughput_rpm": serializers.FloatField(help_text="Requests per minute."),
-}
-SummarySerializer = inline_serializer(
-    "ApiSummary",
-    {
-        **_META,
-        **_SUMMARY_FIELDS,
-        "apdex_threshold_ms": serializers.IntegerField(),
-        "previous": inline_serializer("ApiSummaryPrevious", _SUMMARY_FIELDS, allow_null=True),
-        "change_pct": serializers.DictField(child=serializers.FloatField(allow_null=True), allow_null=True),
-    },
-)
-SeriesSerializer = inline_serializer(
-    "ApiTimeSeries",
-    {
-        **_META,
-        "interval": serializers.CharField(),
-        "timezone": serializers.CharField(),
-        "series": inline_serializer(
-            "ApiTimeSeriesBucket",
-            {
-                "bucket": serializers.CharField(),
-                **_STATS,
-                "apdex": serializers.FloatField(allow_null=True),
-                "status_2xx": serializers.IntegerField(),
-                "status_3xx": serializers.IntegerField(),
-                "throughput_rpm": serializers.FloatField(help_text="Requests per minute of the bucket."),
-            },
-            many=True,
-        ),
-    },
-)
-_TABLE_ROW = {**_STATS, "errors_total": serializers.IntegerField(), "error_rate": serializers.FloatField()}
-EndpointsSerializer = inline_serializer(
-    "ApiEndpoints",
-    {
-        **_META,
-        "order_by": serializers.CharField(),
-        "total_endpoints": serializers.IntegerField(),
-        "endpoints": inline_serializer(
-            "ApiEndpointRow",
-            {"method": serializers.CharField(), "endpoint": serializers.CharField(), **_TABLE_ROW},
-            many=True,
-        ),
-    },
-)
-ConsumersSerializer = inline_serializer(
-    "ApiConsumers",
-    {
-        **_META,
-        "order_by": serializers.CharField(),
-        "total_consumers": serializers.IntegerField(),
-        "consumers": inline_serializer(
-            "ApiConsumerRow", {"consumer": serializers.CharField(allow_null=True), **_TABLE_ROW}, many=True
-        ),
-    },
-)
-
 
 class MetricsView(ProjectScopedMixin, AnalyticsEndpoint):
     pass
@@ -282,7 +199,7 @@ class SummaryView(MetricsView):
 
     @extend_schema(
         parameters=[PeriodQuerySerializer],
-        responses=SummarySerializer,
+        responses=ApiSummarySerializer,
         summary="Requests, error rates, throughput, latency percentiles and Apdex",
     )
     def get(self, request, key):
@@ -297,7 +214,7 @@ class TimeSeriesView(MetricsView):
 
     @extend_schema(
         parameters=[SeriesQuerySerializer],
-        responses=SeriesSerializer,
+        responses=ApiTimeSeriesSerializer,
         summary="The summary per minute, hour or day (zero-filled, project time zone)",
     )
     def get(self, request, key):
@@ -334,7 +251,7 @@ class TableView(MetricsView):
 @extend_schema_view(
     get=extend_schema(
         parameters=[TableQuerySerializer],
-        responses=EndpointsSerializer,
+        responses=ApiEndpointsSerializer,
         summary="Per method and endpoint: requests, errors, latency percentiles",
     )
 )
@@ -348,7 +265,7 @@ class EndpointsView(TableView):
 @extend_schema_view(
     get=extend_schema(
         parameters=[TableQuerySerializer],
-        responses=ConsumersSerializer,
+        responses=ApiConsumersSerializer,
         summary="Per consumer: requests, errors, latency percentiles",
     )
 )
