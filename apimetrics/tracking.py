@@ -181,11 +181,12 @@ def _timestamp(stamp, now: dt.datetime, errors: Errors) -> dt.datetime | None:
         return None
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=dt.UTC)
-    timestamp = timestamp.astimezone(dt.UTC)
+    # Compared before any conversion: aware datetimes compare whatever their offsets, while
+    # moving 0001-01-01T00:30+01:00 or 9999-12-31T23:59-01:00 to UTC overflows the calendar.
     if not now - MAX_PAST <= timestamp <= now + MAX_FUTURE:
         errors["timestamp"] = ["Must be within the last 7 days and at most 5 minutes ahead."]
         return None
-    return timestamp
+    return timestamp.astimezone(dt.UTC)
 
 
 def _ip_hash(ip, errors: Errors) -> str:

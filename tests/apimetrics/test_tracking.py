@@ -438,3 +438,20 @@ def test_a_key_deleted_by_any_path_answers_401_at_once(
     response = track(event, api_key[1])
     assert response.status_code == 401
     assert RequestEvent.objects.count() == (0 if deleted != "key" else 1)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"],
+)
+@time_machine.travel(NOW, tick=False)
+def test_a_timestamp_at_the_ends_of_the_calendar_answers_400_with_its_index_and_field(track, project, api_key, stamp):
+    """The first two are years 0 and 10000 in UTC, which Python cannot hold: they used to answer 500."""
+    good = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    response = track([good, {**good, "timestamp": stamp}], api_key[1])
+    message = "Must be within the last 7 days and at most 5 minutes ahead."
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {"code": "invalid", "message": f"1: timestamp: {message}", "fields": {"1": {"timestamp": [message]}}}
+    }
+    assert RequestEvent.objects.count() == 0
