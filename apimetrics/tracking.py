@@ -43,18 +43,20 @@ def track(*, api_key: str | None, body: Callable[[], Any]) -> int:
 
     ``body`` reads the request's parsed body, after the key is known: a revoked, expired or
     deleted key answers 401 whatever its body (a bad one, a batch too large, one over the rate
-    limit), as the insert answers.
+    limit), as the insert answers. Every event is validated before the batch counts against
+    the key's rate limit.
     """
     key = keys.identify(api_key)
     if key is None:
         raise Unauthorized(INVALID_KEY)
     try:
         events = events_of(body())
-        admission = ratelimit.admit(key, len(events))
-        if admission.retry_after is not None:
-            raise RateLimited(_over_limit(admission.retry_after), retry_after=admission.retry_after)
         now = timezone.now()
         rows = clean_events(events, now)
+        # Only a valid batch counts against the limit: refused ones never use up the key's minute.
+        admission = ratelimit.admit(key, len(rows))
+        if admission.retry_after is not None:
+            raise RateLimited(_over_limit(admission.retry_after), retry_after=admission.retry_after)
     except Exception:
         if not keys.is_active(key):
             raise Unauthorized(INVALID_KEY) from None

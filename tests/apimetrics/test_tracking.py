@@ -455,3 +455,20 @@ def test_a_timestamp_at_the_ends_of_the_calendar_answers_400_with_its_index_and_
         "error": {"code": "invalid", "message": f"1: timestamp: {message}", "fields": {"1": {"timestamp": [message]}}}
     }
     assert RequestEvent.objects.count() == 0
+
+
+def test_refused_batches_do_not_use_up_the_rate_limit(track, project, api_key, settings):
+    """Sixty batches of bad events in a minute, then a good one: the bad ones are each a 400 and
+    count for nothing, so the good batch gets the whole limit."""
+    settings.APIMETRICS_RATE_LIMIT_PER_MINUTE = 5
+    good = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1}
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, 30, 40, tzinfo=dt.UTC), tick=False):
+        refused = [track([good, {**good, "status_code": 99}, good], api_key[1]).status_code for _ in range(60)]
+        assert refused == [400] * 60
+        assert track([good] * 5, api_key[1]).status_code == 202
+        limited = track(good, api_key[1])
+    assert limited.status_code == 429
+    assert limited.json()["error"]["message"] == (
+        "Rate limit exceeded for this API key. Expected available in 20 seconds."
+    )
+    assert RequestEvent.objects.count() == 5
