@@ -8,4 +8,4 @@ class ApimetricsConfig(AppConfig):
     demo_order = 30
 
     def ready(self) -> None:
-        from apimetrics import receivers  # noqa: F401  (forgets the cached lookup of deleted keys)
+        from apimetrics import checks, receivers  # noqa: F401  (limits' system check; forgets deleted keys' lookups)

@@ -30,7 +30,7 @@ from config.errors import Conflict
 KEY_RE = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")
 LOOKUP_TIMEOUT = 300
 MISSING = "missing"
-DEFAULT_GRACE = dt.timedelta(hours=24)
+MAX_GRACE_HOURS = 24 * 30
 
 log = structlog.get_logger(__name__)
 
@@ -76,12 +76,19 @@ def api_key_create(*, project: Project, name: str, user: User | None) -> IssuedK
     return issued
 
 
+def default_grace() -> dt.timedelta:
+    """How long a rotated key keeps working unless the rotation says: APIMETRICS_KEY_GRACE_HOURS."""
+    return dt.timedelta(hours=settings.APIMETRICS_KEY_GRACE_HOURS)
+
+
 @transaction.atomic
 def api_key_rotate(
-    *, api_key: ApiKey, user: User | None, grace: dt.timedelta = DEFAULT_GRACE, now: dt.datetime | None = None
+    *, api_key: ApiKey, user: User | None, grace: dt.timedelta | None = None, now: dt.datetime | None = None
 ) -> IssuedKey:
-    """A new key with the same name; the old one stays valid for ``grace`` (0: revoked now)."""
+    """A new key with the same name; the old one stays valid for ``grace`` (0: revoked now;
+    None: :func:`default_grace`)."""
     now = now or timezone.now()
+    grace = default_grace() if grace is None else grace
     api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if not api_key.is_active(now):
         raise Conflict("This key is revoked or expired and cannot be rotated.")

@@ -15,6 +15,12 @@ from accounts.models import Workspace, validate_timezone
 # Late events (timestamps up to this many days ago) re-roll their minutes, so retention must keep
 # raw events at least a little longer than that.
 MIN_RETENTION_DAYS = 8
+MAX_RETENTION_DAYS = 3650
+
+
+def default_retention_days() -> int:
+    """A new project's retention: APIMETRICS_RETENTION_DAYS (90 unless configured)."""
+    return settings.APIMETRICS_RETENTION_DAYS
 
 
 class Project(models.Model):
@@ -25,8 +31,8 @@ class Project(models.Model):
     key = models.SlugField(max_length=60)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     retention_days = models.PositiveIntegerField(
-        default=90,
-        validators=[MinValueValidator(MIN_RETENTION_DAYS), MaxValueValidator(3650)],
+        default=default_retention_days,
+        validators=[MinValueValidator(MIN_RETENTION_DAYS), MaxValueValidator(MAX_RETENTION_DAYS)],
         help_text="Raw events older than this are deleted; rollups are kept.",
     )
     apdex_threshold_ms = models.PositiveIntegerField(

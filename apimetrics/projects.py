@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import SYSTEM_WORKSPACE_SLUG, Membership, Workspace
 from apimetrics.analytics import CACHE_NAMESPACE
-from apimetrics.models import Project, RollupState
+from apimetrics.models import Project, RollupState, default_retention_days
 from config.cache import bump_data_version
 from config.errors import Conflict
 from config.services import model_update
@@ -31,10 +31,12 @@ def project_create(
     name: str,
     key: str,
     timezone_name: str = "UTC",
-    retention_days: int = 90,
+    retention_days: int | None = None,
     apdex_threshold_ms: int = 500,
     is_builtin: bool = False,
 ) -> Project:
+    """A project with its rollup watermark; ``retention_days`` defaults to the server's (409 for a key taken)."""
+    retention_days = default_retention_days() if retention_days is None else retention_days
     try:
         with transaction.atomic():
             project = Project.objects.create(

@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 
 
 def rate_limit_per_minute() -> int:
-    return int(getattr(settings, "APIMETRICS_RATE_LIMIT_PER_MINUTE", 60_000))
+    return settings.APIMETRICS_RATE_LIMIT_PER_MINUTE
 
 
 def _redis_backend() -> bool:

@@ -20,7 +20,6 @@ from django.utils.dateparse import parse_datetime
 from apimetrics import keys, ratelimit, recording
 from config.errors import NON_FIELD, Invalid, RateLimited, TooLarge, Unauthorized
 
-MAX_BATCH = 1000
 MAX_PAST = dt.timedelta(days=7)
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_RESPONSE_MS = 3_600_000
@@ -75,14 +74,16 @@ def _over_limit(retry_after: int) -> str:
 
 
 def events_of(payload: Any) -> list:
-    """The list of raw events in a request body (400 when it is neither, 413 above 1,000)."""
+    """The list of raw events in a request body (400 when it is neither, 413 above
+    APIMETRICS_MAX_BATCH)."""
+    most = settings.APIMETRICS_MAX_BATCH
     if isinstance(payload, dict):
         return [payload]
     if isinstance(payload, list):
         if not payload:
-            raise _not_events("Send one event or a list of 1 to 1,000 events.")
-        if len(payload) > MAX_BATCH:
-            raise TooLarge(f"At most {MAX_BATCH:,} events per request ({len(payload):,} sent).")
+            raise _not_events(f"Send one event or a list of 1 to {most:,} events.")
+        if len(payload) > most:
+            raise TooLarge(f"At most {most:,} events per request ({len(payload):,} sent).")
         return payload
     raise _not_events("Send one event object or a list of events.")
 

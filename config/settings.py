@@ -308,6 +308,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- API metrics -----------------------------------------------------------------------
+# Events a tracking key may send a minute (429 beyond) and in one request (413 beyond; the
+# request's body must also fit in DATA_UPLOAD_MAX_MEMORY_SIZE: raise both together).
+APIMETRICS_RATE_LIMIT_PER_MINUTE = env.int("APIMETRICS_RATE_LIMIT_PER_MINUTE", default=60_000)
+APIMETRICS_MAX_BATCH = env.int("APIMETRICS_MAX_BATCH", default=1000)
+# Hours a rotated key keeps working when the rotation does not say (0 to 720).
+APIMETRICS_KEY_GRACE_HOURS = env.float("APIMETRICS_KEY_GRACE_HOURS", default=24.0)
+# Days of raw events a new project keeps by default (8 to 3650; rollups are kept for ever).
+APIMETRICS_RETENTION_DAYS = env.int("APIMETRICS_RETENTION_DAYS", default=90)
+
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -5,14 +5,20 @@ from rest_framework import serializers
 
 from accounts.models import validate_timezone
 from apimetrics.analytics import ORDERINGS
-from apimetrics.models import MIN_RETENTION_DAYS, ApiKey, Project
+from apimetrics.keys import MAX_GRACE_HOURS
+from apimetrics.models import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, ApiKey, Project, default_retention_days
 from apimetrics.tracking import MAX_RESPONSE_MS, METHODS
 from config.periods import PeriodQuerySerializer
 
 
 class ProjectSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    retention_days = serializers.IntegerField(min_value=MIN_RETENTION_DAYS, max_value=3650, default=90)
+    retention_days = serializers.IntegerField(
+        min_value=MIN_RETENTION_DAYS,
+        max_value=MAX_RETENTION_DAYS,
+        default=default_retention_days,
+        help_text="Days of raw events kept (rollups are kept for ever). Default: the server's, 90 unless configured.",
+    )
     apdex_threshold_ms = serializers.IntegerField(min_value=1, max_value=600_000, default=500)
     active_keys = serializers.SerializerMethodField()
 
@@ -47,12 +53,16 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 
 class ApiKeyRotateSerializer(serializers.Serializer):
     grace_hours = serializers.FloatField(
-        min_value=0, max_value=24 * 30, default=24, help_text="How long the old key stays valid (0: revoke now)."
+        min_value=0,
+        max_value=MAX_GRACE_HOURS,
+        required=False,
+        help_text="How long the old key stays valid (0: revoke now). Default: the server's, 24 unless configured.",
     )
 
     @property
-    def grace(self) -> dt.timedelta:
-        return dt.timedelta(hours=self.validated_data["grace_hours"])
+    def grace(self) -> dt.timedelta | None:
+        hours = self.validated_data.get("grace_hours")
+        return None if hours is None else dt.timedelta(hours=hours)
 
 
 class IssuedKeySerializer(ApiKeySerializer):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -174,11 +175,11 @@ class TrackView(APIView):
             202: TrackAcceptedSerializer,
             400: OpenApiResponse(description="A bad event: its index and fields in error.fields; nothing stored."),
             401: OpenApiResponse(description="Missing, malformed, unknown, revoked or expired key."),
-            413: OpenApiResponse(description="More than 1,000 events."),
+            413: OpenApiResponse(description=f"More than {settings.APIMETRICS_MAX_BATCH:,} events."),
             429: OpenApiResponse(description="Rate limit of the key; see Retry-After."),
         },
         parameters=[OpenApiParameter("X-API-Key", str, OpenApiParameter.HEADER, required=True)],
-        summary="Record one API call or a list of up to 1,000",
+        summary=f"Record one API call or a list of up to {settings.APIMETRICS_MAX_BATCH:,}",
         description="The body is one event object or a list of them.",
     )
     def post(self, request):

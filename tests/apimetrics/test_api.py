@@ -456,7 +456,7 @@ def test_a_key_in_its_rotation_grace_is_not_the_projects_last_active_key(
         }
         with django_capture_on_commit_callbacks(execute=True):
             assert client.delete(f"{keys_url}{api_key[0].pk}/").status_code == 204
-    with time_machine.travel(NOW + keys.DEFAULT_GRACE + dt.timedelta(seconds=1), tick=False):
+    with time_machine.travel(NOW + keys.default_grace() + dt.timedelta(seconds=1), tick=False):
         assert track(EVENT, second["key"]).status_code == 202
         assert track(EVENT, api_key[1]).status_code == 401
     assert list(ApiKey.objects.filter(project=project).order_by("pk").values_list("revoked_at", flat=True)) == [
