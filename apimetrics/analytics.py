@@ -18,7 +18,6 @@ from apimetrics import histogram as hist
 from apimetrics import sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import MinuteRollup, Project, RequestEvent, RollupState
-from config.cache import cached
 from config.periods import Period, bucket_starts, check_bucket_count, growth_pct, truncate
 
 CACHE_NAMESPACE = "apimetrics"
@@ -206,7 +205,7 @@ def _collect(
     return results
 
 
-def _rolled_until(project: Project) -> dt.datetime | None:
+def rollup_watermark(project: Project) -> dt.datetime | None:
     return RollupState.objects.filter(project=project).values_list("rolled_until", flat=True).first()
 
 
@@ -244,17 +243,6 @@ def _aligned(tz: ZoneInfo, unit: str, *moments) -> bool:
     return True
 
 
-def _run(project: Project, name: str, params: dict, compute, end, rolled_until, refresh: bool):
-    """Cache results whose range is wholly rolled up (they change only on a re-roll, which bumps
-    the data version); anything reading raw events after the watermark is computed fresh."""
-    if end is not None and rolled_until is not None and end <= rolled_until:
-        result = cached(
-            CACHE_NAMESPACE, project.workspace_id, name, {"project": project.pk, **params}, compute, refresh=refresh
-        )
-        return result.value, result.computed_at
-    return compute(), timezone.now()
-
-
 # --- the four queries ----------------------------------------------------------------------
 
 
@@ -277,34 +265,35 @@ def _throughput(requests: int, start: dt.datetime | None, end: dt.datetime | Non
     return round(requests / max(minutes, 1), 3) if requests else 0.0
 
 
-def summary(project: Project, period: Period, *, refresh: bool = False) -> dict:
+def summary(project: Project, period: Period, rolled_until: dt.datetime | None) -> dict:
     """Requests, 4xx and 5xx rates apart, throughput (requests/min), avg, p50/p95/p99, Apdex,
     and the same for the previous period of equal length (when the range is bounded)."""
-    rolled_until = _rolled_until(project)
     start, end = _bounds(project, period)
-
-    def compute():
-        current = _summary_of(project, start, end, rolled_until)
-        previous = change = None
-        if period.is_bounded:
-            prev_start, prev_end = _bounds(project, period.previous())
-            previous = _summary_of(project, prev_start, prev_end, rolled_until)
-            change = {
-                name: growth_pct(current[name], previous[name])
-                for name in ("requests", "error_rate_4xx", "error_rate_5xx", "throughput_rpm", "avg_ms", "p95_ms")
-            }
-        return {
-            "project": project.key,
-            "date_from": period.date_from,
-            "date_to": period.date_to,
-            "apdex_threshold_ms": project.apdex_threshold_ms,
-            **current,
-            "previous": previous,
-            "change_pct": change,
+    current = _summary_of(project, start, end, rolled_until)
+    previous = change = None
+    if period.is_bounded:
+        prev_start, prev_end = _bounds(project, period.previous())
+        previous = _summary_of(project, prev_start, prev_end, rolled_until)
+        change = {
+            name: growth_pct(current[name], previous[name])
+            for name in ("requests", "error_rate_4xx", "error_rate_5xx", "throughput_rpm", "avg_ms", "p95_ms")
         }
+    return {
+        **_meta(project, period, rolled_until),
+        "apdex_threshold_ms": project.apdex_threshold_ms,
+        **current,
+        "previous": previous,
+        "change_pct": change,
+    }
 
-    value, computed_at = _run(project, "summary", {"p": period}, compute, end, rolled_until, refresh)
-    return {**value, "rolled_until": rolled_until, "data_as_of": computed_at}
+
+def _meta(project: Project, period: Period, rolled_until: dt.datetime | None) -> dict:
+    return {
+        "project": project.key,
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        "rolled_until": rolled_until,
+    }
 
 
 def _local_start(moment: dt.datetime, interval: str, tz: ZoneInfo) -> dt.datetime:
@@ -324,75 +313,77 @@ def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: Zone
     return sorted({_local_start(moment, interval, tz) for moment in moments})
 
 
-def time_series(project: Project, period: Period, interval: str, *, refresh: bool = False) -> dict:
+def time_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> dict:
     """Per minute, hour or day in the project's time zone, every bucket present (zero-filled)."""
-    tz = project.tzinfo
-    rolled_until = _rolled_until(project)
-    start, end = _bounds(project, period)
-
-    def compute():
-        first, last = start, (end - dt.timedelta(minutes=1) if end else None)
-        if first is None or last is None:
-            data_first, data_last = data_span(project, rolled_until)
-            first, last = first or data_first, last or data_last
-        if first is None or last is None or first > last:
-            return []
-        if interval == "day":
-            starts = bucket_starts(first.astimezone(tz).date(), last.astimezone(tz).date(), "day")
-            bucket_of = lambda moment: moment.astimezone(tz).date()  # noqa: E731
-        else:
-            starts = _local_starts(first, last, interval, tz)  # 400 beyond MAX_BUCKETS
-            bucket_of = lambda moment: _local_start(moment, interval, tz)  # noqa: E731
-        if interval == "day" and _aligned(tz, "day", first, last):
-            unit, levels = "day", ("day", "hour")
-        elif interval != "minute" and _aligned(tz, "hour", first, last):
-            unit, levels = "hour", ("hour",)
-        else:
-            unit, levels = "minute", ()
-        rows: dict = {}
-        for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, levels=levels).items():
-            rows.setdefault(bucket_of(moment), Acc()).add(acc)
-        series = []
-        for bucket in starts:
-            acc = rows.get(bucket) or Acc()
-            if interval == "day":  # from local midnight to the next: 23 or 25 hours when the clocks change
-                label = bucket.isoformat()
-                lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
-            else:
-                label = bucket.astimezone(tz).isoformat()
-                lo, hi = bucket, bucket + _UNIT[interval]
-            series.append(
-                {
-                    "bucket": label,
-                    **_stats(acc, project.apdex_threshold_ms),
-                    "status_2xx": acc.status_2xx,
-                    "status_3xx": acc.status_3xx,
-                    "throughput_rpm": _throughput(acc.requests, lo.astimezone(dt.UTC), hi.astimezone(dt.UTC)),
-                }
-            )
-        return series
-
-    value, computed_at = _run(project, "time_series", {"p": period, "i": interval}, compute, end, rolled_until, refresh)
     return {
-        "project": project.key,
+        **_meta(project, period, rolled_until),
         "interval": interval,
         "timezone": project.timezone,
-        "date_from": period.date_from,
-        "date_to": period.date_to,
-        "series": value,
-        "rolled_until": rolled_until,
-        "data_as_of": computed_at,
+        "series": _series(project, period, interval, rolled_until),
     }
 
 
-def time_series_or_daily(project: Project, period: Period, interval: str, *, refresh: bool = False) -> dict:
-    """:func:`time_series` by ``interval``, else by day when that holds too many buckets (the
-    API's default hourly series of a long history, the dashboard's charts). Days beyond the
-    limit still answer 400."""
+def _series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> list[dict]:
+    tz = project.tzinfo
+    start, end = _bounds(project, period)
+    first, last = start, (end - dt.timedelta(minutes=1) if end else None)
+    if first is None or last is None:
+        data_first, data_last = data_span(project, rolled_until)
+        first, last = first or data_first, last or data_last
+    if first is None or last is None or first > last:
+        return []
+    if interval == "day":
+        starts = bucket_starts(first.astimezone(tz).date(), last.astimezone(tz).date(), "day")
+        bucket_of = lambda moment: moment.astimezone(tz).date()  # noqa: E731
+    else:
+        starts = _local_starts(first, last, interval, tz)  # 400 beyond MAX_BUCKETS
+        bucket_of = lambda moment: _local_start(moment, interval, tz)  # noqa: E731
+    unit, levels = _resolution(tz, interval, first, last)
+    rows: dict = {}
+    for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, levels=levels).items():
+        rows.setdefault(bucket_of(moment), Acc()).add(acc)
+    return [_bucket_row(project, bucket, interval, rows.get(bucket) or Acc()) for bucket in starts]
+
+
+def _resolution(tz: ZoneInfo, interval: str, first: dt.datetime, last: dt.datetime) -> tuple[str, tuple[str, ...]]:
+    """The rollup unit and levels that add up to the local buckets: local days are UTC days only
+    at a zero offset, local hours UTC hours only at whole-hour offsets; minutes always are."""
+    if interval == "day" and _aligned(tz, "day", first, last):
+        return "day", ("day", "hour")
+    if interval != "minute" and _aligned(tz, "hour", first, last):
+        return "hour", ("hour",)
+    return "minute", ()
+
+
+def _bucket_row(project: Project, bucket, interval: str, acc: Acc) -> dict:
+    tz = project.tzinfo
+    if interval == "day":  # from local midnight to the next: 23 or 25 hours when the clocks change
+        label = bucket.isoformat()
+        lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
+    else:
+        label = bucket.astimezone(tz).isoformat()
+        lo, hi = bucket, bucket + _UNIT[interval]
+    return {
+        "bucket": label,
+        **_stats(acc, project.apdex_threshold_ms),
+        "status_2xx": acc.status_2xx,
+        "status_3xx": acc.status_3xx,
+        "throughput_rpm": _throughput(acc.requests, lo.astimezone(dt.UTC), hi.astimezone(dt.UTC)),
+    }
+
+
+def time_series_or_daily(
+    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
+) -> dict:
+    """:func:`time_series` by ``interval``; without one, hourly, or daily when the range holds
+    more hours than a series may (the API's default of a long history). Days beyond the limit
+    still answer 400."""
+    if interval is not None:
+        return time_series(project, period, interval, rolled_until)
     try:
-        return time_series(project, period, interval, refresh=refresh)
+        return time_series(project, period, "hour", rolled_until)
     except ValidationError:
-        return time_series(project, period, "day", refresh=refresh)
+        return time_series(project, period, "day", rolled_until)
 
 
 def _ordered(rows: list[dict], order_by: str, name_field: str) -> list[dict]:
@@ -408,64 +399,34 @@ def _ordered(rows: list[dict], order_by: str, name_field: str) -> list[dict]:
     return present + missing
 
 
-def validate_order(order_by: str, allowed: tuple[str, ...]) -> str:
-    if order_by.lstrip("-") not in allowed:
-        raise ValidationError({"order_by": [f"One of {', '.join(allowed)} (prefix '-' for descending)."]})
-    return order_by
-
-
-def _table(project: Project, period: Period, *, dims: str, label, order_by: str, limit: int, refresh: bool) -> dict:
+def _table(project: Project, period: Period, rolled_until, *, dims: str, label, order_by: str, limit: int) -> dict:
     """One row per group of ``dims`` (``endpoint``: method and endpoint; ``consumer``), each
     labelled by ``label(key)``, with requests, errors, rates and latency percentiles."""
-    rolled_until = _rolled_until(project)
     start, end = _bounds(project, period)
-
-    def compute():
-        rows = []
-        for key, acc in _collect(project, start, end, rolled_until, dims=dims).items():
-            errors = acc.status_4xx + acc.status_5xx
-            rows.append({**label(key), **_stats(acc), "errors_total": errors, "error_rate": _pct(errors, acc.requests)})
-        return rows
-
+    rows = []
+    for key, acc in _collect(project, start, end, rolled_until, dims=dims).items():
+        errors = acc.status_4xx + acc.status_5xx
+        rows.append({**label(key), **_stats(acc), "errors_total": errors, "error_rate": _pct(errors, acc.requests)})
     name = f"{dims}s"
-    rows, computed_at = _run(project, name, {"p": period}, compute, end, rolled_until, refresh)
     return {
-        "project": project.key,
-        "date_from": period.date_from,
-        "date_to": period.date_to,
+        **_meta(project, period, rolled_until),
         "order_by": order_by,
         name: _ordered(rows, order_by, dims)[:limit],
         f"total_{name}": len(rows),
-        "rolled_until": rolled_until,
-        "data_as_of": computed_at,
     }
 
 
 def endpoints(
-    project: Project, period: Period, *, order_by: str = "-requests", limit: int = 100, refresh: bool = False
+    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
 ) -> dict:
     """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
-    return _table(
-        project,
-        period,
-        dims="endpoint",
-        label=lambda key: {"method": key[0], "endpoint": key[1]},
-        order_by=order_by,
-        limit=limit,
-        refresh=refresh,
-    )
+    label = lambda key: {"method": key[0], "endpoint": key[1]}  # noqa: E731
+    return _table(project, period, rolled_until, dims="endpoint", label=label, order_by=order_by, limit=limit)
 
 
 def consumers(
-    project: Project, period: Period, *, order_by: str = "-requests", limit: int = 100, refresh: bool = False
+    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
 ) -> dict:
     """Per consumer (events without one grouped under ``null``)."""
-    return _table(
-        project,
-        period,
-        dims="consumer",
-        label=lambda key: {"consumer": key[0] or None},
-        order_by=order_by,
-        limit=limit,
-        refresh=refresh,
-    )
+    label = lambda key: {"consumer": key[0] or None}  # noqa: E731
+    return _table(project, period, rolled_until, dims="consumer", label=label, order_by=order_by, limit=limit)

@@ -8,4 +8,5 @@ class ApimetricsConfig(AppConfig):
     demo_order = 30
 
     def ready(self) -> None:
-        from apimetrics import checks, receivers  # noqa: F401  (limits' system check; forgets deleted keys' lookups)
+        # Registered on import: the insights, the limits' system check, forgetting deleted keys.
+        from apimetrics import checks, insights, receivers  # noqa: F401

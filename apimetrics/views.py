@@ -26,8 +26,8 @@ class ProjectListView(WorkspaceDashboardView):
                 .order_by("name")
             )
             for project in projects:
-                project.stats = analytics.summary(project, self.period, refresh=self.refresh)
-        context.update(projects=projects, data_as_of=timezone.now())
+                project.stats = self.insight("apimetrics.summary", project=project)
+        context.update(projects=projects, data_as_of=self.data_as_of or timezone.now())
         return context
 
 
@@ -44,6 +44,15 @@ def _interval(period, first, last) -> str:
 class ProjectDashboardView(WorkspaceDashboardView):
     template_name = "apimetrics/project.html"
 
+    def _series(self, project: Project, interval: str) -> dict:
+        """The series by ``interval``, else by day when that holds too many buckets."""
+        try:
+            return self.insight("apimetrics.time_series", project=project, interval=interval)
+        except ValidationError:
+            if interval == "day":
+                raise
+            return self.insight("apimetrics.time_series", project=project, interval="day")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.workspace is None:
@@ -53,9 +62,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
         asked = self.request.GET.get("interval")
         asked = asked if asked in ("minute", "hour", "day") else None
         try:
-            series = analytics.time_series_or_daily(
-                project, self.period, asked or _interval(self.period, first, last), refresh=self.refresh
-            )
+            series = self._series(project, asked or _interval(self.period, first, last))
         except ValidationError:
             # Too many days even: refused like any bad range (see WorkspaceDashboardView), with
             # an error above the page, which shows the whole history.
@@ -64,11 +71,9 @@ class ProjectDashboardView(WorkspaceDashboardView):
                 f"The range has more than {MAX_BUCKETS:,} days, too many to chart: narrow it. "
                 "Showing the whole history."
             )
-            series = analytics.time_series_or_daily(
-                project, self.period, asked or _interval(self.period, first, last), refresh=self.refresh
-            )
+            series = self._series(project, asked or _interval(self.period, first, last))
         interval = series["interval"]
-        summary = analytics.summary(project, self.period, refresh=self.refresh)
+        summary = self.insight("apimetrics.summary", project=project)
         rows = series["series"]
         query = {k: v for k, v in (("date_from", self.period.date_from), ("date_to", self.period.date_to)) if v}
         api = {
@@ -84,12 +89,12 @@ class ProjectDashboardView(WorkspaceDashboardView):
             project=project,
             summary=summary,
             interval=interval,
-            endpoints=analytics.endpoints(project, self.period, refresh=self.refresh)["endpoints"],
-            consumers=analytics.consumers(project, self.period, limit=20, refresh=self.refresh)["consumers"],
+            endpoints=self.insight("apimetrics.endpoints", project=project)["endpoints"],
+            consumers=self.insight("apimetrics.consumers", project=project, limit=20)["consumers"],
             requests_chart=mark_safe(charts.to_html(charts.requests_figure(rows))),
             latency_chart=mark_safe(charts.to_html(charts.latency_figure(rows))),
             error_chart=mark_safe(charts.to_html(charts.error_rate_figure(rows))),
             csv=api,
-            data_as_of=summary["data_as_of"],
+            data_as_of=self.data_as_of,
         )
         return context

@@ -354,11 +354,11 @@ def main() -> None:
         ),
     }
     rollup_queries = {
-        "summary": lambda: analytics.summary(big, period, refresh=True),
-        "time-series (day)": lambda: analytics.time_series(big, period, "day", refresh=True),
-        "endpoints": lambda: analytics.endpoints(big, period, refresh=True),
+        "summary": lambda: analytics.summary(big, period, analytics.rollup_watermark(big)),
+        "time-series (day)": lambda: analytics.time_series(big, period, "day", analytics.rollup_watermark(big)),
+        "endpoints": lambda: analytics.endpoints(big, period, analytics.rollup_watermark(big)),
     }
-    check_rollup = analytics.summary(big, period, refresh=True)
+    check_rollup = rollup_queries["summary"]()
     check_raw = raw_queries["summary"]()[0][0]
     query_rows = []
     for name in raw_queries:

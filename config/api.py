@@ -206,7 +206,7 @@ def insight_schema(insight: Insight):
         description=description,
         parameters=parameters,
         responses={200: insight.response},
-        operation_id=insight.name.replace(".", "_"),
+        operation_id=insight.operation_id,
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from config.cache import Cached, cached
@@ -66,7 +67,10 @@ class Insight:
     validated data), to which ``url_params`` add what the URL names (a country, a project's
     key); ``response`` documents the payload. ``resolve`` may replace
     parameters by what they name (a project's key by the project, 404 when the workspace has
-    none) before ``key_settings`` and ``compute`` see them.
+    none) and add inputs read for this run (``unkeyed``: left out of the cache key) before
+    ``key_settings`` and ``compute`` see them. ``volatile(params)`` says when a result reads data
+    that no data version guards (API events after the rollup watermark): it is then computed
+    afresh and not cached.
     """
 
     name: str
@@ -78,11 +82,14 @@ class Insight:
     description: str = ""
     key_settings: KeySettings = workspace_settings
     resolve: Resolve | None = None
+    unkeyed: tuple[str, ...] = ()
+    volatile: Callable[[Mapping[str, Any]], bool] | None = None
     metrics: tuple[Metric, ...] = ()
     csv_rows_key: str | None = None
     csv_tables: tuple[str, ...] = ()
     csv_filename: str = ""
     url_params: tuple[str, ...] = ()
+    operation_id: str | None = None  # where the path alone would not make a unique one
 
     @property
     def app(self) -> str:
@@ -105,7 +112,10 @@ class Insight:
         params = dict(params)
         if self.resolve is not None:
             params = self.resolve(workspace, params)
-        key = {**{name: _key_value(value) for name, value in params.items()}, **self.key_settings(workspace, params)}
+        if self.volatile is not None and self.volatile(params):
+            return Cached(self.compute(workspace, **params), False, timezone.now())
+        key = {name: _key_value(value) for name, value in params.items() if name not in self.unkeyed}
+        key.update(self.key_settings(workspace, params))
         return cached(
             self.namespace, workspace.pk, self.name, key, lambda: self.compute(workspace, **params), refresh=refresh
         )

@@ -101,8 +101,26 @@ class SeriesQuerySerializer(PeriodQuerySerializer):
 
 
 class TableQuerySerializer(PeriodQuerySerializer):
+    """A per-endpoint or per-consumer table, sortable by any column but ``other_column`` (the
+    grouping it does not have)."""
+
+    other_column = ""
     order_by = serializers.CharField(default="-requests", required=False, help_text=f"One of {', '.join(ORDERINGS)}")
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100, required=False)
+
+    def validate_order_by(self, value: str) -> str:
+        allowed = tuple(ordering for ordering in ORDERINGS if ordering != self.other_column)
+        if value.lstrip("-") not in allowed:
+            raise serializers.ValidationError(f"One of {', '.join(allowed)} (prefix '-' for descending).")
+        return value
+
+
+class EndpointsQuerySerializer(TableQuerySerializer):
+    other_column = "consumer"
+
+
+class ConsumersQuerySerializer(TableQuerySerializer):
+    other_column = "endpoint"
 
 
 # --- what the metrics endpoints answer (apimetrics.analytics) ------------------------------

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.api.insights import insight_view
 from apimetrics.api import views
 
 urlpatterns = [
@@ -11,8 +12,10 @@ urlpatterns = [
     path(
         "projects/<slug:key>/api-keys/<int:pk>/rotate", views.ApiKeyRotateView.as_view(), name="apimetrics-key-rotate"
     ),
-    path("projects/<slug:key>/metrics/summary", views.SummaryView.as_view(), name="apimetrics-summary"),
-    path("projects/<slug:key>/metrics/time-series", views.TimeSeriesView.as_view(), name="apimetrics-time-series"),
-    path("projects/<slug:key>/metrics/endpoints", views.EndpointsView.as_view(), name="apimetrics-endpoints"),
-    path("projects/<slug:key>/metrics/consumers", views.ConsumersView.as_view(), name="apimetrics-consumers"),
+    path("projects/<slug:key>/metrics/summary", insight_view("apimetrics.summary"), name="apimetrics-summary"),
+    path(
+        "projects/<slug:key>/metrics/time-series", insight_view("apimetrics.time_series"), name="apimetrics-time-series"
+    ),
+    path("projects/<slug:key>/metrics/endpoints", insight_view("apimetrics.endpoints"), name="apimetrics-endpoints"),
+    path("projects/<slug:key>/metrics/consumers", insight_view("apimetrics.consumers"), name="apimetrics-consumers"),
 ]

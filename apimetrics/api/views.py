@@ -9,25 +9,17 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership
 from accounts.tenancy import WorkspaceScopedMixin
-from apimetrics import analytics, keys, projects, tracking
+from apimetrics import keys, projects, tracking
 from apimetrics.api.serializers import (
-    ApiConsumersSerializer,
-    ApiEndpointsSerializer,
     ApiKeyCreateSerializer,
     ApiKeyRotateSerializer,
     ApiKeySerializer,
-    ApiSummarySerializer,
-    ApiTimeSeriesSerializer,
     IssuedKeySerializer,
     ProjectSerializer,
-    SeriesQuerySerializer,
-    TableQuerySerializer,
     TrackAcceptedSerializer,
     TrackEventSerializer,
 )
 from apimetrics.models import ApiKey, Project
-from config.api import AnalyticsEndpoint
-from config.periods import PeriodQuerySerializer
 
 CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
 
@@ -186,92 +178,3 @@ class TrackView(APIView):
         # The body is read by the service once the key is known (a bad body of a revoked key is a 401).
         accepted = tracking.track(api_key=request.headers.get("X-API-Key"), body=lambda: request.data)
         return Response({"accepted": accepted}, status=status.HTTP_202_ACCEPTED)
-
-
-# --- metrics -------------------------------------------------------------------------------
-
-
-class MetricsView(ProjectScopedMixin, AnalyticsEndpoint):
-    pass
-
-
-class SummaryView(MetricsView):
-    csv_filename = "api-summary"
-
-    @extend_schema(
-        parameters=[PeriodQuerySerializer],
-        responses=ApiSummarySerializer,
-        summary="Requests, error rates, throughput, latency percentiles and Apdex",
-    )
-    def get(self, request, key):
-        query = self.query()
-        return Response(analytics.summary(self.get_project(), query.period, refresh=self.refresh))
-
-
-class TimeSeriesView(MetricsView):
-    query_serializer_class = SeriesQuerySerializer
-    csv_rows_key = "series"
-    csv_filename = "api-time-series"
-
-    @extend_schema(
-        parameters=[SeriesQuerySerializer],
-        responses=ApiTimeSeriesSerializer,
-        summary="The summary per minute, hour or day (zero-filled, project time zone)",
-    )
-    def get(self, request, key):
-        query = self.query()
-        interval = query.validated_data.get("interval")
-        series = analytics.time_series if interval else analytics.time_series_or_daily
-        return Response(series(self.get_project(), query.period, interval or "hour", refresh=self.refresh))
-
-
-# A per-endpoint or per-consumer table: ``table`` computes it, sortable by any column but
-# ``other_column`` (the grouping it does not have). No docstring: the API description stays
-# the one of MetricsView.
-class TableView(MetricsView):
-    query_serializer_class = TableQuerySerializer
-    table = None
-    other_column = ""
-
-    def get(self, request, key):
-        query = self.query()
-        order_by = analytics.validate_order(
-            query.validated_data["order_by"], tuple(o for o in analytics.ORDERINGS if o != self.other_column)
-        )
-        return Response(
-            type(self).table(
-                self.get_project(),
-                query.period,
-                order_by=order_by,
-                limit=query.validated_data["limit"],
-                refresh=self.refresh,
-            )
-        )
-
-
-@extend_schema_view(
-    get=extend_schema(
-        parameters=[TableQuerySerializer],
-        responses=ApiEndpointsSerializer,
-        summary="Per method and endpoint: requests, errors, latency percentiles",
-    )
-)
-class EndpointsView(TableView):
-    table = staticmethod(analytics.endpoints)
-    other_column = "consumer"
-    csv_rows_key = "endpoints"
-    csv_filename = "api-endpoints"
-
-
-@extend_schema_view(
-    get=extend_schema(
-        parameters=[TableQuerySerializer],
-        responses=ApiConsumersSerializer,
-        summary="Per consumer: requests, errors, latency percentiles",
-    )
-)
-class ConsumersView(TableView):
-    table = staticmethod(analytics.consumers)
-    other_column = "endpoint"
-    csv_rows_key = "consumers"
-    csv_filename = "api-consumers"

@@ -51,3 +51,11 @@ def make_event(
         user_agent="tests",
         consumer=consumer,
     )
+
+
+def metric(name: str, project, period, *, refresh: bool = False, **params) -> dict:
+    """The registered API-metrics insight ``name`` of ``project`` over ``period``."""
+    from config.insights import get_insight
+
+    insight = get_insight(f"apimetrics.{name}")
+    return insight.run(project.workspace, {"project": project, "period": period, **params}, refresh=refresh).value

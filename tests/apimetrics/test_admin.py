@@ -9,6 +9,8 @@ from apimetrics.analytics import CACHE_NAMESPACE
 from apimetrics.models import ApiKey, Project, RequestEvent
 from apimetrics.tracking import METHODS
 from config.cache import data_version
+from config.insights import get_insight
+from config.periods import Period
 from tests.apimetrics.factories import issue_key, make_event
 
 pytestmark = pytest.mark.django_db
@@ -120,10 +122,15 @@ def test_staff_deleting_a_project_ends_its_keys_at_once(
     assert data_version(CACHE_NAMESPACE, project.workspace_id) != version  # cached metrics are stale
 
 
-def test_staff_editing_a_project_moves_its_cached_metrics_to_a_new_version(
+def test_staff_editing_a_project_changes_its_next_cached_metrics(
     client, staff_user, project, api_key, django_capture_on_commit_callbacks
 ):
-    version = data_version(CACHE_NAMESPACE, project.workspace_id)
+    RequestEvent.objects.bulk_create([make_event(project, MOMENT, ms=300)])  # 09:00 UTC, 18:00 in Tokyo
+    rollups.rollup_project(project_id=project.pk, now=MOMENT + dt.timedelta(days=2))
+    summary = get_insight("apimetrics.summary")
+    day = {"project": project, "period": Period(dt.date(2026, 3, 10), dt.date(2026, 3, 10))}
+    assert summary.run(project.workspace, day).value["apdex"] == 1.0  # 300 ms within 500 ms
+    assert summary.run(project.workspace, day).hit  # the rolled day is cached
     client.force_login(staff_user)
     form = {
         "workspace": project.workspace_id,
@@ -142,4 +149,6 @@ def test_staff_editing_a_project_moves_its_cached_metrics_to_a_new_version(
     assert response.status_code == 302, response.content
     project.refresh_from_db()
     assert (project.timezone, project.apdex_threshold_ms) == ("Asia/Tokyo", 250)
-    assert data_version(CACHE_NAMESPACE, project.workspace_id) != version
+    again = summary.run(project.workspace, day)
+    assert not again.hit
+    assert (again.value["apdex_threshold_ms"], again.value["apdex"]) == (250, 0.5)  # 300 ms now tolerating

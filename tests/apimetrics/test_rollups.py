@@ -10,7 +10,7 @@ from apimetrics import analytics, retention, rollups
 from apimetrics.histogram import RELATIVE_ERROR, bucket_of
 from apimetrics.models import DirtyMinute, HourRollup, MinuteRollup, RequestEvent, RollupState
 from config.periods import Period
-from tests.apimetrics.factories import ProjectFactory, make_event
+from tests.apimetrics.factories import ProjectFactory, make_event, metric
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def test_a_crash_mid_run_is_repaired_by_the_next_run(small, monkeypatch):
     )
     monkeypatch.setattr(rollups, "_roll_hours", real)
     rollups.rollup_project(project_id=small.pk, now=NOW, batch=dt.timedelta(hours=1))
-    summary = analytics.summary(small, Period())
+    summary = metric("summary", small, Period())
     assert summary["requests"] == 6
     assert summary["errors_4xx"] == 1
     assert summary["errors_5xx"] == 1
@@ -174,14 +174,14 @@ def test_late_events_are_rerolled_once(small, track, api_key):
     hour = HourRollup.objects.get(project=small, kind="e", hour=T0, method="GET")
     assert (hour.requests, hour.status_5xx) == (6, 3)
     rollups.rollup_project(project_id=small.pk, now=NOW)
-    assert analytics.summary(small, Period())["requests"] == 8
+    assert metric("summary", small, Period())["requests"] == 8
 
 
 def test_summary_merges_raw_events_after_the_watermark(small):
     rollups.rollup_project(project_id=small.pk, now=NOW)
     RequestEvent.objects.bulk_create([make_event(small, NOW - dt.timedelta(seconds=10), ms=77, status=500)])
     with time_machine.travel(NOW, tick=False):
-        summary = analytics.summary(small, Period(dt.date(2026, 3, 10), dt.date(2026, 3, 10)))
+        summary = metric("summary", small, Period(dt.date(2026, 3, 10), dt.date(2026, 3, 10)))
     assert summary["requests"] == 7
     assert summary["errors_5xx"] == 2
     assert summary["avg_ms"] == round((10 + 20 + 300 + 1000 + 5 + 40 + 77) / 7, 2)
@@ -208,13 +208,13 @@ def test_percentiles_from_rollups_are_within_5_percent_of_exact(workspace):
     rollups.rollup_project(project_id=project.pk, now=NOW)
     assert HourRollup.objects.filter(project=project).exists()
     everything = [v for vs in values.values() for v in vs]
-    summary = analytics.summary(project, Period())
+    summary = metric("summary", project, Period())
     assert (summary["requests"], summary["errors_5xx"]) == (20_000, 2_000)
     assert summary["avg_ms"] == pytest.approx(sum(everything) / len(everything), abs=0.01)
     for q, name in ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")):
         exact = exact_percentile(everything, q)
         assert abs(summary[name] - exact) / exact <= max(RELATIVE_ERROR, 0.05) + 1e-3, name
-        for row in analytics.endpoints(project, Period())["endpoints"]:
+        for row in metric("endpoints", project, Period())["endpoints"]:
             exact = exact_percentile(values[row["endpoint"]], q)
             assert abs(row[name] - exact) / exact < 0.05, (row["endpoint"], name)
 
@@ -229,7 +229,7 @@ def test_retention_deletes_old_raw_events_and_keeps_rollups(workspace):
     deleted = retention.events_delete_expired(project_id=project.pk, now=NOW, batch_size=3)
     assert deleted == 7
     assert RequestEvent.objects.filter(project=project).count() == 3
-    assert analytics.summary(project, Period())["requests"] == 10
+    assert metric("summary", project, Period())["requests"] == 10
     # The daily task does the same for every project, and again is a no-op.
     from apimetrics import tasks
 
@@ -249,7 +249,7 @@ def test_rollup_task_and_backfill_command(small, capsys):
     out = capsys.readouterr().out
     assert "Rolled up 724 minutes" in out  # rebuilt from midnight of the oldest raw event
     assert "100%" in out
-    assert analytics.summary(small, Period())["requests"] == 6
+    assert metric("summary", small, Period())["requests"] == 6
 
 
 @pytest.mark.parametrize("hours", ["0", "-1", "nan"])
@@ -336,7 +336,7 @@ def test_rebuild_keeps_rollups_older_than_the_raw_events(workspace):
     assert retention.events_delete_expired(project_id=project.pk, now=NOW) == 3
     rollups.rollup_reset(project_id=project.pk)
     rollups.rollup_project(project_id=project.pk, now=NOW)
-    assert analytics.summary(project, Period())["requests"] == 7
+    assert metric("summary", project, Period())["requests"] == 7
 
 
 def test_rebuild_keeps_the_day_whose_start_retention_deleted(workspace):
@@ -350,7 +350,7 @@ def test_rebuild_keeps_the_day_whose_start_retention_deleted(workspace):
     RequestEvent.objects.filter(project=project, timestamp__lt=day + dt.timedelta(hours=5)).delete()
     assert rollups.rollup_reset(project_id=project.pk) == day + dt.timedelta(days=1)
     rollups.rollup_project(project_id=project.pk, now=NOW)
-    assert analytics.summary(project, Period(), refresh=True)["requests"] == 2
+    assert metric("summary", project, Period(), refresh=True)["requests"] == 2
 
 
 @pytest.mark.parametrize("rolled", [False, True])
@@ -371,14 +371,16 @@ def test_local_days_of_a_project_outside_utc_count_their_own_events(workspace, t
         rollups.rollup_project(project_id=project.pk, now=NOW)
     for day, expected in ((dt.date(2026, 3, 5), 1), (dt.date(2026, 3, 6), 2), (dt.date(2026, 3, 7), 0)):
         period = Period(day, day)
-        assert analytics.summary(project, period, refresh=True)["requests"] == expected
+        assert metric("summary", project, period, refresh=True)["requests"] == expected
         assert (
-            sum(row["requests"] for row in analytics.endpoints(project, period, refresh=True)["endpoints"]) == expected
+            sum(row["requests"] for row in metric("endpoints", project, period, refresh=True)["endpoints"]) == expected
         )
         assert (
-            sum(row["requests"] for row in analytics.consumers(project, period, refresh=True)["consumers"]) == expected
+            sum(row["requests"] for row in metric("consumers", project, period, refresh=True)["consumers"]) == expected
         )
-    days = analytics.time_series(project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 6)), "day", refresh=True)
+    days = metric(
+        "time_series", project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 6)), interval="day", refresh=True
+    )
     assert [bucket["requests"] for bucket in days["series"]] == [1, 2]
 
 
@@ -389,7 +391,9 @@ def test_hours_of_a_half_hour_time_zone_are_its_own(workspace, rolled):
     RequestEvent.objects.bulk_create([make_event(project, dt.datetime(2026, 3, 5, 12, 10, tzinfo=dt.UTC))])
     if rolled:
         rollups.rollup_project(project_id=project.pk, now=NOW)
-    series = analytics.time_series(project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 5)), "hour", refresh=True)
+    series = metric(
+        "time_series", project, Period(dt.date(2026, 3, 5), dt.date(2026, 3, 5)), interval="hour", refresh=True
+    )
     assert len(series["series"]) == 24
     assert [(b["bucket"], b["requests"]) for b in series["series"] if b["requests"]] == [
         ("2026-03-05T17:00:00+05:30", 1)
@@ -410,14 +414,18 @@ def test_hours_of_the_days_the_clocks_change_are_the_real_local_hours(workspace,
     )
     if rolled:
         rollups.rollup_project(project_id=project.pk, now=dt.datetime(2025, 11, 3, tzinfo=dt.UTC))
-    spring = analytics.time_series(project, Period(dt.date(2025, 3, 9), dt.date(2025, 3, 9)), "hour", refresh=True)
+    spring = metric(
+        "time_series", project, Period(dt.date(2025, 3, 9), dt.date(2025, 3, 9)), interval="hour", refresh=True
+    )
     labels = [bucket["bucket"] for bucket in spring["series"]]
     assert len(labels) == 23
     assert labels[1:3] == ["2025-03-09T01:00:00-05:00", "2025-03-09T03:00:00-04:00"]
     assert [(b["bucket"], b["requests"]) for b in spring["series"] if b["requests"]] == [
         ("2025-03-09T03:00:00-04:00", 1)
     ]
-    autumn = analytics.time_series(project, Period(dt.date(2025, 11, 2), dt.date(2025, 11, 2)), "hour", refresh=True)
+    autumn = metric(
+        "time_series", project, Period(dt.date(2025, 11, 2), dt.date(2025, 11, 2)), interval="hour", refresh=True
+    )
     assert len(autumn["series"]) == 25
     assert [(b["bucket"], b["requests"]) for b in autumn["series"] if b["requests"]] == [
         ("2025-11-02T01:00:00-04:00", 1),

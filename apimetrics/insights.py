@@ -1,0 +1,105 @@
+"""The API-metrics insights, registered once (:mod:`config.insights`): the API, the dashboards and
+the reports read a project's figures from the registry.
+
+Every insight names its project by key (the URL's ``key``; Python callers may pass the project
+itself). The project's time zone and Apdex threshold are part of the cache key. A result whose
+range reaches past the rollup watermark reads raw events that no data version guards: it is
+computed afresh (the rollups' bump covers everything before the watermark).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from apimetrics import analytics
+from apimetrics.api import serializers as s
+from apimetrics.models import Project
+from config.errors import NotFound
+from config.insights import Insight, Metric, register
+
+
+def _resolve(workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """The workspace's project named by ``key`` (or given as ``project``) and its watermark."""
+    project = params.pop("project", None)
+    key = params.pop("key", None)
+    if not isinstance(project, Project) or project.workspace_id != workspace.pk:
+        project = Project.objects.filter(workspace=workspace, key=str(key or project)).first()
+    if project is None:
+        raise NotFound("Not found.")
+    return {**params, "project": project, "rolled_until": analytics.rollup_watermark(project)}
+
+
+def _settings(workspace, params: Mapping[str, Any]) -> dict[str, Any]:
+    project = params["project"]
+    return {"timezone": project.timezone, "apdex_threshold_ms": project.apdex_threshold_ms}
+
+
+def _volatile(params: Mapping[str, Any]) -> bool:
+    end = params["period"].bounds(params["project"].tzinfo)[1]
+    rolled_until = params["rolled_until"]
+    return end is None or rolled_until is None or end > rolled_until
+
+
+def _insight(name: str, compute, query, response, summary: str, **kwargs) -> Insight:
+    return register(
+        Insight(
+            name=f"apimetrics.{name}",
+            compute=lambda workspace, **params: compute(**params),
+            query=query,
+            response=response,
+            namespace=analytics.CACHE_NAMESPACE,
+            summary=summary,
+            key_settings=_settings,
+            resolve=_resolve,
+            unkeyed=("rolled_until",),
+            volatile=_volatile,
+            url_params=("key",),
+            **kwargs,
+        )
+    )
+
+
+SUMMARY = _insight(
+    "summary",
+    analytics.summary,
+    s.PeriodQuerySerializer,
+    s.ApiSummarySerializer,
+    "Requests, error rates, throughput, latency percentiles and Apdex",
+    metrics=(
+        Metric("requests", "Requests", "count"),
+        Metric("error_rate_4xx", "4xx error rate", "percent", higher_is_better=False),
+        Metric("error_rate_5xx", "5xx error rate", "percent", higher_is_better=False),
+        Metric("throughput_rpm", "Requests per minute", "ratio"),
+        Metric("avg_ms", "Average latency", "ms", higher_is_better=False),
+        Metric("p95_ms", "p95 latency", "ms", higher_is_better=False),
+        Metric("p99_ms", "p99 latency", "ms", higher_is_better=False),
+        Metric("apdex", "Apdex", "score"),
+    ),
+    csv_filename="api-summary",
+)
+TIME_SERIES = _insight(
+    "time_series",
+    analytics.time_series_or_daily,
+    s.SeriesQuerySerializer,
+    s.ApiTimeSeriesSerializer,
+    "The summary per minute, hour or day (zero-filled, project time zone)",
+    csv_rows_key="series",
+    csv_filename="api-time-series",
+)
+ENDPOINTS = _insight(
+    "endpoints",
+    analytics.endpoints,
+    s.EndpointsQuerySerializer,
+    s.ApiEndpointsSerializer,
+    "Per method and endpoint: requests, errors, latency percentiles",
+    csv_rows_key="endpoints",
+    csv_filename="api-endpoints",
+)
+CONSUMERS = _insight(
+    "consumers",
+    analytics.consumers,
+    s.ConsumersQuerySerializer,
+    s.ApiConsumersSerializer,
+    "Per consumer: requests, errors, latency percentiles",
+    csv_rows_key="consumers",
+    csv_filename="api-consumers",
+)
