@@ -255,6 +255,29 @@ def _upsert(model, lookup: dict, values: dict, report: SeedReport):
     return obj
 
 
+def _seed_specifications(product: Product, item, report: SeedReport) -> None:
+    for spec_order, (kind, name, required, default, options) in enumerate(item.specs, start=1):
+        specification = _upsert(
+            Specification,
+            {"product": product, "kind": kind},
+            {"name": name, "required": required, "menu_order": spec_order * 10},
+            report,
+        )
+        report.specifications += 1
+        default_option = None
+        for option_order, (option_name, delta) in enumerate(options, start=1):
+            option = _upsert(
+                SpecificationOption,
+                {"specification": specification, "name": option_name},
+                {"price_delta": Decimal(delta), "menu_order": option_order * 10},
+                report,
+            )
+            report.options += 1
+            if option_name == default:
+                default_option = option
+        model_update(instance=specification, fields=["default_option"], data={"default_option": default_option})
+
+
 @transaction.atomic
 def seed_menu(*, today: dt.date | None = None, progress=None) -> SeedReport:
     """Create or update the demo menu; ``progress(line)`` is called once per type."""
@@ -282,26 +305,7 @@ def seed_menu(*, today: dt.date | None = None, progress=None) -> SeedReport:
             )
             products[f"{spec.slug}/{item.name}"] = product
             report.products += 1
-            for spec_order, (kind, name, required, default, options) in enumerate(item.specs, start=1):
-                specification = _upsert(
-                    Specification,
-                    {"product": product, "kind": kind},
-                    {"name": name, "required": required, "menu_order": spec_order * 10},
-                    report,
-                )
-                report.specifications += 1
-                default_option = None
-                for option_order, (option_name, delta) in enumerate(options, start=1):
-                    option = _upsert(
-                        SpecificationOption,
-                        {"specification": specification, "name": option_name},
-                        {"price_delta": Decimal(delta), "menu_order": option_order * 10},
-                        report,
-                    )
-                    report.options += 1
-                    if option_name == default:
-                        default_option = option
-                model_update(instance=specification, fields=["default_option"], data={"default_option": default_option})
+            _seed_specifications(product, item, report)
         if progress:
             progress(f"{spec.name}: {len(spec.items)} products")
 

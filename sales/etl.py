@@ -67,68 +67,57 @@ def analyse(workspace: Workspace) -> tuple[dict, list[dict], list[dict]]:
     return summary, monthly, _findings(summary, monthly)
 
 
-def _findings(summary: dict, monthly: list[dict]) -> list[dict]:
-    findings = []
-    overall = summary["roas"]
+def _finding(level: str, code: str, message: str, **extra) -> dict:
+    return {"level": level, "code": code, **extra, "message": message}
+
+
+def _roas_finding(overall: float | None) -> dict:
     if overall is None:
-        findings.append({"level": "info", "code": "no_ad_spend", "message": "No ad spend recorded: ROAS undefined."})
-    elif overall > EXCELLENT_ROAS:
-        findings.append(
-            {"level": "good", "code": "roas_excellent", "message": f"ROAS above 3: excellent ({overall:.2f})."}
+        return _finding("info", "no_ad_spend", "No ad spend recorded: ROAS undefined.")
+    if overall > EXCELLENT_ROAS:
+        return _finding("good", "roas_excellent", f"ROAS above 3: excellent ({overall:.2f}).")
+    if overall >= PROFITABLE_ROAS:
+        return _finding(
+            "info", "roas_profitable", f"ROAS between 1 and 3: profitable, room to improve ({overall:.2f})."
         )
-    elif overall >= PROFITABLE_ROAS:
-        findings.append(
-            {
-                "level": "info",
-                "code": "roas_profitable",
-                "message": f"ROAS between 1 and 3: profitable, room to improve ({overall:.2f}).",
-            }
-        )
-    else:
-        findings.append(
-            {
-                "level": "warning",
-                "code": "roas_unprofitable",
-                "message": f"ROAS below 1 overall: ads cost more than they bring ({overall:.2f}).",
-            }
-        )
-    findings.extend(
-        {
-            "level": "warning",
-            "code": "roas_below_1_month",
-            "month": month["month"],
-            "message": f"ROAS below 1 in {month['label']}: warning ({month['roas']:.2f}).",
-        }
-        for month in monthly
-        if month["roas"] is not None and month["roas"] < PROFITABLE_ROAS
+    return _finding(
+        "warning", "roas_unprofitable", f"ROAS below 1 overall: ads cost more than they bring ({overall:.2f})."
     )
-    findings.append(
-        {
-            "level": "info",
-            "code": "average_daily_revenue",
-            "message": f"Average daily revenue {summary['average_daily_revenue']} over "
-            f"{summary['date_from']} to {summary['date_to']}.",
-        }
-    )
+
+
+def _month_findings(summary: dict, monthly: list[dict]) -> list[dict]:
+    """The best and the weakest month, when there are two to compare."""
     active = [month for month in monthly if month["records"]]
     # Partial first and last months would always look weakest: rank whole months when possible.
     whole = [month for month in active if _is_whole(month["month"], summary["date_from"], summary["date_to"])]
     if len(whole) > 1:
         active = whole
-    if len(active) > 1:
-        best = max(active, key=lambda month: (Decimal(month["revenue"]), month["month"]))
-        worst = min(active, key=lambda month: (Decimal(month["revenue"]), month["month"]))
-        findings.append(
-            {"level": "info", "code": "best_month", "message": f"Best month: {best['label']} ({best['revenue']})."}
+    if len(active) < 2:
+        return []
+    best = max(active, key=lambda month: (Decimal(month["revenue"]), month["month"]))
+    worst = min(active, key=lambda month: (Decimal(month["revenue"]), month["month"]))
+    return [
+        _finding("info", "best_month", f"Best month: {best['label']} ({best['revenue']})."),
+        _finding("info", "worst_month", f"Weakest month: {worst['label']} ({worst['revenue']})."),
+    ]
+
+
+def _findings(summary: dict, monthly: list[dict]) -> list[dict]:
+    below = [
+        _finding(
+            "warning",
+            "roas_below_1_month",
+            f"ROAS below 1 in {month['label']}: warning ({month['roas']:.2f}).",
+            month=month["month"],
         )
-        findings.append(
-            {
-                "level": "info",
-                "code": "worst_month",
-                "message": f"Weakest month: {worst['label']} ({worst['revenue']}).",
-            }
-        )
-    return findings
+        for month in monthly
+        if month["roas"] is not None and month["roas"] < PROFITABLE_ROAS
+    ]
+    span = f"{summary['date_from']} to {summary['date_to']}"
+    average = _finding(
+        "info", "average_daily_revenue", f"Average daily revenue {summary['average_daily_revenue']} over {span}."
+    )
+    return [_roas_finding(summary["roas"]), *below, average, *_month_findings(summary, monthly)]
 
 
 def _is_whole(month: str, first: str, last: str) -> bool:

@@ -34,10 +34,10 @@ def _check(name: str, status: str, value, message: str) -> dict:
     return {"name": name, "status": status, "value": value, "message": message}
 
 
-def run_checks(workspace: Workspace) -> list[dict]:
-    today = local_today(workspace)
-    records = SalesRecord.objects.filter(workspace=workspace)
-    row = records.aggregate(
+def _counts(workspace: Workspace, today: dt.date) -> dict:
+    """Every count the checks read, in one aggregate over the workspace's records, plus the
+    records whose store belongs to another workspace."""
+    row = SalesRecord.objects.filter(workspace=workspace).aggregate(
         total=Count("id"),
         recent=Count("id", filter=Q(date__gt=today - dt.timedelta(days=FRESHNESS_DAYS), date__lte=today)),
         latest=Max("date", filter=Q(date__lte=today)),
@@ -52,15 +52,24 @@ def run_checks(workspace: Workspace) -> list[dict]:
     )
     # Both directions: this workspace's records on a foreign store, and foreign records on its
     # stores. Only raw SQL or bulk operations can write them; the API refuses them.
-    foreign = (
+    row["foreign"] = (
         SalesRecord.objects.filter(Q(workspace=workspace) | Q(store__workspace=workspace))
         .exclude(workspace=F("store__workspace"))
         .count()
     )
+    return row
 
-    checks = []
-    total = row["total"]
-    checks.append(
+
+def run_checks(workspace: Workspace) -> list[dict]:
+    today = local_today(workspace)
+    row = _counts(workspace, today)
+    total, latest = row["total"], row["latest"]
+    age = (today - latest).days if latest else None
+    if latest is None:
+        freshness = "No data to be fresh."
+    else:
+        freshness = f"Latest data {latest.isoformat()} ({age} days old); expected within {FRESHNESS_DAYS} days."
+    return [
         _check(
             "record_count",
             "ok" if total else "warning",
@@ -68,53 +77,38 @@ def run_checks(workspace: Workspace) -> list[dict]:
             f"{total} records, {row['recent']} in the last {FRESHNESS_DAYS} days."
             if total
             else "No sales records yet.",
-        )
-    )
-    latest = row["latest"]
-    age = (today - latest).days if latest else None
-    checks.append(
+        ),
         _check(
             "freshness",
             "ok" if age is not None and age < FRESHNESS_DAYS else "warning",
             latest.isoformat() if latest else None,
-            "No data to be fresh."
-            if latest is None
-            else f"Latest data {latest.isoformat()} ({age} days old); expected within {FRESHNESS_DAYS} days.",
-        )
-    )
-    checks.append(
+            freshness,
+        ),
         _check(
             "negative_values",
             "failing" if row["negative"] else "ok",
             row["negative"],
             f"{row['negative']} records with negative revenue or ad spend.",
-        )
-    )
-    checks.append(
+        ),
         _check(
             "absurd_values",
             "warning" if row["absurd"] else "ok",
             row["absurd"],
             f"{row['absurd']} records above {ABSURD_AMOUNT:,} a day or with ROAS above {ABSURD_ROAS}.",
-        )
-    )
-    checks.append(
+        ),
         _check(
             "future_dates",
             "failing" if row["future"] else "ok",
             row["future"],
             f"{row['future']} records dated after today ({today.isoformat()}).",
-        )
-    )
-    checks.append(
+        ),
         _check(
             "foreign_store",
-            "failing" if foreign else "ok",
-            foreign,
-            f"{foreign} records whose store belongs to another workspace.",
-        )
-    )
-    return checks
+            "failing" if row["foreign"] else "ok",
+            row["foreign"],
+            f"{row['foreign']} records whose store belongs to another workspace.",
+        ),
+    ]
 
 
 def overall_status(checks: list[dict]) -> str:
