@@ -3,7 +3,6 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +19,7 @@ from apimetrics.api.serializers import (
     TrackEventSerializer,
 )
 from apimetrics.models import ApiKey, Project
+from config.parsers import JSONParser
 
 CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
 

@@ -1,0 +1,51 @@
+"""The project's routes, walked from the root URLconf, for tests that must cover every endpoint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+_CONVERTER_SAMPLES = {"int": "1", "slug": "acme", "str": "x", "uuid": "00000000-0000-0000-0000-000000000001"}
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # as written in the URLconf, converters included: "api/v1/workspaces/<slug:slug>/"
+    callback: object
+    name: str | None
+
+    @property
+    def view_class(self):
+        """The class-based view (DRF or Django) behind the route, or None for a function view."""
+        return getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+
+    def sample_path(self) -> str:
+        """A concrete path of this route (``/api/v1/workspaces/acme/``)."""
+
+        def fill(match: re.Match) -> str:
+            converter = match.group(1) or "str"
+            return _CONVERTER_SAMPLES.get(converter, "x")
+
+        return "/" + re.sub(r"<(?:(\w+):)?\w+>", fill, self.route)
+
+
+def _walk(patterns, prefix: str) -> Iterator[Route]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield Route(route, pattern.callback, pattern.name)
+
+
+def routes(urlconf: str | None = None) -> list[Route]:
+    """Every route of the URLconf, ``include()``s followed."""
+    return list(_walk(get_resolver(urlconf).url_patterns, ""))
+
+
+def api_routes(urlconf: str | None = None) -> list[Route]:
+    """The routes of the JSON API (``/api/v1/``), regular-expression catch-alls left out."""
+    return [r for r in routes(urlconf) if r.route.startswith("api/v1/") and not r.route.startswith("^")]
