@@ -32,23 +32,38 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _first_message(detail) -> str:
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    if isinstance(detail, dict) and detail:
-        key, value = next(iter(detail.items()))
-        inner = _first_message(value)
-        return inner if key == "non_field_errors" else f"{key}: {inner}"
-    return str(detail)
+def flat_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's error detail as the error shape's ``fields``: every name maps to a list of messages.
 
-
-def _fields(detail) -> dict:
+    Nested errors take dotted names: the third event of a batch whose status code is wrong is
+    ``"2.status_code"``, a nested object's field ``"address.city"``. Messages that belong to no
+    field are under ``non_field_errors`` (at the top) or under their parent's name.
+    """
     if isinstance(detail, dict):
-        return {key: _fields(value) if isinstance(value, dict) else value for key, value in detail.items()}
-    if isinstance(detail, list):
-        # A list body (batch endpoints) reports errors by index; empty entries are dropped.
-        return {str(index): item for index, item in enumerate(detail) if item}
-    return {}
+        items = [(str(key), value) for key, value in detail.items()]
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        items = [(str(index), item) for index, item in enumerate(detail)]  # a batch: by index
+    else:
+        messages = [str(message) for message in (detail if isinstance(detail, list) else [detail])]
+        return {prefix or "non_field_errors": messages} if messages else {}
+    fields: dict[str, list[str]] = {}
+    for key, value in items:
+        name = prefix if key == "non_field_errors" and prefix else ".".join(filter(None, (prefix, key)))
+        for field, messages in flat_fields(value, name).items():
+            fields.setdefault(field, []).extend(messages)
+    return fields
+
+
+def _first_message(fields: dict[str, list[str]]) -> str:
+    name, messages = next(iter(fields.items()), ("non_field_errors", ["Invalid input."]))
+    return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
+
+
+def _detail_message(detail) -> str:
+    """The sentence of a non-validation error's detail (a string, or simplejwt's dict)."""
+    if isinstance(detail, list | dict):
+        return _first_message(flat_fields(detail))
+    return str(detail)
 
 
 class _DomainAPIException(exceptions.APIException):
@@ -103,9 +118,8 @@ def api_exception_handler(exc, context):
         # out of ATOMIC_REQUESTS is not inside a request transaction, so there is nothing to mark.
         set_rollback()
     if isinstance(exc, exceptions.ValidationError):
-        code, message, fields = "invalid", _first_message(exc.detail), _fields(exc.detail)
-        if isinstance(exc.detail, list):
-            fields = fields or {"non_field_errors": exc.detail}
+        fields = flat_fields(exc.detail)
+        code, message = "invalid", _first_message(fields)
     elif isinstance(exc, _DomainAPIException):
         code, message, fields = exc.domain.code, exc.domain.message, exc.domain.fields
     else:
@@ -114,7 +128,7 @@ def api_exception_handler(exc, context):
         if isinstance(detail, dict):  # simplejwt: {"detail": …, "code": …, "messages": […]}
             code = str(detail.get("code") or "error")
             detail = detail.get("detail", detail)
-        message, fields = _first_message(detail), {}
+        message, fields = _detail_message(detail), {}
     response.data = error_body(code, message, fields)
     return response
 

@@ -36,7 +36,9 @@ class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable code, e.g. invalid, not_found, throttled.")
     message = serializers.CharField(help_text="A sentence for humans.")
     fields = serializers.DictField(
-        child=serializers.JSONField(), help_text="Per-field messages for invalid input; empty otherwise."
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Invalid input: each field's messages, nested fields by dotted names (the third event of a "
+        'batch: "2.status_code"); empty otherwise.',
     )
 
 

@@ -6,7 +6,7 @@ Writes are for staff (``is_staff``) and go through ``catalog.services``.
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -126,8 +126,11 @@ class StaffMixin:
         type(self).delete_service(**{self.instance_kwarg: instance})
 
 
-def _staff_views(name: str, model, serializer_class, queryset, filterset_fields, svc: dict, kwarg: str):
-    """A list/create view and a detail (retrieve/update/delete) view for one model."""
+def _staff_views(
+    name: str, model, serializer_class, queryset, filterset_fields, svc: dict, kwarg: str, delete_refused: str = ""
+):
+    """A list/create view and a detail (retrieve/update/delete) view for one model.
+    ``delete_refused`` says when a delete answers 409 (rows that still use the instance)."""
     attrs = {
         "serializer_class": serializer_class,
         "queryset": queryset,
@@ -147,7 +150,11 @@ def _staff_views(name: str, model, serializer_class, queryset, filterset_fields,
         get=extend_schema(tags=STAFF, summary=f"One {single}"),
         put=extend_schema(tags=STAFF, summary=f"Replace a {single}"),
         patch=extend_schema(tags=STAFF, summary=f"Change a {single}"),
-        delete=extend_schema(tags=STAFF, summary=f"Delete a {single}"),
+        delete=extend_schema(
+            tags=STAFF,
+            summary=f"Delete a {single}",
+            responses={204: None, **({409: OpenApiResponse(description=delete_refused)} if delete_refused else {})},
+        ),
     )(type(f"Staff{name}DetailView", (StaffMixin, generics.RetrieveUpdateDestroyAPIView), dict(attrs)))
     return list_view, detail_view
 
@@ -164,6 +171,7 @@ StaffTypeListView, StaffTypeDetailView = _staff_views(
         "delete": services.product_type_delete,
     },
     "product_type",
+    delete_refused="The type still has products: delete them or move them to another type first.",
 )
 StaffProductListView, StaffProductDetailView = _staff_views(
     "Product",

@@ -8,7 +8,7 @@ served by the generic insight view.
 from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -35,7 +35,10 @@ class WorkspaceContextMixin:
 @extend_schema_view(
     list=extend_schema(summary="Stores of the workspace"),
     create=extend_schema(summary="Create a store (admin/owner)"),
-    destroy=extend_schema(summary="Delete a store without records (409 when it has some)"),
+    destroy=extend_schema(
+        summary="Delete a store without records (409 when it has some)",
+        responses={204: None, 409: OpenApiResponse(description="The store has sales records: delete them first.")},
+    ),
 )
 class StoreViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelViewSet):
     queryset = Store.objects.all()

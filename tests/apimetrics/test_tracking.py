@@ -113,10 +113,8 @@ def test_bad_event_reports_its_index_and_stores_nothing(track, project, api_key)
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert error["fields"] == {
-        "2": {
-            "status_code": ["An integer from 100 to 599."],
-            "response_time_ms": ["A number of milliseconds from 0 to 3,600,000."],
-        }
+        "2.status_code": ["An integer from 100 to 599."],
+        "2.response_time_ms": ["A number of milliseconds from 0 to 3,600,000."],
     }
     assert RequestEvent.objects.count() == 0
 
@@ -154,7 +152,7 @@ def test_bad_fields_answer_400_with_the_field(track, project, api_key, field, va
     event = {"method": "GET", "path": "/a", "status_code": 200, "response_time_ms": 1, field: value}
     response = track(event, api_key[1])
     assert response.status_code == 400, response.content
-    assert field in response.json()["error"]["fields"]["0"]
+    assert f"0.{field}" in response.json()["error"]["fields"]
     assert RequestEvent.objects.count() == 0
 
 
@@ -166,8 +164,8 @@ def test_a_huge_integer_response_time_answers_400_with_its_index(track, project,
     assert response.json() == {
         "error": {
             "code": "invalid",
-            "message": "1: response_time_ms: A number of milliseconds from 0 to 3,600,000.",
-            "fields": {"1": {"response_time_ms": ["A number of milliseconds from 0 to 3,600,000."]}},
+            "message": "1.response_time_ms: A number of milliseconds from 0 to 3,600,000.",
+            "fields": {"1.response_time_ms": ["A number of milliseconds from 0 to 3,600,000."]},
         }
     }
     assert RequestEvent.objects.count() == 0
@@ -188,8 +186,8 @@ def test_text_the_database_cannot_store_answers_400_with_the_field(anon_api, pro
     assert response.json() == {
         "error": {
             "code": "invalid",
-            "message": f"0: {field}: {message}",
-            "fields": {"0": {field: [message]}, "1": {field: [message]}},
+            "message": f"0.{field}: {message}",
+            "fields": {f"0.{field}": [message], f"1.{field}": [message]},
         }
     }
     assert RequestEvent.objects.count() == 0

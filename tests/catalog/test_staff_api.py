@@ -235,3 +235,14 @@ def test_unknown_ids_answer_404(menu, staff_api, path):
         response = getattr(staff_api, method)(f"{ADMIN}/{path}/987654", {})
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_service_error_maps_its_field_to_a_list_of_messages(menu, staff_api):
+    # catalog.services raises {"product": "<a sentence>"}: the error shape still lists it.
+    response = staff_api.patch(f"{ADMIN}/specifications/{menu.milk.pk}", {"product": menu.espresso.pk})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": "product: A specification stays with its product; create one on the other product.",
+        "fields": {"product": ["A specification stays with its product; create one on the other product."]},
+    }

@@ -65,3 +65,28 @@ def test_workspace_scoped_views_document_the_x_workspace_header(settings):
     assert header["in"] == "header"
     assert header.get("required", False) is False
     assert "404" in schema["paths"]["/api/v1/test/scoped/"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "description"),
+    [
+        ("/api/v1/sales/stores/{id}/", "The store has sales records: delete them first."),
+        (
+            "/api/v1/catalog/admin/types/{id}",
+            "The type still has products: delete them or move them to another type first.",
+        ),
+    ],
+)
+def test_deletes_refused_while_rows_use_the_object_document_their_409(client, path, description):
+    schema = client.get("/api/schema/?format=json").json()
+    conflict = schema["paths"][path]["delete"]["responses"]["409"]
+    assert conflict == {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": description,
+    }
+
+
+def test_error_fields_are_documented_as_lists_of_messages(client):
+    schema = client.get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"]["ErrorDetail"]["properties"]["fields"]
+    assert fields["additionalProperties"] == {"type": "array", "items": {"type": "string"}}

@@ -206,3 +206,27 @@ def test_a_models_validation_error_becomes_invalid_with_its_fields():
     assert (field_first.message, field_first.fields) == ("price: Too low.", {"price": ["Too low."]})
     plain = Invalid.from_model_error(ValidationError("Not now."))
     assert (plain.message, plain.fields) == ("Not now.", {"non_field_errors": ["Not now."]})
+
+
+@pytest.mark.parametrize(
+    ("detail", "fields"),
+    [
+        ({"name": "One sentence."}, {"name": ["One sentence."]}),
+        ({"name": ["a", "b"]}, {"name": ["a", "b"]}),
+        (["Send at least one record."], {"non_field_errors": ["Send at least one record."]}),
+        ([{}, {}, {"revenue": ["Too small."]}], {"2.revenue": ["Too small."]}),
+        (
+            {"2": {"status_code": ["Bad."], "non_field_errors": ["Whole event."]}},
+            {"2.status_code": ["Bad."], "2": ["Whole event."]},
+        ),
+        ({"address": {"city": {"zip": ["Missing."]}}}, {"address.city.zip": ["Missing."]}),
+        ({"tags": [[], ["Not a tag."]]}, {"tags.1": ["Not a tag."]}),
+        ({}, {}),
+    ],
+)
+def test_fields_always_map_names_to_lists_of_messages(detail, fields):
+    from rest_framework.exceptions import ValidationError
+
+    from config.exceptions import flat_fields
+
+    assert flat_fields(ValidationError(detail).detail) == fields

@@ -166,7 +166,7 @@ def test_bulk_create_is_all_or_nothing(api_as, owner, stores):
     assert [row["store_name"] for row in created.json()] == ["North", "South"]
     bad = client.post("/api/v1/sales/records/", [*rows, record_payload(stores[0], revenue="-1")], format="json")
     error = assert_error(bad, 400, "invalid")
-    assert list(error["fields"]) == ["2"]
+    assert error["fields"] == {"2.revenue": ["Ensure this value is greater than or equal to 0."]}
     assert SalesRecord.objects.count() == 2
 
 
