@@ -94,13 +94,28 @@ def user_register(*, email: str, password: str, full_name: str = "", base_url: s
     return user
 
 
+class VerificationTokenUsed(Invalid):
+    """The verification token was good but has been used (its address is confirmed)."""
+
+    code = "token_used"
+
+
+UNUSABLE_LINK = "The token is invalid or has expired."
+
+
 def user_verify_email(*, token: str) -> User:
-    """Mark the user of a valid, unexpired token verified. Raises signing.BadSignature."""
-    data = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
-    user = User.objects.get(pk=data["uid"], email__iexact=data["email"])
-    if not user.is_verified:
-        user.is_verified = True
-        user.save(update_fields=["is_verified"])
+    """Mark the user of a valid, unexpired token verified. A token verifies once: it is good only
+    while its user is unverified with the address it was issued for (the conditional UPDATE makes
+    two concurrent uses count as one). Raises Invalid, or VerificationTokenUsed on a second use."""
+    try:
+        data = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
+        user = User.objects.get(pk=int(data["uid"]), email__iexact=data["email"])
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError) as exc:
+        raise Invalid.on("token", UNUSABLE_LINK) from exc
+    if not User.objects.filter(pk=user.pk, is_verified=False).update(is_verified=True):
+        raise VerificationTokenUsed.on("token", "This token was already used: the email address is confirmed.")
+    log.info("email_verified", user_id=user.pk)
+    user.is_verified = True
     return user
 
 

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
-from accounts.models import User
 from accounts.tenancy import SESSION_WORKSPACE_KEY, membership_for
 from accounts.throttles import form_throttle_wait
 from config import metrics
+from config.errors import DomainError
 
 THROTTLED_MESSAGE = "Too many attempts. Try again in {wait} seconds."
 
@@ -71,7 +70,9 @@ def register(request):
 def verify_email(request):
     try:
         services.user_verify_email(token=request.GET.get("token", ""))
-    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
+    except services.VerificationTokenUsed:
+        messages.info(request, "This confirmation link was already used: your email address is confirmed.")
+    except DomainError:
         messages.error(request, "This confirmation link is invalid or has expired.")
     else:
         messages.success(request, "Your email address is confirmed.")

@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core import signing
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -175,18 +174,31 @@ class LogoutView(AuthView):
         return response
 
 
+VerifiedSerializer = inline_serializer("EmailVerified", {"verified": serializers.BooleanField()})
+
+
 class VerifyEmailView(AuthView):
     throttle_classes = [AuthIPThrottle]
 
-    @extend_schema(request=VerifyEmailSerializer, responses={200: UserSerializer}, summary="Confirm an email address")
+    @extend_schema(
+        request=VerifyEmailSerializer,
+        responses={
+            200: VerifiedSerializer,
+            400: OpenApiResponse(
+                description="The token is invalid or has expired (code `invalid`), or was already used "
+                "(code `token_used`): each token verifies once."
+            ),
+        },
+        summary="Confirm an email address",
+        description='Marks the token\'s user verified and answers `{"verified": true}`, nothing about the '
+        "account (the caller need not be logged in). A token is single-use: a second use answers 400 "
+        "`token_used`. Tokens expire after `EMAIL_VERIFICATION_MAX_AGE` seconds (3 days).",
+    )
     def post(self, request):
         serializer = VerifyEmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = services.user_verify_email(token=serializer.validated_data["token"])
-        except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError) as exc:
-            raise exceptions.ValidationError({"token": ["The token is invalid or has expired."]}) from exc
-        return Response(UserSerializer(user).data)
+        services.user_verify_email(token=serializer.validated_data["token"])
+        return Response({"verified": True})
 
 
 class MeView(APIView):

@@ -22,18 +22,33 @@ def newcomer(db):
     return UserFactory(email="new@acme.test", is_verified=False)
 
 
-def test_a_valid_token_verifies_the_user(anon_api, newcomer):
+def test_a_valid_token_verifies_the_user_and_reveals_nothing_about_them(anon_api, newcomer):
     response = anon_api.post("/api/v1/auth/verify-email", {"token": email_verification_token(newcomer)}, format="json")
     assert response.status_code == 200
-    assert response.json()["is_verified"] is True
+    assert response.json() == {"verified": True}  # no profile, no workspaces to an anonymous caller
     newcomer.refresh_from_db()
     assert newcomer.is_verified is True
 
 
-def test_verifying_twice_is_harmless(anon_api, newcomer):
+USED = {"error": {"code": "token_used", "message": "token: This token was already used: the email address is confirmed.",
+                  "fields": {"token": ["This token was already used: the email address is confirmed."]}}}  # fmt: skip
+
+
+def test_a_token_verifies_once(anon_api, newcomer):
     token = email_verification_token(newcomer)
-    for _ in range(2):
-        assert anon_api.post("/api/v1/auth/verify-email", {"token": token}, format="json").status_code == 200
+    assert anon_api.post("/api/v1/auth/verify-email", {"token": token}, format="json").json() == {"verified": True}
+    again = anon_api.post("/api/v1/auth/verify-email", {"token": token}, format="json")
+    assert again.status_code == 400
+    assert again.json() == USED
+    newcomer.refresh_from_db()
+    assert newcomer.is_verified is True
+
+
+def test_a_token_of_an_already_verified_user_is_used_up(anon_api, newcomer):
+    token = email_verification_token(newcomer)
+    newcomer.is_verified = True
+    newcomer.save(update_fields=["is_verified"])
+    assert anon_api.post("/api/v1/auth/verify-email", {"token": token}, format="json").json() == USED
 
 
 INVALID = {"error": {"code": "invalid", "message": "token: The token is invalid or has expired.",
@@ -91,6 +106,13 @@ def test_the_html_link_verifies_too(client, newcomer):
     assert "Your email address is confirmed." in response.content.decode()
     newcomer.refresh_from_db()
     assert newcomer.is_verified is True
+
+
+def test_the_html_link_opened_twice_says_it_was_used(client, newcomer):
+    link = f"/accounts/verify-email/?token={email_verification_token(newcomer)}"
+    client.get(link)
+    response = client.get(link, follow=True)
+    assert "This confirmation link was already used: your email address is confirmed." in response.content.decode()
 
 
 def test_the_html_link_with_a_bad_token_says_so(client, newcomer):
