@@ -119,13 +119,18 @@ def user_verify_email(*, token: str) -> User:
     return user
 
 
-def member_add(*, workspace: Workspace, email: str, role: str) -> Membership:
+def member_add(*, workspace: Workspace, email: str, role: str) -> Membership | None:
+    """Add the account of ``email`` to ``workspace`` with ``role``. Returns the new membership, or
+    None when no account uses the address or its account is already a member (whose role is left
+    as it is): callers answer both alike, so that adding does not tell which addresses have
+    accounts."""
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise Invalid.on("email", "No Pulse account uses this email address; ask them to register first.")
+        return None
     membership, created = Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": role})
     if not created:
-        raise Conflict("This person is already a member of the workspace.")
+        return None
+    log.info("member_added", workspace=workspace.slug, user_id=user.pk, role=role)
     return membership
 
 

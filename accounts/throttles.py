@@ -74,3 +74,24 @@ def form_throttle_wait(request) -> int | None:
     if not waits:
         return None
     return max(1, int(max(wait or 1 for wait in waits)))
+
+
+class MemberAddUserThrottle(ResilientRateThrottle):
+    """Member adds by one owner, whatever the workspace (``THROTTLE_MEMBER_ADD_USER``): adding
+    members would otherwise probe which addresses have accounts (the member list tells)."""
+
+    scope = "member_add_user"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class MemberAddWorkspaceThrottle(ResilientRateThrottle):
+    """Member adds to one workspace by all its owners (``THROTTLE_MEMBER_ADD_WORKSPACE``).
+    ``view.workspace`` is the workspace (a workspace-scoped view checks the caller's role before
+    its throttles, so strangers cannot spend the budget)."""
+
+    scope = "member_add_workspace"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": view.workspace.pk}

@@ -84,14 +84,6 @@ class PulseAutoSchema(AutoSchema):
         for code in sorted(codes - set(responses)):
             response = self._get_response_for_code(ErrorSerializer, code, media_types=JSON)
             response["description"] = ERROR_DESCRIPTIONS[code]
-            if code == "429":
-                response["headers"] = {
-                    "Retry-After": {
-                        "schema": {"type": "integer"},
-                        "required": True,
-                        "description": "Seconds to wait before the next attempt.",
-                    }
-                }
             responses[code] = response
         # Views may list error codes in extend_schema(responses=…) with a bare description.
         for code, response in responses.items():
@@ -99,4 +91,12 @@ class PulseAutoSchema(AutoSchema):
                 described = self._get_response_for_code(ErrorSerializer, code, media_types=JSON)
                 described["description"] = response.get("description") or ERROR_DESCRIPTIONS[code]
                 responses[code] = described
+        if "429" in responses:
+            responses["429"]["headers"] = {
+                "Retry-After": {
+                    "schema": {"type": "integer"},
+                    "required": True,
+                    "description": "Seconds to wait before the next attempt.",
+                }
+            }
         return operation

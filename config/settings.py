@@ -268,6 +268,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env("THROTTLE_AUTH_IP", default="30/min"),
         "auth_account": env("THROTTLE_AUTH_ACCOUNT", default="10/min"),
+        "member_add_user": env("THROTTLE_MEMBER_ADD_USER", default="30/hour"),
+        "member_add_workspace": env("THROTTLE_MEMBER_ADD_WORKSPACE", default="60/hour"),
     },
     # Client IPs (throttles) come from REMOTE_ADDR, or from X-Forwarded-For as written by this
     # many trusted reverse proxies; 0 ignores the header, which clients could otherwise forge.

@@ -80,9 +80,8 @@ def _keep_test_connection():
 def auth_headers(owner, viewer, workspace, monkeypatch, _keep_test_connection):
     # Throttling is tested on its own (tests/accounts/test_throttling.py); here it would turn
     # most generated logins into 429s and hide what the endpoints answer.
-    monkeypatch.setattr(
-        SimpleRateThrottle, "THROTTLE_RATES", {"auth_ip": "100000/min", "auth_account": "100000/min"}, raising=True
-    )
+    unlimited = dict.fromkeys(SimpleRateThrottle.THROTTLE_RATES, "100000/min")
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", unlimited, raising=True)
     monkeypatch.setattr(sys.modules[__name__], "EXISTING", {"slug": workspace.slug, "user_id": viewer.pk})
     return {"Authorization": f"Bearer {RefreshToken.for_user(owner).access_token}", "X-Workspace": workspace.slug}
 

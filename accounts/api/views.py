@@ -26,7 +26,12 @@ from accounts.api.serializers import (
 )
 from accounts.models import Membership, User
 from accounts.tenancy import WorkspaceScopedMixin
-from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from accounts.throttles import (
+    AuthAccountThrottle,
+    AuthIPThrottle,
+    MemberAddUserThrottle,
+    MemberAddWorkspaceThrottle,
+)
 from config import metrics
 from config.pagination import PagePagination
 
@@ -175,6 +180,10 @@ class LogoutView(AuthView):
 
 
 VerifiedSerializer = inline_serializer("EmailVerified", {"verified": serializers.BooleanField()})
+MemberAddedSerializer = inline_serializer(
+    "MemberAdded",
+    {"detail": serializers.CharField(), "email": serializers.EmailField(), "role": serializers.CharField()},
+)
 
 
 class VerifyEmailView(AuthView):
@@ -257,13 +266,37 @@ class MemberListView(MembersView):
         return self.get_paginated_response(MemberSerializer(page, many=True).data)
 
     @extend_schema(
-        request=MemberAddSerializer, responses={201: MemberSerializer, **CONFLICT}, summary="Add a member (owners)"
+        request=MemberAddSerializer,
+        responses={
+            202: MemberAddedSerializer,
+            429: OpenApiResponse(description="Too many member adds by you, or to this workspace."),
+        },
+        summary="Add a member (owners)",
+        description="Adds the account of `email` with `role`. The answer is the same whether or not the address "
+        "has a Pulse account, and whether or not it is already a member (whose role is then left as it is): "
+        "202 and the address. The member list shows who was added, so adds are throttled per owner "
+        "(`THROTTLE_MEMBER_ADD_USER`, 30 an hour) and per workspace (`THROTTLE_MEMBER_ADD_WORKSPACE`, 60 an hour).",
     )
     def post(self, request, slug):
         serializer = MemberAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_add(workspace=self.workspace, **serializer.validated_data)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        data = serializer.validated_data
+        services.member_add(workspace=self.workspace, **data)
+        email = data["email"].strip().lower()
+        return Response(
+            {
+                "detail": f"If {email} has a Pulse account, it is a member of this workspace now.",
+                "email": email,
+                "role": data["role"],
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    def get_throttles(self):
+        # DRF checks throttles after the role: only the workspace's owners spend its budget.
+        if self.request.method == "POST":
+            return [MemberAddUserThrottle(), MemberAddWorkspaceThrottle()]
+        return super().get_throttles()
 
 
 class MemberDetailView(MembersView):

@@ -30,8 +30,8 @@ def test_a_valid_token_verifies_the_user_and_reveals_nothing_about_them(anon_api
     assert newcomer.is_verified is True
 
 
-USED = {"error": {"code": "token_used", "message": "token: This token was already used: the email address is confirmed.",
-                  "fields": {"token": ["This token was already used: the email address is confirmed."]}}}  # fmt: skip
+USED_MESSAGE = "This token was already used: the email address is confirmed."
+USED = {"error": {"code": "token_used", "message": f"token: {USED_MESSAGE}", "fields": {"token": [USED_MESSAGE]}}}
 
 
 def test_a_token_verifies_once(anon_api, newcomer):
