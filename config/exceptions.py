@@ -149,22 +149,30 @@ def json_error_response(status_code: int, code: str, message: str) -> JsonRespon
     return JsonResponse(error_body(code, message), status=status_code)
 
 
+def _served(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False
+
+
 @csrf_exempt  # answers 404 whatever the method: a CSRF 403 page would hide that
 def api_not_found(request, *args, **kwargs):
     """The last URL pattern under /api/ and /health/: unknown paths answer the JSON error shape
-    even with DEBUG on (where Django would render its HTML debug page) and are never redirected
-    by APPEND_SLASH (a redirected POST would lose its body)."""
-    from django.urls import Resolver404, resolve
+    even with DEBUG on (where Django would render its HTML debug page).
 
-    message = "Not found."
-    if not request.path.endswith("/"):
-        try:
-            match = resolve(request.path + "/")
-        except Resolver404:
-            match = None
-        if match is not None and match.func is not api_not_found:
-            message = f"Not found. Did you mean {request.path}/ ?"
-    return json_error_response(404, "not_found", message)
+    Each path is served in one form, with or without its final slash as documented. The other
+    form names the right one ("Did you mean …?") and is never redirected: a redirected POST
+    would lose its body, and serving both would make two URLs of every resource."""
+    return json_error_response(404, "not_found", not_found_message(request.path))
+
+
+def not_found_message(path: str) -> str:
+    """"Not found.", with the path's other form (final slash added or removed) when that one is served."""
+    other = path[:-1] if path.endswith("/") else path + "/"
+    return f"Not found. Did you mean {other} ?" if other != "/" and _served(other) else "Not found."
 
 
 def handler400(request, exception=None):
@@ -189,7 +197,7 @@ def handler404(request, exception=None):
     from django.views.defaults import page_not_found
 
     if _is_api_path(request):
-        return json_error_response(404, "not_found", "Not found.")
+        return json_error_response(404, "not_found", not_found_message(request.path))
     return page_not_found(request, exception)
 
 

@@ -37,8 +37,9 @@ urlpatterns = [
     path("health/metrics", health.SystemMetricsView.as_view(), name="health-metrics"),
     path("health/redis-info", health.RedisInfoView.as_view(), name="health-redis-info"),
     path("metrics", metrics.metrics_view, name="prometheus-django-metrics"),
-    # Keep last: any other path under /api/ or /health/ answers the JSON 404.
-    re_path(r"^(?:api|health)/", api_not_found),
+    # Keep last: any other path under /api/, /health/ or /metrics answers the JSON 404 (naming the
+    # path's other form when that one is served), never a redirect.
+    re_path(r"^(?:api|health|metrics)(?:/|$)", api_not_found),
 ]
 
 handler400 = "config.exceptions.handler400"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
 
 _CONVERTER_SAMPLES = {"int": "1", "slug": "acme", "str": "x", "uuid": "00000000-0000-0000-0000-000000000001"}
 
@@ -26,15 +27,24 @@ class Route:
         """A concrete path of this route (``/api/v1/workspaces/acme/``)."""
 
         def fill(match: re.Match) -> str:
-            converter = match.group(1) or "str"
-            return _CONVERTER_SAMPLES.get(converter, "x")
+            # A router's group has no converter: its ids are numbers.
+            return _CONVERTER_SAMPLES.get(match.group(1), "x") if match.group(1) else "1"
 
         return "/" + re.sub(r"<(?:(\w+):)?\w+>", fill, self.route)
 
 
+def _as_route(pattern) -> str:
+    """A pattern as a route: a router's regular expression (``^stores/(?P<pk>[^/.]+)/$``) as
+    ``stores/<pk>/``; anything more of a regular expression is left as it is."""
+    if not isinstance(pattern.pattern, RegexPattern):
+        return str(pattern.pattern)
+    regex = str(pattern.pattern).removeprefix("^").removesuffix("$")
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", regex)
+
+
 def _walk(patterns, prefix: str) -> Iterator[Route]:
     for pattern in patterns:
-        route = prefix + str(pattern.pattern)
+        route = prefix + _as_route(pattern)
         if isinstance(pattern, URLResolver):
             yield from _walk(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
@@ -48,4 +58,14 @@ def routes(urlconf: str | None = None) -> list[Route]:
 
 def api_routes(urlconf: str | None = None) -> list[Route]:
     """The routes of the JSON API (``/api/v1/``), regular-expression catch-alls left out."""
-    return [r for r in routes(urlconf) if r.route.startswith("api/v1/") and not r.route.startswith("^")]
+    return [r for r in routes(urlconf) if r.route.startswith("api/v1/") and not _is_regex(r.route)]
+
+
+def json_routes(urlconf: str | None = None) -> list[Route]:
+    """Every route answered in JSON: the API, its schema, health and metrics."""
+    prefixes = ("api/", "health/", "metrics")
+    return [r for r in routes(urlconf) if r.route.startswith(prefixes) and not _is_regex(r.route)]
+
+
+def _is_regex(route: str) -> bool:
+    return any(char in route for char in "^$?()[]")

@@ -111,7 +111,7 @@ def test_store_crud(api_as, owner):
     assert client.get("/api/v1/sales/stores/").json()["results"] == [store]
     renamed = client.patch(f"/api/v1/sales/stores/{store['id']}/", {"name": "Westgate"}, format="json")
     assert renamed.json()["name"] == "Westgate"
-    assert client.delete(f"/api/v1/sales/stores/{store['id']}").status_code == 204
+    assert client.delete(f"/api/v1/sales/stores/{store['id']}/").status_code == 204
     assert not Store.objects.exists()
 
 
