@@ -136,3 +136,8 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+    def is_last_owner(self) -> bool:
+        """Whether this member is the workspace's only owner (who may neither leave nor step down)."""
+        owners = self.workspace.memberships.filter(role=self.Role.OWNER)
+        return self.is_owner and not owners.exclude(pk=self.pk).exists()

@@ -134,14 +134,11 @@ def member_add(*, workspace: Workspace, email: str, role: str) -> Membership | N
     return membership
 
 
-def _ensure_owner_remains(membership: Membership) -> None:
+def _ensure_owner_remains(membership: Membership, message: str = "A workspace keeps at least one owner.") -> None:
     # Lock the workspace so two concurrent demotions cannot both pass the check.
     Workspace.objects.select_for_update().filter(pk=membership.workspace_id).first()
-    if (
-        membership.is_owner
-        and not membership.workspace.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists()
-    ):
-        raise Conflict("A workspace keeps at least one owner.")
+    if membership.is_last_owner():
+        raise Conflict(message)
 
 
 @transaction.atomic
@@ -157,3 +154,13 @@ def member_set_role(*, membership: Membership, role: str) -> Membership:
 def member_remove(*, membership: Membership) -> None:
     _ensure_owner_remains(membership)
     membership.delete()
+
+
+@transaction.atomic
+def member_leave(*, membership: Membership) -> None:
+    """The member leaves the workspace: anyone but its last owner."""
+    _ensure_owner_remains(
+        membership, "You are the workspace's last owner: make another member an owner before you leave."
+    )
+    membership.delete()
+    log.info("member_left", workspace=membership.workspace.slug, user_id=membership.user_id)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("verify-email/", views.verify_email, name="verify-email"),
     path("workspace/switch/", views.switch_workspace, name="switch-workspace"),
+    path("workspace/leave/", views.leave_workspace, name="leave-workspace"),
 ]

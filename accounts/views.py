@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
-from accounts.tenancy import SESSION_WORKSPACE_KEY, membership_for
+from accounts.tenancy import SESSION_WORKSPACE_KEY, membership_for, page_membership
 from accounts.throttles import form_throttle_wait
 from config import metrics
 from config.errors import DomainError
@@ -89,12 +89,35 @@ def switch_workspace(request):
         messages.error(request, "You are not a member of that workspace.")
     else:
         request.session[SESSION_WORKSPACE_KEY] = membership.workspace.slug
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request) -> str:
+    """The form's ``next`` when it stays on this site (and on https when the request came over
+    https: a downgrade would expose the session to the network), else the home page."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("home")
-    return redirect(target)
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@login_required
+@require_POST
+def leave_workspace(request):
+    slug = request.POST.get("workspace", "")
+    try:
+        membership = membership_for(request.user, slug)
+        services.member_leave(membership=membership)
+    except Http404:
+        messages.error(request, "You are not a member of that workspace.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"You left {membership.workspace.name}.")
+    return redirect("home")
 
 
 @login_required
 def home(request):
-    return render(request, "home.html")
+    membership = page_membership(request)
+    return render(request, "home.html", {"can_leave": membership is not None and not membership.is_last_owner()})

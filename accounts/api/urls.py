@@ -12,6 +12,7 @@ urlpatterns = [
     path("users/me", views.MeView.as_view(), name="users-me"),
     path("insights/", InsightListView.as_view(), name="insight-list"),
     path("workspaces/", views.WorkspaceListView.as_view(), name="workspace-list"),
+    path("workspaces/<slug:slug>/leave", views.WorkspaceLeaveView.as_view(), name="workspace-leave"),
     path("workspaces/<slug:slug>/members/", views.MemberListView.as_view(), name="member-list"),
     path("workspaces/<slug:slug>/members/<int:user_id>/", views.MemberDetailView.as_view(), name="member-detail"),
 ]

@@ -244,6 +244,25 @@ class WorkspaceListView(APIView):
         return Response(WorkspaceSerializer(workspace, context=context).data, status=status.HTTP_201_CREATED)
 
 
+class WorkspaceLeaveView(WorkspaceScopedMixin, APIView):
+    """The caller leaves the workspace named in the URL: any member may, but its last owner."""
+
+    workspace_url_kwarg = "slug"
+    write_role = Membership.Role.VIEWER
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            409: OpenApiResponse(description="You are the workspace's last owner: make another member an owner first."),
+        },
+        summary="Leave a workspace (any member but its last owner)",
+    )
+    def post(self, request, slug):
+        services.member_leave(membership=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MembersView(WorkspaceScopedMixin, GenericAPIView):
     """Members of the workspace named in the URL: members read, owners manage."""
 

@@ -169,6 +169,31 @@ def test_switching_never_redirects_off_site(client, two_workspaces):
     assert response["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://testserver/sales/",  # this site, downgraded to http
+        "//evil.example/",
+        "https://evil.example/",
+        "http:/evil.example/",
+        "javascript:alert(1)",
+        "/\\evil.example/",
+    ],
+)
+def test_switching_over_https_refuses_a_downgrading_or_off_site_next(client, two_workspaces, target):
+    client.force_login(two_workspaces)
+    response = client.post("/accounts/workspace/switch/", {"workspace": "globex", "next": target}, secure=True)
+    assert response["Location"] == "/"
+    assert client.session["workspace_slug"] == "globex"
+
+
+@pytest.mark.parametrize("target", ["/sales/?date_from=2026-01-01", "https://testserver/ecommerce/"])
+def test_switching_over_https_keeps_a_next_on_this_site(client, two_workspaces, target):
+    client.force_login(two_workspaces)
+    response = client.post("/accounts/workspace/switch/", {"workspace": "globex", "next": target}, secure=True)
+    assert response["Location"] == target
+
+
 def test_switching_needs_a_login_and_a_post(client, owner):
     assert client.post("/accounts/workspace/switch/", {"workspace": "acme"})["Location"].startswith("/accounts/login/")
     client.force_login(owner)
