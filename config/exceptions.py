@@ -5,12 +5,14 @@ the same JSON shape under ``/api/`` and ``/health/`` (see ``handler*`` in ``conf
 """
 
 import math
+import sys
 
 import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DEFAULT_DB_ALIAS
-from django.http import Http404, JsonResponse
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -170,7 +172,7 @@ def api_not_found(request, *args, **kwargs):
 
 
 def not_found_message(path: str) -> str:
-    """"Not found.", with the path's other form (final slash added or removed) when that one is served."""
+    """ "Not found.", with the path's other form (final slash added or removed) when that one is served."""
     other = path[:-1] if path.endswith("/") else path + "/"
     return f"Not found. Did you mean {other} ?" if other != "/" and _served(other) else "Not found."
 
@@ -201,9 +203,32 @@ def handler404(request, exception=None):
     return page_not_found(request, exception)
 
 
+DATABASE_UNAVAILABLE = "The database is unavailable. Try again in a moment."
+RETRY_AFTER_DATABASE_S = 5
+
+
+def _database_unavailable() -> bool:
+    # Django calls handler500 inside its ``except`` block: the exception at hand is the one that
+    # ended the request, raised by the view, a middleware or the request transaction's opening.
+    return isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+
+
+def service_unavailable(request) -> HttpResponse:
+    """503 while the database is down: the error shape under /api/, a page that needs no
+    database (no context processors, no session) elsewhere."""
+    if _is_api_path(request):
+        response = json_error_response(503, "service_unavailable", DATABASE_UNAVAILABLE)
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_DATABASE_S)
+    return response
+
+
 def handler500(request):
     from django.views.defaults import server_error
 
+    if _database_unavailable():
+        return service_unavailable(request)
     if _is_api_path(request):
         return json_error_response(500, "server_error", "Something went wrong on our side.")
     return server_error(request)

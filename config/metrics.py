@@ -168,15 +168,21 @@ def _internal(address: str) -> bool:
     return ip.is_loopback or ip.is_private
 
 
-def scrape_allowed(request: HttpRequest) -> bool:
-    """With ``METRICS_TOKEN`` set, only ``Authorization: Bearer <token>`` may scrape; without it,
-    only loopback and private addresses (the reverse proxy must not forward ``/metrics``)."""
+def token_or_internal(request: HttpRequest, address: str) -> bool:
+    """With ``METRICS_TOKEN`` set, whether the request carries ``Authorization: Bearer <token>``;
+    without it, whether ``address`` (the client's) is a loopback or private one."""
     token = settings.METRICS_TOKEN
     if token:
         header = request.headers.get("Authorization", "")
         given = header[7:] if header.startswith("Bearer ") else ""
         return hmac.compare_digest(given.encode(), token.encode())
-    return _internal(request.META.get("REMOTE_ADDR", ""))
+    return _internal(address)
+
+
+def scrape_allowed(request: HttpRequest) -> bool:
+    """With ``METRICS_TOKEN`` set, only ``Authorization: Bearer <token>`` may scrape; without it,
+    only loopback and private addresses (the reverse proxy must not forward ``/metrics``)."""
+    return token_or_internal(request, request.META.get("REMOTE_ADDR", ""))
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

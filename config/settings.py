@@ -351,6 +351,9 @@ PULSE_SELF_TRACKING = env.bool("PULSE_SELF_TRACKING", default=False)
 # /metrics: with a token, only `Authorization: Bearer <token>`; without, loopback and private addresses.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="10/min")
+# Seconds each Redis or broker probe of /health/detailed may wait to connect, and then to read:
+# a dead server makes readiness answer 503 within a few of these, never hold a worker for long.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=0.5)
 
 from config.logging import configure as _configure_logging  # noqa: E402
 

@@ -5,6 +5,7 @@ workspace-owned model views, every app's come later."""
 from collections import Counter
 from decimal import Decimal
 
+from django.db import OperationalError
 from django.urls import include, path
 from rest_framework import generics, serializers
 
@@ -45,6 +46,11 @@ class OwnersOnly(ScopedList):
 
 def crash(request):
     raise RuntimeError("boom")
+
+
+def database_down(request):
+    # What psycopg raises, through Django's wrapper, when PostgreSQL refuses connections.
+    raise OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 failed')
 
 
 class RoleCountsResponse(serializers.Serializer):
@@ -103,6 +109,8 @@ urlpatterns = [
     path("api/v1/test/paged/", ScopedPaged.as_view()),
     path("api/v1/test/analytics/", insight_view("test.role_counts")),
     path("api/v1/test/crash/", crash),
+    path("api/v1/test/database-down/", database_down),
+    path("test/database-down/", database_down),
     path("", include("config.urls")),
 ]
 

@@ -181,6 +181,26 @@ def test_500_is_json_under_api_and_logged(db):
     assert _error(response) == {"code": "server_error", "message": "Something went wrong on our side.", "fields": {}}
 
 
+def test_503_in_the_error_shape_when_the_database_is_down(db):
+    response = Client(raise_request_exception=False).get("/api/v1/test/database-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert _error(response) == {
+        "code": "service_unavailable",
+        "message": "The database is unavailable. Try again in a moment.",
+        "fields": {},
+    }
+
+
+def test_503_page_when_the_database_is_down(db):
+    response = Client(raise_request_exception=False).get("/test/database-down/")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "<h1>Pulse is unavailable for a moment</h1>" in html
+    assert "connection failed" not in html  # the driver's message stays in the logs
+
+
 @pytest.mark.urls("config.urls")
 def test_error_in_a_view_outside_atomic_requests_leaves_the_callers_transaction_usable(api_as, owner):
     # The catalog's reads opt out of ATOMIC_REQUESTS; DRF's stock handler would mark whatever

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from rest_framework.test import APIClient
 
 from config import health
+from tests.conftest import bearer_client
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +24,23 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 PORT = int(os.environ.get("PULSE_TEST_PORT", "8107"))
 
 
-def test_liveness(anon_api):
-    response = anon_api.get("/health/")
+PUBLIC = {"REMOTE_ADDR": "93.184.216.34"}  # a public address (TEST-NET ranges count as private)
+
+
+def test_liveness_touches_no_database(anon_api, django_assert_num_queries):
+    with django_assert_num_queries(0):  # not even the request transaction's savepoint
+        response = anon_api.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": "0.1.0", "environment": settings.ENVIRONMENT}
 
 
 def test_detailed_health_reports_every_check_with_latency(anon_api):
-    response = anon_api.get("/health/detailed")
+    response = anon_api.get("/health/detailed")  # the test client's address, 127.0.0.1, is internal
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
     assert body["failing"] == []
-    assert list(body["checks"]) == ["database", "cache", "redis", "broker", "migrations"]
+    assert list(body["checks"]) == ["database", "redis", "cache", "broker", "migrations"]
     for check in body["checks"].values():
         assert check["status"] == "ok"
         assert isinstance(check["latency_ms"], int | float)
@@ -48,11 +54,15 @@ def test_detailed_health_reports_every_check_with_latency(anon_api):
         assert body["checks"]["cache"]["backend"] == "LocMemCache"
 
 
-def test_detailed_health_names_the_failing_part(anon_api, monkeypatch):
+def _database_down(monkeypatch):
     def broken():
         raise ConnectionError("database is down")
 
     monkeypatch.setitem(health.DetailedHealthView.CHECKS, "database", broken)
+
+
+def test_detailed_health_names_the_failing_part(anon_api, monkeypatch):
+    _database_down(monkeypatch)
     response = anon_api.get("/health/detailed")
     assert response.status_code == 503
     body = response.json()
@@ -60,11 +70,64 @@ def test_detailed_health_names_the_failing_part(anon_api, monkeypatch):
     assert body["failing"] == ["database"]
     assert body["checks"]["database"]["status"] == "failing"
     assert body["checks"]["database"]["error"] == "ConnectionError: database is down"
-    assert body["checks"]["migrations"]["status"] == "ok"
+    # It would fail the same way, as slowly: not run.
+    assert body["checks"]["migrations"] == {"status": "skipped", "reason": "the database is unreachable"}
+    assert body["checks"]["cache"]["status"] == "ok"
 
 
-def test_system_metrics(anon_api):
-    response = anon_api.get("/health/metrics")
+def test_anonymous_callers_get_the_status_alone(db, monkeypatch):
+    client = APIClient(**PUBLIC)
+    assert client.get("/health/detailed").json() == {"status": "ok"}
+    assert client.get("/health/metrics").json() == {"status": "ok"}
+    _database_down(monkeypatch)
+    response = client.get("/health/detailed")
+    assert response.status_code == 503
+    assert response.json() == {"status": "failing"}  # neither the part nor the error text
+
+
+def test_staff_get_the_details_from_anywhere(db, staff_user):
+    client = bearer_client(staff_user)
+    client.defaults.update(PUBLIC)
+    assert client.get("/health/detailed").json()["failing"] == []
+    assert set(client.get("/health/metrics").json()) == {"cpu", "memory", "disk", "network", "process"}
+
+
+def test_a_signed_in_non_staff_user_gets_the_status_alone(db, owner):
+    client = bearer_client(owner)
+    client.defaults.update(PUBLIC)
+    assert client.get("/health/detailed").json() == {"status": "ok"}
+
+
+def test_with_a_metrics_token_only_its_bearer_gets_the_details(db, settings):
+    settings.METRICS_TOKEN = "scrape-me-please-0123456789"
+    internal = APIClient()  # loopback, but a token is set: the token is needed
+    assert internal.get("/health/detailed").json() == {"status": "ok"}
+    bearer = APIClient(**PUBLIC, HTTP_AUTHORIZATION="Bearer scrape-me-please-0123456789")
+    assert bearer.get("/health/detailed").json()["checks"]["database"]["status"] == "ok"
+    assert "process" in bearer.get("/health/metrics").json()
+    wrong = APIClient(**PUBLIC, HTTP_AUTHORIZATION="Bearer nope")
+    assert wrong.get("/health/detailed").json() == {"status": "ok"}  # no 401 either: the status is public
+
+
+def test_behind_a_proxy_the_client_address_decides(db, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    try:
+        # The proxy's own address is private; the client it forwards for is not.
+        proxied = APIClient(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="93.184.216.34")
+        assert proxied.get("/health/detailed").json() == {"status": "ok"}
+        inside = APIClient(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="10.0.0.7")
+        assert "checks" in inside.get("/health/detailed").json()
+    finally:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+        api_settings.reload()
+
+
+def test_system_metrics(anon_api, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = anon_api.get("/health/metrics")
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"cpu", "memory", "disk", "network", "process"}
@@ -73,6 +136,59 @@ def test_system_metrics(anon_api):
     assert body["disk"]["used"] + body["disk"]["free"] <= body["disk"]["total"]
     assert body["process"]["pid"] == os.getpid()
     assert body["process"]["rss"] > 0
+
+
+# --- a Redis that accepts connections and never answers ---------------------------------------
+
+
+@pytest.fixture
+def silent_redis():
+    """``redis://`` URLs of sockets that accept connections and never answer: each probe waits
+    for its read timeout (a dead host would make it wait for the connect timeout instead)."""
+    sockets = []
+
+    def make() -> str:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        sockets.append(server)
+        return f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+
+    yield make
+    for server in sockets:
+        server.close()
+
+
+def _timed_readiness(client) -> tuple[float, dict]:
+    started = time.monotonic()
+    response = client.get("/health/detailed")
+    assert response.status_code == 503
+    return time.monotonic() - started, response.json()
+
+
+@pytest.mark.parametrize("timeout", [0.2, 0.4])
+def test_a_silent_redis_answers_within_its_timeouts(anon_api, settings, silent_redis, timeout):
+    url = silent_redis()
+    settings.HEALTH_CHECK_TIMEOUT = timeout
+    settings.REDIS_URL = url
+    settings.CELERY_BROKER_URL = url.replace("/0", "/1")  # the same server: probed once
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    elapsed, body = _timed_readiness(anon_api)
+    assert body["failing"] == ["redis"]
+    assert body["checks"]["redis"]["error"].startswith("TimeoutError")
+    assert body["checks"]["broker"] == {"status": "skipped", "reason": "Redis is unreachable"}
+    # One probe waited for its timeout; redis-py's default retries would have waited seconds.
+    assert timeout <= elapsed < timeout * 2 + 0.5
+
+
+def test_a_silent_broker_on_another_server_is_probed_with_the_same_timeout(anon_api, settings, silent_redis):
+    settings.HEALTH_CHECK_TIMEOUT = 0.2
+    settings.REDIS_URL = silent_redis()
+    settings.CELERY_BROKER_URL = silent_redis()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    elapsed, body = _timed_readiness(anon_api)
+    assert body["failing"] == ["redis", "broker"]
+    assert 2 * 0.2 <= elapsed < 3 * 0.2 + 0.5
 
 
 def test_redis_info_needs_a_login(anon_api):

@@ -161,6 +161,40 @@ def test_requests_succeed_after_a_postgres_restart(web, postgres):
     assert web.get("/health/detailed")[0] == 200
 
 
+def test_postgres_down_keeps_liveness_answers_503_and_recovers(web, postgres):
+    token = login(web)
+    for _ in range(4):  # persistent connections in both gunicorn workers
+        assert web.get("/api/v1/users/me", token)[0] == 200
+    postgres.stop()
+    try:
+        for _ in range(4):  # both workers, each with its dead connection and then none
+            assert web.get("/health/")[0] == 200
+            assert web.get("/health/metrics")[0] == 200
+            status, body = web.get("/health/detailed")
+            assert status == 503
+            assert json.loads(body)["failing"] == ["database"]
+            status, body = web.get("/api/v1/users/me", token)
+            assert status == 503
+            assert json.loads(body) == {
+                "error": {
+                    "code": "service_unavailable",
+                    "message": "The database is unavailable. Try again in a moment.",
+                    "fields": {},
+                }
+            }
+            status, body = web.post_json("/api/v1/auth/login", {"email": "ops@pulse.test", "password": PASSWORD})
+            assert (status, json.loads(body)["error"]["code"]) == (503, "service_unavailable")
+            status, body = web.get("/accounts/login/")
+            assert status == 503
+            assert b"<h1>Pulse is unavailable for a moment</h1>" in body
+    finally:
+        postgres.start()
+    wait_for(lambda: web.get("/health/detailed")[0] == 200, timeout=30, what="readiness after PostgreSQL returned")
+    token = login(web)
+    assert [web.get("/api/v1/users/me", token)[0] for _ in range(6)] == [200] * 6
+    assert web.get("/accounts/login/")[0] == 200
+
+
 def test_a_worker_killed_mid_task_completes_it_once_after_restart(prod_env, postgres, redis_server):
     postgres.psql(
         "CREATE TABLE IF NOT EXISTS ops_starts (id serial PRIMARY KEY, key text NOT NULL);"
