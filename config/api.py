@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from config.cache import Cached
 from config.insights import Insight, get_insight
+from config.pagination import PagePagination
 from config.periods import PeriodQuerySerializer
 
 
@@ -157,6 +158,17 @@ class AnalyticsEndpoint(APIView):
             return Response({**result.value, "data_as_of": as_of})
         return Response(result.value, headers={"X-Data-As-Of": as_of})
 
+    def answer_page(self, result: Cached) -> Response:
+        """A list result a page at a time (``?page=``, ``?page_size=``; set ``pagination_class``
+        for the schema), with ``X-Data-As-Of``. As CSV, every row: a download is the whole table."""
+        if self.request.accepted_renderer.format == CSVRenderer.format:
+            return self.answer(result)
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(result.value, self.request, view=self)
+        response = paginator.get_paginated_response(page)
+        response["X-Data-As-Of"] = result.computed_at.isoformat()
+        return response
+
     @property
     def refresh(self) -> bool:
         """Staff may bypass cached results with ``?refresh=1``."""
@@ -185,7 +197,8 @@ class InsightEndpoint(AnalyticsEndpoint):
     def get(self, request, *args: Any, **kwargs: Any) -> Response:
         params = self.insight.validate({**request.query_params.dict(), **kwargs})
         self.choose_table()
-        return self.answer(self.insight.run(self.workspace, params, refresh=self.refresh))
+        result = self.insight.run(self.workspace, params, refresh=self.refresh)
+        return self.answer_page(result) if self.insight.paginated else self.answer(result)
 
 
 def insight_schema(insight: Insight):
@@ -219,4 +232,7 @@ def insight_endpoint(base: type[InsightEndpoint], name: str) -> type[InsightEndp
         return InsightEndpoint.get(self, request, *args, **kwargs)
 
     class_name = "".join(part.title() for part in name.replace("_", ".").split(".")) + "View"
-    return type(class_name, (base,), {"insight": insight, "get": insight_schema(insight)(get)})
+    attributes = {"insight": insight, "get": insight_schema(insight)(get)}
+    if insight.paginated:
+        attributes["pagination_class"] = PagePagination  # the schema's pages and parameters
+    return type(class_name, (base,), attributes)

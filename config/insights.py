@@ -90,6 +90,8 @@ class Insight:
     csv_filename: str = ""
     url_params: tuple[str, ...] = ()
     operation_id: str | None = None  # where the path alone would not make a unique one
+    # A list without a bound of its own (every store…): the API answers it a page at a time.
+    paginated: bool = False
 
     @property
     def app(self) -> str:

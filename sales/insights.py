@@ -66,8 +66,10 @@ BY_STORE = register(
         query=s.PeriodQuerySerializer,
         response=s.StorePerformanceSerializer(many=True),
         namespace=CACHE_NAMESPACE,
-        summary="Every store with its revenue, ad spend and ROAS over the period",
+        summary="Every store with its revenue, ad spend and ROAS over the period, paginated",
+        description="As CSV, every store at once.",
         key_settings=_no_settings,
         csv_filename="sales-by-store",
+        paginated=True,
     )
 )

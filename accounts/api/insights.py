@@ -82,6 +82,7 @@ class InsightListView(WorkspaceScopedMixin, APIView):
 
     @extend_schema(
         summary="Every insight a workspace can chart, alert on or put in a digest",
+        description="Not paginated: one entry per insight the code registers, a short fixed list.",
         responses=InsightDescriptionSerializer(many=True),
     )
     def get(self, request):

@@ -19,6 +19,7 @@ from apimetrics.api.serializers import (
     TrackEventSerializer,
 )
 from apimetrics.models import ApiKey, Project
+from config.pagination import PagePagination
 from config.parsers import JSONParser
 
 CONFLICT = {409: OpenApiResponse(description="Conflicts with the current state.")}
@@ -88,10 +89,16 @@ class ApiKeyBase(ProjectScopedMixin, APIView):
 
 
 class ApiKeyListView(ApiKeyBase):
-    @extend_schema(responses=ApiKeySerializer(many=True), summary="The project's API keys (no secrets)")
+    # Rotations leave revoked and expired keys behind: the list grows without bound.
+    pagination_class = PagePagination
+
+    @extend_schema(
+        responses=ApiKeySerializer(many=True), summary="The project's API keys (no secrets), newest first, paginated"
+    )
     def get(self, request, key):
-        api_keys = self.get_project().api_keys.all()
-        return Response(ApiKeySerializer(api_keys, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(self.get_project().api_keys.order_by("-created_at", "-pk"), request, self)
+        return paginator.get_paginated_response(ApiKeySerializer(page, many=True).data)
 
     @extend_schema(
         request=ApiKeyCreateSerializer, responses={201: IssuedKeySerializer}, summary="Create a key (shown once)"

@@ -352,7 +352,7 @@ def test_key_is_shown_once_and_stored_hashed(api_as, owner, project):
     assert secret not in str(ApiKey.objects.filter(pk=row.pk).values().get())
     assert body["prefix"] == f"pk_{row.prefix}_"
     assert secret.startswith(body["prefix"])
-    listed = api_as(owner).get("/api/v1/projects/shop/api-keys/").json()
+    listed = api_as(owner).get("/api/v1/projects/shop/api-keys/").json()["results"]
     assert set(listed[0]) == {
         "id",
         "name",
@@ -365,6 +365,16 @@ def test_key_is_shown_once_and_stored_hashed(api_as, owner, project):
     }
     assert secret not in str(listed)
     assert api_as(owner).get(f"/api/v1/projects/shop/api-keys/{row.pk}/").json()["name"] == "server"
+
+
+def test_the_key_list_is_paginated_newest_first(api_as, owner, project):
+    client = api_as(owner)
+    ids = [client.post("/api/v1/projects/shop/api-keys/", {"name": f"k{n}"}).json()["id"] for n in range(3)]
+    first = client.get("/api/v1/projects/shop/api-keys/", {"page_size": 2}).json()
+    assert (first["count"], [row["id"] for row in first["results"]]) == (3, [ids[2], ids[1]])
+    assert first["next"] == "http://testserver/api/v1/projects/shop/api-keys/?page=2&page_size=2"
+    second = client.get("/api/v1/projects/shop/api-keys/", {"page_size": 2, "page": 2}).json()
+    assert ([row["id"] for row in second["results"]], second["next"]) == ([ids[0]], None)
 
 
 def test_unverified_users_cannot_create_keys(api_as, project, workspace):

@@ -90,3 +90,23 @@ def test_error_fields_are_documented_as_lists_of_messages(client):
     schema = client.get("/api/schema/?format=json").json()
     fields = schema["components"]["schemas"]["ErrorDetail"]["properties"]["fields"]
     assert fields["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+
+
+def test_every_list_is_paginated_or_documented_as_bounded(client):
+    """A GET answering a bare JSON array must say in its description why it needs no pages."""
+    schema = client.get("/api/schema/?format=json").json()
+    arrays, paginated = {}, set()
+    for path, operations in schema["paths"].items():
+        get = operations.get("get")
+        body = get and get["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema")
+        if not body:
+            continue
+        if body.get("type") == "array":
+            arrays[path] = get.get("description", "")
+        elif body.get("$ref", "").startswith("#/components/schemas/Paginated"):
+            paginated.add(path)
+    assert sorted(arrays) == ["/api/v1/insights/", "/api/v1/sales/top-users"]
+    for path, description in arrays.items():
+        assert "not paginated" in description.lower(), path
+    assert "`limit`, at most 100" in arrays["/api/v1/sales/top-users"]
+    assert {"/api/v1/sales/by-store", "/api/v1/projects/{key}/api-keys/", "/api/v1/workspaces/"} <= paginated

@@ -212,8 +212,10 @@ def test_top_users_ties_go_to_the_lower_user_id(api_as, owner, workspace, stores
 def test_by_store_lists_every_store_even_without_sales(api_as, owner, workspace, sales_data):
     StoreFactory(workspace=workspace, name="East", city="Hull")
     body = api_as(owner).get("/api/v1/sales/by-store", {"date_from": "2026-03-01"}).json()
+    assert (body["count"], body["next"], body["previous"]) == (3, None, None)
     assert [
-        (row["name"], row["total_revenue"], row["total_ad_spend"], row["roas"], row["records"]) for row in body
+        (row["name"], row["total_revenue"], row["total_ad_spend"], row["roas"], row["records"])
+        for row in body["results"]
     ] == [
         ("South", "249.50", "60.00", 4.1583, 2),
         ("North", "150.50", "40.00", 3.7625, 2),
@@ -251,3 +253,18 @@ def test_summary_of_the_whole_history_against_a_year_before(api_as, owner, sales
     assert (body["previous"]["date_from"], body["previous"]["date_to"]) == ("2024-03-01", "2025-03-31")
     assert (body["previous"]["total_revenue"], body["previous"]["stores"]) == ("240.00", 1)
     assert body["change"]["total_revenue"] == 200.0
+
+
+def test_by_store_is_paginated_and_its_csv_holds_every_store(api_as, owner, workspace, sales_data):
+    StoreFactory(workspace=workspace, name="East", city="Hull")
+    client = api_as(owner)
+    first = client.get("/api/v1/sales/by-store", {"date_from": "2026-03-01", "page_size": 2}).json()
+    assert first["count"] == 3
+    assert [row["name"] for row in first["results"]] == ["South", "North"]
+    assert first["next"] == "http://testserver/api/v1/sales/by-store?date_from=2026-03-01&page=2&page_size=2"
+    second = client.get("/api/v1/sales/by-store", {"date_from": "2026-03-01", "page_size": 2, "page": 2}).json()
+    assert [row["name"] for row in second["results"]] == ["East"]
+    assert client.get("/api/v1/sales/by-store", {"page": 9}).status_code == 404
+    csv = client.get("/api/v1/sales/by-store", {"date_from": "2026-03-01", "format": "csv", "page_size": 1})
+    lines = csv.content.decode().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ["South", "North", "East"]
