@@ -63,10 +63,21 @@ def _scrub(value, depth: int = 0):
     return value
 
 
+# gunicorn's line naming the address it binds: a server's address, not a client's, and the one
+# line that tells whoever started it where to connect.
+_BIND_LINE = re.compile(r"Listening at: \S+ \(\d+\)")
+
+
+def _is_bind_line(event_dict) -> bool:
+    event = event_dict.get("event")
+    return event_dict.get("logger") == "gunicorn.error" and isinstance(event, str) and bool(_BIND_LINE.fullmatch(event))
+
+
 def redact_sensitive(logger, method_name, event_dict):
     """structlog processor: no secret, token, password, cookie or raw IP address in any log line."""
+    bind_line = _is_bind_line(event_dict)
     for key, value in list(event_dict.items()):
-        if key.startswith("_"):  # structlog's own bookkeeping (_record, _from_structlog)
+        if key.startswith("_") or (bind_line and key == "event"):  # structlog's bookkeeping (_record…)
             continue
         if SENSITIVE_KEY.search(key):
             event_dict[key] = REDACTED

@@ -189,3 +189,14 @@ def test_a_record_below_the_level_is_dropped_before_any_processor_runs(log_lines
     assert not below.walked
     assert above.walked
     assert [line["detail"] for line in log_lines()] == [{"path": "/b"}]
+
+
+def test_gunicorns_bind_line_keeps_its_address_and_nothing_else_does():
+    from config.logging import redact_sensitive
+
+    bind = {"logger": "gunicorn.error", "event": "Listening at: http://127.0.0.1:8000 (4242)"}
+    assert redact_sensitive(None, "info", dict(bind))["event"] == "Listening at: http://127.0.0.1:8000 (4242)"
+    other = {"logger": "gunicorn.error", "event": "Listening at: http://127.0.0.1:8000 (4242) from 10.0.0.9"}
+    assert redact_sensitive(None, "info", other)["event"] == "Listening at: http://[ip]:8000 (4242) from [ip]"
+    elsewhere = {"logger": "pulse.request", "event": "Listening at: http://127.0.0.1:8000 (4242)"}
+    assert redact_sensitive(None, "info", elsewhere)["event"] == "Listening at: http://[ip]:8000 (4242)"

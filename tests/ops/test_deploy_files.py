@@ -88,7 +88,9 @@ def test_every_metric_on_the_grafana_dashboard_is_exported(client):
 
 
 def test_procfile_runs_web_worker_and_beat():
-    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    lines = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if re.match(r"^[a-z]+:", line)
+    )
     assert set(lines) == {"web", "worker", "beat"}
     assert "gunicorn config.wsgi -c config/gunicorn.py" in lines["web"]
     assert "celery -A config beat" in lines["beat"]
