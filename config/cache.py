@@ -22,7 +22,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from django.core.cache import cache
@@ -227,8 +227,24 @@ def cached(
     return Cached(value, False, computed_at)
 
 
+class InputsStore(Protocol):
+    """A durable second level for :func:`cached_by_inputs` (the database), shared by every process
+    whatever its cache: ``get`` answers ``(value, computed_at)`` or None."""
+
+    def get(self, workspace_id: int | None, name: str, inputs: str) -> tuple[Any, dt.datetime] | None: ...
+
+    def put(self, workspace_id: int | None, name: str, inputs: str, value: Any, computed_at: dt.datetime) -> None: ...
+
+
 def cached_by_inputs(
-    namespace: str, workspace_id: int | None, name: str, inputs: str, compute: Callable[[], Any], *, timeout: int
+    namespace: str,
+    workspace_id: int | None,
+    name: str,
+    inputs: str,
+    compute: Callable[[], Any],
+    *,
+    timeout: int,
+    store: InputsStore | None = None,
 ) -> Cached:
     """``compute()`` once per (namespace, workspace, name, ``inputs``), ``inputs`` being a digest of
     everything the result depends on (the data the caller read, the code's version).
@@ -238,15 +254,25 @@ def cached_by_inputs(
     caller holds, so a write that changes those data misses, and one that leaves them as they
     were (or a data version lost from the cache) still finds the result. Entries expire after
     ``timeout`` seconds, so the results of data long replaced do not pile up.
+
+    With a ``store``, a result missing from the cache is looked up there before it is computed,
+    and a computed one is kept there too: a local-memory cache dies with its process, the store
+    does not. ``hit`` is False only when ``compute()`` ran.
     """
     key = f"inp:{namespace}:{workspace_id or 0}:{name}:{inputs}"
     started = time.perf_counter()
     stored = cache.get(key)
+    if stored is None and store is not None:
+        stored = store.get(workspace_id, name, inputs)
+        if stored is not None:
+            cache.set(key, stored, timeout=timeout)
     if stored is not None:
         log.debug("cache_hit", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
         return Cached(stored[0], True, stored[1])
     value = compute()
     computed_at = timezone.now()
+    if store is not None:
+        store.put(workspace_id, name, inputs, value, computed_at)
     cache.set(key, (value, computed_at), timeout=timeout)
     log.info("cache_miss", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
     return Cached(value, False, computed_at)

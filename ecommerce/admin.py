@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from accounts.admin import WorkspaceListFilter
 from config.pagination import LargeTableAdmin
-from ecommerce.models import ImportJob, ReturnLine, SalesLine
+from ecommerce.models import ImportJob, ModelFit, ReturnLine, SalesLine
 
 
 class LineAdmin(LargeTableAdmin, admin.ModelAdmin):
@@ -103,4 +103,25 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModelFit)
+class ModelFitAdmin(admin.ModelAdmin):
+    """Fits are made by the warming task and the requests: staff can look and delete (the next
+    request that needs a deleted fit fits its data again), not write one."""
+
+    list_display = ["name", "workspace", "computed_at", "short_inputs"]
+    list_filter = [WorkspaceListFilter, "name"]
+    readonly_fields = ["workspace", "name", "inputs", "value", "computed_at"]
+    date_hierarchy = "computed_at"
+
+    @admin.display(description="inputs")
+    def short_inputs(self, fit: ModelFit) -> str:
+        return fit.inputs[:12]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

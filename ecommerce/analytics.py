@@ -34,10 +34,11 @@ from django.http import Http404
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Workspace
-from config.cache import Cached, cached, cached_by_inputs
+from config.cache import Cached, cached
 from config.money import money, ratio
 from config.periods import Period, bucket_starts, growth_pct, truncate
 from ecommerce import models as m
+from ecommerce.fits import stored_fit
 
 log = structlog.get_logger("pulse.ecommerce")
 
@@ -640,13 +641,11 @@ def clv_models(workspace: Workspace, days, last_day: dt.date) -> Cached:
     warming task fits them after every import), else fitted now and stored."""
     from ecommerce import clv
 
-    return cached_by_inputs(
-        CACHE_NAMESPACE,
+    return stored_fit(
         workspace.id,
         "clv_models",
         clv.inputs_digest(days, last_day),
         lambda: _logged_fit("clv", workspace, lambda: clv.fit(days, last_day)),
-        timeout=FIT_TIMEOUT,
     )
 
 
@@ -916,13 +915,11 @@ def forecast_model(workspace: Workspace, period: Period) -> tuple[dict, Cached]:
     from ecommerce import forecasting
 
     series, closed = daily_revenue(workspace, period)
-    model = cached_by_inputs(
-        CACHE_NAMESPACE,
+    model = stored_fit(
         workspace.id,
         "forecast_model",
         forecasting.inputs_digest(series),
         lambda: _logged_fit("forecast", workspace, lambda: forecasting.fit(series)),
-        timeout=FIT_TIMEOUT,
     )
     return {**_period_json(closed), **model.value}, model
 
@@ -940,9 +937,7 @@ def forecast(workspace: Workspace, period: Period, periods: int = 30, *, fit: di
 
 # --- Fitted models -------------------------------------------------------------------------------
 
-# Fits are stored by a digest of their inputs, not by data version; those of data long replaced
-# expire. The nightly warming refits a fit that expired while its data stayed the same.
-FIT_TIMEOUT = 30 * 24 * 3600
+# Fits are kept in the database by a digest of their inputs, not by data version (ecommerce.fits).
 
 
 def _logged_fit(model: str, workspace: Workspace, fit: Callable[[], dict]) -> dict:

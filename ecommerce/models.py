@@ -117,3 +117,22 @@ class ReturnLine(LineBase):
 
 # The line tables, sales first: an import fills both; on PostgreSQL both are partitioned by workspace.
 LINE_MODELS = (SalesLine, ReturnLine)
+
+
+class ModelFit(models.Model):
+    """A fitted model (the CLV models, the revenue forecast) stored under a digest of everything
+    it was fitted on. The database keeps it for every process: a fit made by the import's
+    warming, a demo load or another web process is found by the next request that reads the
+    same data, whatever cache each process has (``ecommerce.fits``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40, help_text="Which model: clv_models, forecast_model.")
+    inputs = models.CharField(max_length=64, help_text="SHA-256 of the data and settings it was fitted on.")
+    value = models.JSONField(help_text="The fitted parameters and what the endpoints show of them.")
+    computed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name", "inputs"], name="ecom_fit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.inputs[:12]} ({self.computed_at:%Y-%m-%d %H:%M})"

@@ -16,6 +16,7 @@ from accounts.models import Workspace
 from config.periods import Period
 from config.queue import fan_out
 from ecommerce import analytics
+from ecommerce.fits import delete_old_fits
 from ecommerce.models import ImportJob, SalesLine
 
 log = structlog.get_logger("pulse.ecommerce")
@@ -63,7 +64,7 @@ def import_orders(self, job_id: int) -> str:
 @shared_task(max_retries=3, soft_time_limit=15 * 60, time_limit=16 * 60)
 def fit_forecast(workspace_id: int, date_from: str | None = None, date_to: str | None = None) -> dict:
     """Fit the revenue forecast for the workspace (whole history by default) and store it in the
-    cache, where the forecast endpoint reads it. The daily series is read again; a fit of
+    database (and the cache), where the forecast endpoint reads it. The daily series is read again; a fit of
     exactly that series already stored is kept (``fitted_at`` tells when it was made)."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
@@ -99,4 +100,6 @@ def warm_all_caches() -> int:
     # once (about 0.2 s for the real file's 525k lines): a cost paid once a night.
     has_data = Exists(SalesLine.objects.filter(workspace=OuterRef("pk")))
     workspaces = Workspace.objects.filter(has_data).order_by("pk").values_list("pk", flat=True)
+    deleted = delete_old_fits()  # before the warming, which fits the current data again
+    log.info("old_fits_deleted", count=deleted)
     return fan_out(warm_workspace_caches, workspaces)

@@ -95,3 +95,21 @@ def test_the_sales_line_list_drills_down_by_date_and_filters_products(shop, staf
     assert response.status_code == 200
     listed = {line.invoice_no for line in response.context["cl"].result_list}
     assert listed == invoices
+
+
+def test_the_fit_admin_lists_fits_for_staff_to_delete_not_write(workspace, staff_user, client):
+    from django.utils import timezone
+
+    from ecommerce.models import ModelFit
+
+    fit = ModelFit.objects.create(
+        workspace=workspace, name="forecast_model", inputs="f" * 64, value={"forecast": []}, computed_at=timezone.now()
+    )
+    client.force_login(staff_user)
+    listing = client.get("/admin/ecommerce/modelfit/")
+    assert listing.status_code == 200
+    assert "ffffffffffff" in listing.content.decode()
+    assert client.get("/admin/ecommerce/modelfit/add/").status_code == 403
+    assert client.get(f"/admin/ecommerce/modelfit/{fit.pk}/change/").status_code == 200  # read-only view
+    assert client.post(f"/admin/ecommerce/modelfit/{fit.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not ModelFit.objects.exists()
