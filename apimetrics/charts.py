@@ -1,6 +1,9 @@
 """Plotly figures of API metrics: pure functions of the analytics' rows."""
 
 import plotly.graph_objects as go
+from django.utils.safestring import SafeString
+
+from config.charts import figure_html
 
 COLORS = {"ok": "#3b5bdb", "4xx": "#f08c00", "5xx": "#c92a2a", "p50": "#2b8a3e", "p95": "#f08c00", "p99": "#c92a2a"}
 
@@ -61,5 +64,5 @@ def error_rate_figure(series: list[dict]) -> go.Figure:
     return _layout(fig, title="Error rates", yaxis="% of requests")
 
 
-def to_html(fig: go.Figure) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+def to_html(fig: go.Figure) -> SafeString:
+    return figure_html(fig)

@@ -3,7 +3,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from rest_framework.exceptions import ValidationError
 
 from accounts.dashboards import WorkspaceDashboardView
@@ -91,9 +90,9 @@ class ProjectDashboardView(WorkspaceDashboardView):
             interval=interval,
             endpoints=self.insight("apimetrics.endpoints", project=project)["endpoints"],
             consumers=self.insight("apimetrics.consumers", project=project, limit=20)["consumers"],
-            requests_chart=mark_safe(charts.to_html(charts.requests_figure(rows))),
-            latency_chart=mark_safe(charts.to_html(charts.latency_figure(rows))),
-            error_chart=mark_safe(charts.to_html(charts.error_rate_figure(rows))),
+            requests_chart=charts.to_html(charts.requests_figure(rows)),
+            latency_chart=charts.to_html(charts.latency_figure(rows)),
+            error_chart=charts.to_html(charts.error_rate_figure(rows)),
             csv=api,
             data_as_of=self.data_as_of,
         )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from config import health, jobs_api, metrics
@@ -30,7 +30,8 @@ urlpatterns = [
     path("admin/jobs/", admin.site.admin_view(jobs_api.admin_jobs_view), name="admin-jobs"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Its setup script is served by the same view (?script): no inline script (config.headers).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("health/", health.HealthView.as_view(), name="health"),
     path("health/detailed", health.DetailedHealthView.as_view(), name="health-detailed"),

@@ -11,7 +11,9 @@ import math
 
 import plotly.graph_objects as go
 from django.templatetags.static import static
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from config.charts import figure_html
 
 ACCENT = "#3b5bdb"
 MUTED = "#adb5bd"
@@ -33,8 +35,7 @@ def _f(value) -> float:
 def to_html(fig: go.Figure) -> SafeString:
     fig.update_xaxes(gridcolor="#eef0f5", zerolinecolor="#dee2e6")
     fig.update_yaxes(gridcolor="#eef0f5", zerolinecolor="#dee2e6")
-    config = {"displaylogo": False, "responsive": True, "topojsonURL": static("ecommerce/topojson/")}
-    return mark_safe(fig.to_html(full_html=False, include_plotlyjs=False, config=config))
+    return figure_html(fig, {"topojsonURL": static("ecommerce/topojson/")})
 
 
 def empty_figure(message: str = "No data in this range") -> go.Figure:

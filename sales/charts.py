@@ -1,7 +1,9 @@
 """Plotly figures of the sales dashboard: pure functions of the analytics payloads."""
 
 import plotly.graph_objects as go
+from django.utils.safestring import SafeString
 
+from config.charts import figure_html
 from sales.etl import EXCELLENT_ROAS, PROFITABLE_ROAS
 
 REVENUE, AD_SPEND, ROAS = "#3b5bdb", "#f08c00", "#2b8a3e"
@@ -65,12 +67,6 @@ def roas_trend_figure(series: dict) -> go.Figure:
     return figure
 
 
-def to_html(figure: go.Figure) -> str:
-    # Full width of its panel, resized with the window.
-    return figure.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        default_width="100%",
-        default_height=f"{LAYOUT['height']}px",
-        config={"displaylogo": False, "responsive": True},
-    )
+def to_html(figure: go.Figure) -> SafeString:
+    # Full width of its panel, resized with the window (config.charts draws it without inline script).
+    return figure_html(figure)

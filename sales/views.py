@@ -4,7 +4,6 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 
 from accounts.dashboards import WorkspaceDashboardView
 from config.insights import get_insight
@@ -60,8 +59,8 @@ class SalesDashboardView(WorkspaceDashboardView):
             kpis=_kpis(summary.value, workspace.currency),
             interval=interval,
             intervals=INTERVALS,
-            revenue_chart=mark_safe(charts.to_html(charts.revenue_vs_ad_spend_figure(series, workspace.currency))),
-            roas_chart=mark_safe(charts.to_html(charts.roas_trend_figure(series))),
+            revenue_chart=charts.to_html(charts.revenue_vs_ad_spend_figure(series, workspace.currency)),
+            roas_chart=charts.to_html(charts.roas_trend_figure(series)),
             stores=stores,
             top_users=top,
             insights=insights,

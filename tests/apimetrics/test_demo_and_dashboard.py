@@ -53,7 +53,8 @@ def test_charts_are_pure_functions_of_rows():
     latency = charts.latency_figure(rows)
     assert [trace.name for trace in latency.data] == ["p50", "p95", "p99"]
     assert list(latency.data[2].y) == [90.0, None]
-    assert "plotly" in charts.to_html(charts.error_rate_figure(rows))
+    html = charts.to_html(charts.error_rate_figure(rows))
+    assert html.startswith('<div class="pulse-chart"><script type="application/json">{"figure": {"data":')
 
 
 @pytest.mark.django_db

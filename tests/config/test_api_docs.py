@@ -1,5 +1,6 @@
 """The OpenAPI schema and its Swagger UI and ReDoc pages, served without internet."""
 
+import json
 import re
 
 import pytest
@@ -33,6 +34,11 @@ def test_docs_pages_load_their_assets_from_our_static_files(client, path, expect
     for url in assets:
         if url.startswith("/static/"):
             assert finders.find(url.removeprefix("/static/")), url
+    if path == "/api/docs/":  # the setup is a script of its own URL, not inline (config.headers)
+        assert "/api/docs/?script=" in assets
+        setup = client.get("/api/docs/?script=")
+        assert setup["Content-Type"].startswith("application/javascript")
+        html = setup.content.decode()
     assert "/api/schema/" in html
 
 
@@ -110,3 +116,16 @@ def test_every_list_is_paginated_or_documented_as_bounded(client):
         assert "not paginated" in description.lower(), path
     assert "`limit`, at most 100" in arrays["/api/v1/sales/top-users"]
     assert {"/api/v1/sales/by-store", "/api/v1/projects/{key}/api-keys/", "/api/v1/workspaces/"} <= paginated
+
+
+def test_chart_json_cannot_close_its_script_element():
+    import plotly.graph_objects as go
+
+    from config.charts import figure_html
+
+    html = figure_html(go.Figure(go.Bar(x=["</script><script>alert(1)</script>"], y=[1])))
+    data = html.removeprefix('<div class="pulse-chart"><script type="application/json">')
+    data = data.removesuffix("</script></div>")
+    assert "<" not in data
+    assert ">" not in data
+    assert json.loads(data)["figure"]["data"][0]["x"] == ["</script><script>alert(1)</script>"]

@@ -40,7 +40,7 @@ def test_overview_shows_kpis_with_deltas_and_charts(shop, owner, client):
     assert 'data-kpi="revenue"' in html
     assert "32.75" in html  # February's revenue
     assert "▼ -29.9 % vs previous" in html  # against 46.75 in the 28 days before
-    assert html.count("plotly-graph-div") >= 3  # series, map, heat map
+    assert html.count('class="pulse-chart"') >= 3  # series, map, heat map
     assert "<td>France</td>" in html  # the only country with sales in February
     assert (
         "/api/v1/ecommerce/countries?date_from=2011-02-01&amp;date_to=2011-02-28&amp;limit=250&amp;format=csv" in html
