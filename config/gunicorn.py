@@ -17,6 +17,10 @@ port = os.environ.get("PORT")
 bind = [f"0.0.0.0:{port}"] if port else [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# gunicorn's sync worker, answering its own refusals (a request line over limit_request_line…)
+# in the API's JSON error shape under /api/. With GUNICORN_THREADS > 1 gunicorn runs its gthread
+# worker instead, whose refusals stay gunicorn's HTML.
+worker_class = "config.gunicorn_worker.PulseSyncWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
