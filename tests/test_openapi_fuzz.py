@@ -11,6 +11,7 @@ No operation is excluded: logout takes the refresh token in its body, and a gene
 valid, so it cannot invalidate the fixture's access token.
 """
 
+import datetime as dt
 import json
 import os
 import sys
@@ -47,6 +48,21 @@ def _project_schema() -> dict:
     generated = SchemaGenerator().get_schema(request=None, public=True)
     return json.loads(OpenApiJsonRenderer().render(generated))
 
+
+# Beyond what the schema's formats suggest: the extreme date-times and dates a client may send
+# (years 1 and 9999, offsets that push them past the ends of the calendar).
+EXTREME_DATETIMES = ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z"]
+EXTREME_DATES = ["0001-01-01", "9999-12-31"]
+schemathesis.openapi.format(
+    "date-time",
+    st.one_of(
+        st.sampled_from(EXTREME_DATETIMES),
+        st.datetimes(timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-12))])).map(
+            lambda value: value.isoformat()
+        ),
+    ),
+)
+schemathesis.openapi.format("date", st.one_of(st.sampled_from(EXTREME_DATES), st.dates().map(dt.date.isoformat)))
 
 schema = schemathesis.openapi.from_dict(_project_schema())
 schema.app = application  # requests go through the WSGI application, in-process
@@ -96,3 +112,38 @@ def auth_headers(owner, viewer, workspace, monkeypatch, _keep_test_connection):
 )
 def test_api_conforms_to_its_schema(db, case, auth_headers):
     case.call_and_validate(headers=auth_headers, excluded_checks=EXCLUDED_CHECKS)
+
+
+def _json_body_operations() -> list:
+    operations = [result.ok() for result in schema.get_all_operations()]
+    return [op for op in operations if any(alt.media_type == "application/json" for alt in op.body)]
+
+
+def _nested(depth: int) -> list:
+    body: list = []
+    for _ in range(depth - 1):
+        body = [body]
+    return body
+
+
+# Deeper than the parser allows (config.parsers.MAX_DEPTH) yet shallow enough for schemathesis to
+# serialise; tests/config/test_parsers.py sends the thousands of levels that recursed.
+HOSTILE_BODIES = {"nested": _nested(500), "oversized": {"padding": "x" * (5 * 1024 * 1024 + 1)}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(HOSTILE_BODIES))
+def test_every_json_body_refuses_hostile_documents_as_documented(db, auth_headers, kind):
+    """Each operation that takes JSON, sent a document nested 500 deep or larger than
+    DATA_UPLOAD_MAX_MEMORY_SIZE: a documented 4xx (400 parse_error, 413 payload_too_large, or
+    whatever the path or the caller's rights answer first), never a 5xx."""
+    operations = _json_body_operations()
+    assert len(operations) > 30
+    statuses = set()
+    for operation in operations:
+        path_parameters = {name: EXISTING.get(name, "1") for name in (p.name for p in operation.path_parameters)}
+        case = operation.Case(body=HOSTILE_BODIES[kind], media_type="application/json", path_parameters=path_parameters)
+        response = case.call_and_validate(headers=auth_headers, excluded_checks=EXCLUDED_CHECKS)
+        assert response.status_code < 500, f"{operation.label}: {response.status_code}"
+        statuses.add(response.status_code)
+    assert {"nested": 400, "oversized": 413}[kind] in statuses
