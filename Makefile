@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 TEMPLATE_DIRS := templates $(wildcard */templates)
+# make demo PORT=8001: where runserver listens (always on loopback).
+PORT ?= 8000
 
-.PHONY: install demo run test test-fast lint format check worker beat clean
+.PHONY: install demo demo-reset run test test-fast lint format check worker beat clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +19,18 @@ install: $(VENV)/.installed
 
 demo: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	PULSE_BASE_URL=http://127.0.0.1:$(PORT) $(MANAGE) demo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The embedded default only: PostgreSQL's database is dropped and created with its own tools.
+demo-reset:
+	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: drop and create that database instead (README)"; exit 1; fi
+	rm -rf db.sqlite3 media
+	$(MAKE) demo
 
 run: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -44,6 +52,7 @@ check: install
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --fail-on-warn --validate --file /dev/null
 
+# worker and beat need Redis (REDIS_URL): without it tasks run eagerly in the web process.
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO
 

@@ -1,6 +1,7 @@
 """The demo tenant of ``manage.py demo``: a verified demo user owning the workspace ``demo``, and
 a superuser. Idempotent: a second run finds them."""
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts import services
@@ -26,6 +27,6 @@ def tenant() -> DemoTenant:
         User.objects.create_superuser(email=ADMIN_EMAIL, password=ADMIN_PASSWORD, full_name="Pulse Admin")
     credentials = (
         f"  user:       {DEMO_EMAIL} / {DEMO_PASSWORD} (workspace 'demo')",
-        f"  superuser:  {ADMIN_EMAIL} / {ADMIN_PASSWORD} (http://127.0.0.1:8000/admin/)",
+        f"  superuser:  {ADMIN_EMAIL} / {ADMIN_PASSWORD} ({settings.PULSE_BASE_URL.rstrip('/')}/admin/)",
     )
     return DemoTenant(workspace=workspace, user=user, credentials=credentials)

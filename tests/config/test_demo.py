@@ -54,3 +54,18 @@ def test_the_command_loads_each_app_into_the_demo_workspace_and_prints_what_it_d
         "  superuser:  admin@pulse.local / pulse-admin-2026 (http://127.0.0.1:8000/admin/)",
     ]
     assert lines[0].startswith("Periodic jobs stored for beat: ")
+
+
+@pytest.mark.django_db
+def test_the_demo_says_where_it_is_served(monkeypatch, settings):
+    # `make demo PORT=8001` gives the demo command PULSE_BASE_URL=http://127.0.0.1:8001.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PULSE_BASE_URL = "http://127.0.0.1:8001"
+    monkeypatch.setattr(demo, "loaders", list)
+    out = io.StringIO()
+    call_command("demo", stdout=out, no_color=True)
+    assert out.getvalue().splitlines()[-3:] == [
+        "Demo ready on http://127.0.0.1:8001",
+        "  user:       demo@pulse.local / pulse-demo-2026 (workspace 'demo')",
+        "  superuser:  admin@pulse.local / pulse-admin-2026 (http://127.0.0.1:8001/admin/)",
+    ]

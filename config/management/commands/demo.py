@@ -1,5 +1,6 @@
 """Load demo data for every app: the demo tenant, the periodic jobs, then each app's data."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config import demo
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             summary = loader.load(workspace=tenant.workspace, user=tenant.user, stdout=self.stdout)
             self.stdout.write(self.style.SUCCESS(f"  {loader.app}: {summary}"))
 
-        self.stdout.write(self.style.SUCCESS("\nDemo ready on http://127.0.0.1:8000"))
+        # Where `make demo PORT=…` serves (PULSE_BASE_URL, the links of mails sent outside a request).
+        self.stdout.write(self.style.SUCCESS(f"\nDemo ready on {settings.PULSE_BASE_URL.rstrip('/')}"))
         for line in tenant.credentials:
             self.stdout.write(line)
