@@ -56,11 +56,6 @@ def routes(urlconf: str | None = None) -> list[Route]:
     return list(_walk(get_resolver(urlconf).url_patterns, ""))
 
 
-def api_routes(urlconf: str | None = None) -> list[Route]:
-    """The routes of the JSON API (``/api/v1/``), regular-expression catch-alls left out."""
-    return [r for r in routes(urlconf) if r.route.startswith("api/v1/") and not _is_regex(r.route)]
-
-
 def json_routes(urlconf: str | None = None) -> list[Route]:
     """Every route answered in JSON: the API, its schema, health and metrics."""
     prefixes = ("api/", "health/", "metrics")
