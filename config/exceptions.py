@@ -123,7 +123,8 @@ def api_exception_handler(exc, context):
         fields = flat_fields(exc.detail)
         code, message = "invalid", _first_message(fields)
     elif isinstance(exc, _DomainAPIException):
-        code, message, fields = exc.domain.code, exc.domain.message, exc.domain.fields
+        # A batch's errors nest by item index: flattened like DRF's ("2.status_code").
+        code, message, fields = exc.domain.code, exc.domain.message, flat_fields(exc.domain.fields)
     else:
         detail = exc.detail
         code = exc.get_codes()

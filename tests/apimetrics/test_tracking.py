@@ -164,7 +164,7 @@ def test_a_huge_integer_response_time_answers_400_with_its_index(track, project,
     assert response.json() == {
         "error": {
             "code": "invalid",
-            "message": "1.response_time_ms: A number of milliseconds from 0 to 3,600,000.",
+            "message": "1: response_time_ms: A number of milliseconds from 0 to 3,600,000.",
             "fields": {"1.response_time_ms": ["A number of milliseconds from 0 to 3,600,000."]},
         }
     }
@@ -186,7 +186,7 @@ def test_text_the_database_cannot_store_answers_400_with_the_field(anon_api, pro
     assert response.json() == {
         "error": {
             "code": "invalid",
-            "message": f"0.{field}: {message}",
+            "message": f"0: {field}: {message}",
             "fields": {f"0.{field}": [message], f"1.{field}": [message]},
         }
     }
@@ -450,7 +450,7 @@ def test_a_timestamp_at_the_ends_of_the_calendar_answers_400_with_its_index_and_
     message = "Must be within the last 7 days and at most 5 minutes ahead."
     assert response.status_code == 400
     assert response.json() == {
-        "error": {"code": "invalid", "message": f"1: timestamp: {message}", "fields": {"1": {"timestamp": [message]}}}
+        "error": {"code": "invalid", "message": f"1: timestamp: {message}", "fields": {"1.timestamp": [message]}}
     }
     assert RequestEvent.objects.count() == 0
 
