@@ -1,6 +1,9 @@
 from django.conf import settings
 from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+
+from accounts.tokens import token_epoch
 
 
 class JWTHeaderOrCookieAuthentication(JWTAuthentication):
@@ -23,3 +26,10 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
         user = self.get_user(validated)
         SessionAuthentication().enforce_csrf(request)
         return user, validated
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        # Issued before the user logged out everywhere or changed their password.
+        if token_epoch(validated_token) != user.login_epoch:
+            raise AuthenticationFailed("This token was revoked: log in again.", code="token_revoked")
+        return user

@@ -1,21 +1,38 @@
-"""Writes of the accounts app: registration, verification, workspaces and members."""
+"""Writes of the accounts app: registration, verification, workspaces and members.
 
+Invitations (:mod:`accounts.invitations`), passwords and sessions (:mod:`accounts.passwords`), a
+user's profile (:mod:`accounts.profile`), exports (:mod:`accounts.exports`) and the audit log
+(:mod:`accounts.audit`) have modules of their own.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import structlog
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from accounts.models import RESERVED_WORKSPACE_SLUGS, Membership, User, Workspace
+from accounts import exports
+from accounts.audit import Action, audit_record
+from accounts.invitations import invitation_create
+from accounts.models import RESERVED_WORKSPACE_SLUGS, SYSTEM_WORKSPACE_SLUG, Invitation, Membership, User, Workspace
 from config.errors import Conflict, Invalid
+from config.services import model_update
 
 log = structlog.get_logger(__name__)
 
 VERIFY_EMAIL_SALT = "accounts.verify-email"
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _unique_slug(name: str) -> str:
@@ -28,6 +45,32 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def validate_workspace_slug(slug: str, *, workspace: Workspace | None = None) -> str:
+    """``slug`` when a workspace (``workspace``, when it is renamed) may take it; Invalid with the
+    reason otherwise. Slugs are what API clients name a workspace by (``X-Workspace``)."""
+    if not 2 <= len(slug) <= 60 or not SLUG_PATTERN.match(slug):
+        raise Invalid.on(
+            "slug", "Use 2 to 60 lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+        )
+    if slug in RESERVED_WORKSPACE_SLUGS:
+        raise Invalid.on("slug", f"The slug {slug!r} is reserved.")
+    taken = Workspace.objects.filter(slug=slug)
+    if workspace is not None:
+        taken = taken.exclude(pk=workspace.pk)
+    if taken.exists():
+        raise Invalid.on("slug", f"The slug {slug!r} is taken by another workspace.")
+    return slug
+
+
+def _full_clean(workspace: Workspace, fields: Iterable[str]) -> None:
+    """Run the model's validators of ``fields`` (time zone, currency…) as a domain error."""
+    exclude = [f.name for f in Workspace._meta.fields if f.name not in set(fields)]
+    try:
+        workspace.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise Invalid.from_model_error(exc) from exc
+
+
 @transaction.atomic
 def workspace_create(
     *,
@@ -35,22 +78,80 @@ def workspace_create(
     name: str,
     timezone: str = "UTC",
     currency: str = "USD",
+    week_start: int = Workspace.WeekStart.MONDAY,
     personal: bool = False,
     slug: str | None = None,
 ) -> Workspace:
-    """A workspace ``owner`` owns. Its slug is derived from ``name`` unless given; a given slug
-    that Pulse reserves for itself is invalid input."""
-    if slug in RESERVED_WORKSPACE_SLUGS:
-        raise Invalid.on("slug", f"The slug {slug!r} is reserved.")
-    workspace = Workspace.objects.create(
+    """A workspace ``owner`` owns. A given slug is taken as it is or refused with the reason
+    (Invalid on ``slug``), never replaced; without one it is derived from ``name``."""
+    workspace = Workspace(
         name=name,
-        slug=slug or _unique_slug(name),
+        slug=validate_workspace_slug(slug) if slug else _unique_slug(name),
         timezone=timezone,
         currency=currency.upper(),
+        week_start=week_start,
         personal_for=owner if personal else None,
     )
+    _full_clean(workspace, ["name", "timezone", "currency", "week_start"])
+    try:
+        with transaction.atomic():
+            workspace.save()
+    except IntegrityError as exc:  # the slug was taken in between
+        raise Invalid.on("slug", f"The slug {workspace.slug!r} is taken by another workspace.") from exc
     Membership.objects.create(user=owner, workspace=workspace, role=Membership.Role.OWNER)
     return workspace
+
+
+SETTINGS_FIELDS = ("name", "slug", "timezone", "currency", "week_start")
+
+
+@transaction.atomic
+def workspace_update(*, workspace: Workspace, actor: User, data: Mapping[str, Any]) -> Workspace:
+    """Change the settings of ``workspace`` (:data:`SETTINGS_FIELDS`). Pulse's own workspace
+    keeps its slug. Results bucketed by the time zone or the week start are cached under them,
+    so a change reads fresh figures at once."""
+    data = dict(data)
+    if "currency" in data:
+        data["currency"] = str(data["currency"]).upper()
+    if "slug" in data and data["slug"] != workspace.slug:
+        if workspace.slug == SYSTEM_WORKSPACE_SLUG:
+            raise Invalid.on("slug", "Pulse's own workspace keeps its slug.")
+        validate_workspace_slug(data["slug"], workspace=workspace)
+    before = {name: getattr(workspace, name) for name in data if name in SETTINGS_FIELDS}
+    model_update(instance=workspace, fields=SETTINGS_FIELDS, data=data, save=False)
+    changed = {name: [old, getattr(workspace, name)] for name, old in before.items() if getattr(workspace, name) != old}
+    if not changed:
+        return workspace
+    _full_clean(workspace, changed)
+    try:
+        with transaction.atomic():
+            workspace.save(update_fields=list(changed))
+    except IntegrityError as exc:
+        raise Invalid.on("slug", f"The slug {workspace.slug!r} is taken by another workspace.") from exc
+    audit_record(
+        workspace=workspace, actor=actor, action=Action.SETTINGS_CHANGED, target=workspace.slug, details=changed
+    )
+    return workspace
+
+
+@transaction.atomic
+def workspace_delete(*, workspace: Workspace, actor: User, confirm: str) -> None:
+    """Delete ``workspace`` and everything it owns. ``confirm`` must be its slug, typed. Personal
+    workspaces stay while their user does: API calls without ``X-Workspace`` use them, and would
+    otherwise write to another of the user's workspaces. Pulse's own workspace stays too."""
+    if confirm != workspace.slug:
+        raise Invalid.on("confirm", f"Type the workspace's slug, {workspace.slug}, to confirm.")
+    if workspace.slug == SYSTEM_WORKSPACE_SLUG:
+        raise Conflict("Pulse's own workspace cannot be deleted.")
+    if workspace.personal_for_id is not None:
+        raise Conflict("A personal workspace is deleted only with its account: delete its data instead.")
+    files = list(exports.owned_files(workspace))
+    details = {"id": workspace.pk, "slug": workspace.slug, "name": workspace.name}
+    workspace.delete()
+    # Kept without a workspace: the workspace's own events went with it.
+    audit_record(workspace=None, actor=actor, action=Action.WORKSPACE_DELETED, target=details["slug"], details=details)
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
+    log.info("workspace_deleted", workspace_id=details["id"])
 
 
 def email_verification_token(user: User) -> str:
@@ -119,19 +220,16 @@ def user_verify_email(*, token: str) -> User:
     return user
 
 
-def member_add(*, workspace: Workspace, email: str, role: str) -> Membership | None:
-    """Add the account of ``email`` to ``workspace`` with ``role``. Returns the new membership, or
-    None when no account uses the address or its account is already a member (whose role is left
-    as it is): callers answer both alike, so that adding does not tell which addresses have
-    accounts."""
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None:
+def member_add(
+    *, workspace: Workspace, email: str, role: str, invited_by: User, base_url: str | None = None
+) -> Invitation | None:
+    """Members join by invitation only: this invites ``email`` (:func:`invitation_create`).
+    Returns None, and sends nothing, when the address is a member already; callers answer both
+    alike."""
+    try:
+        return invitation_create(workspace=workspace, email=email, role=role, invited_by=invited_by, base_url=base_url)
+    except Conflict:
         return None
-    membership, created = Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": role})
-    if not created:
-        return None
-    log.info("member_added", workspace=workspace.slug, user_id=user.pk, role=role)
-    return membership
 
 
 def _ensure_owner_remains(membership: Membership, message: str = "A workspace keeps at least one owner.") -> None:
@@ -142,25 +240,49 @@ def _ensure_owner_remains(membership: Membership, message: str = "A workspace ke
 
 
 @transaction.atomic
-def member_set_role(*, membership: Membership, role: str) -> Membership:
+def member_set_role(*, membership: Membership, role: str, actor: User | None = None) -> Membership:
+    if role == membership.role:
+        return membership
     if role != Membership.Role.OWNER:
         _ensure_owner_remains(membership)
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    audit_record(
+        workspace=membership.workspace,
+        actor=actor,
+        action=Action.MEMBER_ROLE_CHANGED,
+        target=membership.user.email,
+        details={"user_id": membership.user_id, "from": previous, "to": role},
+    )
     return membership
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
+def member_remove(*, membership: Membership, actor: User | None = None) -> None:
     _ensure_owner_remains(membership)
     membership.delete()
+    audit_record(
+        workspace=membership.workspace,
+        actor=actor,
+        action=Action.MEMBER_REMOVED,
+        target=membership.user.email,
+        details={"user_id": membership.user_id, "role": membership.role},
+    )
 
 
 @transaction.atomic
-def member_leave(*, membership: Membership) -> None:
+def member_leave(*, membership: Membership, actor: User | None = None) -> None:
     """The member leaves the workspace: anyone but its last owner."""
     _ensure_owner_remains(
         membership, "You are the workspace's last owner: make another member an owner before you leave."
     )
     membership.delete()
+    audit_record(
+        workspace=membership.workspace,
+        actor=actor,
+        action=Action.MEMBER_LEFT,
+        target=membership.user.email,
+        details={"user_id": membership.user_id, "role": membership.role},
+    )
     log.info("member_left", workspace=membership.workspace.slug, user_id=membership.user_id)

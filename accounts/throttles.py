@@ -61,33 +61,69 @@ class FormAccountThrottle(AuthAccountThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-def form_throttle_wait(request) -> int | None:
-    """Seconds to wait when an HTML login or registration POST is over a rate, else None.
+def form_throttle_wait(request, throttles=None) -> int | None:
+    """Seconds to wait when an HTML form's POST is over a rate, else None: by default the login
+    and registration throttles.
 
     The HTML forms share the API's counters, so switching from one to the other gains nothing.
     """
-    waits = [
-        throttle.wait()
-        for throttle in (AuthIPThrottle(), FormAccountThrottle())
-        if not throttle.allow_request(request, None)
-    ]
+    throttles = throttles if throttles is not None else (AuthIPThrottle(), FormAccountThrottle())
+    waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, None)]
     if not waits:
         return None
     return max(1, int(max(wait or 1 for wait in waits)))
 
 
-class MemberAddUserThrottle(ResilientRateThrottle):
-    """Member adds by one owner, whatever the workspace (``THROTTLE_MEMBER_ADD_USER``): adding
-    members would otherwise probe which addresses have accounts (the member list tells)."""
+class PasswordResetIPThrottle(AuthIPThrottle):
+    """Reset requests per client network (``THROTTLE_PASSWORD_RESET_IP``)."""
 
-    scope = "member_add_user"
+    scope = "password_reset_ip"
+
+
+class PasswordResetAccountThrottle(AuthAccountThrottle):
+    """Reset requests per address asked for (``THROTTLE_PASSWORD_RESET_ACCOUNT``), counted alike
+    whether an account uses it or not, so the limit tells nothing either."""
+
+    scope = "password_reset_account"
+
+
+class FormPasswordResetAccountThrottle(FormAccountThrottle):
+    scope = "password_reset_account"
+
+
+def password_reset_form_throttles() -> tuple:
+    return (PasswordResetIPThrottle(), FormPasswordResetAccountThrottle())
+
+
+class UserThrottle(ResilientRateThrottle):
+    """Counted per logged-in user (the views using it require one)."""
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class VerificationResendThrottle(UserThrottle):
+    """Verification mails a user asks for again (``THROTTLE_VERIFY_RESEND``)."""
+
+    scope = "verify_resend"
+
+
+class PasswordChangeThrottle(UserThrottle):
+    """Password changes and email changes, which check the current password
+    (``THROTTLE_PASSWORD_CHANGE``): a stolen session cannot guess it quickly."""
+
+    scope = "password_change"
+
+
+class MemberAddUserThrottle(UserThrottle):
+    """Invitations sent by one owner, whatever the workspace (``THROTTLE_MEMBER_ADD_USER``), by
+    the members list or the invitations: each mails an address that may have no account."""
+
+    scope = "member_add_user"
+
+
 class MemberAddWorkspaceThrottle(ResilientRateThrottle):
-    """Member adds to one workspace by all its owners (``THROTTLE_MEMBER_ADD_WORKSPACE``).
+    """Invitations sent for one workspace by all its owners (``THROTTLE_MEMBER_ADD_WORKSPACE``).
     ``view.workspace`` is the workspace (a workspace-scoped view checks the caller's role before
     its throttles, so strangers cannot spend the budget)."""
 

@@ -50,8 +50,15 @@ class Metric:
 
 
 def workspace_settings(workspace: Any, params: Mapping[str, Any]) -> dict[str, Any]:
-    """What of a workspace changes an insight's result: its time zone buckets lines and days."""
-    return {"timezone": workspace.timezone}
+    """What of a workspace changes an insight's result: its time zone buckets lines and days,
+    its first day of the week buckets weeks."""
+    return {"timezone": workspace.timezone, "week_start": workspace.week_start}
+
+
+def week_settings(workspace: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+    """For insights of local days (no time zone involved) whose weeks start on the workspace's
+    first day of the week."""
+    return {"week_start": workspace.week_start}
 
 
 KeySettings = Callable[[Any, Mapping[str, Any]], Mapping[str, Any]]

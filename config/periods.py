@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models.functions import TruncDay, TruncHour, TruncMinute, TruncMonth, TruncWeek, TruncYear
+from django.db.models import DateField, ExpressionWrapper, F, Func
+from django.db.models.functions import Cast, TruncDay, TruncHour, TruncMinute, TruncMonth, TruncWeek, TruncYear
 from rest_framework import serializers
 
 MIN_DATE = dt.date(1970, 1, 1)
@@ -27,6 +28,8 @@ TRUNC = {
     "year": TruncYear,
 }
 DATE_INTERVALS = ("day", "week", "month", "year")
+# The first day of week buckets, as Python numbers weekdays (a workspace's ``week_start``).
+MONDAY, SUNDAY = 0, 6
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,22 @@ def serializer_for_intervals(*choices: str, default: str = "day") -> type[Series
     return type(name, (SeriesQuerySerializer,), {"interval_choices": choices, "default_interval": default})
 
 
-def truncate(day_or_time: dt.date | dt.datetime, interval: str) -> dt.date | dt.datetime:
-    """The start of the bucket holding ``day_or_time`` (weeks start on Monday)."""
+def trunc(interval: str, field: str, *, week_start: int = MONDAY) -> Func:
+    """The database expression of the start of the bucket holding the date ``field``.
+
+    The databases start weeks on Monday; a week starting on another day is Monday's week of the
+    date moved forward by the days between them, moved back by as many days (cast back to a
+    date: PostgreSQL's date plus an interval is a timestamp)."""
+    if interval != "week" or week_start == MONDAY:
+        return TRUNC[interval](field)
+    shift = dt.timedelta(days=(7 - week_start) % 7)
+    shifted = ExpressionWrapper(F(field) + shift, output_field=DateField())
+    return Cast(ExpressionWrapper(TruncWeek(shifted) - shift, output_field=DateField()), DateField())
+
+
+def truncate(day_or_time: dt.date | dt.datetime, interval: str, *, week_start: int = MONDAY) -> dt.date | dt.datetime:
+    """The start of the bucket holding ``day_or_time``; weeks start on ``week_start`` (Monday
+    unless told)."""
     if interval == "minute":
         return day_or_time.replace(second=0, microsecond=0)
     if interval == "hour":
@@ -127,7 +144,7 @@ def truncate(day_or_time: dt.date | dt.datetime, interval: str) -> dt.date | dt.
     if interval == "day":
         return day
     if interval == "week":
-        return day - dt.timedelta(days=day.weekday())
+        return day - dt.timedelta(days=(day.weekday() - week_start) % 7)
     if interval == "month":
         return day.replace(day=1)
     return day.replace(month=1, day=1)
@@ -147,15 +164,17 @@ def next_bucket(bucket: dt.date | dt.datetime, interval: str) -> dt.date | dt.da
     return bucket.replace(year=bucket.year + 1)
 
 
-def bucket_starts(first, last, interval: str) -> list:
-    """Every bucket start from the bucket of ``first`` to the bucket of ``last``.
+def bucket_starts(first, last, interval: str, *, week_start: int = MONDAY) -> list:
+    """Every bucket start from the bucket of ``first`` to the bucket of ``last`` (weeks starting
+    on ``week_start``).
 
     Raises a ValidationError (400) when the range holds more than MAX_BUCKETS buckets, so an
     absurd query (a year by the minute) is refused instead of served slowly.
     """
     if first is None or last is None:
         return []
-    buckets, current, end = [], truncate(first, interval), truncate(last, interval)
+    buckets = []
+    current, end = truncate(first, interval, week_start=week_start), truncate(last, interval, week_start=week_start)
     while current <= end:
         buckets.append(current)
         check_bucket_count(len(buckets), interval)

@@ -136,6 +136,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
+# Seconds a password reset link works (Django's setting; its default is 3 days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Seconds an invitation to a workspace can be accepted.
+INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
+# Seconds a workspace export can be downloaded after it was made (then its file is deleted).
+EXPORT_MAX_AGE = env.int("EXPORT_MAX_AGE", default=24 * 3600)
 # Scheme and host of links in mails sent outside a request (inside one, the request's own).
 PULSE_BASE_URL = env("PULSE_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -244,6 +250,7 @@ CELERY_BEAT_SCHEDULE = {
     "apimetrics-rollup": {"task": "apimetrics.tasks.rollup_all", "schedule": 60.0},
     "apimetrics-retention": {"task": "apimetrics.tasks.retention_cleanup_all", "schedule": crontab(hour=4, minute=0)},
     "accounts-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": crontab(hour=5, minute=0)},
+    "accounts-expired-exports": {"task": "accounts.tasks.expire_workspace_exports", "schedule": crontab(minute=20)},
 }
 
 # --- Email -----------------------------------------------------------------------------
@@ -269,6 +276,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env("THROTTLE_AUTH_IP", default="30/min"),
         "auth_account": env("THROTTLE_AUTH_ACCOUNT", default="10/min"),
+        "password_reset_ip": env("THROTTLE_PASSWORD_RESET_IP", default="20/hour"),
+        "password_reset_account": env("THROTTLE_PASSWORD_RESET_ACCOUNT", default="5/hour"),
+        "password_change": env("THROTTLE_PASSWORD_CHANGE", default="10/hour"),
+        "verify_resend": env("THROTTLE_VERIFY_RESEND", default="5/hour"),
         "member_add_user": env("THROTTLE_MEMBER_ADD_USER", default="30/hour"),
         "member_add_workspace": env("THROTTLE_MEMBER_ADD_WORKSPACE", default="60/hour"),
     },

@@ -326,9 +326,12 @@ def _by_local_time(queryset: QuerySet, tz, key: Callable[[dt.datetime], Any]) ->
 
 def _series_rows(queryset: QuerySet, workspace: Workspace, period: Period, interval: str) -> list[dict]:
     """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %."""
-    by_bucket = _by_local_time(queryset, workspace.tzinfo, lambda local: truncate(local, interval))
+    week_start = workspace.week_start
+    by_bucket = _by_local_time(
+        queryset, workspace.tzinfo, lambda local: truncate(local, interval, week_start=week_start)
+    )
     out, previous = [], None
-    for bucket in bucket_starts(period.date_from, period.date_to, interval):
+    for bucket in bucket_starts(period.date_from, period.date_to, interval, week_start=week_start):
         row = by_bucket.get(bucket) or {"revenue": ZERO, "orders": 0, "units": 0}
         revenue = row["revenue"] or ZERO
         out.append(
@@ -346,8 +349,9 @@ def _series_rows(queryset: QuerySet, workspace: Workspace, period: Period, inter
 
 
 def revenue_series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
-    """Revenue, orders and units per day/week/month/year bucket (weeks start on Monday), every
-    bucket of the period present (zero-filled), with growth % against the previous bucket."""
+    """Revenue, orders and units per day/week/month/year bucket (weeks start on the workspace's
+    ``week_start``), every bucket of the period present (zero-filled), with growth % against the
+    previous bucket."""
     closed = closed_period(workspace, period)
     rows = _series_rows(sales_lines(workspace, period), workspace, closed, interval) if closed.is_bounded else []
     return {**_period_json(closed), "interval": interval, "rows": rows}

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef,
 
 from accounts.models import Workspace
 from config.money import money, ratio
-from config.periods import TRUNC, Period, bucket_starts, growth_pct, zero_fill
+from config.periods import Period, bucket_starts, growth_pct, trunc, zero_fill
 from sales.models import SalesRecord, Store
 
 ROAS_PLACES = 4
@@ -152,7 +152,8 @@ def series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
         # Records are already local days: no truncation needed.
         grouped, key = queryset.values("date"), "date"
     else:
-        grouped, key = queryset.annotate(bucket=TRUNC[interval]("date")).values("bucket"), "bucket"
+        bucket = trunc(interval, "date", week_start=workspace.week_start)
+        grouped, key = queryset.annotate(bucket=bucket).values("bucket"), "bucket"
     rows = {
         row[key]: row  # days of the workspace already (a DateField, truncated to a DateField)
         for row in grouped.annotate(
@@ -162,7 +163,7 @@ def series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
     # Open ends close on the data's first and last days (same query: per-bucket min and max).
     first = period.date_from or min((row["first"] for row in rows.values()), default=None)
     last = period.date_to or max((row["last"] for row in rows.values()), default=None)
-    buckets = bucket_starts(first, last, interval)
+    buckets = bucket_starts(first, last, interval, week_start=workspace.week_start)
     empty = {"revenue": 0, "ad_spend": 0, "records": 0}
     return {
         "interval": interval,

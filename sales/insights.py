@@ -1,7 +1,7 @@
 """The sales insights, registered once (:mod:`config.insights`): the API, the dashboard, the
 CSV exports, the nightly ETL and the reports read them from the registry."""
 
-from config.insights import Insight, Metric, register
+from config.insights import Insight, Metric, register, week_settings
 from sales import analytics
 from sales.api import serializers as s
 from sales.services import CACHE_NAMESPACE
@@ -41,7 +41,7 @@ SERIES = register(
         response=s.SeriesSerializer,
         namespace=CACHE_NAMESPACE,
         summary="Revenue, ad spend and ROAS per day, week or month (zero-filled)",
-        key_settings=_no_settings,
+        key_settings=week_settings,
         csv_rows_key="buckets",
         csv_filename="sales-series",
     )

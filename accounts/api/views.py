@@ -11,7 +11,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import services
+from accounts import profile, services
 from accounts.api.serializers import (
     LoginSerializer,
     MemberAddSerializer,
@@ -32,6 +32,7 @@ from accounts.throttles import (
     MemberAddUserThrottle,
     MemberAddWorkspaceThrottle,
 )
+from accounts.tokens import PulseRefreshToken
 from config import metrics
 from config.pagination import PagePagination
 
@@ -62,7 +63,7 @@ def _refresh_token(request, body: RefreshSerializer) -> tuple[str, bool]:
     return token, True
 
 
-def _token_response(request, *, access: str, refresh_token: str, status_code: int, cookies: bool = False):
+def token_response(request, *, access: str, refresh_token: str, status_code: int, cookies: bool = False):
     jwt = settings.SIMPLE_JWT
     if cookies or _cookie_mode(request):
         get_token(request)  # the csrftoken cookie, whose value cookie-authenticated writes send back
@@ -124,9 +125,9 @@ class LoginView(AuthView):
         metrics.login(ok=user is not None)
         if user is None:
             raise exceptions.AuthenticationFailed("Wrong email address or password.")
-        refresh = RefreshToken.for_user(user)
+        refresh = PulseRefreshToken.for_user(user)
         User.objects.filter(pk=user.pk).update(last_login=refresh.current_time)
-        return _token_response(
+        return token_response(
             request, access=str(refresh.access_token), refresh_token=str(refresh), status_code=status.HTTP_200_OK
         )
 
@@ -147,7 +148,7 @@ class RefreshView(AuthView):
             serializer.is_valid(raise_exception=True)
         except TokenError as exc:
             raise InvalidToken(str(exc)) from exc
-        return _token_response(
+        return token_response(
             request,
             access=serializer.validated_data["access"],
             refresh_token=serializer.validated_data["refresh"],
@@ -199,23 +200,17 @@ class VerifyEmailView(AuthView):
             ),
         },
         summary="Confirm an email address",
-        description='Marks the token\'s user verified and answers `{"verified": true}`, nothing about the '
-        "account (the caller need not be logged in). A token is single-use: a second use answers 400 "
-        "`token_used`. Tokens expire after `EMAIL_VERIFICATION_MAX_AGE` seconds (3 days).",
+        description="Takes the token of a verification mail (registration, or `POST /auth/verify-email/resend`) or "
+        "of an email change (`PATCH /users/me`: the new address then replaces the old one). Answers "
+        '`{"verified": true}`, nothing about the account (the caller need not be logged in). A token is '
+        "single-use: a second use answers 400 `token_used`. Tokens expire after `EMAIL_VERIFICATION_MAX_AGE` "
+        "seconds (3 days).",
     )
     def post(self, request):
         serializer = VerifyEmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_verify_email(token=serializer.validated_data["token"])
+        profile.email_token_confirm(token=serializer.validated_data["token"])
         return Response({"verified": True})
-
-
-class MeView(APIView):
-    dangerously_unscoped = "the caller's own account"
-
-    @extend_schema(responses=UserSerializer, summary="The current user with workspaces and roles")
-    def get(self, request):
-        return Response(UserSerializer(request.user).data)
 
 
 class WorkspaceListView(APIView):
@@ -259,7 +254,7 @@ class WorkspaceLeaveView(WorkspaceScopedMixin, APIView):
         summary="Leave a workspace (any member but its last owner)",
     )
     def post(self, request, slug):
-        services.member_leave(membership=self.membership)
+        services.member_leave(membership=self.membership, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -288,23 +283,26 @@ class MemberListView(MembersView):
         request=MemberAddSerializer,
         responses={
             202: MemberAddedSerializer,
-            429: OpenApiResponse(description="Too many member adds by you, or to this workspace."),
+            429: OpenApiResponse(description="Too many invitations by you, or to this workspace."),
         },
-        summary="Add a member (owners)",
-        description="Adds the account of `email` with `role`. The answer is the same whether or not the address "
-        "has a Pulse account, and whether or not it is already a member (whose role is then left as it is): "
-        "202 and the address. The member list shows who was added, so adds are throttled per owner "
-        "(`THROTTLE_MEMBER_ADD_USER`, 30 an hour) and per workspace (`THROTTLE_MEMBER_ADD_WORKSPACE`, 60 an hour).",
+        summary="Invite a member (owners)",
+        description="Members join by invitation: this invites `email` with `role`, as "
+        "`POST /api/v1/workspaces/{slug}/invitations/` does, and answers 202 with the same body whether or not "
+        "the address has a Pulse account or is a member already (then nothing is sent). Throttled per owner "
+        "(`THROTTLE_MEMBER_ADD_USER`, 30 an hour) and per workspace (`THROTTLE_MEMBER_ADD_WORKSPACE`, 60 an hour), "
+        "with the invitations.",
     )
     def post(self, request, slug):
         serializer = MemberAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.member_add(workspace=self.workspace, **data)
+        services.member_add(
+            workspace=self.workspace, invited_by=request.user, base_url=request.build_absolute_uri("/"), **data
+        )
         email = data["email"].strip().lower()
         return Response(
             {
-                "detail": f"If {email} has a Pulse account, it is a member of this workspace now.",
+                "detail": f"We sent {email} an invitation, unless it is a member already.",
                 "email": email,
                 "role": data["role"],
             },
@@ -330,10 +328,12 @@ class MemberDetailView(MembersView):
         target = self.get_object()
         serializer = MemberRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_set_role(membership=target, role=serializer.validated_data["role"])
+        membership = services.member_set_role(
+            membership=target, role=serializer.validated_data["role"], actor=request.user
+        )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(responses={204: None, **CONFLICT}, summary="Remove a member (owners)")
     def delete(self, request, slug, user_id: int):
-        services.member_remove(membership=self.get_object())
+        services.member_remove(membership=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -100,7 +100,9 @@ def test_workspace_list_shows_the_role_of_each_member(api_as, team, workspace, w
                 "slug": "acme",
                 "timezone": "UTC",
                 "currency": "USD",
+                "week_start": "monday",
                 "role": role,
+                "personal": False,
                 "created_at": _ts(workspace.created_at),
             }
         ],
@@ -157,7 +159,9 @@ def test_any_user_creates_a_workspace_they_own(api_as, team, who):
         "slug": "coffee-lab",
         "timezone": "Europe/Paris",
         "currency": "EUR",
+        "week_start": "monday",
         "role": "owner",
+        "personal": False,
         "created_at": _ts(created.created_at),
     }
     assert created.memberships.get().user == team[who]
