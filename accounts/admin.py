@@ -7,7 +7,7 @@ from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
-from accounts.models import Membership, User, Workspace
+from accounts.models import AuditEvent, Invitation, Membership, User, Workspace, WorkspaceExport
 from config.pagination import LargeTableAdmin
 
 
@@ -73,8 +73,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "timezone", "currency", "personal_for", "created_at"]
-    list_filter = ["timezone", "currency"]
+    list_display = ["name", "slug", "timezone", "currency", "week_start", "personal_for", "created_at"]
+    list_filter = ["timezone", "currency", "week_start"]
     search_fields = ["name", "slug", "personal_for__email"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["personal_for"]
@@ -108,3 +108,47 @@ class BlacklistedTokenAdmin(LargeTableAdmin, BaseBlacklistedTokenAdmin):
     ordering = ["-id"]
     search_fields = ["token__user__email", "token__jti"]
     raw_id_fields = ["token"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "workspace", "role", "status", "invited_by", "created_at", "expires_at"]
+    list_filter = ["status", "role", WorkspaceListFilter]
+    search_fields = ["email", "workspace__slug"]
+    raw_id_fields = ["workspace", "invited_by", "accepted_by"]
+    list_select_related = ["workspace", "invited_by"]
+    readonly_fields = ["created_at", "responded_at", "accepted_by"]
+    ordering = ["-created_at", "-pk"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: staff read them, nobody edits them here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "workspace", "actor_email", "action", "target"]
+    list_filter = ["action", WorkspaceListFilter]
+    search_fields = ["actor_email", "target"]
+    list_select_related = ["workspace"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+
+
+@admin.register(WorkspaceExport)
+class WorkspaceExportAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "workspace", "status", "requested_by", "size_bytes", "created_at", "expires_at"]
+    list_filter = ["status", WorkspaceListFilter]
+    list_select_related = ["workspace", "requested_by"]
+    # The file itself is the owners' to download, once; staff see that it exists.
+    exclude = ["file"]
+    ordering = ["-created_at", "-pk"]

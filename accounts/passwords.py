@@ -98,9 +98,14 @@ def _set_password(user: User, password: str, *, verified: bool = False) -> None:
 
 @transaction.atomic
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
-    """Set the password of a reset link's user. The link reached their mailbox, so their
-    address counts as confirmed too."""
-    user = reset_user(uid, token)
+    """Set the password of a reset link's user."""
+    return password_reset_set(user=reset_user(uid, token), new_password=new_password)
+
+
+@transaction.atomic
+def password_reset_set(*, user: User, new_password: str) -> User:
+    """Set the password of the user of a reset link already checked (:func:`reset_user`, or
+    Django's reset page). The link reached their mailbox, so their address counts as confirmed."""
     _set_password(user, _validated(new_password, user, "new_password"), verified=True)
     log.info("password_reset_done", user_id=user.pk)
     return user

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import profile, services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.tenancy import SESSION_WORKSPACE_KEY, membership_for, page_membership
 from accounts.throttles import form_throttle_wait
 from config import metrics
-from config.errors import DomainError
+from config.errors import Conflict, DomainError
 
 THROTTLED_MESSAGE = "Too many attempts. Try again in {wait} seconds."
 
@@ -49,9 +49,13 @@ class LogoutView(auth_views.LogoutView):
 
 
 def register(request):
+    """Registration; ``next`` (an invitation's page) is where the new user goes, and ``email``
+    fills the address in."""
+    target = _safe_target(request.POST.get("next") or request.GET.get("next", ""), request)
     if request.user.is_authenticated:
-        return redirect("home")
-    form = RegisterForm(request.POST or None)
+        return redirect(target or "home")
+    form = RegisterForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    context = {"form": form, "next": target}
     if request.method == "POST" and (wait := form_throttle_wait(request)) is not None:
         return _throttled_page(request, "accounts/register.html", RegisterForm(), wait)
     if request.method == "POST" and form.is_valid():
@@ -63,15 +67,29 @@ def register(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Pulse. We sent you an email to confirm your address.")
-        return redirect("home")
-    return render(request, "accounts/register.html", {"form": form})
+        return redirect(target or "home")
+    return render(request, "accounts/register.html", context)
+
+
+def _safe_target(target: str, request) -> str:
+    """``target`` when it is a path of this site, else the empty string."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 def verify_email(request):
+    """Opens the link of a verification mail or of an email change."""
     try:
-        services.user_verify_email(token=request.GET.get("token", ""))
+        profile.email_token_confirm(token=request.GET.get("token", ""))
     except services.VerificationTokenUsed:
         messages.info(request, "This confirmation link was already used: your email address is confirmed.")
+    except profile.EmailChangeUsed:
+        messages.error(request, "This link was already used, or a later change of address replaced it.")
+    except Conflict as error:
+        messages.error(request, error.message)
     except DomainError:
         messages.error(request, "This confirmation link is invalid or has expired.")
     else:
@@ -107,7 +125,7 @@ def leave_workspace(request):
     slug = request.POST.get("workspace", "")
     try:
         membership = membership_for(request.user, slug)
-        services.member_leave(membership=membership)
+        services.member_leave(membership=membership, actor=request.user)
     except Http404:
         messages.error(request, "You are not a member of that workspace.")
     except DomainError as error:

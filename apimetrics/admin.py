@@ -99,7 +99,7 @@ class ApiKeyAdmin(MaskedKeyMixin, admin.ModelAdmin):
         revoked = 0
         for api_key in queryset.filter(revoked_at__isnull=True).select_related("project"):
             try:
-                keys.api_key_revoke(api_key=api_key)
+                keys.api_key_revoke(api_key=api_key, user=request.user)
             except Conflict as refused:
                 self.message_user(request, f"{api_key.name} ({api_key.project.key}): {refused.message}", messages.ERROR)
             else:

@@ -23,6 +23,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import Action as AuditAction
+from accounts.audit import audit_record
 from accounts.models import User
 from apimetrics.models import ApiKey, Project
 from config.errors import Conflict
@@ -73,6 +75,7 @@ def _new_key(*, project: Project, name: str, user: User | None, rotated_from: Ap
 def api_key_create(*, project: Project, name: str, user: User | None) -> IssuedKey:
     issued = _new_key(project=project, name=name, user=user)
     log.info("api_key_created", project=project.key, prefix=issued.api_key.prefix)
+    _audit(project, user, AuditAction.API_KEY_CREATED, issued.api_key)
     return issued
 
 
@@ -100,6 +103,7 @@ def api_key_rotate(
     api_key.save(update_fields=["revoked_at", "expires_at"])
     forget(api_key.prefix)
     log.info("api_key_rotated", project=api_key.project.key, prefix=api_key.prefix, new_prefix=issued.api_key.prefix)
+    _audit(api_key.project, user, AuditAction.API_KEY_ROTATED, api_key, new_key=issued.api_key.public_prefix)
     return issued
 
 
@@ -110,7 +114,7 @@ def _keeps_project_working(api_key: ApiKey, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, now: dt.datetime | None = None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, user: User | None = None, now: dt.datetime | None = None) -> ApiKey:
     """Revoke a key at once. The project's last active key without an expiry cannot be revoked
     (409): otherwise the project would have no working key once the others expire."""
     now = now or timezone.now()
@@ -125,7 +129,19 @@ def api_key_revoke(*, api_key: ApiKey, now: dt.datetime | None = None) -> ApiKey
     api_key.save(update_fields=["revoked_at"])
     forget(api_key.prefix)
     log.info("api_key_revoked", project=project.key, prefix=api_key.prefix)
+    _audit(project, user, AuditAction.API_KEY_REVOKED, api_key)
     return api_key
+
+
+def _audit(project: Project, user: User | None, action: str, api_key: ApiKey, **details: str) -> None:
+    """The workspace's audit log: which key of which project, by its public prefix (never the secret)."""
+    audit_record(
+        workspace=project.workspace,
+        actor=user,
+        action=action,
+        target=f"{api_key.name} ({api_key.public_prefix}…)",
+        details={"project": project.key, "key_id": api_key.pk, **details},
+    )
 
 
 # --- finding the key of a tracking request -------------------------------------------------

@@ -6,6 +6,10 @@ from accounts import views as account_views
 from config import health, jobs_api, metrics
 from config.exceptions import api_not_found
 
+admin.site.site_header = "Pulse administration"
+admin.site.site_title = "Pulse admin"
+admin.site.index_title = "Pulse"
+
 # No two patterns here, nor at the top level, match the same path, so their order changes only
 # how soon a path is found: first the API, tracking (the busiest endpoint by far) at its head.
 api_v1 = [

@@ -26,6 +26,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from accounts.audit import Action as AuditAction
+from accounts.audit import audit_record
 from accounts.models import User, Workspace
 from config import metrics
 from config.cache import bump_data_version
@@ -371,6 +373,7 @@ def import_job_run(
             report = orders_import(workspace=job.workspace, job=job, file=opened, progress=progress)
             job.status, job.report, job.finished_at = ImportJob.Status.SUCCEEDED, report, timezone.now()
             job.save(update_fields=["status", "report", "finished_at", "sha256"])
+            _audit_import(job)
     except ImportFailed as exc:
         _fail(job, exc.as_dict())
     except (OperationalError, InterfaceError):
@@ -391,6 +394,18 @@ def import_job_run(
         if file is None:
             opened.close()
     return job
+
+
+def _audit_import(job: ImportJob) -> None:
+    """The workspace's audit log: who imported which file, and what it kept."""
+    counts = ("sales_lines_kept", "returns_kept", "rejected_total", "duplicates_dropped")
+    audit_record(
+        workspace=job.workspace,
+        actor=job.created_by,
+        action=AuditAction.DATA_IMPORTED,
+        target=job.source_name,
+        details={"job_id": job.pk, **{name: job.report.get(name) for name in counts}},
+    )
 
 
 def _fail(job: ImportJob, error: dict) -> None:

@@ -119,7 +119,7 @@ class ApiKeyDetailView(ApiKeyBase):
 
     @extend_schema(responses={204: None, **CONFLICT}, summary="Revoke a key (409 for the last active one)")
     def delete(self, request, key, pk):
-        keys.api_key_revoke(api_key=self.get_key())
+        keys.api_key_revoke(api_key=self.get_key(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
