@@ -43,12 +43,14 @@ class WorkspaceDetailView(WorkspaceView):
     read_role = ADMIN
     role_message = "Admins read a workspace's settings; owners change and delete it."
 
-    def _payload(self, workspace) -> dict:
-        return WorkspaceSerializer(workspace, context={"roles": {workspace.pk: self.membership.role}}).data
+    @staticmethod
+    def _payload(membership: Membership) -> dict:
+        workspace = membership.workspace
+        return WorkspaceSerializer(workspace, context={"roles": {workspace.pk: membership.role}}).data
 
     @extend_schema(responses=WorkspaceSerializer, summary="A workspace's settings (admins, owners)")
     def get(self, request, slug):
-        return Response(self._payload(self.workspace))
+        return Response(self._payload(self.membership))
 
     @extend_schema(
         request=WorkspaceSettingsSerializer,
@@ -61,12 +63,13 @@ class WorkspaceDetailView(WorkspaceView):
     def patch(self, request, slug):
         serializer = WorkspaceSettingsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        membership = self.membership  # resolved by the URL's slug, which the change may replace
         workspace = services.workspace_update(
-            workspace=self.workspace, actor=request.user, data=serializer.validated_data
+            workspace=membership.workspace, actor=request.user, data=serializer.validated_data
         )
         if request.session.get(SESSION_WORKSPACE_KEY) == slug:
             request.session[SESSION_WORKSPACE_KEY] = workspace.slug
-        return Response(self._payload(workspace))
+        return Response(self._payload(membership))
 
     @extend_schema(
         request=WorkspaceDeleteSerializer,
