@@ -64,13 +64,14 @@ class OwnedTable:
     def columns(self) -> list[tuple[str, str]]:
         """(CSV header, ORM lookup) of every exported column."""
         user_model = get_user_model()
+        fields = [field for field in self.model._meta.concrete_fields if not SECRET_FIELD.search(field.name)]
+        names = {field.attname for field in fields}
         out = []
-        for field in self.model._meta.concrete_fields:
-            if SECRET_FIELD.search(field.name):
-                continue
+        for field in fields:
             out.append((field.attname, field.attname))
-            if field.is_relation and field.related_model is user_model:
-                out.append((f"{field.name}_email", f"{field.name}__email"))
+            email = f"{field.name}_email"
+            if field.is_relation and field.related_model is user_model and email not in names:
+                out.append((email, f"{field.name}__email"))
         return out
 
     def rows(self, workspace: Workspace) -> models.QuerySet:

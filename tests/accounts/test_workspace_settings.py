@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/workspaces/acme/"
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def team(owner, admin_user, viewer, outsider):
     return {"owner": owner, "admin": admin_user, "viewer": viewer, "outsider": outsider}
