@@ -1,5 +1,5 @@
-"""Adding a member: the answer never tells whether an address has an account, and adds are
-throttled per owner and per workspace (until invitations, which need consent, replace them)."""
+"""Adding a member: members join by invitation, so an add sends one; the answer never tells
+whether an address has an account, and adds are throttled per owner and per workspace."""
 
 import os
 import subprocess
@@ -8,7 +8,7 @@ import sys
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ MEMBERS = "/api/v1/workspaces/acme/members/"
 
 
 def _added(email: str, role: str = "viewer") -> dict:
-    return {"detail": f"If {email} has a Pulse account, it is a member of this workspace now.", "email": email,
+    return {"detail": f"We sent {email} an invitation, unless it is a member already.", "email": email,
             "role": role}  # fmt: skip
 
 
@@ -27,18 +27,20 @@ def _comparable(response) -> tuple:
     return response.status_code, headers, response.content
 
 
-def test_owner_adds_an_account_with_its_role(api_as, owner, workspace):
+def test_owner_adds_an_account_by_inviting_it_with_its_role(api_as, owner, workspace):
     newcomer = UserFactory(email="new@acme.test")
     response = api_as(owner).post(MEMBERS, {"email": " NEW@acme.test", "role": "admin"}, format="json")
     assert response.status_code == 202
     assert response.json() == _added("new@acme.test", "admin")
-    assert Membership.objects.get(user=newcomer, workspace=workspace).role == "admin"
+    # Not a member until they accept.
+    assert not Membership.objects.filter(user=newcomer, workspace=workspace).exists()
+    assert Invitation.objects.values_list("email", "role", "status").get() == ("new@acme.test", "admin", "pending")
 
 
-def test_an_added_member_is_a_viewer_by_default(api_as, owner, workspace):
-    newcomer = UserFactory(email="new@acme.test")
+def test_an_added_member_is_invited_as_a_viewer_by_default(api_as, owner, workspace):
+    UserFactory(email="new@acme.test")
     assert api_as(owner).post(MEMBERS, {"email": "new@acme.test"}, format="json").json() == _added("new@acme.test")
-    assert Membership.objects.get(user=newcomer, workspace=workspace).role == "viewer"
+    assert Invitation.objects.get().role == "viewer"
 
 
 def test_an_address_with_an_account_and_one_without_are_answered_alike(api_as, owner, workspace):
@@ -50,7 +52,10 @@ def test_an_address_with_an_account_and_one_without_are_answered_alike(api_as, o
     assert _comparable(with_account) == _comparable(without_account)
     assert with_account.status_code == 202
     assert with_account.json() == _added("probe@acme.test")
-    assert sorted(workspace.memberships.values_list("user__email", flat=True)) == ["owner@acme.test", "probe@acme.test"]
+    assert list(workspace.memberships.values_list("user__email", flat=True)) == ["owner@acme.test"]
+    # The second invitation replaced the first.
+    assert sorted(Invitation.objects.values_list("email", "status")) == [
+        ("probe@acme.test", "pending"), ("probe@acme.test", "revoked")]  # fmt: skip
 
 
 def test_an_existing_member_is_answered_alike_and_keeps_their_role(api_as, owner, viewer, workspace):
@@ -60,6 +65,7 @@ def test_an_existing_member_is_answered_alike_and_keeps_their_role(api_as, owner
     assert member.status_code == stranger.status_code == 202
     assert member.json() == _added("viewer@acme.test", "admin")
     assert Membership.objects.get(user=viewer, workspace=workspace).role == "viewer"
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["nobody@acme.test"]
 
 
 @pytest.fixture
