@@ -386,3 +386,16 @@ def test_a_personal_workspace_page_says_why_it_stays(owner):
     html = browser.get("/accounts/workspace/settings/").content.decode()
     assert 'id="not-deletable"' in html
     assert 'id="delete-form"' not in html
+
+
+@pytest.mark.parametrize(
+    ("who", "link"),
+    [("owner", '<a href="/accounts/workspace/settings/" id="nav-workspace">Workspace settings</a>'),
+     ("admin_user", '<a href="/accounts/workspace/settings/" id="nav-workspace">Workspace settings</a>'),
+     ("viewer", '<a href="/accounts/workspace/members/" id="nav-workspace">Workspace members</a>')],
+)  # fmt: skip
+def test_the_top_bar_leads_to_the_account_and_the_workspace(request, workspace, who, link):
+    user = request.getfixturevalue(who)
+    html = _browser(user).get("/").content.decode()
+    assert link in html
+    assert f'<a href="/accounts/profile/" id="nav-account" title="{user.email}">Account</a>' in html

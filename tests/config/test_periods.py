@@ -103,3 +103,41 @@ def test_ratio():
     assert ratio(Decimal("10"), Decimal("3")) == 3.3333
     assert ratio(1, 0) is None
     assert ratio(None, 3) is None
+
+
+@pytest.mark.parametrize(
+    ("day", "monday_week", "sunday_week"),
+    [
+        (D(2026, 3, 8), D(2026, 3, 2), D(2026, 3, 8)),  # a Sunday
+        (D(2026, 3, 9), D(2026, 3, 9), D(2026, 3, 8)),  # a Monday
+        (D(2026, 3, 14), D(2026, 3, 9), D(2026, 3, 8)),  # a Saturday
+        (D(2026, 1, 1), D(2025, 12, 29), D(2025, 12, 28)),  # a Thursday, weeks across the year
+    ],
+)
+def test_weeks_start_on_the_given_day(day, monday_week, sunday_week):
+    assert periods.truncate(day, "week") == monday_week
+    assert periods.truncate(day, "week", week_start=periods.SUNDAY) == sunday_week
+    moment = dt.datetime.combine(day, dt.time(23, 59))
+    assert periods.truncate(moment, "week", week_start=periods.SUNDAY) == sunday_week
+
+
+def test_sunday_weeks_cover_the_range_without_gaps():
+    assert periods.bucket_starts(D(2026, 3, 7), D(2026, 3, 22), "week", week_start=periods.SUNDAY) == [
+        D(2026, 3, 1), D(2026, 3, 8), D(2026, 3, 15), D(2026, 3, 22)
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("week_start", [periods.MONDAY, periods.SUNDAY])
+def test_the_database_truncates_weeks_as_python_does(workspace, week_start):
+    from sales.models import SalesRecord
+    from tests.sales.factories import SalesRecordFactory, StoreFactory
+
+    store = StoreFactory(workspace=workspace)
+    days = [D(2026, 2, 28) + dt.timedelta(days=n) for n in range(16)]  # Saturday 28 February onwards
+    for day in days:
+        SalesRecordFactory(store=store, date=day)
+    rows = SalesRecord.objects.annotate(bucket=periods.trunc("week", "date", week_start=week_start))
+    found = {row.date: row.bucket for row in rows}
+    assert found == {day: periods.truncate(day, "week", week_start=week_start) for day in days}
+    assert all(isinstance(bucket, dt.date) and not isinstance(bucket, dt.datetime) for bucket in found.values())
