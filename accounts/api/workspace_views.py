@@ -21,8 +21,7 @@ from accounts.api.serializers import (
     WorkspaceSerializer,
     WorkspaceSettingsSerializer,
 )
-from accounts.audit import audit_events
-from accounts.models import Invitation, Membership, WorkspaceExport
+from accounts.models import AuditEvent, Invitation, Membership, WorkspaceExport
 from accounts.tenancy import SESSION_WORKSPACE_KEY, WorkspaceScopedMixin
 from accounts.throttles import MemberAddUserThrottle, MemberAddWorkspaceThrottle
 from config.pagination import PagePagination
@@ -72,23 +71,34 @@ class WorkspaceDetailView(WorkspaceView):
         return Response(self._payload(membership))
 
     @extend_schema(
-        request=WorkspaceDeleteSerializer,
-        responses={204: None, **CONFLICT},
+        request=None,
+        parameters=[WorkspaceDeleteSerializer],
+        responses={
+            204: None,
+            400: OpenApiResponse(description="`confirm` is missing or is not the workspace's slug."),
+            **CONFLICT,
+        },
         summary="Delete a workspace and all its data (owners)",
-        description="Send the workspace's slug as `confirm`. Make an export first (`POST …/exports/`): nothing can "
-        "be recovered. Personal workspaces and Pulse's own are not deleted (409).",
+        description="Send the workspace's slug as `confirm` (in the query string, or in a JSON body). Make an "
+        "export first (`POST …/exports/`): nothing can be recovered. Personal workspaces and Pulse's own are not "
+        "deleted (409).",
     )
     def delete(self, request, slug):
-        serializer = WorkspaceDeleteSerializer(data=request.data)
+        data = request.query_params if "confirm" in request.query_params else request.data
+        serializer = WorkspaceDeleteSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         services.workspace_delete(workspace=self.workspace, actor=request.user, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ExportListView(WorkspaceView):
+class ExportsView(WorkspaceView):
     read_role = OWNER
     role_message = "Only owners export a workspace."
     queryset = WorkspaceExport.objects.select_related("workspace")
+    lookup_url_kwarg = "export_id"
+
+
+class ExportListView(ExportsView):
     pagination_class = PagePagination
 
     @extend_schema(responses=ExportSerializer(many=True), summary="Exports of a workspace (owners)")
@@ -109,17 +119,13 @@ class ExportListView(WorkspaceView):
         return Response(ExportSerializer(export, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ExportDetailView(ExportListView):
-    lookup_url_kwarg = "export_id"
-
+class ExportDetailView(ExportsView):
     @extend_schema(responses=ExportSerializer, summary="An export's status and download link (owners)")
     def get(self, request, slug, export_id: int):
         return Response(ExportSerializer(self.get_object(), context={"request": request}).data)
 
 
-class ExportDownloadView(ExportListView):
-    lookup_url_kwarg = "export_id"
-
+class ExportDownloadView(ExportsView):
     @extend_schema(
         responses={
             (200, "application/zip"): OpenApiResponse(description="The ZIP archive."),
@@ -134,10 +140,14 @@ class ExportDownloadView(ExportListView):
         return FileResponse(handle, as_attachment=True, filename=filename, content_type="application/zip")
 
 
-class InvitationListView(WorkspaceView):
+class InvitationsView(WorkspaceView):
     read_role = ADMIN
     role_message = "Admins see a workspace's invitations; owners invite."
     queryset = Invitation.objects.select_related("invited_by")
+    lookup_url_kwarg = "invitation_id"
+
+
+class InvitationListView(InvitationsView):
     pagination_class = PagePagination
 
     @extend_schema(responses=InvitationSerializer(many=True), summary="Invitations of a workspace (admins, owners)")
@@ -171,9 +181,7 @@ class InvitationListView(WorkspaceView):
         return super().get_throttles()
 
 
-class InvitationDetailView(InvitationListView):
-    lookup_url_kwarg = "invitation_id"
-
+class InvitationDetailView(InvitationsView):
     @extend_schema(responses=InvitationSerializer, summary="An invitation (admins, owners)")
     def get(self, request, slug, invitation_id: int):
         return Response(InvitationSerializer(self.get_object()).data)
@@ -208,7 +216,11 @@ class InvitationAcceptView(APIView):
 class AuditLogView(WorkspaceView):
     read_role = OWNER
     role_message = "Only owners read the audit log."
+    queryset = AuditEvent.objects.all()
     pagination_class = PagePagination
+
+    def scoped_queryset(self, queryset):
+        return queryset.order_by("-created_at", "-pk")  # along the (workspace, -created_at) index
 
     @extend_schema(
         parameters=[AuditQuerySerializer],
@@ -218,6 +230,8 @@ class AuditLogView(WorkspaceView):
     def get(self, request, slug):
         query = AuditQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        events = audit_events(self.workspace, action=query.validated_data.get("action"))
+        events = self.get_queryset()
+        if action := query.validated_data.get("action"):
+            events = events.filter(action=action)
         page = self.paginate_queryset(events)
         return self.get_paginated_response(AuditEventSerializer(page, many=True).data)

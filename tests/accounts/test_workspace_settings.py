@@ -399,3 +399,9 @@ def test_the_top_bar_leads_to_the_account_and_the_workspace(request, workspace, 
     html = _browser(user).get("/").content.decode()
     assert link in html
     assert f'<a href="/accounts/profile/" id="nav-account" title="{user.email}">Account</a>' in html
+
+
+def test_deletion_takes_the_confirmation_in_the_query_string_too(api_as, owner, workspace):
+    assert api_as(owner).delete(f"{URL}?confirm=nope").status_code == 400
+    assert api_as(owner).delete(f"{URL}?confirm=acme").status_code == 204
+    assert not Workspace.objects.filter(slug="acme").exists()
