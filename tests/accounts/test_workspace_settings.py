@@ -405,3 +405,33 @@ def test_deletion_takes_the_confirmation_in_the_query_string_too(api_as, owner, 
     assert api_as(owner).delete(f"{URL}?confirm=nope").status_code == 400
     assert api_as(owner).delete(f"{URL}?confirm=acme").status_code == 204
     assert not Workspace.objects.filter(slug="acme").exists()
+
+
+PAGES = ["/accounts/workspace/settings/", "/accounts/workspace/members/", "/accounts/workspace/audit-log/"]
+# What each page answers each person: Acme's owner, admin and viewer, Globex's owner.
+SEEN = {"owner": (200, 200, 200), "admin_user": (200, 200, 403), "viewer": (403, 200, 403), "outsider": (200, 200, 200)}
+
+
+@pytest.mark.parametrize("who", sorted(SEEN))
+def test_each_workspace_page_answers_each_role(request, workspace, other_workspace, who):
+    user = request.getfixturevalue(who)
+    browser = _browser(user)
+    for path, expected in zip(PAGES, SEEN[who], strict=True):
+        response = browser.get(path)
+        assert response.status_code == expected, path
+        if expected == 200:
+            # Another workspace's member sees their own workspace, never Acme.
+            assert response.context["workspace"].slug == ("globex" if who == "outsider" else "acme")
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/accounts/profile/", "/accounts/password/change/"])
+def test_each_page_sends_anonymous_visitors_to_log_in(workspace, path):
+    response = Client().get(path)
+    assert (response.status_code, response["Location"]) == (302, f"/accounts/login/?next={path}")
+
+
+def test_reading_the_settings_costs_a_fixed_number_of_queries(api_as, owner, workspace, django_assert_num_queries):
+    client = api_as(owner)
+    # savepoint, user, membership with its workspace, release
+    with django_assert_num_queries(4):
+        assert client.get(URL).status_code == 200
