@@ -341,7 +341,7 @@ def test_bad_files_fail_with_a_reason_and_write_nothing(workspace, name):
 def test_a_file_over_the_row_limit_fails_and_writes_nothing(workspace, monkeypatch, compressed):
     """A small upload can unpack to billions of rows: past MAX_ROWS the import stops, whatever
     the compressed size."""
-    monkeypatch.setattr("ecommerce.importing.MAX_ROWS", 8)
+    monkeypatch.setattr("ecommerce.importing.cleaning.MAX_ROWS", 8)
     data = csv_bytes(ROWS)  # 11 rows
     job = run_import(workspace, gz_bytes(data) if compressed else data)
     assert job.status == ImportJob.Status.FAILED
