@@ -61,7 +61,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import Workspace  # noqa: E402
-from ecommerce import partitions, services  # noqa: E402
+from ecommerce import loading, partitions, services  # noqa: E402
 from ecommerce.importing import Cleaner, open_source  # noqa: E402
 from ecommerce.models import LINE_MODELS, ImportJob, ReturnLine, SalesLine  # noqa: E402
 
@@ -140,7 +140,7 @@ class _TextSink:
     """Collects the cleaned lines as COPY text (what the PostgreSQL loader streams)."""
 
     def __init__(self, workspace_id: int, job_id: int):
-        self.text = services._CopyText(workspace_id, job_id)
+        self.text = loading.CopyText(workspace_id, job_id)
         self.sales, self.returns = io.StringIO(), io.StringIO()
 
     def sale(self, line):
@@ -162,7 +162,7 @@ def _cleaning_only(workspace: Workspace) -> tuple[float, float, _TextSink, Impor
 
 def _copy_text(cursor, table: str, text: io.StringIO) -> None:
     data = text.getvalue()
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(services.LINE_COLUMNS)}) FROM STDIN") as copy:
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(loading.LINE_COLUMNS)}) FROM STDIN") as copy:
         for start in range(0, len(data), 1 << 20):
             copy.write(data[start : start + (1 << 20)])
 

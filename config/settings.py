@@ -168,6 +168,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # Uploads larger than this are refused before their body is read (413).
 PULSE_MAX_UPLOAD_BYTES = env.int("PULSE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+# Order imports of one workspace pending or running at once; one more upload is refused (409).
+PULSE_MAX_ACTIVE_IMPORTS = env.int("PULSE_MAX_ACTIVE_IMPORTS", default=2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
 # --- Cache and Redis -------------------------------------------------------------------
@@ -282,6 +284,8 @@ REST_FRAMEWORK = {
         "verify_resend": env("THROTTLE_VERIFY_RESEND", default="5/hour"),
         "member_add_user": env("THROTTLE_MEMBER_ADD_USER", default="30/hour"),
         "member_add_workspace": env("THROTTLE_MEMBER_ADD_WORKSPACE", default="60/hour"),
+        "import_user": env("THROTTLE_IMPORT_USER", default="20/hour"),
+        "import_workspace": env("THROTTLE_IMPORT_WORKSPACE", default="60/hour"),
     },
     # Client IPs (throttles) come from REMOTE_ADDR, or from X-Forwarded-For as written by this
     # many trusted reverse proxies; 0 ignores the header, which clients could otherwise forge.

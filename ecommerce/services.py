@@ -15,13 +15,15 @@ never touched.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import structlog
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -31,29 +33,20 @@ from accounts.audit import audit_record
 from accounts.models import User, Workspace
 from config import metrics
 from config.cache import bump_data_version
-from ecommerce import partitions
+from config.errors import Conflict, Forbidden, TooLarge
+from config.queue import enqueue
+from ecommerce import loading, partitions
 from ecommerce.importing import Cleaner, ImportFailed, open_source
-from ecommerce.models import LINE_MODELS, ImportJob, ReturnLine, SalesLine
+from ecommerce.models import LINE_MODELS, ImportJob
 from ecommerce.signals import orders_imported
 
 log = structlog.get_logger("pulse.ecommerce.import")
 
-LINE_COLUMNS = (
-    "workspace_id",
-    "import_job_id",
-    "invoice_no",
-    "stock_code",
-    "description",
-    "quantity",
-    "invoice_date",
-    "unit_price",
-    "amount",
-    "customer_id",
-    "country",
-    "is_product",
-)
-ORM_BATCH = 2_000
-COPY_BATCH = 5_000
+FINISHED = (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)
+# Longer than an import may run (the task's time limit and its retries).
+STALE_AFTER = dt.timedelta(hours=2)
+PROGRESS_SECONDS = 3 * 3600
+UPLOAD_LOCK = 0x1E1F  # the advisory lock class of uploads (the second key is the workspace)
 
 
 def file_sha256(file: IO[bytes]) -> str:
@@ -63,225 +56,6 @@ def file_sha256(file: IO[bytes]) -> str:
         digest.update(chunk)
     file.seek(0)
     return digest.hexdigest()
-
-
-# --- Sinks: where cleaned lines go --------------------------------------------------------------
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-class _CopyText:
-    """Formats lines as PostgreSQL COPY text rows."""
-
-    def __init__(self, workspace_id: int, job_id: int):
-        self.workspace, self.job = str(workspace_id), str(job_id)
-        self.dates: dict = {}
-
-    def format(self, line: tuple) -> str:
-        (
-            invoice_no,
-            stock_code,
-            description,
-            quantity,
-            invoice_date,
-            unit_price,
-            amount,
-            customer_id,
-            country,
-            product,
-        ) = line
-        date = self.dates.get(invoice_date)
-        if date is None:
-            if len(self.dates) > 100_000:
-                self.dates.clear()
-            date = self.dates[invoice_date] = invoice_date.isoformat()
-        fields = (
-            self.workspace,
-            self.job,
-            invoice_no,
-            stock_code,
-            description,
-            str(quantity),
-            date,
-            str(unit_price),
-            str(amount),
-            customer_id,
-            country,
-            "t" if product else "f",
-        )
-        text = "\t".join(fields)
-        # Eleven tabs and nothing to escape is the rule; otherwise escape each field.
-        if text.count("\t") != 11 or "\\" in text or "\n" in text or "\r" in text:
-            text = "\t".join(value.translate(_ESCAPES) for value in fields)
-        return text + "\n"
-
-
-class PostgresSink:
-    """Streams sales lines into ``COPY ecommerce_salesline``; returns (kept apart in the file,
-    interleaved with sales) are spooled to a temporary file and copied after, since one
-    connection runs one COPY at a time. Memory stays bounded whatever the file's size."""
-
-    def __init__(self, copy, workspace_id: int, job_id: int):
-        self.copy = copy
-        self.text = _CopyText(workspace_id, job_id)
-        self.buffer: list[str] = []
-        self.returns = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+t", encoding="utf-8")  # noqa: SIM115
-
-    def sale(self, line: tuple) -> None:
-        self.buffer.append(self.text.format(line))
-        if len(self.buffer) >= COPY_BATCH:
-            self.flush()
-
-    def ret(self, line: tuple) -> None:
-        self.returns.write(self.text.format(line))
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.copy.write("".join(self.buffer))
-            self.buffer.clear()
-
-
-class BatchSink:
-    """The fallback for other databases (SQLite in development and tests): batched multi-row
-    ``executemany`` inserts, with values adapted by the backend as the ORM would."""
-
-    def __init__(self, workspace_id: int, job_id: int):
-        self.workspace_id, self.job_id = workspace_id, job_id
-        self.sales: list[tuple] = []
-        self.returns: list[tuple] = []
-        ops = connection.ops
-        self.adapt_date, self.adapt_decimal = ops.adapt_datetimefield_value, ops.adapt_decimalfield_value
-        placeholders = ", ".join(["%s"] * len(LINE_COLUMNS))
-        self.sql = {
-            model: f"INSERT INTO {_table(model)} ({', '.join(LINE_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
-            for model in LINE_MODELS
-        }
-
-    def _row(self, line: tuple) -> tuple:
-        (
-            invoice_no,
-            stock_code,
-            description,
-            quantity,
-            invoice_date,
-            unit_price,
-            amount,
-            customer_id,
-            country,
-            product,
-        ) = line
-        return (
-            self.workspace_id,
-            self.job_id,
-            invoice_no,
-            stock_code,
-            description,
-            quantity,
-            self.adapt_date(invoice_date),
-            self.adapt_decimal(unit_price, 12, 3),
-            self.adapt_decimal(amount, 16, 3),
-            customer_id,
-            country,
-            product,
-        )
-
-    def sale(self, line: tuple) -> None:
-        self.sales.append(self._row(line))
-        if len(self.sales) >= ORM_BATCH:
-            self.flush()
-
-    def ret(self, line: tuple) -> None:
-        self.returns.append(self._row(line))
-        if len(self.returns) >= ORM_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        with connection.cursor() as cursor:
-            for model, rows in ((SalesLine, self.sales), (ReturnLine, self.returns)):
-                if rows:
-                    cursor.executemany(self.sql[model], rows)
-                    rows.clear()
-
-
-# --- Loading ------------------------------------------------------------------------------------
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: ImportJob, progress) -> dict:
-    """COPY the cleaned lines into staged tables, add the workspace's lines of the invoices the
-    file does not contain, and attach the result as the workspace's partitions
-    (:mod:`ecommerce.partitions`). Returns the count of lines the file replaces."""
-    columns = ", ".join(LINE_COLUMNS)
-    # The raw COPYs' errors raised as Django's, as the cursor's are: a lost connection is an
-    # OperationalError, which the task retries.
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in LINE_MODELS}
-        with raw.copy(f"COPY {staged[SalesLine]} ({columns}) FROM STDIN") as copy:
-            sink = PostgresSink(copy, workspace.pk, job.pk)
-            # A failure inside the block aborts the COPY, and the transaction rolls back.
-            cleaner.run(source, sink, progress=progress)
-            sink.flush()
-        with sink.returns, raw.copy(f"COPY {staged[ReturnLine]} ({columns}) FROM STDIN") as copy:
-            sink.returns.seek(0)
-            while chunk := sink.returns.read(1 << 20):
-                copy.write(chunk)
-        for model in staged:
-            partitions.lock(cursor, model, workspace.pk)
-        replaced = {"sales_lines": 0, "returns": 0}
-        if _has_lines(workspace):  # a first import has nothing to keep or replace
-            replaced = _keep_other_invoices(cursor, invoices=cleaner.invoices, workspace=workspace, staged=staged)
-        for model, name in staged.items():
-            partitions.attach(cursor, model, workspace.pk, name)
-    return replaced
-
-
-def _has_lines(workspace: Workspace) -> bool:
-    return (
-        SalesLine.objects.filter(workspace=workspace).exists()
-        or ReturnLine.objects.filter(workspace=workspace).exists()
-    )
-
-
-def _keep_other_invoices(cursor, *, invoices: Iterable[str], workspace: Workspace, staged: dict) -> dict:
-    """Copy into the staged tables the workspace's lines of every invoice the file does not
-    contain; the rest of its lines are replaced by the file's."""
-    cursor.execute("DROP TABLE IF EXISTS pg_temp.ecom_import_invoices")
-    cursor.execute("CREATE TEMP TABLE ecom_import_invoices (invoice_no varchar(20) PRIMARY KEY)")
-    with cursor.cursor.copy("COPY ecom_import_invoices (invoice_no) FROM STDIN") as copy:
-        for invoice_no in invoices:
-            copy.write_row((invoice_no,))
-    columns = ", ".join(("id", *LINE_COLUMNS))
-    replaced = {}
-    for key, model in (("sales_lines", SalesLine), ("returns", ReturnLine)):
-        cursor.execute(
-            f"INSERT INTO {staged[model]} ({columns}) SELECT {columns} FROM {_table(model)} AS line "  # noqa: S608
-            "WHERE line.workspace_id = %s AND NOT EXISTS "
-            "(SELECT 1 FROM ecom_import_invoices AS file WHERE file.invoice_no = line.invoice_no)",
-            [workspace.pk],
-        )
-        kept = cursor.rowcount
-        cursor.execute(f"SELECT count(*) FROM {_table(model)} WHERE workspace_id = %s", [workspace.pk])  # noqa: S608
-        replaced[key] = cursor.fetchone()[0] - kept
-    cursor.execute("DROP TABLE ecom_import_invoices")
-    return replaced
-
-
-def _replace_orm(*, invoices: Iterable[str], workspace: Workspace, job: ImportJob) -> dict:
-    replaced = {"sales_lines": 0, "returns": 0}
-    invoices = sorted(invoices)
-    for start in range(0, len(invoices), 500):
-        chunk = invoices[start : start + 500]
-        for key, model in (("sales_lines", SalesLine), ("returns", ReturnLine)):
-            deleted, _ = (
-                model.objects.filter(workspace=workspace, invoice_no__in=chunk).exclude(import_job=job).delete()
-            )
-            replaced[key] += deleted
-    return replaced
 
 
 def orders_import(
@@ -297,19 +71,26 @@ def orders_import(
     started = timezone.now()
     source = open_source(file)
     cleaner = Cleaner(tz=workspace.tzinfo, now=started)
-    on_progress = None if progress is None else (lambda done: progress(done, source.total, source.unit))
+
+    def on_progress(done: int) -> None:
+        progress_record(job, rows_read=cleaner.rows_read, done=done, total=source.total, unit=source.unit)
+        if progress is not None:
+            progress(done, source.total, source.unit)
+
     # Imports of one workspace wait for each other; FK inserts elsewhere are not blocked.
     Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
     if connection.vendor == "postgresql":
-        replaced = _load_postgres(cleaner=cleaner, source=source, workspace=workspace, job=job, progress=on_progress)
+        replaced = loading.load_postgres(
+            cleaner=cleaner, source=source, workspace=workspace, job=job, progress=on_progress
+        )
     else:
-        had_lines = _has_lines(workspace)
-        sink = BatchSink(workspace.pk, job.pk)
+        had_lines = loading.has_lines(workspace)
+        sink = loading.BatchSink(workspace.pk, job.pk)
         cleaner.run(source, sink, progress=on_progress)
         sink.flush()
         replaced = {"sales_lines": 0, "returns": 0}
         if had_lines:  # a first import has nothing to replace
-            replaced = _replace_orm(invoices=cleaner.invoices, workspace=workspace, job=job)
+            replaced = loading.replace_orm(invoices=cleaner.invoices, workspace=workspace, job=job)
     report = {
         **cleaner.report,
         "replaced": replaced,
@@ -329,15 +110,73 @@ def orders_import(
     return report
 
 
-def import_job_create(*, workspace: Workspace, user: User | None, upload: UploadedFile) -> ImportJob:
-    """Store an uploaded file as a pending job (processed by ``ecommerce.tasks.import_orders``)."""
+class ImportsBusy(Conflict):
+    code = "too_many_imports"
+
+
+def import_job_create(*, workspace: Workspace, user: User, upload: UploadedFile) -> ImportJob:
+    """Store an uploaded file as a pending job (processed by ``ecommerce.tasks.import_orders``).
+
+    The rules of every upload, from the API or the page: only verified users upload (403); the
+    file is at most ``PULSE_MAX_UPLOAD_BYTES`` (413); a workspace has at most
+    ``PULSE_MAX_ACTIVE_IMPORTS`` jobs pending or running (409 ``too_many_imports``). The rates
+    per user and per workspace are the views' throttles (:mod:`ecommerce.throttles`).
+    """
+    if not user.is_verified:
+        raise Forbidden(
+            "Confirm your email address before uploading files: follow the link we mailed you, "
+            "or ask for a new one on your account page."
+        )
+    limit = settings.PULSE_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise TooLarge(f"The upload is {upload.size:,} bytes; the limit is {limit:,} bytes.")
     name = Path(upload.name or "upload").name[:255]
-    job = ImportJob(
-        workspace=workspace, created_by=user, source_name=name, sha256=file_sha256(upload), status="pending"
-    )
-    job.file.save(name, upload, save=False)
-    job.save()
+    with transaction.atomic():
+        _lock_uploads(workspace)
+        cap = settings.PULSE_MAX_ACTIVE_IMPORTS
+        if active_imports(workspace).count() >= cap:
+            raise ImportsBusy(
+                f"This workspace already has {cap} import(s) waiting or running: "
+                "upload this file once one of them has finished."
+            )
+        job = ImportJob(workspace=workspace, created_by=user, source_name=name, sha256=file_sha256(upload))
+        job.file.save(name, upload, save=False)
+        job.save()
     return job
+
+
+def import_upload(*, workspace: Workspace, user: User, upload: UploadedFile) -> ImportJob:
+    """:func:`import_job_create`, then the job sent to the workers; returns the job as it stands.
+
+    Called outside a transaction (the upload views are not atomic), so the job is committed
+    before a worker looks for it. Where tasks run eagerly (the embedded default) or the broker is
+    down, the import has run by the time this returns: the job is finished, with its report or
+    error, and the answer says so rather than ``pending``.
+    """
+    from ecommerce.tasks import import_orders  # the tasks module imports this one
+
+    job = import_job_create(workspace=workspace, user=user, upload=upload)
+    enqueue(import_orders, job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def active_imports(workspace: Workspace):
+    """The workspace's jobs pending or running. One left ``running`` by a worker that died stops
+    counting after :data:`STALE_AFTER`, so a lost worker cannot block uploads for good."""
+    return ImportJob.objects.filter(
+        workspace=workspace,
+        status__in=(ImportJob.Status.PENDING, ImportJob.Status.RUNNING),
+        created_at__gte=timezone.now() - STALE_AFTER,
+    )
+
+
+def _lock_uploads(workspace: Workspace) -> None:
+    """Two uploads of one workspace count its active jobs one after the other. Not the
+    workspace row's lock: a running import holds that one until it commits."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [UPLOAD_LOCK, workspace.pk])
 
 
 def import_job_run(
@@ -350,9 +189,11 @@ def import_job_run(
 
     Safe to run twice: a finished job is left as it is; a job left ``running`` by a lost worker
     runs again (its transaction was rolled back). Lost connections propagate (the task retries);
-    an unreadable file marks the job failed with the reason.
+    an unreadable file marks the job failed with the reason. Once the job has finished, either
+    way, its uploaded file is deleted: the report keeps what it held.
     """
-    if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
+    if job.status in FINISHED:
+        _discard_file(job)
         return job
     job.status, job.started_at, job.error = ImportJob.Status.RUNNING, timezone.now(), {}
     job.save(update_fields=["status", "started_at", "error"])
@@ -361,7 +202,19 @@ def import_job_run(
         opened = file if file is not None else job.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         _fail(job, {"code": "file_missing", "message": f"The uploaded file cannot be read: {exc}."})
+        _discard_file(job)
         return job
+    try:
+        _run(job, opened, progress)
+    finally:
+        if file is None:
+            opened.close()
+        if job.status in FINISHED:  # not after a lost connection: the task's retry reads the file
+            _discard_file(job)
+    return job
+
+
+def _run(job: ImportJob, opened: IO[bytes], progress: Callable[[int, int, str], None] | None) -> None:
     try:
         if not job.sha256:
             job.sha256 = file_sha256(opened)
@@ -390,10 +243,36 @@ def import_job_run(
             rejected=job.report["rejected_total"],
             duplicates=job.report["duplicates_dropped"],
         )
-    finally:
-        if file is None:
-            opened.close()
-    return job
+
+
+def _discard_file(job: ImportJob) -> None:
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+# --- Progress: in the cache, since the import's own transaction is invisible until it commits ---
+
+
+def _progress_key(job_id: int) -> str:
+    return f"ecommerce:import-progress:{job_id}"
+
+
+def progress_record(job: ImportJob, *, rows_read: int, done: int, total: int, unit: str) -> None:
+    cache.set(
+        _progress_key(job.pk), {"rows_read": rows_read, "done": done, "total": total, "unit": unit}, PROGRESS_SECONDS
+    )
+
+
+def import_job_progress(job: ImportJob) -> dict:
+    """What a page polls: the job's status and the rows read so far (the report's count once
+    it has succeeded; the last progress recorded while it runs)."""
+    progress = {"rows_read": None, "done": None, "total": None, "unit": None}
+    if job.status == ImportJob.Status.SUCCEEDED:
+        progress["rows_read"] = job.report.get("rows_read")
+    elif job.status == ImportJob.Status.RUNNING:
+        progress.update(cache.get(_progress_key(job.pk)) or {})
+    return {"id": job.pk, "status": job.status, **progress}
 
 
 def _audit_import(job: ImportJob) -> None:
@@ -419,3 +298,4 @@ def _fail(job: ImportJob, error: dict) -> None:
 def import_job_fail(*, job: ImportJob, code: str, message: str) -> None:
     """Mark a job failed from outside the import (a task out of retries)."""
     _fail(job, {"code": code, "message": message})
+    _discard_file(job)
