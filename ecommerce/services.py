@@ -33,7 +33,7 @@ from accounts.audit import audit_record
 from accounts.models import User, Workspace
 from config import metrics
 from config.cache import bump_data_version
-from config.errors import Conflict, Forbidden, TooLarge
+from config.errors import Conflict, Forbidden, Invalid, TooLarge
 from config.queue import enqueue
 from ecommerce import loading, partitions
 from ecommerce.importing import Cleaner, ImportFailed, open_source
@@ -118,7 +118,8 @@ def import_job_create(*, workspace: Workspace, user: User, upload: UploadedFile)
     """Store an uploaded file as a pending job (processed by ``ecommerce.tasks.import_orders``).
 
     The rules of every upload, from the API or the page: only verified users upload (403); the
-    file is at most ``PULSE_MAX_UPLOAD_BYTES`` (413); a workspace has at most
+    file is at most ``PULSE_MAX_UPLOAD_BYTES`` (413) and has a header of orders (400 on the
+    ``file`` field, before any job exists: empty, binary, wrong columns…); a workspace has at most
     ``PULSE_MAX_ACTIVE_IMPORTS`` jobs pending or running (409 ``too_many_imports``). The rates
     per user and per workspace are the views' throttles (:mod:`ecommerce.throttles`).
     """
@@ -127,9 +128,13 @@ def import_job_create(*, workspace: Workspace, user: User, upload: UploadedFile)
             "Confirm your email address before uploading files: follow the link we mailed you, "
             "or ask for a new one on your account page."
         )
-    limit = settings.PULSE_MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise TooLarge(f"The upload is {upload.size:,} bytes; the limit is {limit:,} bytes.")
+    upload_size_check(upload.size or 0)
+    try:
+        open_source(upload)  # reads the header only: a file that is not orders gets no job
+    except ImportFailed as failure:
+        raise Invalid.on("file", failure.message) from None
+    finally:
+        upload.seek(0)
     name = Path(upload.name or "upload").name[:255]
     with transaction.atomic():
         _lock_uploads(workspace)
@@ -143,6 +148,14 @@ def import_job_create(*, workspace: Workspace, user: User, upload: UploadedFile)
         job.file.save(name, upload, save=False)
         job.save()
     return job
+
+
+def upload_size_check(size: int) -> None:
+    """413 for an upload over ``PULSE_MAX_UPLOAD_BYTES`` (the views check the declared
+    Content-Length with it before reading the body, the service the file received)."""
+    limit = settings.PULSE_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise TooLarge(f"The upload is {size:,} bytes; the limit is {limit:,} bytes.")
 
 
 def import_upload(*, workspace: Workspace, user: User, upload: UploadedFile) -> ImportJob:

@@ -1,6 +1,5 @@
 """Order-file imports: upload (202 + job, processed by Celery), list and detail of jobs."""
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -9,7 +8,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.tenancy import WorkspaceScopedMixin
-from config.exceptions import PayloadTooLarge
 from ecommerce import services
 from ecommerce.models import ImportJob
 from ecommerce.throttles import import_throttles
@@ -49,9 +47,7 @@ def check_declared_size(request) -> None:
         declared = int(request.headers.get("content-length") or 0)
     except ValueError:
         declared = 0
-    limit = settings.PULSE_MAX_UPLOAD_BYTES
-    if declared > limit:
-        raise PayloadTooLarge(f"The upload is {declared:,} bytes; the limit is {limit:,} bytes.")
+    services.upload_size_check(declared)
 
 
 UPLOAD_DESCRIPTION = """Stores the file as an import job and answers 202 with the job **as it stands when the

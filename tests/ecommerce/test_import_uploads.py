@@ -55,7 +55,7 @@ def test_an_unverified_user_cannot_upload(api_as, workspace, media):
 
 
 def test_the_answer_is_the_finished_job_when_the_import_ran_in_the_request(api_as, owner):
-    response = upload(api_as(owner), csv_bytes([["1", "A", "x", "six", "12/1/2010 8:26", "1", "", "France"]]))
+    response = upload(api_as(owner), csv_bytes([BAD_ROW]))
 
     assert response.status_code == 202
     body = response.json()
@@ -65,9 +65,10 @@ def test_the_answer_is_the_finished_job_when_the_import_ran_in_the_request(api_a
     assert body["finished_at"]
 
 
-@pytest.mark.parametrize(
-    ("data", "status"), [(csv_bytes(ROWS), "succeeded"), (b"date,amount\n2020-01-01,3\n", "failed")]
-)
+BAD_ROW = ["1", "A", "x", "six", "12/1/2010 8:26", "1", "", "France"]
+
+
+@pytest.mark.parametrize(("data", "status"), [(csv_bytes(ROWS), "succeeded"), (csv_bytes([BAD_ROW]), "failed")])
 def test_the_uploaded_file_is_deleted_once_its_job_ends(api_as, owner, media, data, status):
     response = upload(api_as(owner), data)
 
@@ -181,6 +182,25 @@ def test_the_limits_come_from_the_environment():
     env |= {"THROTTLE_IMPORT_USER": "5/min", "THROTTLE_IMPORT_WORKSPACE": "7/day", "PULSE_MAX_ACTIVE_IMPORTS": "4"}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)  # noqa: S603
     assert result.stdout.split()[-3:] == ["5/min", "7/day", "4"]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"date,amount\n2020-01-01,3\n", "The header does not match the expected columns"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "The file is not CSV text"),
+        (b"PK\x03\x04" + b"\x00" * 100, "The file is not a readable XLSX workbook"),
+    ],
+)
+def test_a_file_that_is_not_orders_is_refused_on_its_field_with_no_job(api_as, owner, media, data, reason):
+    response = upload(api_as(owner), data)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"]["file"][0].startswith(reason)
+    assert not ImportJob.objects.exists()
+    assert stored_files(media) == []
 
 
 def test_nothing_is_left_written_when_an_upload_is_refused(api_as, owner, workspace, settings, media):
