@@ -25,3 +25,11 @@ class ImportWorkspaceThrottle(ResilientRateThrottle):
 
 def import_throttles() -> list:
     return [ImportUserThrottle(), ImportWorkspaceThrottle()]
+
+
+def upload_wait(request, view) -> int | None:
+    """Seconds an HTML upload must wait (the API's counters), or None when it may go ahead."""
+    waits = [throttle.wait() for throttle in import_throttles() if not throttle.allow_request(request, view)]
+    if not waits:
+        return None
+    return max(1, int(max(wait or 1 for wait in waits)))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecommerce import views
+from ecommerce import import_pages, views
 
 app_name = "ecommerce"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("customers/", views.CustomersView.as_view(), name="customers"),
     path("products/", views.ProductsView.as_view(), name="products"),
     path("forecast/", views.ForecastView.as_view(), name="forecast"),
+    path("imports/", import_pages.ImportsView.as_view(), name="imports"),
+    path("imports/<int:pk>/progress", import_pages.ImportProgressView.as_view(), name="import-progress"),
 ]
