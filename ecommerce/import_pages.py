@@ -150,12 +150,13 @@ class ImportsView(ImportsPageMixin, TemplateView):
             form.add_error("file", f"Too many uploads: try again in {wait} seconds.")
             return self.render_to_response(self.get_context_data(form=form), status=429)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         try:
             job = services.import_upload(workspace=self.workspace, user=request.user, upload=form.cleaned_data["file"])
         except DomainError as error:
+            # Shown on the page like any form error (200); the API answers the error's status.
             form.add_error("file", error.fields.get("file", [error.message])[0])
-            return self.render_to_response(self.get_context_data(form=form), status=error.status)
+            return self.render_to_response(self.get_context_data(form=form))
         messages.success(request, f"{job.source_name} is uploaded: {OUTCOMES[job.status]}.")
         return redirect(f"{reverse('ecommerce:imports')}#job-{job.pk}")
 
