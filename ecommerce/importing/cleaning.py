@@ -160,12 +160,11 @@ class Cleaner:
         self.error_rows = 0
         self.rows_read = 0  # so far: up to date whenever ``progress`` is called
         self.descriptions_cut = 0
-        # Every distinct value is parsed once (the real file has 23,260 distinct timestamps,
-        # 4,070 stock codes and 38 countries in 541,909 rows); the caches are bounded.
-        self._caches: tuple[dict, ...] = tuple({} for _ in range(7))
 
     @staticmethod
     def _remember(cache: dict, raw: Any, value: Any) -> Any:
+        # The real file has 23,260 distinct timestamps, 4,070 stock codes and 38 countries in
+        # 541,909 rows: caches of parsed values pay, and are bounded.
         if len(cache) > 100_000:
             cache.clear()
         cache[raw] = value
@@ -235,7 +234,7 @@ class Cleaner:
         seen: set[bytes] = set()
         invoices = self.invoices
         blake2b = hashlib.blake2b
-        parse, classify, fail = self._parse, self._classify, self._fail
+        parse, classify, fail = self._parser(), self._classify, self._fail
         rows_read = 0
         for row_number, values, key in source.rows:
             rows_read += 1
@@ -270,39 +269,56 @@ class Cleaner:
             progress(source.position())
         self._finish(tally)
 
-    def _parse(self, values: list) -> tuple:
-        """The row's values parsed, as a line without its amount (each distinct value parsed once)."""
-        invoices, codes, quantities, dates, prices, customers, countries = self._caches
-        remember = self._remember
-        raw_invoice, raw_code, raw_description, raw_quantity, raw_date, raw_price, raw_customer, raw_country = values
-        invoice_no = invoices.get(raw_invoice)
-        if invoice_no is None:
-            invoice_no = remember(invoices, raw_invoice, _identifier("InvoiceNo", raw_invoice))
-        code = codes.get(raw_code)
-        if code is None:
-            stock_code = _identifier("StockCode", raw_code)
-            code = remember(codes, raw_code, (stock_code, is_product_code(stock_code)))
-        quantity = quantities.get(raw_quantity)
-        if quantity is None:
-            quantity = remember(quantities, raw_quantity, _quantity(raw_quantity))
-        invoice_date = dates.get(raw_date)
-        if invoice_date is None:
-            invoice_date = remember(dates, raw_date, self._parse_date(raw_date))
-        unit_price = prices.get(raw_price)
-        if unit_price is None:
-            unit_price = remember(prices, raw_price, self._parse_price(raw_price))
-        customer_id = customers.get(raw_customer)
-        if customer_id is None:
-            customer_id = remember(customers, raw_customer, _customer(raw_customer))
-        country = countries.get(raw_country)
-        if country is None:
-            country = remember(countries, raw_country, _identifier("Country", raw_country))
-        description = raw_description.strip() if raw_description.__class__ is str else _text(raw_description)
-        if len(description) > MAX_DESCRIPTION:
-            description = description[:MAX_DESCRIPTION]
-            self.descriptions_cut += 1
-        stock_code, is_product = code
-        return invoice_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country, is_product
+    def _parser(self) -> Callable[[list], tuple]:
+        """``parse(values)``: the row's values parsed, as a line without its amount. Each distinct
+        value is parsed once; the caches are bound to the closure, the cheapest lookup per row."""
+        invoices, codes, quantities, dates, prices, customers, countries = ({} for _ in range(7))
+        remember, parse_date, parse_price = self._remember, self._parse_date, self._parse_price
+
+        def parse(values: list) -> tuple:
+            raw_invoice, raw_code, raw_description, raw_quantity, raw_date, raw_price, raw_customer, raw_country = (
+                values
+            )
+            invoice_no = invoices.get(raw_invoice)
+            if invoice_no is None:
+                invoice_no = remember(invoices, raw_invoice, _identifier("InvoiceNo", raw_invoice))
+            code = codes.get(raw_code)
+            if code is None:
+                stock_code = _identifier("StockCode", raw_code)
+                code = remember(codes, raw_code, (stock_code, is_product_code(stock_code)))
+            quantity = quantities.get(raw_quantity)
+            if quantity is None:
+                quantity = remember(quantities, raw_quantity, _quantity(raw_quantity))
+            invoice_date = dates.get(raw_date)
+            if invoice_date is None:
+                invoice_date = remember(dates, raw_date, parse_date(raw_date))
+            unit_price = prices.get(raw_price)
+            if unit_price is None:
+                unit_price = remember(prices, raw_price, parse_price(raw_price))
+            customer_id = customers.get(raw_customer)
+            if customer_id is None:
+                customer_id = remember(customers, raw_customer, _customer(raw_customer))
+            country = countries.get(raw_country)
+            if country is None:
+                country = remember(countries, raw_country, _identifier("Country", raw_country))
+            description = raw_description.strip() if raw_description.__class__ is str else _text(raw_description)
+            if len(description) > MAX_DESCRIPTION:
+                description = description[:MAX_DESCRIPTION]
+                self.descriptions_cut += 1
+            stock_code, product = code
+            return (
+                invoice_no,
+                stock_code,
+                description,
+                quantity,
+                invoice_date,
+                unit_price,
+                customer_id,
+                country,
+                product,
+            )
+
+        return parse
 
     def _classify(self, row_number: int, line: tuple, raw_quantity: Any, sink, tally: _Tally) -> None:
         """Steps 2 to 5 for a parsed, first-seen row: hand it to the sink or count why not."""
@@ -324,11 +340,22 @@ class Cleaner:
         if amount >= MAX_AMOUNT:
             self._fail(row_number, RowError("Quantity", raw_quantity, "quantity × unit price out of range"))
             return
-        kept = (invoice_no, stock_code, description, quantity, invoice_date, unit_price, amount, customer_id, country)
+        kept = (
+            invoice_no,
+            stock_code,
+            description,
+            quantity,
+            invoice_date,
+            unit_price,
+            amount,
+            customer_id,
+            country,
+            product,
+        )
         if returned:
             tally.returns += 1
             tally.returns_value += amount
-            sink.ret((*kept, product))
+            sink.ret(kept)
             return
         # 5. sales lines
         tally.sales += 1
@@ -346,7 +373,7 @@ class Cleaner:
                 tally.first = invoice_date
             if tally.last is None or invoice_date > tally.last:
                 tally.last = invoice_date
-        sink.sale((*kept, product))
+        sink.sale(kept)
 
     def _finish(self, tally: _Tally) -> None:
         """The report of the run; raises when a row could not be read or there was none."""

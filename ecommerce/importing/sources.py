@@ -196,7 +196,7 @@ def _gzip_failure(exc: Exception) -> ImportFailed:
 
 
 class LineTooLong(Exception):
-    """A line (or a quoted field) over :data:`MAX_LINE`; :func:`_csv_source` adds its row number."""
+    """A line (or a quoted field) over :data:`MAX_LINE`; the CSV reader adds its row number."""
 
 
 def _lines(chunks: Iterator[str], limit: int = MAX_LINE) -> Iterator[str]:
