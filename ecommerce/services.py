@@ -166,7 +166,7 @@ def import_upload(*, workspace: Workspace, user: User, upload: UploadedFile) -> 
     down, the import has run by the time this returns: the job is finished, with its report or
     error, and the answer says so rather than ``pending``.
     """
-    from ecommerce.tasks import import_orders  # the tasks module imports this one
+    from ecommerce.tasks import import_orders  # not at the top: the task imports this module in its body
 
     job = import_job_create(workspace=workspace, user=user, upload=upload)
     enqueue(import_orders, job.pk)
