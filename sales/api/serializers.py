@@ -3,8 +3,9 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.models import User
+from config.errors import DomainError
 from config.periods import MIN_DATE, PeriodQuerySerializer, serializer_for_intervals
-from sales import analytics
+from sales import analytics, records_csv
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 from sales.services import FAKE_MAX_COUNT, local_today
 
@@ -87,6 +88,38 @@ class RecordSerializer(serializers.ModelSerializer):
         if not MIN_DATE <= value <= today:
             raise serializers.ValidationError(f"Must be between {MIN_DATE} and today ({today}).")
         return value
+
+
+class RecordUploadSerializer(serializers.Serializer):
+    """A CSV file of records, checked whole: any bad row refuses the file (errors by row number)."""
+
+    MAX_REPORTED_ROWS = 50
+
+    file = serializers.FileField(
+        help_text=f"CSV, UTF-8, header {','.join(records_csv.COLUMNS)}: store by name, recorded_by a member's "
+        f"email (empty: the uploader); up to {records_csv.MAX_ROWS:,} records and {records_csv.MAX_BYTES:,} bytes."
+    )
+
+    def validate(self, attrs):
+        try:
+            rows, errors = records_csv.rows_from_csv(workspace=self.context["workspace"], file=attrs["file"])
+        except DomainError as error:
+            raise serializers.ValidationError({"file": error.fields.get("file") or [error.message]}) from None
+        checked = serializers.ListSerializer(
+            child=RecordSerializer(context=self.context), data=rows, context=self.context
+        )
+        if checked.is_valid() and not errors:
+            return {"rows": checked.validated_data}
+        for number, row_errors in enumerate(checked.errors or [], start=records_csv.FIRST_ROW):
+            if row_errors:
+                errors[str(number)] = {**row_errors, **errors.get(str(number), {})}
+        numbers = sorted(errors, key=int)
+        shown = {number: errors[number] for number in numbers[: self.MAX_REPORTED_ROWS]}
+        raise serializers.ValidationError({"file": shown})
+
+
+class RecordUploadResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Records stored.")
 
 
 class FakeQuerySerializer(serializers.Serializer):

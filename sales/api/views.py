@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 from accounts.tenancy import WorkspaceScopedMixin
 from config.api import CSV_NOTE, CSVRenderer
 from config.cache import cached
-from sales import services
+from sales import records_csv, services
 from sales.api import serializers as s
 from sales.etl import insights_generate
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
@@ -109,6 +110,30 @@ class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelV
 
     def perform_destroy(self, instance):
         services.records_delete(SalesRecord.objects.filter(pk=instance.pk))
+
+    @extend_schema(
+        summary="Upload a CSV file of records (all or nothing)",
+        description="Every row is checked as a record sent alone would be; one bad row refuses the whole file, "
+        "with its errors under `file.<row number>.<field>` (the header is row 1). The template: "
+        f"`{','.join(records_csv.COLUMNS)}`, stores by name, `recorded_by` a member's email or empty.",
+        request={"multipart/form-data": s.RecordUploadSerializer},
+        responses={201: s.RecordUploadResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="upload",
+        filter_backends=[],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def upload(self, request):
+        upload = s.RecordUploadSerializer(data=request.data, context=self.get_serializer_context())
+        upload.is_valid(raise_exception=True)
+        records = services.records_create(
+            workspace=self.workspace, rows=upload.validated_data["rows"], recorded_by=request.user
+        )
+        return Response({"created": len(records)}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Generate fake records (count 1…10,000, default 50)",
