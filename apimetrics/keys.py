@@ -27,7 +27,7 @@ from accounts.audit import Action as AuditAction
 from accounts.audit import audit_record
 from accounts.models import User
 from apimetrics.models import ApiKey, Project
-from config.errors import Conflict
+from config.errors import Conflict, Forbidden
 
 KEY_RE = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")
 LOOKUP_TIMEOUT = 300
@@ -69,6 +69,15 @@ def _new_key(*, project: Project, name: str, user: User | None, rotated_from: Ap
         rotated_from=rotated_from,
     )
     return IssuedKey(api_key=api_key, secret=full)
+
+
+UNVERIFIED = "Confirm your email address before creating API keys."
+
+
+def check_can_issue(user: User) -> None:
+    """Only people who confirmed their email address issue keys (the API and the pages ask first)."""
+    if not user.is_verified:
+        raise Forbidden(UNVERIFIED)
 
 
 @transaction.atomic

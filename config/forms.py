@@ -41,6 +41,7 @@ class SerializerForm(forms.Form):
         self.context = context or {}
         self.instance = instance
         self.validated: dict = {}
+        self.serializer: serializers.Serializer | None = None
 
     def serializer_data(self) -> dict:
         """The submitted values the serializer reads; a blank optional value is left out, as an
@@ -57,7 +58,7 @@ class SerializerForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        serializer = self.serializer_class(
+        serializer = self.serializer = self.serializer_class(
             instance=self.instance, data=self.serializer_data(), context=self.context, partial=self.instance is not None
         )
         if serializer.is_valid():

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -84,8 +84,7 @@ class ApiKeyBase(ProjectScopedMixin, APIView):
         return get_object_or_404(ApiKey, project=self.get_project(), pk=self.kwargs["pk"])
 
     def check_can_issue(self):
-        if not self.request.user.is_verified:
-            raise exceptions.PermissionDenied("Confirm your email address before creating API keys.")
+        keys.check_can_issue(self.request.user)
 
 
 class ApiKeyListView(ApiKeyBase):
