@@ -173,6 +173,7 @@ class RecordDeletePage(RecordEditPage):
 
 class UploadPage(SalesPage):
     template_name = "sales/records_upload.html"
+    read_role = Membership.Role.ADMIN
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", UploadForm())
@@ -184,7 +185,8 @@ class UploadPage(SalesPage):
         if not upload.is_valid():
             row_errors = upload.errors.get("file")
             if isinstance(row_errors, dict):
-                form.add_error("file", f"{len(row_errors)} rows have errors: nothing was stored.")
+                lines = f"{len(row_errors)} line has" if len(row_errors) == 1 else f"{len(row_errors)} lines have"
+                form.add_error("file", f"{lines} errors, listed below: nothing was stored.")
             else:
                 form.add_error("file", row_errors)
                 row_errors = {}

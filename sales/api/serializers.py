@@ -110,9 +110,12 @@ class RecordUploadSerializer(serializers.Serializer):
         )
         if checked.is_valid() and not errors:
             return {"rows": checked.validated_data}
-        for number, row_errors in enumerate(checked.errors or [], start=records_csv.FIRST_ROW):
+        # DRF gives a list's errors by index (a dict of the bad items, or a list of every item).
+        by_index = checked.errors if isinstance(checked.errors, dict) else dict(enumerate(checked.errors))
+        for index, row_errors in by_index.items():
             if row_errors:
-                errors[str(number)] = {**row_errors, **errors.get(str(number), {})}
+                number = str(index + records_csv.FIRST_ROW)
+                errors[number] = {**row_errors, **errors.get(number, {})}
         numbers = sorted(errors, key=int)
         shown = {number: errors[number] for number in numbers[: self.MAX_REPORTED_ROWS]}
         raise serializers.ValidationError({"file": shown})
