@@ -54,7 +54,7 @@ class ProjectCreatePage(ProjectPage):
             else:
                 messages.success(request, f"The project {project.name} was created: now give it a key.")
                 return redirect("apimetrics:project-keys", key=project.key)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class ProjectSettingsPage(ProjectPage):
@@ -82,7 +82,7 @@ class ProjectSettingsPage(ProjectPage):
                 messages.success(request, "The project's settings were saved.")
                 return redirect("apimetrics:project-settings", key=project.key)
         project.refresh_from_db()
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class ProjectDeletePage(ProjectSettingsPage):
@@ -92,7 +92,7 @@ class ProjectDeletePage(ProjectSettingsPage):
         project = self.get_project()
         form = ProjectDeleteForm(request.POST, project_key=project.key)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(delete_form=form), status=400)
+            return self.render_to_response(self.get_context_data(delete_form=form))
         projects.project_delete(project=project)
         messages.success(request, f"The project {project.name}, its keys and its events were deleted.")
         return redirect("apimetrics:projects")
@@ -132,7 +132,7 @@ class KeysPage(ProjectPage):
                 form.add_domain_error(error)
             else:
                 return self.render_to_response(self.get_context_data(issued=issued, created=True), status=201)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class KeyRotatePage(KeysPage):
@@ -152,7 +152,7 @@ class KeyRotatePage(KeysPage):
                 context = self.get_context_data(issued=issued, rotated=api_key)
                 return self.render_to_response(context, status=201)
         context = self.get_context_data(rotate_form=form, rotate_error_for=api_key.pk)
-        return self.render_to_response(context, status=400)
+        return self.render_to_response(context)
 
 
 class KeyRevokePage(KeysPage):

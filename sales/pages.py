@@ -52,7 +52,7 @@ class StoresPage(SalesPage):
             store = services.store_create(workspace=self.workspace, **form.validated)
             messages.success(request, f"The store {store.name} was created.")
             return redirect("sales:stores")
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class StoreEditPage(SalesPage):
@@ -74,7 +74,7 @@ class StoreEditPage(SalesPage):
             services.store_update(store=store, **form.validated)
             messages.success(request, f"The store {store.name} was saved.")
             return redirect("sales:stores")
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class StoreDeletePage(StoreEditPage):
@@ -102,7 +102,7 @@ class RecordsPage(SalesPage):
         query = {key: value for key, value in self.request.GET.items() if key in ("store", "date_from", "date_to")}
         period = s.RecordFilterQuerySerializer(data=query)
         filters = RecordFilter(query, queryset=records)
-        filters.form.fields["store"].widget = _store_select(self.workspace)
+        _present(filters.form, self.workspace)
         valid = filters.is_valid() and period.is_valid()
         if not period.is_valid():
             for name, errors in period.errors.items():
@@ -123,12 +123,18 @@ class RecordsPage(SalesPage):
             services.records_create(workspace=self.workspace, rows=[form.validated], recorded_by=request.user)
             messages.success(request, "The record was added.")
             return redirect("sales:records")
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
-def _store_select(workspace) -> forms.Select:
+def _present(form: forms.Form, workspace) -> None:
+    """The API's filter form, as people read it: stores by name, dates picked, short labels."""
     stores = Store.objects.filter(workspace=workspace).order_by("name", "pk").values_list("pk", "name")
-    return forms.Select(choices=[("", "Every store"), *stores])
+    form.fields["store"].widget = forms.Select(choices=[("", "Every store"), *stores])
+    for name, label in (("store", "Store"), ("date_from", "From"), ("date_to", "To")):
+        form.fields[name].label, form.fields[name].help_text = label, ""
+    for name in ("date_from", "date_to"):
+        form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    form.auto_id = "filter_%s"  # the add form below has a store and a date too
 
 
 class RecordEditPage(SalesPage):
@@ -158,7 +164,7 @@ class RecordEditPage(SalesPage):
             services.record_update(record=record, **form.validated)
             messages.success(request, "The record was saved.")
             return redirect("sales:records")
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class RecordDeletePage(RecordEditPage):
@@ -191,7 +197,7 @@ class UploadPage(SalesPage):
                 form.add_error("file", row_errors)
                 row_errors = {}
             context = self.get_context_data(form=form, row_errors=sorted(row_errors.items(), key=lambda r: int(r[0])))
-            return self.render_to_response(context, status=400)
+            return self.render_to_response(context)
         records = services.records_create(
             workspace=self.workspace, rows=upload.validated_data["rows"], recorded_by=request.user
         )
@@ -216,7 +222,7 @@ class GeneratePage(RecordsPage):
     def post(self, request):
         form = FakeForm(request.POST, context={"workspace": self.workspace})
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(fake_form=form), status=400)
+            return self.render_to_response(self.get_context_data(fake_form=form))
         result = services.records_generate_fake(workspace=self.workspace, count=form.validated["count"])
         messages.success(
             request,
