@@ -17,7 +17,7 @@ from accounts.workspace_pages import WorkspacePage
 from config.errors import DomainError
 from sales import records_csv, services
 from sales.api import serializers as s
-from sales.api.views import RecordFilter
+from sales.filters import RecordFilter
 from sales.forms import FakeForm, RecordForm, StoreForm, UploadForm
 from sales.models import SalesRecord, Store
 

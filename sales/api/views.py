@@ -5,9 +5,7 @@ owners write. The analytics endpoints are the registered insights (:mod:`sales.i
 served by the generic insight view.
 """
 
-from django import forms
 from django.db.models import QuerySet
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -23,6 +21,7 @@ from config.cache import cached
 from sales import records_csv, services
 from sales.api import serializers as s
 from sales.etl import insights_generate
+from sales.filters import RecordFilter
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 from sales.quality import quality_check_run
 from sales.selectors import latest_report
@@ -54,28 +53,6 @@ class StoreViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelVi
 
     def perform_destroy(self, instance):
         services.store_delete(store=instance)
-
-
-class IntegerFilter(filters.NumberFilter):
-    """An id: a whole number within the database's range (larger ones are a 400, not a 500)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
-
-
-class RecordFilter(filters.FilterSet):
-    store = IntegerFilter(field_name="store_id", help_text="Store id.")
-    recorded_by = IntegerFilter(field_name="recorded_by_id", help_text="User id of the member credited.")
-    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text="First day, inclusive.")
-    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text="Last day, inclusive.")
-
-    class Meta:
-        model = SalesRecord
-        fields = ["store", "recorded_by", "date_from", "date_to"]
 
 
 @extend_schema_view(
