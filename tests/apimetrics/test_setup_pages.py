@@ -309,3 +309,10 @@ def test_setup_forms_carry_csrf_tokens_and_labels(owner, project, api_key):
     assert '<label for="id_name">' in content
     assert client.post(KEYS, {"workspace": "acme", "name": "x"}).status_code == 403
     assert ApiKey.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["owner", "admin_user"])
+def test_the_project_list_leads_writers_to_the_setup_pages(client, request, role, project):
+    content = login(client, request.getfixturevalue(role)).get("/api-metrics/").content.decode()
+    assert '<a class="button" href="/api-metrics/projects/new">New project</a>' in content
+    assert f'<a href="{SETTINGS}">Settings</a> · <a href="{KEYS}">Keys</a>' in content

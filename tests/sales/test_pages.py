@@ -316,3 +316,14 @@ def test_forms_carry_a_csrf_token_and_labels(owner, stores):
         assert f'<label for="id_{name}">' in html
     assert client.post(STORES, {"workspace": "acme", "name": "East"}).status_code == 403
     assert Store.objects.count() == 2
+
+
+@pytest.mark.parametrize(("role", "upload_link"), [("owner", True), ("viewer", False)])
+def test_the_dashboard_links_to_the_data_pages(client, request, role, upload_link, stores):
+    content = login(client, request.getfixturevalue(role)).get("/sales/").content.decode()
+    links = re.search(r'<p class="muted" id="sales-data-links">(.*?)</p>', content, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', links) == [
+        STORES,
+        RECORDS,
+        *(["/sales/records/upload"] if upload_link else []),
+    ]
