@@ -11,7 +11,7 @@ import io
 from typing import IO
 
 from accounts.models import User, Workspace
-from config.errors import Invalid
+from config.errors import Invalid, TooLarge
 from sales.models import Store
 
 COLUMNS = ("date", "store", "revenue", "ad_spend", "recorded_by")
@@ -19,6 +19,18 @@ REQUIRED = ("date", "store", "revenue", "ad_spend")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
 FIRST_ROW = 2  # the header is the file's first line: numbers match a spreadsheet's rows
+# What a multipart body holds besides the file (boundaries, headers, the other fields).
+FORM_OVERHEAD = 64 * 1024
+
+
+def check_declared_size(content_length: str | None) -> None:
+    """413 from a request's declared length, before its body is read (and spooled to disk)."""
+    try:
+        declared = int(content_length or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BYTES + FORM_OVERHEAD:
+        raise TooLarge(f"The upload is {declared:,} bytes; a records file may have {MAX_BYTES:,}.")
 
 
 def template_csv(workspace: Workspace) -> str:

@@ -94,7 +94,10 @@ class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelV
         "with its errors under `file.<row number>.<field>` (the header is row 1). The template: "
         f"`{','.join(records_csv.COLUMNS)}`, stores by name, `recorded_by` a member's email or empty.",
         request={"multipart/form-data": s.RecordUploadSerializer},
-        responses={201: s.RecordUploadResultSerializer},
+        responses={
+            201: s.RecordUploadResultSerializer,
+            413: OpenApiResponse(description="The declared body is larger than a records file may be."),
+        },
     )
     @action(
         detail=False,
@@ -105,6 +108,7 @@ class RecordViewSet(WorkspaceScopedMixin, WorkspaceContextMixin, viewsets.ModelV
         parser_classes=[MultiPartParser, FormParser],
     )
     def upload(self, request):
+        records_csv.check_declared_size(request.headers.get("content-length"))
         upload = s.RecordUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         records = services.records_create(

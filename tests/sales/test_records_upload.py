@@ -181,3 +181,15 @@ def test_the_page_needs_a_csrf_token(owner, stores):
     client.force_login(owner)
     assert client.post(PAGE, {"workspace": "acme", "file": csv_file(GOOD)}).status_code == 403
     assert not SalesRecord.objects.exists()
+
+
+def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(api_as, owner, stores):
+    declared = records_csv.MAX_BYTES + records_csv.FORM_OVERHEAD + 1
+    response = api_as(owner).post(URL, {"file": csv_file(GOOD)}, format="multipart", CONTENT_LENGTH=str(declared))
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "payload_too_large",
+        "message": f"The upload is {declared:,} bytes; a records file may have {records_csv.MAX_BYTES:,}.",
+        "fields": {},
+    }
+    assert not SalesRecord.objects.exists()
