@@ -23,7 +23,10 @@ class RecordForm(SerializerForm):
     revenue = field("Revenue", widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}))
     ad_spend = field("Ad spend", widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}))
     recorded_by = field(
-        "Recorded by", widget=forms.Select(), required=False, help_text="The member credited; empty: you."
+        "Recorded by",
+        widget=forms.Select(),
+        required=False,
+        help_text="The member credited (top sellers); none chosen: you on a new record, unchanged on an edit.",
     )
 
     def __init__(self, *args, workspace: Workspace, **kwargs):
@@ -31,7 +34,7 @@ class RecordForm(SerializerForm):
         stores = Store.objects.filter(workspace=workspace).order_by("name", "pk").values_list("pk", "name")
         members = User.objects.filter(memberships__workspace=workspace).order_by("email").values_list("pk", "email")
         self.fields["store"].widget.choices = [("", "Choose a store"), *stores]
-        self.fields["recorded_by"].widget.choices = [("", "Me"), *members]
+        self.fields["recorded_by"].widget.choices = [("", "—"), *members]
 
 
 class UploadForm(forms.Form):
