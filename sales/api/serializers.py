@@ -90,6 +90,30 @@ class RecordSerializer(serializers.ModelSerializer):
         return value
 
 
+class _LoadedOnceField(serializers.PrimaryKeyRelatedField):
+    """Ids looked up in the field's queryset loaded once: a file's thousands of rows name a few
+    stores and members, and a query per row would make the upload slow."""
+
+    def to_internal_value(self, data):
+        if not hasattr(self, "_by_pk"):
+            self._by_pk = {obj.pk: obj for obj in self.get_queryset()}
+        try:
+            return self._by_pk[int(data)]
+        except (KeyError, TypeError, ValueError):
+            self.fail("does_not_exist", pk_value=data)
+
+
+class RecordRowSerializer(RecordSerializer):
+    """A record of an uploaded file: the same rules, with the workspace's stores and members
+    loaded once for the whole file."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("store", "recorded_by"):
+            field = self.fields[name]
+            self.fields[name] = _LoadedOnceField(queryset=field.queryset, required=field.required)
+
+
 class RecordUploadSerializer(serializers.Serializer):
     """A CSV file of records, checked whole: any bad row refuses the file (errors by row number)."""
 
@@ -106,7 +130,7 @@ class RecordUploadSerializer(serializers.Serializer):
         except DomainError as error:
             raise serializers.ValidationError({"file": error.fields.get("file") or [error.message]}) from None
         checked = serializers.ListSerializer(
-            child=RecordSerializer(context=self.context), data=rows, context=self.context
+            child=RecordRowSerializer(context=self.context), data=rows, context=self.context
         )
         if checked.is_valid() and not errors:
             return {"rows": checked.validated_data}

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from sales import records_csv
 from sales.models import SalesRecord
@@ -193,3 +195,15 @@ def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(api_as, own
         "fields": {},
     }
     assert not SalesRecord.objects.exists()
+
+
+def test_the_queries_of_an_upload_do_not_grow_with_its_rows(api_as, owner, admin_user, viewer, stores):
+    client = api_as(owner)
+    counts = []
+    for copies in (1, 20):
+        text = GOOD.split("\n", 1)[0] + "\n" + GOOD.split("\n", 1)[1] * copies
+        with CaptureQueriesContext(connection) as queries:
+            assert upload(client, text).status_code == 201
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert SalesRecord.objects.count() == 3 * 21
