@@ -66,6 +66,11 @@ def test_create_a_project_and_a_key_and_send_the_first_event(browser_page, owner
     assert f"'{live_server.url}/api/v1/track'" in curl
     page.pulse_screenshot("apimetrics-key-created")
 
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than a phone
+    page.pulse_screenshot("apimetrics-key-created-360")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
     assert run_curl(curl) == (202, {"accepted": 1})
     page.wait_for_selector("#first-event.ok")
     assert page.locator("#first-event").inner_text() == "First event received! Open the dashboard"

@@ -48,6 +48,10 @@ def test_create_a_store_and_a_record_in_the_browser(browser_page, owner, workspa
         owner.email,
     ]
     page.pulse_screenshot("sales-records")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than a phone
+    page.pulse_screenshot("sales-records-360")
+    page.set_viewport_size({"width": 1400, "height": 1000})
     record = SalesRecord.objects.get()
     assert (record.date, record.revenue, record.ad_spend) == (dt.date(2026, 3, 2), Decimal("120.50"), Decimal("30.00"))
 
