@@ -146,7 +146,10 @@ class KeyRotatePage(KeysPage):
                 keys.check_can_issue(request.user)
                 issued = keys.api_key_rotate(api_key=api_key, user=request.user, grace=form.serializer.grace)
             except DomainError as error:
-                form.add_domain_error(error)
+                # Not the grace's fault (a key revoked meanwhile, an address to confirm): the
+                # key's row may have no form any more, so the message goes above the page.
+                messages.error(request, f"{api_key.name} ({api_key.public_prefix}…) was not rotated: {error.message}")
+                return redirect("apimetrics:project-keys", key=self.get_project().key)
             else:
                 api_key.refresh_from_db()
                 context = self.get_context_data(issued=issued, rotated=api_key)

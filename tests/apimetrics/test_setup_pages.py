@@ -316,3 +316,15 @@ def test_the_project_list_leads_writers_to_the_setup_pages(client, request, role
     content = login(client, request.getfixturevalue(role)).get("/api-metrics/").content.decode()
     assert '<a class="button" href="/api-metrics/projects/new">New project</a>' in content
     assert f'<a href="{SETTINGS}">Settings</a> · <a href="{KEYS}">Keys</a>' in content
+
+
+def test_a_revoked_key_is_not_rotated_and_the_page_says_why(client, owner, project, api_key):
+    ApiKey.objects.filter(pk=api_key[0].pk).update(revoked_at=NOW)
+    login(client, owner)
+    response = client.post(f"{KEYS}{api_key[0].pk}/rotate", {"workspace": "acme", "grace_hours": "1"}, follow=True)
+    assert response.redirect_chain == [(KEYS, 302)]
+    assert (
+        f"Default ({api_key[0].public_prefix}…) was not rotated: This key is revoked or expired and cannot be rotated."
+        in html.unescape(response.content.decode())
+    )
+    assert ApiKey.objects.count() == 1
