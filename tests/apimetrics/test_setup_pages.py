@@ -328,3 +328,9 @@ def test_a_revoked_key_is_not_rotated_and_the_page_says_why(client, owner, proje
         in html.unescape(response.content.decode())
     )
     assert ApiKey.objects.count() == 1
+
+
+def test_key_ids_beyond_the_databases_range_are_not_found(client, owner, project):
+    login(client, owner)
+    for action in ("rotate", "revoke"):
+        assert client.post(f"{KEYS}{'9' * 30}/{action}", {"workspace": "acme"}).status_code == 404

@@ -327,3 +327,16 @@ def test_the_dashboard_links_to_the_data_pages(client, request, role, upload_lin
         RECORDS,
         *(["/sales/records/upload"] if upload_link else []),
     ]
+
+
+def test_ids_beyond_the_databases_range_are_not_found_never_a_500(client, owner, stores):
+    big = "9" * 30
+    login(client, owner)
+    for url in (f"/sales/stores/{big}/", f"/sales/records/{big}/"):
+        assert client.get(url).status_code == 404
+    for url in (f"/sales/stores/{big}/delete", f"/sales/records/{big}/delete"):
+        assert client.post(url, {"workspace": "acme"}).status_code == 404
+    data = {"workspace": "acme", "store": big, "date": "2026-01-01", "revenue": "1", "ad_spend": "1"}
+    assert field_error(client.post(RECORDS, data), "store") == f'Invalid pk "{big}" - object does not exist.'
+    assert client.get(f"{RECORDS}?page={big}").status_code == 200
+    assert not SalesRecord.objects.exists()
