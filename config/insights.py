@@ -77,7 +77,8 @@ class Insight:
     none) and add inputs read for this run (``unkeyed``: left out of the cache key) before
     ``key_settings`` and ``compute`` see them. ``volatile(params)`` says when a result reads data
     that no data version guards (API events after the rollup watermark): it is then computed
-    afresh and not cached.
+    afresh and not cached. ``present(result, params)``, when given, shapes what is answered
+    from the cached result (a slice of it; what the cache hit says about how it was made).
     """
 
     name: str
@@ -91,6 +92,7 @@ class Insight:
     resolve: Resolve | None = None
     unkeyed: tuple[str, ...] = ()
     volatile: Callable[[Mapping[str, Any]], bool] | None = None
+    present: Callable[[Cached, Mapping[str, Any]], Any] | None = None
     metrics: tuple[Metric, ...] = ()
     csv_rows_key: str | None = None
     csv_tables: tuple[str, ...] = ()
@@ -122,12 +124,16 @@ class Insight:
         if self.resolve is not None:
             params = self.resolve(workspace, params)
         if self.volatile is not None and self.volatile(params):
-            return Cached(self.compute(workspace, **params), False, timezone.now())
-        key = {name: _key_value(value) for name, value in params.items() if name not in self.unkeyed}
-        key.update(self.key_settings(workspace, params))
-        return cached(
-            self.namespace, workspace.pk, self.name, key, lambda: self.compute(workspace, **params), refresh=refresh
-        )
+            result = Cached(self.compute(workspace, **params), False, timezone.now())
+        else:
+            key = {name: _key_value(value) for name, value in params.items() if name not in self.unkeyed}
+            key.update(self.key_settings(workspace, params))
+            result = cached(
+                self.namespace, workspace.pk, self.name, key, lambda: self.compute(workspace, **params), refresh=refresh
+            )
+        if self.present is not None:
+            return Cached(self.present(result, params), result.hit, result.computed_at)
+        return result
 
     def value(self, workspace: Any, **params: Any) -> Any:
         """The payload for parameters given in Python (already valid), through the cache."""

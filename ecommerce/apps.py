@@ -9,7 +9,7 @@ class EcommerceConfig(AppConfig):
 
     def ready(self) -> None:
         from config.cache import bump_on_change
-        from ecommerce import receivers  # noqa: F401  (connects the cache warming to imports)
+        from ecommerce import insights, receivers  # noqa: F401  (registered, connected on import)
         from ecommerce.analytics import CACHE_NAMESPACE
         from ecommerce.models import LINE_MODELS
 

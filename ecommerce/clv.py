@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
 from config.money import money
+from ecommerce.segments import SEGMENTS
 
 HORIZON_DAYS = 365
 MIN_CUSTOMERS = 20
@@ -294,8 +295,6 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], 
 
     ``models`` is what :func:`fit` returned for these very data (fitted here when None).
     """
-    from ecommerce.analytics import SEGMENTS
-
     end = pd.Timestamp(last_day)
     summary = summarise(days, end)
     base = {"model": "BG/NBD + Gamma-Gamma", "horizon_days": HORIZON_DAYS, "customers_fitted": len(summary)}

@@ -158,6 +158,30 @@ def _finite(value: float, places: int) -> float | None:
     return round(value, places) if np.isfinite(value) else None
 
 
+def _forecast_days(result, series: pd.Series, horizon: int) -> list[dict]:
+    """The ``horizon`` days after the series: the fitted model's mean and its 80 % and 95 %
+    intervals, clipped at zero, as money strings."""
+    prediction = result.get_prediction(start=len(series), end=len(series) + horizon - 1)
+    frame95 = prediction.summary_frame(alpha=0.05)
+    frame80 = prediction.summary_frame(alpha=0.20)
+    days = pd.date_range(series.index[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
+    mean = np.clip(frame95["mean"].to_numpy(), 0, None)
+    bounds = {
+        "lower_95": np.clip(frame95["pi_lower"].to_numpy(), 0, None),
+        "upper_95": np.clip(frame95["pi_upper"].to_numpy(), 0, None),
+        "lower_80": np.clip(frame80["pi_lower"].to_numpy(), 0, None),
+        "upper_80": np.clip(frame80["pi_upper"].to_numpy(), 0, None),
+    }
+    return [
+        {
+            "date": day.date().isoformat(),
+            "revenue": f"{mean[i]:.2f}",
+            **{name: f"{values[i]:.2f}" for name, values in bounds.items()},
+        }
+        for i, day in enumerate(days)
+    ]
+
+
 def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
     """Fit on the series' last :data:`MAX_TRAINING_DAYS` days and forecast ``horizon`` days with
     80 % and 95 % intervals, plus the backtest, the holdout accuracy and the last 90 days of
@@ -196,30 +220,11 @@ def fit(series: pd.Series, horizon: int = MAX_HORIZON) -> dict:
             "fit_seconds": round(time.perf_counter() - started, 3),
         }
     result = _fit_ets(series)
-    prediction = result.get_prediction(start=len(series), end=len(series) + horizon - 1)
-    frame95 = prediction.summary_frame(alpha=0.05)
-    frame80 = prediction.summary_frame(alpha=0.20)
-    days = pd.date_range(series.index[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
-    mean = np.clip(frame95["mean"].to_numpy(), 0, None)
-    bounds = {
-        "lower_95": np.clip(frame95["pi_lower"].to_numpy(), 0, None),
-        "upper_95": np.clip(frame95["pi_upper"].to_numpy(), 0, None),
-        "lower_80": np.clip(frame80["pi_lower"].to_numpy(), 0, None),
-        "upper_80": np.clip(frame80["pi_upper"].to_numpy(), 0, None),
-    }
-    forecast = [
-        {
-            "date": day.date().isoformat(),
-            "revenue": f"{mean[i]:.2f}",
-            **{name: f"{values[i]:.2f}" for name, values in bounds.items()},
-        }
-        for i, day in enumerate(days)
-    ]
     return {
         **base,
         "parameters": {name: _finite(value, 6) for name, value in zip(result.param_names, result.params, strict=False)},
         "aic": _finite(result.aic, 2),
-        "forecast": forecast,
+        "forecast": _forecast_days(result, series, horizon),
         "backtest": backtest(series),
         "holdout": holdout_accuracy(series),
         "note": "Forecasts and bounds are clipped at zero; MAPE skips days without revenue.",

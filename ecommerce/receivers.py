@@ -1,14 +1,12 @@
-"""Signal receivers: warm the caches after every import; a new data version when the workspace
-changes (its time zone buckets every result); drop a deleted workspace's partitions."""
+"""Signal receivers: warm the caches after every import; drop a deleted workspace's partitions.
+(The workspace's time zone is part of every insight's cache key: ecommerce.insights.)"""
 
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from accounts.models import Workspace
-from config.cache import bump_data_version
 from ecommerce import partitions
-from ecommerce.analytics import CACHE_NAMESPACE
 from ecommerce.models import LINE_MODELS
 from ecommerce.signals import orders_imported
 
@@ -24,14 +22,6 @@ def warm_after_import(sender, workspace_id: int, job_id: int | None = None, **kw
     from ecommerce.tasks import warm_workspace_caches
 
     enqueue(warm_workspace_caches, workspace_id)
-
-
-@receiver(post_save, sender=Workspace, dispatch_uid="ecommerce.workspace_saved")
-def workspace_saved(sender, instance: Workspace, created: bool, **kwargs) -> None:
-    """Lines keep their instants; the days, hours and months they fall in follow the time zone.
-    The stored model fits need nothing: they are keyed by the series they were fitted on."""
-    if not created:
-        bump_data_version(CACHE_NAMESPACE, instance.pk)
 
 
 @receiver(post_delete, sender=Workspace, dispatch_uid="ecommerce.drop_workspace_partitions")

@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Workspace
+from config.insights import get_insight
 from config.periods import Period
 from config.queue import fan_out
 from ecommerce import analytics
@@ -22,25 +23,25 @@ from ecommerce.models import ImportJob, SalesLine
 log = structlog.get_logger("pulse.ecommerce")
 
 # What the dashboards and the default API calls ask for (the whole history, default parameters).
-WARM = (
-    ("kpis", {"compare": "previous"}),
-    ("series", {"interval": "day"}),
-    ("series", {"interval": "week"}),
-    ("series", {"interval": "month"}),
-    ("series_compare", {}),
-    ("countries", {"order_by": "revenue", "limit": 10}),
-    ("countries", {"order_by": "revenue", "limit": 250}),
-    ("customers_top", {"limit": 10}),
-    ("segments", {}),
-    ("lifetime_value", {}),
-    ("cohorts", {}),
-    ("products_top", {"order_by": "revenue", "limit": 10}),
-    ("products_top", {"order_by": "units", "limit": 10}),
-    ("revenue_monthly", {}),
-    ("revenue_growth", {}),
-    ("by_hour", {}),
-    ("by_weekday", {}),
-    ("weekday_hour", {}),
+WARM: tuple[tuple[str, dict], ...] = (
+    ("ecommerce.kpis", {"compare": "previous"}),
+    ("ecommerce.series", {"interval": "day"}),
+    ("ecommerce.series", {"interval": "week"}),
+    ("ecommerce.series", {"interval": "month"}),
+    ("ecommerce.series_compare", {}),
+    ("ecommerce.countries", {"order_by": "revenue", "limit": 10}),
+    ("ecommerce.countries", {"order_by": "revenue", "limit": 250}),
+    ("ecommerce.customers_top", {"limit": 10}),
+    ("ecommerce.segments", {}),
+    ("ecommerce.lifetime_value", {}),
+    ("ecommerce.cohorts", {}),
+    ("ecommerce.products_top", {"order_by": "revenue", "limit": 10}),
+    ("ecommerce.products_top", {"order_by": "units", "limit": 10}),
+    ("ecommerce.revenue_monthly", {}),
+    ("ecommerce.revenue_growth", {}),
+    ("ecommerce.by_hour", {}),
+    ("ecommerce.by_weekday", {}),
+    ("ecommerce.weekday_hour", {}),
 )
 
 
@@ -72,7 +73,7 @@ def fit_forecast(workspace_id: int, date_from: str | None = None, date_to: str |
     period = Period(
         dt.date.fromisoformat(date_from) if date_from else None, dt.date.fromisoformat(date_to) if date_to else None
     )
-    fit = analytics.insight("forecast_fit", workspace, period, refresh=True).value
+    fit = get_insight("ecommerce.forecast").run(workspace, {"period": period, "periods": 1}, refresh=True).value
     log.info("forecast_fitted", workspace_id=workspace_id, seconds=fit.get("fit_seconds"))
     return {"workspace_id": workspace_id, "fitted_at": fit.get("fitted_at"), "seconds": fit.get("fit_seconds")}
 
@@ -87,7 +88,7 @@ def warm_workspace_caches(workspace_id: int) -> dict:
     period = Period()
     with analytics.shared_reads():
         for name, params in WARM:
-            analytics.insight(name, workspace, period, refresh=True, **params)
+            get_insight(name).run(workspace, {"period": period, **params}, refresh=True)
     fit_forecast(workspace_id)  # in this worker, after the cheap ones
     log.info("ecommerce_caches_warmed", workspace_id=workspace_id, insights=len(WARM))
     return {"workspace_id": workspace_id, "warmed": len(WARM) + 1}

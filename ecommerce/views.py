@@ -1,15 +1,15 @@
 """E-commerce dashboards: overview, customers, products, forecast.
 
-Every figure and table comes from :func:`ecommerce.analytics.insight`, the same cached
-functions the API serves, so a page after an import's cache warming reads only the cache.
+Every figure and table comes from the registered insights (:mod:`ecommerce.insights`), the same
+cached results the API serves, so a page after an import's cache warming reads only the cache.
 """
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
-from config.periods import Period
 from ecommerce import analytics, charts
 
 TABS = (
@@ -23,10 +23,9 @@ TABS = (
 class EcommercePage(WorkspaceDashboardView):
     tab = "dashboard"
 
-    def insight(self, name: str, period: Period | None = None, **params):
-        result = analytics.insight(name, self.workspace, period or self.period, refresh=self.refresh, **params)
-        self._as_of.append(result.computed_at)
-        return result.value
+    def insight(self, name: str, **params: Any) -> Any:
+        """The e-commerce insight ``name`` (``kpis`` is ``ecommerce.kpis``)."""
+        return super().insight(f"ecommerce.{name}", **params)
 
     def api_csv(self, path: str, **params) -> str:
         """The API endpoint of a table, as CSV, for the page's date range (session auth works)."""
@@ -35,7 +34,6 @@ class EcommercePage(WorkspaceDashboardView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        self._as_of = []
         query = {key: value for key, value in self.request.GET.items() if key in ("date_from", "date_to")}
         suffix = f"?{urlencode(query)}" if query else ""
         context["tabs"] = [
@@ -45,7 +43,7 @@ class EcommercePage(WorkspaceDashboardView):
         if self.workspace is not None:
             with analytics.shared_reads():
                 context.update(self.page_context())
-        context["data_as_of"] = min(self._as_of) if self._as_of else None
+        context["data_as_of"] = self.data_as_of
         return context
 
     def page_context(self) -> dict:
@@ -170,11 +168,10 @@ class ForecastView(EcommercePage):
     periods = 30
 
     def page_context(self) -> dict:
-        payload, result, fitted_now = analytics.cached_forecast(self.workspace, self.period, 90, refresh=self.refresh)
-        self._as_of.append(result.computed_at)
+        payload = self.insight("forecast", periods=90)
         return {
             "fit": payload,
-            "fit_source": "request" if fitted_now else "stored",
+            "fit_source": payload["fit"]["source"],
             "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90)),
             "next_days": payload["forecast"][: self.periods],
             "csv": {

@@ -18,6 +18,7 @@ Whole history: revenue 112.80, returns 17.85, net 94.95, orders 5, customers 3 (
 products 2 (85123A, 22423: POST and the voucher are not products), units 21, AOV 22.56.
 """
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -110,3 +111,10 @@ def repeat_customers(workspace):
                 unit_price=Decimal(str(20 + customer % 7 * 5)),
             )
     return workspace
+
+
+def replace_compute(monkeypatch, name: str, compute) -> None:
+    """Make the registered insight ``name`` compute with ``compute`` for the test."""
+    from config import insights
+
+    monkeypatch.setitem(insights._registry, name, dataclasses.replace(insights.get_insight(name), compute=compute))

@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.http import Http404
 
+from config.errors import NotFound
 from config.periods import Period
 from ecommerce import analytics
 from tests.ecommerce.conftest import utc
@@ -271,9 +271,9 @@ def test_country_detail_accepts_ireland_and_eire(shop, name):
 
 
 def test_unknown_country_is_not_found(shop, other_shop):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         analytics.country_detail(shop, Period(), "Atlantis")
-    with pytest.raises(Http404):  # another tenant's country does not exist here
+    with pytest.raises(NotFound):  # another tenant's country does not exist here
         analytics.country_detail(shop, Period(), "Germany")
 
 

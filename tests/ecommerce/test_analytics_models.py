@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from config.insights import get_insight
 from config.periods import Period
 from ecommerce import analytics, clv, forecasting, tasks
 from ecommerce.signals import orders_imported
-from tests.ecommerce.conftest import utc
+from tests.ecommerce.conftest import replace_compute, utc
 from tests.ecommerce.factories import SalesLineFactory
 
 
@@ -260,14 +261,14 @@ def test_daily_revenue_is_zero_filled_in_the_workspace_time_zone(workspace):
 @pytest.mark.django_db
 def test_warming_caches_every_main_insight_and_the_forecast(shop, monkeypatch):
     calls = []
-    original = analytics.INSIGHTS["forecast_fit"]
-    monkeypatch.setitem(analytics.INSIGHTS, "forecast_fit", lambda *a, **k: calls.append(a) or original(*a, **k))
+    original = get_insight("ecommerce.forecast").compute
+    replace_compute(monkeypatch, "ecommerce.forecast", lambda *a, **k: calls.append(a) or original(*a, **k))
     assert tasks.warm_workspace_caches(shop.id) == {"workspace_id": shop.id, "warmed": len(tasks.WARM) + 1}
     assert len(calls) == 1
     # Everything the task warmed is now read from the cache without computing.
-    monkeypatch.setitem(analytics.INSIGHTS, "kpis", lambda *a, **k: pytest.fail("recomputed"))
-    assert analytics.insight("kpis", shop, Period(), compare="previous").hit
-    assert analytics.insight("forecast_fit", shop, Period()).hit
+    replace_compute(monkeypatch, "ecommerce.kpis", lambda *a, **k: pytest.fail("recomputed"))
+    assert get_insight("ecommerce.kpis").run(shop, {"period": Period(), "compare": "previous"}).hit
+    assert get_insight("ecommerce.forecast").run(shop, {"period": Period(), "periods": 30}).hit
 
 
 @pytest.mark.django_db
@@ -287,6 +288,6 @@ def test_tasks_skip_a_workspace_that_no_longer_exists():
 @pytest.mark.django_db
 def test_an_import_signal_warms_the_workspace(shop, monkeypatch):
     orders_imported.send(sender=None, workspace_id=shop.id, job_id=1)  # Celery is eager here
-    monkeypatch.setitem(analytics.INSIGHTS, "kpis", lambda *a, **k: pytest.fail("recomputed"))
-    assert analytics.insight("kpis", shop, Period(), compare="previous").hit
-    assert analytics.insight("forecast_fit", shop, Period()).hit
+    replace_compute(monkeypatch, "ecommerce.kpis", lambda *a, **k: pytest.fail("recomputed"))
+    assert get_insight("ecommerce.kpis").run(shop, {"period": Period(), "compare": "previous"}).hit
+    assert get_insight("ecommerce.forecast").run(shop, {"period": Period(), "periods": 30}).hit

@@ -1,0 +1,280 @@
+"""Customers: the top spenders, RFM segments, lifetime value (historical and predicted) and
+monthly acquisition cohorts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Sum
+from django.db.models.functions import TruncDate
+
+from accounts.models import Workspace
+from config.cache import Cached
+from config.money import money, ratio
+from config.periods import Period
+from ecommerce.analytics.geography import country_label
+from ecommerce.analytics.reductions import ZERO, closed_period, iso, logged_fit, period_json, read_once, sales_lines
+from ecommerce.fits import stored_fit
+from ecommerce.segments import SEGMENT_RULES, SEGMENTS, segment_for
+
+
+def top_customers(workspace: Workspace, period: Period, limit: int = 10) -> dict:
+    """Customers ranked by what they spent: orders, average order value, first and last purchase
+    (local times in the workspace time zone). Lines without a customer id are left out."""
+    tz = workspace.tzinfo
+    rows = (
+        sales_lines(workspace, period)
+        .exclude(customer_id="")
+        .values("customer_id")
+        .annotate(
+            total_spent=Sum("amount"),
+            orders=Count("invoice_no", distinct=True),
+            first_purchase=Min("invoice_date"),
+            last_purchase=Max("invoice_date"),
+            country=Max("country"),
+        )
+        .order_by("-total_spent", "customer_id")[:limit]
+    )
+    return {
+        **period_json(period),
+        "rows": [
+            {
+                "customer_id": row["customer_id"],
+                "country": country_label(row["country"]),
+                "total_spent": money(row["total_spent"]),
+                "orders": row["orders"],
+                "avg_order_value": money(row["total_spent"] / row["orders"]),
+                "first_purchase": row["first_purchase"].astimezone(tz).isoformat(),
+                "last_purchase": row["last_purchase"].astimezone(tz).isoformat(),
+            }
+            for row in rows
+        ],
+    }
+
+
+def _quintile_scores(values, *, higher_is_better: bool = True):
+    """ceil(5 × percentile rank) in 1..5; ties share their average rank."""
+    import numpy as np
+
+    ranks = values.rank(method="average", pct=True, ascending=higher_is_better)
+    return np.clip(np.ceil(ranks * 5), 1, 5).astype(int)
+
+
+def rfm_frame(workspace: Workspace, period: Period):
+    """Per customer (one grouped query): last purchase, orders, money, with R/F/M scores and the
+    segment. The reference day is the day after the period's last day."""
+    import pandas as pd
+
+    closed = closed_period(workspace, period)
+    rows = (
+        sales_lines(workspace, period)
+        .exclude(customer_id="")
+        .values("customer_id")
+        # The local day of the last purchase, converted by the database: one date per customer
+        # instead of an aware datetime to load and convert in Python.
+        .annotate(last_day=TruncDate(Max("invoice_date"), tzinfo=workspace.tzinfo))
+        .annotate(frequency=Count("invoice_no", distinct=True), monetary=Sum("amount"))
+        .values_list("customer_id", "last_day", "frequency", "monetary")
+        .order_by()
+    )
+    frame = pd.DataFrame(read_once(rows), columns=["customer_id", "last_day", "frequency", "monetary"])
+    if frame.empty:
+        return frame.assign(recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
+    reference = closed.date_to + dt.timedelta(days=1)
+    frame["recency"] = [(reference - day).days for day in frame["last_day"]]
+    frame["monetary_f"] = frame["monetary"].astype(float)
+    frame["r"] = _quintile_scores(-frame["recency"])
+    frame["f"] = _quintile_scores(frame["frequency"])
+    frame["m"] = _quintile_scores(frame["monetary_f"])
+    # Half up: (F + M) / 2 is a whole or a half number.
+    frame["fm"] = ((frame["f"] + frame["m"] + 1) // 2).astype(int)
+    frame["segment"] = [segment_for(r, fm) for r, fm in zip(frame["r"], frame["fm"], strict=True)]
+    return frame, closed
+
+
+def customer_segments(workspace: Workspace, period: Period) -> dict:
+    """RFM segments with customer counts, revenue and revenue share (every segment listed)."""
+    frame, closed = rfm_frame(workspace, period)
+    total_customers = len(frame)
+    total_revenue = sum(frame["monetary"], ZERO) if total_customers else ZERO
+    rows = []
+    for name in SEGMENTS:
+        part = frame[frame["segment"] == name] if total_customers else frame
+        revenue = sum(part["monetary"], ZERO)
+        count = len(part)
+        rows.append(
+            {
+                "segment": name,
+                "customers": count,
+                "customers_share": ratio(count, total_customers),
+                "revenue": money(revenue),
+                "revenue_share": ratio(revenue, total_revenue),
+                "avg_recency_days": round(float(part["recency"].mean()), 1) if count else None,
+                "avg_orders": round(float(part["frequency"].mean()), 2) if count else None,
+                "avg_spent": money(revenue / count) if count else None,
+            }
+        )
+    return {
+        **period_json(closed),
+        "reference_date": iso(closed.date_to + dt.timedelta(days=1)) if closed.date_to else None,
+        "customers": total_customers,
+        "revenue": money(total_revenue),
+        "mapping": SEGMENT_RULES,
+        "rows": rows,
+    }
+
+
+def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple]:
+    """(customer, local day, spend) of the lines with a customer: one grouped query, read once per
+    :func:`shared_reads` block (the lifetime value and the cohorts of a page)."""
+    return read_once(
+        sales_lines(workspace, period)
+        .exclude(customer_id="")
+        .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
+        .values("customer_id", "day")
+        .annotate(spend=Sum("amount"))
+        .values_list("customer_id", "day", "spend")
+        .order_by()
+    )
+
+
+def customer_days(workspace: Workspace, period: Period):
+    """Spend per customer and local day as a DataFrame."""
+    import pandas as pd
+
+    frame = pd.DataFrame(_spend_per_customer_day(workspace, period), columns=["customer_id", "day", "spend"])
+    frame["spend"] = frame["spend"].astype(float)
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame
+
+
+def clv_models(workspace: Workspace, days, last_day: dt.date) -> Cached:
+    """The CLV models' parameters for the spend per customer and day ``days`` (see
+    :func:`ecommerce.clv.fit`): the stored ones when exactly these data were fitted before (the
+    warming task fits them after every import), else fitted now and stored."""
+    from ecommerce import clv
+
+    return stored_fit(
+        workspace.id,
+        "clv_models",
+        clv.inputs_digest(days, last_day),
+        lambda: logged_fit("clv", workspace, lambda: clv.fit(days, last_day)),
+    )
+
+
+def lifetime_value(workspace: Workspace, period: Period) -> dict:
+    """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
+    :mod:`ecommerce.clv`) with its calibration/holdout error.
+
+    Both reductions (per customer, per customer and day) are read every time; the models are
+    fitted only when no fit of these very data is stored (:func:`clv_models`).
+    """
+    from ecommerce import clv
+
+    frame, closed = rfm_frame(workspace, period)
+    historical = []
+    for name in SEGMENTS:
+        part = frame[frame["segment"] == name] if len(frame) else frame
+        count = len(part)
+        revenue = sum(part["monetary"], ZERO)
+        orders = int(part["frequency"].sum()) if count else 0
+        historical.append(
+            {
+                "segment": name,
+                "customers": count,
+                "revenue": money(revenue),
+                "avg_clv": money(revenue / count) if count else None,
+                "avg_orders": round(orders / count, 2) if count else None,
+                "avg_order_value": money(revenue / orders) if orders else None,
+            }
+        )
+    predicted = None
+    if closed.is_bounded and len(frame):
+        days = customer_days(workspace, period)
+        predicted = clv.predict(
+            days,
+            closed.date_to,
+            segments=dict(zip(frame["customer_id"], frame["segment"], strict=True)),
+            models=clv_models(workspace, days, closed.date_to).value,
+        )
+    return {
+        **period_json(closed),
+        "customers": len(frame),
+        "historical": historical,
+        "predicted": predicted,
+    }
+
+
+Cell = tuple[int, int]  # (cohort, months since): months as integers, year × 12 + month − 1
+
+
+def _spend_per_customer_month(workspace: Workspace, period: Period) -> dict[tuple[str, int], Decimal]:
+    """Spend per (customer, month), from the spend per customer and local day."""
+    per_month: dict[tuple[str, int], Decimal] = {}
+    for customer, day, spend in _spend_per_customer_day(workspace, period):
+        key = (customer, day.year * 12 + day.month - 1)
+        per_month[key] = per_month.get(key, ZERO) + spend
+    return per_month
+
+
+def _cohort_cells(per_month: dict[tuple[str, int], Decimal]) -> tuple[dict[Cell, int], dict[Cell, Decimal]]:
+    """Active customers and revenue per (cohort, months since): every (customer, month) row is
+    one active customer of its cell, the cohort being the customer's first month."""
+    first: dict[str, int] = {}
+    for customer, index in per_month:
+        if index < first.get(customer, index + 1):
+            first[customer] = index
+    active: dict[Cell, int] = {}
+    spent: dict[Cell, Decimal] = {}
+    for (customer, index), revenue in per_month.items():
+        cell = (first[customer], index - first[customer])
+        active[cell] = active.get(cell, 0) + 1
+        spent[cell] = spent.get(cell, ZERO) + revenue
+    return active, spent
+
+
+def _cohort_row(start: int, last_index: int, active: dict[Cell, int], spent: dict[Cell, Decimal]) -> list[dict]:
+    """The cells of the cohort of month ``start``, from its first month to the data's last."""
+    label = f"{start // 12:04d}-{start % 12 + 1:02d}"
+    size = active.get((start, 0), 0)
+    return [
+        {
+            "cohort": label,
+            "months_since": age,
+            "customers": active.get((start, age), 0),
+            "retention_pct": round(active.get((start, age), 0) / size * 100, 2) if size else None,
+            "revenue": money(spent.get((start, age), ZERO)),
+        }
+        for age in range(last_index - start + 1)
+    ]
+
+
+def cohorts(workspace: Workspace, period: Period) -> dict:
+    """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
+    months since: active customers, retention % of the cohort, and revenue.
+
+    The database reduces the lines to spend per customer and local day (the reduction the
+    lifetime value reads too, :func:`_spend_per_customer_day`); Python adds those up per customer
+    and month, then one pass over the (customer, month) rows finds each customer's cohort and adds
+    them up.
+    """
+    per_month = _spend_per_customer_month(workspace, period)
+    if not per_month:
+        return {**period_json(period), "max_age": 0, "cohorts": [], "rows": []}
+    active, spent = _cohort_cells(per_month)
+    last_index = max(index for _, index in per_month)
+    out_cohorts, out_rows = [], []
+    for start in sorted({start for start, _ in active}):
+        cells = _cohort_row(start, last_index, active, spent)
+        out_rows.extend(cells)
+        out_cohorts.append(
+            {
+                "cohort": cells[0]["cohort"],
+                "customers": cells[0]["customers"],
+                "retention_pct": [cell["retention_pct"] for cell in cells],
+                "revenue": [cell["revenue"] for cell in cells],
+            }
+        )
+    max_age = max(age for _, age in active)
+    return {**period_json(period), "max_age": max_age, "cohorts": out_cohorts, "rows": out_rows}

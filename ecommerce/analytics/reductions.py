@@ -1,0 +1,191 @@
+"""The reductions every e-commerce insight builds on: the lines of a period, the data's bounds,
+the sums per invoice the database computes once per page, request or task
+(:func:`shared_reads`), and their buckets by local time.
+
+Every insight takes the workspace and a :class:`config.periods.Period` (inclusive local dates in
+the workspace time zone; open ends mean the whole history) and returns a JSON-ready payload:
+money as 2-place decimal strings (``config.money.money``), dates as ISO strings. Aggregation runs
+in the database; Python only buckets, and pandas only reshapes or models, data the database
+already reduced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from django.db.models import Max, Min, Q, QuerySet, Sum
+
+from accounts.models import Workspace
+from config.periods import Period
+from ecommerce import models as m
+
+log = structlog.get_logger("pulse.ecommerce")
+
+CACHE_NAMESPACE = "ecommerce"
+ZERO = Decimal(0)
+
+
+# --- Building blocks -----------------------------------------------------------------------
+
+
+def sales_lines(workspace: Workspace, period: Period) -> QuerySet:
+    """Sales lines of the workspace inside the period (local dates in the workspace time zone)."""
+    return _in_period(m.SalesLine.objects.filter(workspace=workspace), workspace, period)
+
+
+def return_lines(workspace: Workspace, period: Period) -> QuerySet:
+    return _in_period(m.ReturnLine.objects.filter(workspace=workspace), workspace, period)
+
+
+def _in_period(queryset: QuerySet, workspace: Workspace, period: Period) -> QuerySet:
+    start, end = period.bounds(workspace.tzinfo)
+    if start is not None:
+        queryset = queryset.filter(invoice_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(invoice_date__lt=end)
+    return queryset
+
+
+def period_q(workspace: Workspace, period: Period) -> Q:
+    start, end = period.bounds(workspace.tzinfo)
+    q = Q()
+    if start is not None:
+        q &= Q(invoice_date__gte=start)
+    if end is not None:
+        q &= Q(invoice_date__lt=end)
+    return q
+
+
+def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
+    """First and last local dates with sales lines (None, None without data)."""
+    bounds = m.SalesLine.objects.filter(workspace=workspace).aggregate(
+        first=Min("invoice_date"), last=Max("invoice_date")
+    )
+    tz = workspace.tzinfo
+    first, last = bounds["first"], bounds["last"]
+    return (first.astimezone(tz).date() if first else None, last.astimezone(tz).date() if last else None)
+
+
+def closed_period(workspace: Workspace, period: Period) -> Period:
+    """The period with open ends closed by the data's own first and last days (one query, none
+    when the period is already bounded).
+
+    The closed period names the payload's dates and buckets; queries filter by the period as
+    asked. The closed bounds select the same lines, but as predicates they are not free: the
+    planner cannot tell that they cover every line (least of all right after an import, before
+    the table is analysed) and walks the date index instead of scanning the workspace's lines.
+    """
+    if period.is_bounded:
+        return period
+    first, last = data_bounds(workspace)
+    return period.within(first, last)
+
+
+def iso(day) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def period_json(period: Period) -> dict:
+    return {"date_from": iso(period.date_from), "date_to": iso(period.date_to)}
+
+
+_shared_reads: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ecommerce_shared_reads", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within the block, the insights over the same lines read each of the database's reductions
+    once (:func:`read_once`): the sums per invoice of a page's KPIs, series, countries, heat map and
+    monthly growth of one period; the customers' RFM of its segments and lifetime value, and their
+    spend per day of its lifetime value and cohorts; or the warming task's insights. Every
+    :func:`insight` runs in one; a block inside another joins it. It lasts one page, one request
+    or one task, so what it keeps cannot outlive the data."""
+    if _shared_reads.get() is not None:
+        yield
+        return
+    token = _shared_reads.set({})
+    try:
+        yield
+    finally:
+        _shared_reads.reset(token)
+
+
+def read_once(rows: QuerySet) -> list:
+    """The rows of the reduction ``rows``, read once per :func:`shared_reads` block (by its SQL
+    and parameters), else afresh."""
+    memo = _shared_reads.get()
+    if memo is None:
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    key = (sql, tuple(params))
+    if key not in memo:
+        memo[key] = list(rows)
+    return memo[key]
+
+
+def _per_invoice(queryset: QuerySet) -> list[tuple]:
+    """Rows (``invoice_date``, ``invoice_no``, ``country``, ``customer_id``, ``revenue``,
+    ``units``) of the sales lines of ``queryset``, summed per (timestamp, invoice, country,
+    customer) by the database: tens of thousands of rows for the half-million lines of the real
+    file, from which Python counts distinct invoices and customers exactly (:func:`sums_by`)."""
+    return read_once(
+        queryset.values("invoice_date", "invoice_no", "country", "customer_id")
+        .annotate(revenue=Sum("amount"), units=Sum("quantity"))
+        .values_list("invoice_date", "invoice_no", "country", "customer_id", "revenue", "units", named=True)
+        .order_by()
+    )
+
+
+def sums_by(queryset: QuerySet, key: Callable[[tuple], Any]) -> dict[Any, dict]:
+    """Revenue, units, orders (distinct invoices) and customers (distinct non-empty ids) of the
+    sales lines of ``queryset`` per ``key(row)`` of their sums per invoice (:func:`_per_invoice`)."""
+    found: dict[Any, dict] = {}
+    for row in _per_invoice(queryset):
+        sums = found.get(bucket := key(row))
+        if sums is None:
+            sums = found[bucket] = {"revenue": ZERO, "units": 0, "invoices": set(), "customers": set()}
+        sums["revenue"] += row.revenue
+        sums["units"] += row.units
+        sums["invoices"].add(row.invoice_no)
+        if row.customer_id:
+            sums["customers"].add(row.customer_id)
+    return {
+        bucket: {
+            "revenue": sums["revenue"],
+            "units": sums["units"],
+            "orders": len(sums["invoices"]),
+            "customers": len(sums["customers"]),
+        }
+        for bucket, sums in found.items()
+    }
+
+
+def distinct_count(queryset: QuerySet, field: str) -> int:
+    return queryset.order_by().values(field).distinct().count()
+
+
+def by_local_time(queryset: QuerySet, tz, key: Callable[[dt.datetime], Any]) -> dict[Any, dict]:
+    """Revenue, orders and units of the sales lines of ``queryset`` per ``key(local time)``.
+
+    The database sums the lines per (timestamp, invoice) (:func:`_per_invoice`): tens of
+    thousands of rows for the half-million lines of the real file. Python then buckets those by
+    their time in ``tz`` (:func:`sums_by`). On the real file that is 1.2 to 4 times faster
+    (hour × weekday the most) than grouping every line by a time-zone expression with
+    COUNT(DISTINCT), which sorts; orders stay exact (distinct invoices per bucket), and SQLite
+    runs the same code.
+    """
+    return sums_by(queryset, lambda row: key(row.invoice_date.astimezone(tz)))
+
+
+def logged_fit(model: str, workspace: Workspace, fit: Callable[[], dict]) -> dict:
+    started = time.perf_counter()
+    value = fit()
+    log.info("model_fitted", model=model, workspace_id=workspace.id, seconds=round(time.perf_counter() - started, 3))
+    return value

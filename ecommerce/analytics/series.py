@@ -1,0 +1,116 @@
+"""Revenue, orders and units per day, week, month or year, and month-over-month growth."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import Workspace
+from config.money import money
+from config.periods import Period, bucket_starts, growth_pct, truncate
+from ecommerce.analytics.reductions import ZERO, by_local_time, closed_period, period_json, sales_lines
+
+
+def _bucket_key(bucket, interval: str) -> str:
+    if interval == "month":
+        return bucket.strftime("%Y-%m")
+    if interval == "year":
+        return str(bucket.year)
+    return bucket.isoformat()
+
+
+def series_rows(queryset: QuerySet, workspace: Workspace, period: Period, interval: str) -> list[dict]:
+    """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %."""
+    week_start = workspace.week_start
+    by_bucket = by_local_time(
+        queryset, workspace.tzinfo, lambda local: truncate(local, interval, week_start=week_start)
+    )
+    out, previous = [], None
+    for bucket in bucket_starts(period.date_from, period.date_to, interval, week_start=week_start):
+        row = by_bucket.get(bucket) or {"revenue": ZERO, "orders": 0, "units": 0}
+        revenue = row["revenue"] or ZERO
+        out.append(
+            {
+                "bucket": _bucket_key(bucket, interval),
+                "start": bucket.isoformat(),
+                "revenue": money(revenue),
+                "orders": row["orders"],
+                "units": row["units"] or 0,
+                "growth_pct": growth_pct(revenue, previous),
+            }
+        )
+        previous = revenue
+    return out
+
+
+def revenue_series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
+    """Revenue, orders and units per day/week/month/year bucket (weeks start on the workspace's
+    ``week_start``), every bucket of the period present (zero-filled), with growth % against the
+    previous bucket."""
+    closed = closed_period(workspace, period)
+    rows = series_rows(sales_lines(workspace, period), workspace, closed, interval) if closed.is_bounded else []
+    return {**period_json(closed), "interval": interval, "rows": rows}
+
+
+SERIES_DAILY_MAX_DAYS = 120
+
+
+def compare_interval(period: Period) -> str:
+    """The dashboard series' bucket for a closed period: day up to 120 days, else the finest of
+    week, month and year that keeps the period and the previous one within MAX_BUCKETS (a
+    century of weeks would be refused by :func:`bucket_starts`)."""
+    if period.days <= SERIES_DAILY_MAX_DAYS:
+        return "day"
+    previous = period.previous()
+    for interval in ("week", "month"):
+        try:
+            for part in (period, previous):
+                bucket_starts(part.date_from, part.date_to, interval)  # 400 beyond MAX_BUCKETS
+        except ValidationError:
+            continue
+        return interval
+    return "year"
+
+
+def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
+    """The dashboard's series (bucketed by :func:`compare_interval`), with the previous period of
+    equal length bucketed the same way (drawn on the same positions for comparison)."""
+    closed = closed_period(workspace, period)
+    if not closed.is_bounded:
+        return {**period_json(closed), "interval": "day", "rows": [], "previous": None}
+    interval = compare_interval(closed)
+    previous = closed.previous()
+    return {
+        **period_json(closed),
+        "interval": interval,
+        "rows": series_rows(sales_lines(workspace, period), workspace, closed, interval),
+        "previous": {
+            **period_json(previous),
+            "rows": series_rows(sales_lines(workspace, previous), workspace, previous, interval),
+        },
+    }
+
+
+def revenue_monthly(workspace: Workspace, period: Period) -> dict:
+    """Revenue, orders, units per month (zero-filled) with month-over-month growth."""
+    return revenue_series(workspace, period, "month")
+
+
+def revenue_growth(workspace: Workspace, period: Period) -> dict:
+    """Month-over-month growth: each month's revenue against the previous month's."""
+    series = revenue_series(workspace, period, "month")
+    rows, previous = [], None
+    for row in series["rows"]:
+        rows.append(
+            {
+                "month": row["bucket"],
+                "revenue": row["revenue"],
+                "previous_revenue": previous,
+                "change": money(Decimal(row["revenue"]) - Decimal(previous)) if previous is not None else None,
+                "growth_pct": row["growth_pct"],
+            }
+        )
+        previous = row["revenue"]
+    return {"date_from": series["date_from"], "date_to": series["date_to"], "rows": rows}

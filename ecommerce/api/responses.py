@@ -1,0 +1,384 @@
+"""What the e-commerce insights answer (:mod:`ecommerce.analytics`), for the API schema.
+
+Documentation only: the views answer the analytics functions' dicts as they are, and
+``tests/ecommerce/test_schema.py`` checks real answers against these fields, both ways. Fields
+that only some answers carry (a fitted model's parameters) are ``required=False``.
+"""
+
+from rest_framework import serializers
+
+
+class Money(serializers.CharField):
+    """A decimal string with two places ("1234.50")."""
+
+
+def _money(**kwargs: object) -> Money:
+    return Money(**kwargs)
+
+
+def _nullable_float(help_text: str = "") -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=help_text)
+
+
+def _share() -> serializers.FloatField:
+    return _nullable_float("A fraction of the total, 4 places; null when the total is 0.")
+
+
+class _PeriodSerializer(serializers.Serializer):
+    date_from = serializers.DateField(allow_null=True, help_text="First local day (null without data).")
+    date_to = serializers.DateField(allow_null=True, help_text="Last local day (null without data).")
+
+
+class _AnswerSerializer(_PeriodSerializer):
+    data_as_of = serializers.DateTimeField(help_text="When the result was computed.")
+
+
+# --- KPIs --------------------------------------------------------------------------------------
+
+
+class EcommerceKpiFiguresSerializer(serializers.Serializer):
+    revenue = _money()
+    net_revenue = _money(help_text="Revenue − returns value.")
+    orders = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    products = serializers.IntegerField()
+    units = serializers.IntegerField()
+    average_order_value = _money(allow_null=True, help_text="Null without orders.")
+    returns_value = _money()
+    return_rate = _nullable_float("Returns value / revenue; null without revenue.")
+
+
+class EcommerceKpisPreviousSerializer(_PeriodSerializer, EcommerceKpiFiguresSerializer):
+    """The same figures over the comparison period."""
+
+
+class EcommerceMoneyDeltaSerializer(serializers.Serializer):
+    change = _money(allow_null=True, help_text="Null when either figure is null.")
+    pct = _nullable_float("Percent change; null without a base.")
+
+
+class EcommerceCountDeltaSerializer(serializers.Serializer):
+    change = serializers.IntegerField(allow_null=True)
+    pct = _nullable_float("Percent change; null without a base.")
+
+
+class EcommerceRatioDeltaSerializer(serializers.Serializer):
+    change = _nullable_float()
+    pct = _nullable_float("Percent change; null without a base.")
+
+
+class EcommerceKpiDeltasSerializer(serializers.Serializer):
+    revenue = EcommerceMoneyDeltaSerializer()
+    net_revenue = EcommerceMoneyDeltaSerializer()
+    orders = EcommerceCountDeltaSerializer()
+    customers = EcommerceCountDeltaSerializer()
+    products = EcommerceCountDeltaSerializer()
+    units = EcommerceCountDeltaSerializer()
+    average_order_value = EcommerceMoneyDeltaSerializer()
+    returns_value = EcommerceMoneyDeltaSerializer()
+    return_rate = EcommerceRatioDeltaSerializer()
+
+
+class EcommerceKpisSerializer(_AnswerSerializer, EcommerceKpiFiguresSerializer):
+    compare = serializers.CharField(help_text="previous, year or none.")
+    previous = EcommerceKpisPreviousSerializer(allow_null=True, help_text="Null with compare=none or without data.")
+    deltas = EcommerceKpiDeltasSerializer(allow_null=True, help_text="Null with compare=none or without data.")
+
+
+# --- Series --------------------------------------------------------------------------------------
+
+
+class EcommerceSeriesRowSerializer(serializers.Serializer):
+    bucket = serializers.CharField(help_text="The bucket's name: 2011-01-03, 2011-01 or 2011.")
+    start = serializers.DateField(help_text="The bucket's first local day.")
+    revenue = _money()
+    orders = serializers.IntegerField()
+    units = serializers.IntegerField()
+    growth_pct = _nullable_float("Against the previous bucket; null without a base.")
+
+
+class EcommerceSeriesSerializer(_AnswerSerializer):
+    interval = serializers.CharField()
+    rows = EcommerceSeriesRowSerializer(many=True)
+
+
+class EcommerceSeriesPreviousSerializer(_PeriodSerializer):
+    rows = EcommerceSeriesRowSerializer(many=True)
+
+
+class EcommerceSeriesCompareSerializer(EcommerceSeriesSerializer):
+    previous = EcommerceSeriesPreviousSerializer(allow_null=True, help_text="The period of equal length just before.")
+
+
+class EcommerceGrowthRowSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="2011-01.")
+    revenue = _money()
+    previous_revenue = _money(allow_null=True)
+    change = _money(allow_null=True)
+    growth_pct = _nullable_float()
+
+
+class EcommerceGrowthSerializer(_AnswerSerializer):
+    rows = EcommerceGrowthRowSerializer(many=True)
+
+
+# --- Countries -----------------------------------------------------------------------------------
+
+
+class EcommerceCountryRowSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="As in the data (EIRE).")
+    label = serializers.CharField(help_text="As shown (Ireland).")
+    revenue = _money()
+    units = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    average_order_value = _money(allow_null=True)
+    revenue_share = _share()
+
+
+class EcommerceCountriesSerializer(_AnswerSerializer):
+    order_by = serializers.CharField()
+    total_revenue = _money()
+    countries_total = serializers.IntegerField(help_text="Countries with sales, before the limit.")
+    rows = EcommerceCountryRowSerializer(many=True)
+
+
+class EcommerceProductRowSerializer(serializers.Serializer):
+    stock_code = serializers.CharField()
+    description = serializers.CharField()
+    revenue = _money()
+    units = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    average_price = _money(allow_null=True)
+
+
+class EcommerceCountryDetailSerializer(_AnswerSerializer):
+    country = serializers.CharField()
+    label = serializers.CharField()
+    kpis = EcommerceKpiFiguresSerializer()
+    monthly = EcommerceSeriesRowSerializer(many=True)
+    top_products = EcommerceProductRowSerializer(many=True)
+
+
+class EcommerceProductsSerializer(_AnswerSerializer):
+    order_by = serializers.CharField()
+    rows = EcommerceProductRowSerializer(many=True)
+
+
+# --- Customers -----------------------------------------------------------------------------------
+
+
+class EcommerceCustomerRowSerializer(serializers.Serializer):
+    customer_id = serializers.CharField()
+    country = serializers.CharField(help_text="As shown.")
+    total_spent = _money()
+    orders = serializers.IntegerField()
+    avg_order_value = _money()
+    first_purchase = serializers.DateTimeField(help_text="Local time in the workspace time zone.")
+    last_purchase = serializers.DateTimeField(help_text="Local time in the workspace time zone.")
+
+
+class EcommerceCustomersSerializer(_AnswerSerializer):
+    rows = EcommerceCustomerRowSerializer(many=True)
+
+
+class EcommerceSegmentRowSerializer(serializers.Serializer):
+    segment = serializers.CharField()
+    customers = serializers.IntegerField()
+    customers_share = _share()
+    revenue = _money()
+    revenue_share = _share()
+    avg_recency_days = _nullable_float()
+    avg_orders = _nullable_float()
+    avg_spent = _money(allow_null=True)
+
+
+class EcommerceSegmentsSerializer(_AnswerSerializer):
+    reference_date = serializers.DateField(allow_null=True, help_text="The day after the period's last day.")
+    customers = serializers.IntegerField()
+    revenue = _money()
+    mapping = serializers.CharField(help_text="How scores map to segments.")
+    rows = EcommerceSegmentRowSerializer(many=True)
+
+
+class EcommerceHistoricalClvSerializer(serializers.Serializer):
+    segment = serializers.CharField()
+    customers = serializers.IntegerField()
+    revenue = _money()
+    avg_clv = _money(allow_null=True)
+    avg_orders = _nullable_float()
+    avg_order_value = _money(allow_null=True)
+
+
+class EcommercePredictedSegmentSerializer(serializers.Serializer):
+    segment = serializers.CharField()
+    customers = serializers.IntegerField()
+    avg_predicted_clv = _money(allow_null=True)
+    total_predicted_clv = _money()
+    avg_expected_purchases = _nullable_float()
+
+
+class EcommerceClvParametersSerializer(serializers.Serializer):
+    bgnbd = serializers.DictField(child=serializers.FloatField(), help_text="r, alpha, a, b.")
+    gamma_gamma = serializers.DictField(child=serializers.FloatField(), help_text="p, q, v.")
+
+
+class EcommerceClvHoldoutSerializer(serializers.Serializer):
+    calibration_end = serializers.DateField()
+    holdout_days = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    mae = _money()
+    naive_mae = _money()
+    predicted_total = _money()
+    actual_total = _money()
+    total_error_pct = _nullable_float()
+
+
+class EcommercePredictedClvSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    horizon_days = serializers.IntegerField()
+    customers_fitted = serializers.IntegerField()
+    repeat_customers = serializers.IntegerField()
+    available = serializers.BooleanField(help_text="False when there are too few (repeat) customers to fit.")
+    note = serializers.CharField()
+    parameters = EcommerceClvParametersSerializer(required=False, help_text="When available.")
+    total_predicted_clv = _money(required=False, help_text="When available.")
+    avg_predicted_clv = _money(required=False, help_text="When available.")
+    by_segment = EcommercePredictedSegmentSerializer(many=True, required=False, help_text="When available.")
+    holdout = EcommerceClvHoldoutSerializer(required=False, allow_null=True, help_text="When available.")
+
+
+class EcommerceLifetimeValueSerializer(_AnswerSerializer):
+    customers = serializers.IntegerField()
+    historical = EcommerceHistoricalClvSerializer(many=True)
+    predicted = EcommercePredictedClvSerializer(allow_null=True, help_text="Null without data.")
+
+
+class EcommerceCohortSerializer(serializers.Serializer):
+    cohort = serializers.CharField(help_text="The month of the first purchase, 2011-01.")
+    customers = serializers.IntegerField()
+    retention_pct = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    revenue = serializers.ListField(child=_money())
+
+
+class EcommerceCohortCellSerializer(serializers.Serializer):
+    cohort = serializers.CharField()
+    months_since = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    retention_pct = _nullable_float()
+    revenue = _money()
+
+
+class EcommerceCohortsSerializer(_AnswerSerializer):
+    max_age = serializers.IntegerField()
+    cohorts = EcommerceCohortSerializer(many=True)
+    rows = EcommerceCohortCellSerializer(many=True)
+
+
+# --- Revenue patterns ----------------------------------------------------------------------------
+
+
+class EcommerceHourRowSerializer(serializers.Serializer):
+    hour = serializers.IntegerField()
+    revenue = _money()
+    orders = serializers.IntegerField()
+    units = serializers.IntegerField()
+    revenue_share = _share()
+
+
+class EcommerceByHourSerializer(_AnswerSerializer):
+    rows = EcommerceHourRowSerializer(many=True)
+
+
+class EcommerceWeekdayRowSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="1 = Monday.")
+    name = serializers.CharField()
+    revenue = _money()
+    orders = serializers.IntegerField()
+    units = serializers.IntegerField()
+    revenue_share = _share()
+
+
+class EcommerceByWeekdaySerializer(_AnswerSerializer):
+    rows = EcommerceWeekdayRowSerializer(many=True)
+
+
+class EcommerceWeekdayHourRowSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="1 = Monday.")
+    name = serializers.CharField()
+    hour = serializers.IntegerField()
+    revenue = _money()
+    orders = serializers.IntegerField()
+
+
+class EcommerceWeekdayHourSerializer(_AnswerSerializer):
+    rows = EcommerceWeekdayHourRowSerializer(many=True)
+
+
+# --- Forecast ------------------------------------------------------------------------------------
+
+
+class EcommerceForecastDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    revenue = _money()
+    lower_80 = _money()
+    upper_80 = _money()
+    lower_95 = _money()
+    upper_95 = _money()
+
+
+class EcommerceHistoryDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    revenue = _money()
+
+
+class EcommerceForecastErrorsSerializer(serializers.Serializer):
+    mae = serializers.FloatField()
+    mape = _nullable_float("Skips days without revenue.")
+    mase = _nullable_float()
+
+
+class EcommerceBacktestSerializer(serializers.Serializer):
+    origins = serializers.IntegerField()
+    horizon_days = serializers.IntegerField()
+    first_origin = serializers.DateField()
+    model = EcommerceForecastErrorsSerializer()
+    seasonal_naive = EcommerceForecastErrorsSerializer()
+
+
+class EcommerceHoldoutErrorsSerializer(EcommerceForecastErrorsSerializer):
+    accuracy_pct = _nullable_float("100 − MAPE.")
+
+
+class EcommerceHoldoutSerializer(serializers.Serializer):
+    train_days = serializers.IntegerField()
+    test_days = serializers.IntegerField()
+    test_from = serializers.DateField()
+    model = EcommerceHoldoutErrorsSerializer()
+    seasonal_naive = EcommerceHoldoutErrorsSerializer()
+    original_dashboard_accuracy_pct = serializers.FloatField()
+
+
+class EcommerceFitSourceSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=("stored", "request"), help_text="request: the model was fitted to answer this request."
+    )
+    fitted_at = serializers.DateTimeField()
+
+
+class EcommerceForecastSerializer(_AnswerSerializer):
+    model = serializers.CharField()
+    fitted_at = serializers.DateTimeField()
+    training_days = serializers.IntegerField()
+    history = EcommerceHistoryDaySerializer(many=True, help_text="The last 90 days.")
+    periods = serializers.IntegerField()
+    forecast = EcommerceForecastDaySerializer(many=True)
+    backtest = EcommerceBacktestSerializer(allow_null=True)
+    holdout = EcommerceHoldoutSerializer(allow_null=True)
+    parameters = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), required=False, help_text="When fitted."
+    )
+    aic = serializers.FloatField(allow_null=True, required=False, help_text="When fitted.")
+    note = serializers.CharField()
+    fit_seconds = serializers.FloatField()
+    fit = EcommerceFitSourceSerializer()

@@ -1,0 +1,216 @@
+"""The e-commerce insights, registered once (:mod:`config.insights`): the API, the dashboards, the
+CSV exports and the cache-warming tasks read them from the registry.
+
+Every result buckets lines by local time, so the workspace's time zone is part of every cache
+key; series by week also depend on the first day of the week. Each computation runs in a
+:func:`~ecommerce.analytics.shared_reads` block (the caller's, when it opened one: a page, the
+warming task), so the insights of one page read each of the database's reductions once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import Workspace
+from config.cache import Cached
+from config.insights import Insight, Metric, register, workspace_settings
+from ecommerce import analytics
+from ecommerce.api import responses as r
+from ecommerce.api import serializers as q
+
+Compute = Callable[..., dict[str, Any]]
+
+
+def time_zone_settings(workspace: Workspace, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Lines keep their instants; the hours, days and months they fall in follow the time zone."""
+    return {"timezone": workspace.timezone}
+
+
+def _shared(compute: Compute) -> Compute:
+    """``compute`` in a :func:`~ecommerce.analytics.shared_reads` block."""
+
+    def run(workspace: Workspace, **params: Any) -> dict[str, Any]:
+        with analytics.shared_reads():
+            return compute(workspace, **params)
+
+    return run
+
+
+def _insight(
+    name: str, compute: Compute, response: type[serializers.Serializer], summary: str, **kwargs: Any
+) -> Insight:
+    kwargs.setdefault("query", q.PeriodQuerySerializer)
+    kwargs.setdefault("key_settings", time_zone_settings)
+    kwargs.setdefault("csv_rows_key", "rows")
+    return register(
+        Insight(
+            name=f"ecommerce.{name}",
+            compute=_shared(compute),
+            response=response,
+            namespace=analytics.CACHE_NAMESPACE,
+            summary=summary,
+            **kwargs,
+        )
+    )
+
+
+def _forecast(workspace: Workspace, **params: Any) -> dict[str, Any]:
+    """The whole fit; ``periods`` (left out of the cache key) only slices what is answered."""
+    return analytics.forecast_fit(workspace, params["period"])
+
+
+def _forecast_answer(result: Cached, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The fit's first ``periods`` days. A cached fit was fitted by no request that reads it."""
+    fit = result.value if not result.hit else {**result.value, "fit": {**result.value["fit"], "source": "stored"}}
+    return analytics.forecast_days(fit, params["periods"])
+
+
+KPIS = _insight(
+    "kpis",
+    analytics.kpis,
+    r.EcommerceKpisSerializer,
+    "Revenue, orders, customers, products, units, AOV, returns; with the comparison period",
+    query=q.KpisQuerySerializer,
+    csv_rows_key=None,
+    csv_filename="kpis",
+    metrics=(
+        Metric("revenue", "Revenue", "money"),
+        Metric("net_revenue", "Net revenue", "money"),
+        Metric("orders", "Orders", "count"),
+        Metric("customers", "Customers", "count"),
+        Metric("products", "Products", "count"),
+        Metric("units", "Units", "count"),
+        Metric("average_order_value", "Average order value", "money"),
+        Metric("returns_value", "Returns", "money", higher_is_better=False),
+        Metric("return_rate", "Return rate", "ratio", higher_is_better=False),
+    ),
+)
+SERIES = _insight(
+    "series",
+    analytics.revenue_series,
+    r.EcommerceSeriesSerializer,
+    "Revenue, orders and units per day/week/month/year, zero-filled, with growth %",
+    query=q.SeriesQuerySerializer,
+    key_settings=workspace_settings,
+    csv_filename="series",
+)
+SERIES_COMPARE = _insight(
+    "series_compare",
+    analytics.revenue_series_compare,
+    r.EcommerceSeriesCompareSerializer,
+    "The dashboard's series (interval chosen by the range's length) beside the previous period's",
+    key_settings=workspace_settings,
+    csv_filename="series-compare",
+)
+COUNTRIES = _insight(
+    "countries",
+    analytics.countries,
+    r.EcommerceCountriesSerializer,
+    "Top countries by revenue or units",
+    query=q.CountriesQuerySerializer,
+    csv_filename="countries",
+)
+COUNTRY = _insight(
+    "country",
+    analytics.country_detail,
+    r.EcommerceCountryDetailSerializer,
+    "One country: KPIs, monthly series and top products (404 when unknown)",
+    query=q.LimitQuerySerializer,
+    url_params=("name",),
+    operation_id="ecommerce_country_detail",
+    csv_rows_key="monthly",
+    csv_tables=("kpis", "top_products"),
+    csv_filename="country",
+)
+CUSTOMERS_TOP = _insight(
+    "customers_top",
+    analytics.top_customers,
+    r.EcommerceCustomersSerializer,
+    "Customers ranked by total spent",
+    query=q.LimitQuerySerializer,
+    csv_filename="top-customers",
+)
+SEGMENTS = _insight(
+    "segments",
+    analytics.customer_segments,
+    r.EcommerceSegmentsSerializer,
+    "RFM segments with counts and revenue share",
+    csv_filename="customer-segments",
+)
+LIFETIME_VALUE = _insight(
+    "lifetime_value",
+    analytics.lifetime_value,
+    r.EcommerceLifetimeValueSerializer,
+    "Historical CLV by segment and predicted 12-month CLV (BG/NBD + Gamma-Gamma) with holdout error",
+    description="The models are fitted once per data set, after each import, and reused.",
+    csv_rows_key="historical",
+    csv_tables=("predicted.by_segment", "predicted.holdout"),
+    csv_filename="lifetime-value",
+)
+COHORTS = _insight(
+    "cohorts",
+    analytics.cohorts,
+    r.EcommerceCohortsSerializer,
+    "Monthly acquisition cohorts × months since first purchase: retention % and revenue",
+    csv_filename="cohorts",
+)
+PRODUCTS_TOP = _insight(
+    "products_top",
+    analytics.top_products,
+    r.EcommerceProductsSerializer,
+    "Top products by revenue or units (postage, fees and vouchers excluded)",
+    query=q.ProductsQuerySerializer,
+    csv_filename="top-products",
+)
+REVENUE_MONTHLY = _insight(
+    "revenue_monthly",
+    analytics.revenue_monthly,
+    r.EcommerceSeriesSerializer,
+    "Monthly revenue with orders and units",
+    csv_filename="revenue-monthly",
+)
+REVENUE_GROWTH = _insight(
+    "revenue_growth",
+    analytics.revenue_growth,
+    r.EcommerceGrowthSerializer,
+    "Month-over-month revenue growth",
+    csv_filename="revenue-growth",
+)
+BY_HOUR = _insight(
+    "by_hour",
+    analytics.revenue_by_hour,
+    r.EcommerceByHourSerializer,
+    "Revenue by local hour of day (all 24 hours)",
+    csv_filename="revenue-by-hour",
+)
+BY_WEEKDAY = _insight(
+    "by_weekday",
+    analytics.revenue_by_weekday,
+    r.EcommerceByWeekdaySerializer,
+    "Revenue by day of week, Monday first (all 7 days)",
+    csv_filename="revenue-by-weekday",
+)
+WEEKDAY_HOUR = _insight(
+    "weekday_hour",
+    analytics.revenue_by_weekday_hour,
+    r.EcommerceWeekdayHourSerializer,
+    "Revenue per day of week and local hour (7 × 24 cells, Monday first)",
+    csv_filename="revenue-by-weekday-hour",
+)
+FORECAST = _insight(
+    "forecast",
+    _forecast,
+    r.EcommerceForecastSerializer,
+    "Daily revenue forecast with 80 % and 95 % intervals and the model's backtest",
+    description="The model is fitted once per daily series, after each import, and reused; "
+    "`fit.source` says `request` when this request had to fit it.",
+    query=q.ForecastQuerySerializer,
+    unkeyed=("periods",),
+    present=_forecast_answer,
+    csv_rows_key="forecast",
+    csv_tables=("history", "backtest", "holdout"),
+    csv_filename="forecast",
+)
