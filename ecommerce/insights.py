@@ -17,6 +17,7 @@ from rest_framework import serializers
 from accounts.models import Workspace
 from config.cache import Cached
 from config.insights import Insight, Metric, register, workspace_settings
+from config.periods import PeriodQuerySerializer
 from ecommerce import analytics
 from ecommerce.api import responses as r
 from ecommerce.api import serializers as q
@@ -40,9 +41,9 @@ def _shared(compute: Compute) -> Compute:
 
 
 def _insight(
-    name: str, compute: Compute, response: type[serializers.Serializer], summary: str, **kwargs: Any
+    name: str, compute: Compute, response: type[serializers.Serializer[Any]], summary: str, **kwargs: Any
 ) -> Insight:
-    kwargs.setdefault("query", q.PeriodQuerySerializer)
+    kwargs.setdefault("query", PeriodQuerySerializer)
     kwargs.setdefault("key_settings", time_zone_settings)
     kwargs.setdefault("csv_rows_key", "rows")
     return register(

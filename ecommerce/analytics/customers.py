@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import TruncDate
@@ -14,12 +15,24 @@ from config.cache import Cached
 from config.money import money, ratio
 from config.periods import Period
 from ecommerce.analytics.geography import country_label
-from ecommerce.analytics.reductions import ZERO, closed_period, iso, logged_fit, period_json, read_once, sales_lines
+from ecommerce.analytics.reductions import (
+    ZERO,
+    Payload,
+    closed_period,
+    iso,
+    logged_fit,
+    period_json,
+    read_once,
+    sales_lines,
+)
 from ecommerce.fits import stored_fit
 from ecommerce.segments import SEGMENT_RULES, SEGMENTS, segment_for
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def top_customers(workspace: Workspace, period: Period, limit: int = 10) -> dict:
+
+def top_customers(workspace: Workspace, period: Period, limit: int = 10) -> Payload:
     """Customers ranked by what they spent: orders, average order value, first and last purchase
     (local times in the workspace time zone). Lines without a customer id are left out."""
     tz = workspace.tzinfo
@@ -53,7 +66,7 @@ def top_customers(workspace: Workspace, period: Period, limit: int = 10) -> dict
     }
 
 
-def _quintile_scores(values, *, higher_is_better: bool = True):
+def _quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
     """ceil(5 × percentile rank) in 1..5; ties share their average rank."""
     import numpy as np
 
@@ -61,7 +74,7 @@ def _quintile_scores(values, *, higher_is_better: bool = True):
     return np.clip(np.ceil(ranks * 5), 1, 5).astype(int)
 
 
-def rfm_frame(workspace: Workspace, period: Period):
+def rfm_frame(workspace: Workspace, period: Period) -> tuple[pd.DataFrame, Period]:
     """Per customer (one grouped query): last purchase, orders, money, with R/F/M scores and the
     segment. The reference day is the day after the period's last day."""
     import pandas as pd
@@ -79,7 +92,7 @@ def rfm_frame(workspace: Workspace, period: Period):
         .order_by()
     )
     frame = pd.DataFrame(read_once(rows), columns=["customer_id", "last_day", "frequency", "monetary"])
-    if frame.empty:
+    if frame.empty or closed.date_to is None:
         return frame.assign(recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
     reference = closed.date_to + dt.timedelta(days=1)
     frame["recency"] = [(reference - day).days for day in frame["last_day"]]
@@ -93,7 +106,7 @@ def rfm_frame(workspace: Workspace, period: Period):
     return frame, closed
 
 
-def customer_segments(workspace: Workspace, period: Period) -> dict:
+def customer_segments(workspace: Workspace, period: Period) -> Payload:
     """RFM segments with customer counts, revenue and revenue share (every segment listed)."""
     frame, closed = rfm_frame(workspace, period)
     total_customers = len(frame)
@@ -125,7 +138,7 @@ def customer_segments(workspace: Workspace, period: Period) -> dict:
     }
 
 
-def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple]:
+def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple[str, dt.date, Decimal]]:
     """(customer, local day, spend) of the lines with a customer: one grouped query, read once per
     :func:`shared_reads` block (the lifetime value and the cohorts of a page)."""
     return read_once(
@@ -139,7 +152,7 @@ def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple]
     )
 
 
-def customer_days(workspace: Workspace, period: Period):
+def customer_days(workspace: Workspace, period: Period) -> pd.DataFrame:
     """Spend per customer and local day as a DataFrame."""
     import pandas as pd
 
@@ -149,7 +162,7 @@ def customer_days(workspace: Workspace, period: Period):
     return frame
 
 
-def clv_models(workspace: Workspace, days, last_day: dt.date) -> Cached:
+def clv_models(workspace: Workspace, days: pd.DataFrame, last_day: dt.date) -> Cached:
     """The CLV models' parameters for the spend per customer and day ``days`` (see
     :func:`ecommerce.clv.fit`): the stored ones when exactly these data were fitted before (the
     warming task fits them after every import), else fitted now and stored."""
@@ -163,7 +176,7 @@ def clv_models(workspace: Workspace, days, last_day: dt.date) -> Cached:
     )
 
 
-def lifetime_value(workspace: Workspace, period: Period) -> dict:
+def lifetime_value(workspace: Workspace, period: Period) -> Payload:
     """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
     :mod:`ecommerce.clv`) with its calibration/holdout error.
 
@@ -190,7 +203,7 @@ def lifetime_value(workspace: Workspace, period: Period) -> dict:
             }
         )
     predicted = None
-    if closed.is_bounded and len(frame):
+    if closed.date_to is not None and len(frame):  # closed: both ends or neither
         days = customer_days(workspace, period)
         predicted = clv.predict(
             days,
@@ -234,7 +247,7 @@ def _cohort_cells(per_month: dict[tuple[str, int], Decimal]) -> tuple[dict[Cell,
     return active, spent
 
 
-def _cohort_row(start: int, last_index: int, active: dict[Cell, int], spent: dict[Cell, Decimal]) -> list[dict]:
+def _cohort_row(start: int, last_index: int, active: dict[Cell, int], spent: dict[Cell, Decimal]) -> list[Payload]:
     """The cells of the cohort of month ``start``, from its first month to the data's last."""
     label = f"{start // 12:04d}-{start % 12 + 1:02d}"
     size = active.get((start, 0), 0)
@@ -250,7 +263,7 @@ def _cohort_row(start: int, last_index: int, active: dict[Cell, int], spent: dic
     ]
 
 
-def cohorts(workspace: Workspace, period: Period) -> dict:
+def cohorts(workspace: Workspace, period: Period) -> Payload:
     """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
     months since: active customers, retention % of the cohort, and revenue.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
@@ -10,11 +10,14 @@ from django.db.models.functions import TruncDate
 from accounts.models import Workspace
 from config.cache import Cached
 from config.periods import Period
-from ecommerce.analytics.reductions import closed_period, logged_fit, period_json, sales_lines
+from ecommerce.analytics.reductions import Payload, closed_period, logged_fit, period_json, sales_lines
 from ecommerce.fits import stored_fit
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def daily_revenue(workspace: Workspace, period: Period):
+
+def daily_revenue(workspace: Workspace, period: Period) -> tuple[pd.Series, Period]:
     """Daily revenue over the closed period as a gap-free float Series indexed by local day."""
     import pandas as pd
 
@@ -33,7 +36,7 @@ def daily_revenue(workspace: Workspace, period: Period):
     return series.reindex(index, fill_value=0.0), closed
 
 
-def forecast_model(workspace: Workspace, period: Period) -> tuple[dict, Cached]:
+def forecast_model(workspace: Workspace, period: Period) -> tuple[Payload, Cached]:
     """The forecast of the period's daily revenue (see :mod:`ecommerce.forecasting`): 365 days
     with intervals, the rolling-origin backtest and the 80/20 holdout accuracy; and the stored
     fit it came from (``hit`` False when it was fitted during this call).
@@ -56,7 +59,7 @@ def forecast_model(workspace: Workspace, period: Period) -> tuple[dict, Cached]:
     return {**period_json(closed), **model.value}, model
 
 
-def forecast_fit(workspace: Workspace, period: Period) -> dict[str, Any]:
+def forecast_fit(workspace: Workspace, period: Period) -> Payload:
     """The period's whole fit (:func:`forecast_model`) and where its model came from:
     ``fit.source`` is ``request`` when it was fitted during this call, else ``stored``."""
     payload, model = forecast_model(workspace, period)
@@ -64,6 +67,6 @@ def forecast_fit(workspace: Workspace, period: Period) -> dict[str, Any]:
     return {**payload, "fit": {"source": source, "fitted_at": payload.get("fitted_at")}}
 
 
-def forecast_days(fit: dict[str, Any], periods: int) -> dict[str, Any]:
+def forecast_days(fit: Payload, periods: int) -> Payload:
     """The fit with only its first ``periods`` forecast days."""
     return {**fit, "periods": periods, "forecast": (fit.get("forecast") or [])[:periods]}

@@ -11,7 +11,7 @@ from config.periods import Period
 from ecommerce import models as m
 from ecommerce.analytics.kpis import kpi_payload, kpi_totals
 from ecommerce.analytics.products import rank_products
-from ecommerce.analytics.reductions import ZERO, closed_period, period_json, sales_lines, sums_by
+from ecommerce.analytics.reductions import ZERO, Payload, closed_period, period_json, sales_lines, sums_by
 from ecommerce.analytics.series import series_rows
 
 COUNTRY_LABELS = {"EIRE": "Ireland", "RSA": "South Africa", "USA": "United States"}
@@ -30,7 +30,7 @@ def country_code(name: str) -> str:
 # --- Countries ---------------------------------------------------------------------------------
 
 
-def countries(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> dict:
+def countries(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> Payload:
     """Top countries by revenue or units, with orders, customers, AOV and share of revenue.
 
     The sums per invoice are added up per country in Python (:func:`sums_by`), which counts
@@ -77,7 +77,8 @@ def resolve_country(workspace: Workspace, name: str) -> str:
     """The stored country for ``name`` (see :func:`country_spellings`; ``Ireland`` finds
     ``EIRE``); 404 when the workspace has no sales line for it."""
     code = country_code(name)
-    if "\x00" in code or len(code) > m.LineBase._meta.get_field("country").max_length:
+    max_length = m.LineBase._meta.get_field("country").max_length
+    if "\x00" in code or (max_length is not None and len(code) > max_length):
         # No stored country holds a NUL (PostgreSQL refuses one in a query) or is that long.
         raise NotFound("Not found.")
     # Any one line, in no order: ordered by id (``first()``'s) the primary key would be walked
@@ -87,10 +88,10 @@ def resolve_country(workspace: Workspace, name: str) -> str:
     found = next(iter(lines.values_list("country", flat=True)[:1]), None)
     if found is None:
         raise NotFound("Not found.")
-    return found
+    return str(found)
 
 
-def country_detail(workspace: Workspace, period: Period, name: str, limit: int = 10) -> dict:
+def country_detail(workspace: Workspace, period: Period, name: str, limit: int = 10) -> Payload:
     """One country: KPIs over the period, its monthly series and its top products."""
     country = resolve_country(workspace, name)
     closed = closed_period(workspace, period)

@@ -9,8 +9,9 @@ order value = revenue / orders; return rate = returns value / revenue.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, Sum
 
 from accounts.models import Workspace
 from config.money import money, ratio
@@ -18,6 +19,9 @@ from config.periods import Period, growth_pct
 from ecommerce import models as m
 from ecommerce.analytics.reductions import (
     ZERO,
+    Lines,
+    Payload,
+    Sums,
     closed_period,
     distinct_count,
     period_json,
@@ -40,7 +44,7 @@ METRICS = (
 MONEY_METRICS = {"revenue", "net_revenue", "average_order_value", "returns_value"}
 
 
-def _sales_totals(lines: QuerySet) -> tuple:
+def _sales_totals(lines: Lines) -> tuple[Decimal, int, int, int, int]:
     """(revenue, orders, customers, products, units) of the sales lines ``lines``.
 
     Two queries: the sums per invoice (:func:`_per_invoice`, shared with the other insights of a
@@ -48,12 +52,19 @@ def _sales_totals(lines: QuerySet) -> tuple:
     as ``SELECT COUNT(*) FROM (SELECT DISTINCT …)``, which PostgreSQL hashes (``COUNT(DISTINCT
     …)`` sorts every line).
     """
-    sums = sums_by(lines, lambda row: None).get(None) or {"revenue": ZERO, "units": 0, "orders": 0, "customers": 0}
+    sums: Sums = sums_by(lines, lambda row: None).get(None) or {
+        "revenue": ZERO,
+        "units": 0,
+        "orders": 0,
+        "customers": 0,
+    }
     products = distinct_count(lines.filter(is_product=True), "stock_code")
     return sums["revenue"], sums["orders"], sums["customers"], products, sums["units"]
 
 
-def kpi_payload(revenue, orders, customers, products, units, returns_value) -> dict:
+def kpi_payload(
+    revenue: Decimal | None, orders: int, customers: int, products: int, units: int, returns_value: Decimal | None
+) -> Payload:
     revenue, returns_value = revenue or ZERO, returns_value or ZERO
     return {
         "revenue": money(revenue),
@@ -68,7 +79,7 @@ def kpi_payload(revenue, orders, customers, products, units, returns_value) -> d
     }
 
 
-def kpi_totals(workspace: Workspace, periods: dict[str, Period], extra: Q | None = None) -> dict[str, dict]:
+def kpi_totals(workspace: Workspace, periods: dict[str, Period], extra: Q | None = None) -> dict[str, Payload]:
     """KPIs of several periods: the sales-line totals of each period (:func:`_sales_totals`) and
     one query over the returns of them all, each period's sum restricted by a FILTER clause (an
     open period by none)."""
@@ -87,7 +98,7 @@ def kpi_totals(workspace: Workspace, periods: dict[str, Period], extra: Q | None
     }
 
 
-def _delta(name: str, current, previous) -> dict:
+def _delta(name: str, current: Any, previous: Any) -> Payload:
     if current is None or previous is None:
         return {"change": None, "pct": None}
     if name in MONEY_METRICS:
@@ -101,7 +112,7 @@ def _delta(name: str, current, previous) -> dict:
 # --- KPIs ------------------------------------------------------------------------------------
 
 
-def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> dict:
+def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> Payload:
     """The KPIs of the period and, with ``compare`` = ``previous`` (the period of equal length just
     before) or ``year`` (the same dates a year earlier), the same for the comparison period with
     deltas (absolute change and percent change, None without a base).
@@ -119,7 +130,7 @@ def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> dic
         totals = {"current": kpi_payload(ZERO, 0, 0, 0, 0, ZERO)}
     else:  # the current period filtered as asked: see closed_period
         totals = kpi_totals(workspace, {**periods, "current": period})
-    payload = {**period_json(current), **totals["current"], "compare": compare}
+    payload: Payload = {**period_json(current), **totals["current"], "compare": compare}
     if previous is not None:
         payload["previous"] = {**period_json(previous), **totals["previous"]}
         payload["deltas"] = {name: _delta(name, totals["current"][name], totals["previous"][name]) for name in METRICS}

@@ -7,10 +7,10 @@ import calendar
 from accounts.models import Workspace
 from config.money import money, ratio
 from config.periods import Period
-from ecommerce.analytics.reductions import ZERO, by_local_time, period_json, sales_lines
+from ecommerce.analytics.reductions import ZERO, Payload, by_local_time, period_json, sales_lines
 
 
-def revenue_by_hour(workspace: Workspace, period: Period) -> dict:
+def revenue_by_hour(workspace: Workspace, period: Period) -> Payload:
     """Revenue, orders and units by local hour of day, all 24 hours in order."""
     found = by_local_time(sales_lines(workspace, period), workspace.tzinfo, lambda local: local.hour)
     total = sum((row["revenue"] for row in found.values()), ZERO)
@@ -29,7 +29,7 @@ def revenue_by_hour(workspace: Workspace, period: Period) -> dict:
     return {**period_json(period), "rows": rows}
 
 
-def revenue_by_weekday(workspace: Workspace, period: Period) -> dict:
+def revenue_by_weekday(workspace: Workspace, period: Period) -> Payload:
     """Revenue, orders and units by local day of week, Monday first, all seven days present."""
     found = by_local_time(sales_lines(workspace, period), workspace.tzinfo, lambda local: local.isoweekday())
     total = sum((row["revenue"] for row in found.values()), ZERO)
@@ -49,7 +49,7 @@ def revenue_by_weekday(workspace: Workspace, period: Period) -> dict:
     return {**period_json(period), "rows": rows}
 
 
-def revenue_by_weekday_hour(workspace: Workspace, period: Period) -> dict:
+def revenue_by_weekday_hour(workspace: Workspace, period: Period) -> Payload:
     """Revenue per (weekday, hour) cell: 7 × 24, Monday first (the dashboard's heat map)."""
     found = by_local_time(
         sales_lines(workspace, period), workspace.tzinfo, lambda local: (local.isoweekday(), local.hour)

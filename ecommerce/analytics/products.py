@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Sum
 
 from accounts.models import Workspace
 from config.money import money
 from config.periods import Period
-from ecommerce.analytics.reductions import period_json, sales_lines
+from ecommerce.analytics.reductions import Lines, Payload, period_json, sales_lines
 
 
-def rank_products(queryset: QuerySet, order_by: str, limit: int) -> list[dict]:
+def rank_products(queryset: Lines, order_by: str, limit: int) -> list[Payload]:
     """The top products by revenue or units, with their description and orders.
 
     Two queries: the ranking by sums over every product, then the description and the distinct
@@ -43,7 +43,7 @@ def rank_products(queryset: QuerySet, order_by: str, limit: int) -> list[dict]:
     ]
 
 
-def top_products(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> dict:
+def top_products(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> Payload:
     """Products (non-product codes such as postage, fees and vouchers excluded) by revenue or units."""
     return {
         **period_json(period),

@@ -17,7 +17,8 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypedDict, TypeVar
+from zoneinfo import ZoneInfo
 
 import structlog
 from django.db.models import Max, Min, Q, QuerySet, Sum
@@ -31,20 +32,42 @@ log = structlog.get_logger("pulse.ecommerce")
 CACHE_NAMESPACE = "ecommerce"
 ZERO = Decimal(0)
 
+Payload = dict[str, Any]  # an insight's JSON-ready answer
+Lines = QuerySet[m.SalesLine]
+_QS = TypeVar("_QS", bound=QuerySet[Any])
+
+
+class InvoiceSums(Protocol):
+    """A row of :func:`_per_invoice`."""
+
+    invoice_date: dt.datetime
+    invoice_no: str
+    country: str
+    customer_id: str
+    revenue: Decimal
+    units: int
+
+
+class Sums(TypedDict):
+    revenue: Decimal
+    units: int
+    orders: int
+    customers: int
+
 
 # --- Building blocks -----------------------------------------------------------------------
 
 
-def sales_lines(workspace: Workspace, period: Period) -> QuerySet:
+def sales_lines(workspace: Workspace, period: Period) -> Lines:
     """Sales lines of the workspace inside the period (local dates in the workspace time zone)."""
     return _in_period(m.SalesLine.objects.filter(workspace=workspace), workspace, period)
 
 
-def return_lines(workspace: Workspace, period: Period) -> QuerySet:
+def return_lines(workspace: Workspace, period: Period) -> QuerySet[m.ReturnLine]:
     return _in_period(m.ReturnLine.objects.filter(workspace=workspace), workspace, period)
 
 
-def _in_period(queryset: QuerySet, workspace: Workspace, period: Period) -> QuerySet:
+def _in_period(queryset: _QS, workspace: Workspace, period: Period) -> _QS:
     start, end = period.bounds(workspace.tzinfo)
     if start is not None:
         queryset = queryset.filter(invoice_date__gte=start)
@@ -88,15 +111,16 @@ def closed_period(workspace: Workspace, period: Period) -> Period:
     return period.within(first, last)
 
 
-def iso(day) -> str | None:
+def iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def period_json(period: Period) -> dict:
+def period_json(period: Period) -> dict[str, str | None]:
     return {"date_from": iso(period.date_from), "date_to": iso(period.date_to)}
 
 
-_shared_reads: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ecommerce_shared_reads", default=None)
+_Memo = dict[tuple[str, tuple[Any, ...]], list[Any]]
+_shared_reads: contextvars.ContextVar[_Memo | None] = contextvars.ContextVar("ecommerce_shared_reads", default=None)
 
 
 @contextlib.contextmanager
@@ -105,8 +129,8 @@ def shared_reads() -> Iterator[None]:
     once (:func:`read_once`): the sums per invoice of a page's KPIs, series, countries, heat map and
     monthly growth of one period; the customers' RFM of its segments and lifetime value, and their
     spend per day of its lifetime value and cohorts; or the warming task's insights. Every
-    :func:`insight` runs in one; a block inside another joins it. It lasts one page, one request
-    or one task, so what it keeps cannot outlive the data."""
+    registered e-commerce insight computes in one; a block inside another joins it. It lasts one
+    page, one request or one task, so what it keeps cannot outlive the data."""
     if _shared_reads.get() is not None:
         yield
         return
@@ -117,7 +141,7 @@ def shared_reads() -> Iterator[None]:
         _shared_reads.reset(token)
 
 
-def read_once(rows: QuerySet) -> list:
+def read_once(rows: QuerySet[Any, Any]) -> list[Any]:
     """The rows of the reduction ``rows``, read once per :func:`shared_reads` block (by its SQL
     and parameters), else afresh."""
     memo = _shared_reads.get()
@@ -130,7 +154,7 @@ def read_once(rows: QuerySet) -> list:
     return memo[key]
 
 
-def _per_invoice(queryset: QuerySet) -> list[tuple]:
+def _per_invoice(queryset: Lines) -> list[InvoiceSums]:
     """Rows (``invoice_date``, ``invoice_no``, ``country``, ``customer_id``, ``revenue``,
     ``units``) of the sales lines of ``queryset``, summed per (timestamp, invoice, country,
     customer) by the database: tens of thousands of rows for the half-million lines of the real
@@ -143,10 +167,10 @@ def _per_invoice(queryset: QuerySet) -> list[tuple]:
     )
 
 
-def sums_by(queryset: QuerySet, key: Callable[[tuple], Any]) -> dict[Any, dict]:
+def sums_by(queryset: Lines, key: Callable[[InvoiceSums], Any]) -> dict[Any, Sums]:
     """Revenue, units, orders (distinct invoices) and customers (distinct non-empty ids) of the
     sales lines of ``queryset`` per ``key(row)`` of their sums per invoice (:func:`_per_invoice`)."""
-    found: dict[Any, dict] = {}
+    found: dict[Any, dict[str, Any]] = {}
     for row in _per_invoice(queryset):
         sums = found.get(bucket := key(row))
         if sums is None:
@@ -167,11 +191,11 @@ def sums_by(queryset: QuerySet, key: Callable[[tuple], Any]) -> dict[Any, dict]:
     }
 
 
-def distinct_count(queryset: QuerySet, field: str) -> int:
+def distinct_count(queryset: QuerySet[Any], field: str) -> int:
     return queryset.order_by().values(field).distinct().count()
 
 
-def by_local_time(queryset: QuerySet, tz, key: Callable[[dt.datetime], Any]) -> dict[Any, dict]:
+def by_local_time(queryset: Lines, tz: ZoneInfo, key: Callable[[dt.datetime], Any]) -> dict[Any, Sums]:
     """Revenue, orders and units of the sales lines of ``queryset`` per ``key(local time)``.
 
     The database sums the lines per (timestamp, invoice) (:func:`_per_invoice`): tens of
@@ -184,8 +208,8 @@ def by_local_time(queryset: QuerySet, tz, key: Callable[[dt.datetime], Any]) -> 
     return sums_by(queryset, lambda row: key(row.invoice_date.astimezone(tz)))
 
 
-def logged_fit(model: str, workspace: Workspace, fit: Callable[[], dict]) -> dict:
+def logged_fit(model: str, workspace: Workspace, fit: Callable[[], Payload]) -> Payload:
     started = time.perf_counter()
     value = fit()
-    log.info("model_fitted", model=model, workspace_id=workspace.id, seconds=round(time.perf_counter() - started, 3))
+    log.info("model_fitted", model=model, workspace_id=workspace.pk, seconds=round(time.perf_counter() - started, 3))
     return value

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Workspace
 from config.money import money
 from config.periods import Period, bucket_starts, growth_pct, truncate
-from ecommerce.analytics.reductions import ZERO, by_local_time, closed_period, period_json, sales_lines
+from ecommerce.analytics.reductions import ZERO, Lines, Payload, by_local_time, closed_period, period_json, sales_lines
 
 
-def _bucket_key(bucket, interval: str) -> str:
+def _bucket_key(bucket: dt.date, interval: str) -> str:
     if interval == "month":
         return bucket.strftime("%Y-%m")
     if interval == "year":
@@ -21,7 +21,7 @@ def _bucket_key(bucket, interval: str) -> str:
     return bucket.isoformat()
 
 
-def series_rows(queryset: QuerySet, workspace: Workspace, period: Period, interval: str) -> list[dict]:
+def series_rows(queryset: Lines, workspace: Workspace, period: Period, interval: str) -> list[Payload]:
     """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %."""
     week_start = workspace.week_start
     by_bucket = by_local_time(
@@ -45,7 +45,7 @@ def series_rows(queryset: QuerySet, workspace: Workspace, period: Period, interv
     return out
 
 
-def revenue_series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
+def revenue_series(workspace: Workspace, period: Period, interval: str = "day") -> Payload:
     """Revenue, orders and units per day/week/month/year bucket (weeks start on the workspace's
     ``week_start``), every bucket of the period present (zero-filled), with growth % against the
     previous bucket."""
@@ -74,7 +74,7 @@ def compare_interval(period: Period) -> str:
     return "year"
 
 
-def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
+def revenue_series_compare(workspace: Workspace, period: Period) -> Payload:
     """The dashboard's series (bucketed by :func:`compare_interval`), with the previous period of
     equal length bucketed the same way (drawn on the same positions for comparison)."""
     closed = closed_period(workspace, period)
@@ -93,12 +93,12 @@ def revenue_series_compare(workspace: Workspace, period: Period) -> dict:
     }
 
 
-def revenue_monthly(workspace: Workspace, period: Period) -> dict:
+def revenue_monthly(workspace: Workspace, period: Period) -> Payload:
     """Revenue, orders, units per month (zero-filled) with month-over-month growth."""
     return revenue_series(workspace, period, "month")
 
 
-def revenue_growth(workspace: Workspace, period: Period) -> dict:
+def revenue_growth(workspace: Workspace, period: Period) -> Payload:
     """Month-over-month growth: each month's revenue against the previous month's."""
     series = revenue_series(workspace, period, "month")
     rows, previous = [], None
