@@ -64,8 +64,10 @@ def _forecast(workspace: Workspace, **params: Any) -> dict[str, Any]:
 
 
 def _forecast_answer(result: Cached, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The fit's first ``periods`` days. A cached fit was fitted by no request that reads it."""
-    fit = result.value if not result.hit else {**result.value, "fit": {**result.value["fit"], "source": "stored"}}
+    """The fit's first ``periods`` days, with where its model came from for this request."""
+    fit: dict[str, Any] = result.value
+    if result.hit:  # answered from the cache: this request fitted nothing
+        fit = {**fit, "fit": {**fit["fit"], "source": "stored"}}
     return analytics.forecast_days(fit, params["periods"])
 
 
