@@ -18,7 +18,7 @@ from apimetrics import histogram as hist
 from apimetrics import sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import MinuteRollup, Project, RequestEvent, RollupState
-from config.periods import Period, bucket_starts, check_bucket_count, growth_pct, truncate
+from config.periods import Period, bucket_starts, check_bucket_count, growth_pct, truncate_time
 
 CACHE_NAMESPACE = "apimetrics"
 QUANTILES = (0.5, 0.95, 0.99)
@@ -299,7 +299,7 @@ def _meta(project: Project, period: Period, rolled_until: dt.datetime | None) ->
 def _local_start(moment: dt.datetime, interval: str, tz: ZoneInfo) -> dt.datetime:
     """The UTC instant at which the local minute or hour of ``moment`` begins (a key that tells
     apart the two 01:00 hours of a night when the clocks go back)."""
-    return truncate(moment.astimezone(tz), interval).astimezone(dt.UTC)
+    return truncate_time(moment.astimezone(tz), interval).astimezone(dt.UTC)
 
 
 def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: ZoneInfo) -> list[dt.datetime]:

@@ -4,26 +4,32 @@ view of every registered insight."""
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from config.cache import Cached
-from config.insights import Insight, get_insight
+from config.insights import Insight, QuerySerializer, Tenant, get_insight
 from config.pagination import PagePagination
 from config.periods import PeriodQuerySerializer
 
+if TYPE_CHECKING:  # protocols of the stubs only
+    from rest_framework.views import AsView, GenericView
 
-def _flatten(row: dict, prefix: str = "") -> dict:
-    flat = {}
+# One line of a CSV table: column name to cell.
+Row: TypeAlias = dict[str, object]
+
+
+def _flatten(row: Mapping[str, object], prefix: str = "") -> Row:
+    flat: Row = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
@@ -35,7 +41,7 @@ def _flatten(row: dict, prefix: str = "") -> dict:
     return flat
 
 
-def csv_rows(data, rows_key: str | None = None) -> list[dict]:
+def csv_rows(data: object, rows_key: str | None = None) -> list[Row]:
     """The table a payload stands for: a list of rows; in an object, what is at ``rows_key`` (a
     dotted path such as ``predicted.by_segment``: a list of rows, an object as one row, nothing
     when null), else its first list of objects, else the object itself as one row."""
@@ -63,7 +69,7 @@ def csv_rows(data, rows_key: str | None = None) -> list[dict]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value):
+def csv_cell(value: object) -> object:
     """``value`` as a CSV cell. Text from users (a tracked consumer, a store's name) that a
     spreadsheet would run as a formula (``=HYPERLINK(…)``) gets a leading quote, as OWASP
     advises; numbers, negative ones included, stay as they are."""
@@ -86,7 +92,9 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self, data: object, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         renderer_context = renderer_context or {}
         view = renderer_context.get("view")
         rows = csv_rows(data, getattr(view, "csv_rows_key", None))
@@ -100,7 +108,7 @@ class CSVRenderer(BaseRenderer):
         return "".join(csv_stream(list(header), [rows])).encode(self.charset)
 
 
-def csv_stream(fields: list[str], batches: Iterable[list[dict]]) -> Iterator[str]:
+def csv_stream(fields: list[str], batches: Iterable[list[Row]]) -> Iterator[str]:
     """A CSV of ``fields``, header first (a row without a field has it empty), written one batch
     of rows at a time: for a ``StreamingHttpResponse``, what no page holds, and no memory should
     either."""
@@ -124,17 +132,18 @@ class AnalyticsEndpoint(APIView):
     """
 
     renderer_classes = [JSONRenderer, CSVRenderer]
-    query_serializer_class: type[Serializer] = PeriodQuerySerializer
+    query_serializer_class: type[QuerySerializer] = PeriodQuerySerializer
     csv_rows_key: str | None = None
     # The payload's other tables a CSV can hold instead, chosen with ``?table=`` (csv_rows paths).
     csv_tables: tuple[str, ...] = ()
+    workspace: Tenant  # set by the tenancy mixin before the handler runs
 
     @classmethod
-    def as_view(cls, **initkwargs):
+    def as_view(cls, **initkwargs: Any) -> "AsView[GenericView]":
         # Read-only: ATOMIC_REQUESTS' BEGIN and COMMIT would be two more round trips on every read.
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
-    def query(self) -> Serializer:
+    def query(self) -> QuerySerializer:
         serializer = self.query_serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
         self.choose_table()
@@ -164,7 +173,7 @@ class AnalyticsEndpoint(APIView):
         if self.request.accepted_renderer.format == CSVRenderer.format:
             return self.answer(result)
         paginator = PagePagination()
-        page = paginator.paginate_queryset(result.value, self.request, view=self)
+        page: list[object] | None = paginator.paginate_queryset(result.value, self.request, view=self)
         response = paginator.get_paginated_response(page)
         response["X-Data-As-Of"] = result.computed_at.isoformat()
         return response
@@ -175,6 +184,7 @@ class AnalyticsEndpoint(APIView):
         return self.request.query_params.get("refresh") == "1" and self.request.user.is_staff
 
 
+Handler: TypeAlias = Callable[..., Response]
 CSV_NOTE = "Add `?format=csv` (or `Accept: text/csv`) for CSV."
 AS_OF_HEADER = OpenApiParameter(
     "X-Data-As-Of", str, OpenApiParameter.HEADER, response=True, description="When the result was computed."
@@ -194,16 +204,16 @@ class InsightEndpoint(AnalyticsEndpoint):
         self.csv_tables = self.insight.csv_tables
         self.csv_filename = self.insight.csv_filename or self.insight.name.replace(".", "-").replace("_", "-")
 
-    def get(self, request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = self.insight.validate({**request.query_params.dict(), **kwargs})
         self.choose_table()
         result = self.insight.run(self.workspace, params, refresh=self.refresh)
         return self.answer_page(result) if self.insight.paginated else self.answer(result)
 
 
-def insight_schema(insight: Insight):
+def insight_schema(insight: Insight) -> Callable[[Handler], Handler]:
     """The OpenAPI description of an insight's endpoint (its query, its payload, its tables)."""
-    parameters: list = [insight.query]
+    parameters: list[type[QuerySerializer] | OpenApiParameter] = [insight.query]
     if insight.csv_tables:
         parameters.append(
             OpenApiParameter(
@@ -228,11 +238,12 @@ def insight_endpoint(base: type[InsightEndpoint], name: str) -> type[InsightEndp
     with a tenancy mixin."""
     insight = get_insight(name)
 
-    def get(self, request, *args: Any, **kwargs: Any) -> Response:  # a function of its own: its schema is its own
+    # A function of its own: its schema is its own.
+    def get(self: InsightEndpoint, request: Request, *args: Any, **kwargs: Any) -> Response:
         return InsightEndpoint.get(self, request, *args, **kwargs)
 
     class_name = "".join(part.title() for part in name.replace("_", ".").split(".")) + "View"
-    attributes = {"insight": insight, "get": insight_schema(insight)(get)}
+    attributes: dict[str, object] = {"insight": insight, "get": insight_schema(insight)(get)}
     if insight.paginated:
         attributes["pagination_class"] = PagePagination  # the schema's pages and parameters
     return type(class_name, (base,), attributes)

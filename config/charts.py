@@ -10,6 +10,7 @@ Instead a figure becomes a ``<div class="pulse-chart">`` holding its JSON in a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -21,7 +22,7 @@ _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 DEFAULT_CONFIG = {"displaylogo": False, "responsive": True}
 
 
-def figure_html(figure: go.Figure, config: dict | None = None) -> SafeString:
+def figure_html(figure: go.Figure, config: Mapping[str, object] | None = None) -> SafeString:
     """The figure as a container that ``static/js/charts.js`` draws, with Plotly's ``config``
     (``DEFAULT_CONFIG`` and what is given)."""
     spec = '{"figure": %s, "config": %s}' % (  # noqa: UP031 (two JSON documents, already encoded)

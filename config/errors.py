@@ -16,9 +16,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 NON_FIELD = "non_field_errors"
 # By name, a field's messages, or (in a batch, by index) the fields of one item.
 Fields: TypeAlias = Mapping[str, "str | Sequence[str] | Fields"]
+# The same, every message in a list: the ``fields`` of the API's error shape.
+FieldMessages: TypeAlias = dict[str, "list[str] | FieldMessages"]
 
 
-def _messages(value):
+def _messages(value: str | Sequence[str] | Fields) -> "list[str] | FieldMessages":
     if isinstance(value, str):
         return [value]
     if isinstance(value, Mapping):
@@ -35,7 +37,7 @@ class DomainError(Exception):
     def __init__(self, message: str, *, fields: Fields | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.fields = _messages(fields or {})
+        self.fields: FieldMessages = {str(name): _messages(inner) for name, inner in (fields or {}).items()}
 
     @classmethod
     def on(cls, field: str, message: str) -> "DomainError":

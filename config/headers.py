@@ -10,7 +10,10 @@ may be ``data:`` URLs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,11 +52,11 @@ class SecurityHeadersMiddleware:
     """Adds the headers unless a view set its own (``settings.CONTENT_SECURITY_POLICY`` overrides
     the policy, e.g. to add a reporting endpoint)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or CONTENT_SECURITY_POLICY
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if response.get("Content-Type", "").startswith("text/html"):

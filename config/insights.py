@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from django.db import models
 from django.utils import timezone
@@ -26,6 +26,18 @@ from rest_framework import serializers
 
 from config.cache import Cached, cached
 from config.periods import Period
+
+
+class Tenant(Protocol):
+    """What the registry reads of a workspace (``accounts.Workspace``: ``config`` imports no app)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def week_start(self) -> int: ...
+
 
 MetricUnit = Literal["money", "count", "percent", "ratio", "ms", "score", "seconds"]
 
@@ -49,20 +61,24 @@ class Metric:
         return value
 
 
-def workspace_settings(workspace: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+def workspace_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
     """What of a workspace changes an insight's result: its time zone buckets lines and days,
     its first day of the week buckets weeks."""
     return {"timezone": workspace.timezone, "week_start": workspace.week_start}
 
 
-def week_settings(workspace: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+def week_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
     """For insights of local days (no time zone involved) whose weeks start on the workspace's
     first day of the week."""
     return {"week_start": workspace.week_start}
 
 
-KeySettings = Callable[[Any, Mapping[str, Any]], Mapping[str, Any]]
-Resolve = Callable[[Any, dict[str, Any]], dict[str, Any]]
+KeySettings = Callable[[Tenant, Mapping[str, Any]], Mapping[str, Any]]
+Resolve = Callable[[Tenant, dict[str, Any]], dict[str, Any]]
+# Query and response serializers validate and describe what each insight alone knows; a
+# response may be a list serializer (``many=True``).
+QuerySerializer = serializers.Serializer[Any]
+AnySerializer = serializers.BaseSerializer[Any]
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,8 @@ class Insight:
 
     name: str
     compute: Callable[..., Any]
-    query: type[serializers.Serializer]
-    response: type[serializers.Serializer] | serializers.Serializer
+    query: type[QuerySerializer]
+    response: type[AnySerializer] | AnySerializer
     namespace: str
     summary: str
     description: str = ""
@@ -118,7 +134,7 @@ class Insight:
             raise serializers.ValidationError({name: ["This field is required."] for name in missing})
         return {**params, **{name: str(data[name]) for name in self.url_params}}
 
-    def run(self, workspace: Any, params: Mapping[str, Any], *, refresh: bool = False) -> Cached:
+    def run(self, workspace: Tenant, params: Mapping[str, Any], *, refresh: bool = False) -> Cached:
         """The payload for validated ``params``, from the cache while the data version holds."""
         params = dict(params)
         if self.resolve is not None:
@@ -135,7 +151,7 @@ class Insight:
             return Cached(self.present(result, params), result.hit, result.computed_at)
         return result
 
-    def value(self, workspace: Any, **params: Any) -> Any:
+    def value(self, workspace: Tenant, **params: Any) -> Any:
         """The payload for parameters given in Python (already valid), through the cache."""
         return self.run(workspace, params).value
 

@@ -3,10 +3,13 @@
 import re
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponseBase
 
 log = structlog.get_logger("pulse.request")
 query_log = structlog.get_logger("pulse.db")
@@ -16,7 +19,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # fullmatch: "$" would let a final newline in
 
 
-def _slow_query_logger(execute, sql, params, many, context):
+def _slow_query_logger(
+    execute: Callable[[str, Any, bool, dict[str, Any]], Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:  # the database driver's parameters and result
     started = time.perf_counter()
     try:
         return execute(sql, params, many, context)
@@ -30,13 +35,14 @@ def _slow_query_logger(execute, sql, params, many, context):
 class RequestIdMiddleware:
     """Binds a request id to every log line of the request and logs one line when it ends."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
+        # Django's request takes attributes of ours; its stubs declare only Django's own.
+        request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

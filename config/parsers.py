@@ -8,6 +8,9 @@ in the serializers and the error handler afterwards, so depth is bounded too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -34,7 +37,9 @@ def nesting_depth(data: object, limit: int = MAX_DEPTH) -> int:
 class JSONParser(parsers.JSONParser):
     """The default parser of every API view (settings) and of those that set their own."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -7,8 +7,10 @@ bucket between the first and the last is present, empty ones zero-filled.
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db.models import DateField, ExpressionWrapper, F, Func
@@ -31,6 +33,10 @@ DATE_INTERVALS = ("day", "week", "month", "year")
 # The first day of week buckets, as Python numbers weekdays (a workspace's ``week_start``).
 MONDAY, SUNDAY = 0, 6
 
+Bucket = TypeVar("Bucket", bound=Hashable)
+Values = TypeVar("Values")
+Amount = TypeVar("Amount", Decimal, float)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -45,7 +51,14 @@ class Period:
 
     @property
     def days(self) -> int:
-        return (self.date_to - self.date_from).days + 1
+        date_from, date_to = self.ends()
+        return (date_to - date_from).days + 1
+
+    def ends(self) -> tuple[dt.date, dt.date]:
+        """Both ends of a bounded period: the arithmetic below means nothing on an open one."""
+        if self.date_from is None or self.date_to is None:
+            raise TypeError(f"{self} is open: close it with within() first")
+        return self.date_from, self.date_to
 
     def bounds(self, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         """Aware datetimes [start, end) covering the local dates of the period."""
@@ -55,11 +68,12 @@ class Period:
 
     def previous(self) -> "Period":
         """The period of equal length that ends the day before this one starts."""
-        end = self.date_from - dt.timedelta(days=1)
+        end = self.ends()[0] - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end)
 
     def previous_year(self) -> "Period":
-        return Period(_shift_year(self.date_from, -1), _shift_year(self.date_to, -1))
+        date_from, date_to = self.ends()
+        return Period(_shift_year(date_from, -1), _shift_year(date_to, -1))
 
     def within(self, first: dt.date | None, last: dt.date | None) -> "Period":
         """Close the open ends with the data's first and last dates."""
@@ -73,11 +87,11 @@ def _shift_year(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class PeriodQuerySerializer(serializers.Serializer[None]):
     date_from = serializers.DateField(required=False, help_text="First day, inclusive (ISO date).")
     date_to = serializers.DateField(required=False, help_text="Last day, inclusive (ISO date).")
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         for name in ("date_from", "date_to"):
             value = attrs.get(name)
             if value is not None and not MIN_DATE <= value <= MAX_DATE:
@@ -92,7 +106,7 @@ class PeriodQuerySerializer(serializers.Serializer):
         return Period(self.validated_data.get("date_from"), self.validated_data.get("date_to"))
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """The validated query as an analytics function takes it: ``period`` and the rest."""
         rest = {name: value for name, value in self.validated_data.items() if name not in ("date_from", "date_to")}
         return {"period": self.period, **rest}
@@ -104,7 +118,7 @@ class SeriesQuerySerializer(PeriodQuerySerializer):
     interval_choices: tuple[str, ...] = ("day", "week", "month")
     default_interval = "day"
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         fields["interval"] = serializers.ChoiceField(
             choices=self.interval_choices, default=self.default_interval, required=False
@@ -133,13 +147,20 @@ def trunc(interval: str, field: str, *, week_start: int = MONDAY) -> Func:
     return Cast(ExpressionWrapper(TruncWeek(shifted) - shift, output_field=DateField()), DateField())
 
 
-def truncate(day_or_time: dt.date | dt.datetime, interval: str, *, week_start: int = MONDAY) -> dt.date | dt.datetime:
-    """The start of the bucket holding ``day_or_time``; weeks start on ``week_start`` (Monday
-    unless told)."""
+def truncate_time(moment: dt.datetime, interval: str) -> dt.datetime:
+    """The start of the minute or hour holding ``moment``."""
     if interval == "minute":
-        return day_or_time.replace(second=0, microsecond=0)
-    if interval == "hour":
-        return day_or_time.replace(minute=0, second=0, microsecond=0)
+        return moment.replace(second=0, microsecond=0)
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def truncate(day_or_time: dt.date, interval: str, *, week_start: int = MONDAY) -> dt.date:
+    """The start of the bucket holding ``day_or_time`` (a date, or a datetime for minutes and
+    hours); weeks start on ``week_start`` (Monday unless told)."""
+    if interval in ("minute", "hour"):
+        if not isinstance(day_or_time, dt.datetime):
+            raise TypeError(f"a {interval} bucket needs a datetime, not {day_or_time!r}")
+        return truncate_time(day_or_time, interval)
     day = day_or_time.date() if isinstance(day_or_time, dt.datetime) else day_or_time
     if interval == "day":
         return day
@@ -150,7 +171,7 @@ def truncate(day_or_time: dt.date | dt.datetime, interval: str, *, week_start: i
     return day.replace(month=1, day=1)
 
 
-def next_bucket(bucket: dt.date | dt.datetime, interval: str) -> dt.date | dt.datetime:
+def next_bucket(bucket: dt.date, interval: str) -> dt.date:
     if interval == "minute":
         return bucket + dt.timedelta(minutes=1)
     if interval == "hour":
@@ -164,7 +185,9 @@ def next_bucket(bucket: dt.date | dt.datetime, interval: str) -> dt.date | dt.da
     return bucket.replace(year=bucket.year + 1)
 
 
-def bucket_starts(first, last, interval: str, *, week_start: int = MONDAY) -> list:
+def bucket_starts(
+    first: dt.date | None, last: dt.date | None, interval: str, *, week_start: int = MONDAY
+) -> list[dt.date]:
     """Every bucket start from the bucket of ``first`` to the bucket of ``last`` (weeks starting
     on ``week_start``).
 
@@ -190,12 +213,14 @@ def check_bucket_count(count: int, interval: str) -> None:
         )
 
 
-def zero_fill(rows: Mapping, buckets: Iterable, zero: Callable[[], dict]) -> list[tuple]:
+def zero_fill(
+    rows: Mapping[Bucket, Values], buckets: Iterable[Bucket], zero: Callable[[], Values]
+) -> list[tuple[Bucket, Values]]:
     """``[(bucket, values)]`` for every bucket, ``zero()`` where ``rows`` has none."""
     return [(bucket, rows.get(bucket) or zero()) for bucket in buckets]
 
 
-def growth_pct(current, previous) -> float | None:
+def growth_pct(current: Amount | None, previous: Amount | None) -> float | None:
     """Percent change from ``previous`` to ``current``; None when there is no base."""
     if previous is None or previous == 0 or current is None:
         return None
