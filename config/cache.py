@@ -20,9 +20,9 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from django.core.cache import cache
@@ -52,7 +52,7 @@ def _new_version() -> int:
 def data_version(namespace: str, workspace_id: int | None) -> int | None:
     """The current data version, or None when the cache cannot be reached."""
     key = version_key(namespace, workspace_id)
-    version = cache.get(key)
+    version: int | None = cache.get(key)
     if version is None:
         cache.add(key, _new_version(), timeout=None)
         version = cache.get(key)
@@ -122,7 +122,10 @@ def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) ->
     _bump(sender, [_workspace_of(instance)])
 
 
-class VersionedQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class VersionedQuerySet(models.QuerySet[_M]):
     """Bulk writes bump the data version of every workspace whose rows they write.
 
     ``update`` and ``delete`` of a workspace's rows cost one query more (the workspaces of the
@@ -153,13 +156,13 @@ class VersionedQuerySet(models.QuerySet):
             _bump(self.model, workspaces)
         return deleted
 
-    def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list[models.Model]:
+    def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
         created = super().bulk_create(objs, *args, **kwargs)
         _bump(self.model, [_workspace_of(obj) for obj in created])
         return created
 
-    def bulk_update(self, objs: Iterable[models.Model], fields: Sequence[str], *args: Any, **kwargs: Any) -> int:
-        objs = list(objs)
+    def bulk_update(self, objs: Iterable[_M], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
+        objs, fields = list(objs), list(fields)
         workspaces = {_workspace_of(obj) for obj in objs}
         field = _tracking(self.model).workspace_field
         if field is not None and {field, field.removesuffix("_id")} & set(fields):
@@ -193,7 +196,7 @@ def cached(
     namespace: str,
     workspace_id: int | None,
     name: str,
-    params: dict,
+    params: Mapping[str, object],
     compute: Callable[[], Any],
     *,
     timeout: int | None = None,

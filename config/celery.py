@@ -12,6 +12,7 @@ and every task that failed for good (the dead-letter list) in ``/api/v1/jobs/`` 
 """
 
 import os
+from typing import Any, TypedDict
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -54,7 +55,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def retry_policy(*, max_retries: int = 5, backoff: int = 2, backoff_max: int = 300) -> dict:
+class RetryPolicy(TypedDict):
+    autoretry_for: tuple[type[BaseException], ...]
+    max_retries: int
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    acks_late: bool
+    reject_on_worker_lost: bool
+
+
+def retry_policy(*, max_retries: int = 5, backoff: int = 2, backoff_max: int = 300) -> RetryPolicy:
     """Decorator options for a task with its own retry budget::
 
     @shared_task(bind=True, **retry_policy(max_retries=10))
@@ -74,35 +85,35 @@ def retry_policy(*, max_retries: int = 5, backoff: int = 2, backoff_max: int = 3
 # Signal handlers are connected here, where every process (web, worker, beat, commands) imports
 # them; their bodies import config.job_runs lazily, when Django is ready.
 @signals.task_prerun.connect(dispatch_uid="pulse.task_prerun")
-def _task_prerun(**kwargs):
+def _task_prerun(**kwargs: Any) -> None:
     from config import job_runs
 
     job_runs.on_prerun(**kwargs)
 
 
 @signals.task_postrun.connect(dispatch_uid="pulse.task_postrun")
-def _task_postrun(**kwargs):
+def _task_postrun(**kwargs: Any) -> None:
     from config import job_runs
 
     job_runs.on_postrun(**kwargs)
 
 
 @signals.task_failure.connect(dispatch_uid="pulse.task_failure")
-def _task_failure(**kwargs):
+def _task_failure(**kwargs: Any) -> None:
     from config import job_runs
 
     job_runs.on_failure(**kwargs)
 
 
 @signals.task_retry.connect(dispatch_uid="pulse.task_retry")
-def _task_retry(**kwargs):
+def _task_retry(**kwargs: Any) -> None:
     from config import job_runs
 
     job_runs.on_retry(**kwargs)
 
 
 @signals.worker_init.connect(dispatch_uid="pulse.worker_metrics")
-def _worker_metrics(**_):
+def _worker_metrics(**_: Any) -> None:
     """``PULSE_WORKER_METRICS_PORT``: the worker serves its own Prometheus metrics (task runs,
     business counters of the work it did) for scraping, summed over its pool processes when
     ``PROMETHEUS_MULTIPROC_DIR`` is set."""

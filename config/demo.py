@@ -37,17 +37,18 @@ class DemoLoader:
 
 def tenant() -> DemoTenant:
     """Create (or find) the demo tenant, through the one app that declares ``demo_tenant``."""
-    paths = [config.demo_tenant for config in apps.get_app_configs() if getattr(config, "demo_tenant", None)]
+    paths = [path for config in apps.get_app_configs() if (path := getattr(config, "demo_tenant", None))]
     if len(paths) != 1:
         raise ImproperlyConfigured(f"Exactly one app must declare demo_tenant; found {len(paths)}.")
-    return import_string(paths[0])()
+    create: Callable[[], DemoTenant] = import_string(paths[0])
+    return create()
 
 
 def loaders() -> list[DemoLoader]:
     """Every installed app's demo loader, by ``demo_order`` (then app label)."""
     found = [
-        DemoLoader(config.label, getattr(config, "demo_order", 100), import_string(config.demo_loader))
+        DemoLoader(config.label, getattr(config, "demo_order", 100), import_string(path))
         for config in apps.get_app_configs()
-        if getattr(config, "demo_loader", None)
+        if (path := getattr(config, "demo_loader", None))
     ]
     return sorted(found, key=lambda loader: (loader.order, loader.app))

@@ -6,12 +6,14 @@ the same JSON shape under ``/api/`` and ``/health/`` (see ``handler*`` in ``conf
 
 import math
 import sys
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -30,11 +32,21 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+class ErrorDetail(TypedDict):
+    code: str
+    message: str
+    fields: dict[str, list[str]]  # by (dotted) field name, its messages
+
+
+class ErrorBody(TypedDict):
+    error: ErrorDetail
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> ErrorBody:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def flat_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+def flat_fields(detail: object, prefix: str = "") -> dict[str, list[str]]:
     """DRF's error detail as the error shape's ``fields``: every name maps to a list of messages.
 
     Nested errors take dotted names: the third event of a batch whose status code is wrong is
@@ -61,7 +73,7 @@ def _first_message(fields: dict[str, list[str]]) -> str:
     return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
 
 
-def _detail_message(detail) -> str:
+def _detail_message(detail: object) -> str:
     """The sentence of a non-validation error's detail (a string, or simplejwt's dict)."""
     if isinstance(detail, list | dict):
         return _first_message(flat_fields(detail))
@@ -79,15 +91,16 @@ class _DomainAPIException(exceptions.APIException):
         self.auth_header = auth_header
 
 
-def _challenge(error: DomainError, context) -> str | None:
+def _challenge(error: DomainError, context: Mapping[str, Any]) -> str | None:
     """The view's ``WWW-Authenticate`` value for a 401, as DRF gives its own authentication errors."""
     view, request = context.get("view"), context.get("request")
     if error.status != 401 or view is None or request is None:
         return None
-    return view.get_authenticate_header(request)
+    header: str | None = view.get_authenticate_header(request)
+    return header
 
 
-def api_exception_handler(exc, context):
+def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
         exc = Invalid.from_model_error(exc)  # a model's full_clean: errors by field
     if isinstance(exc, DomainError):
@@ -105,11 +118,13 @@ def api_exception_handler(exc, context):
 
     if not isinstance(exc, exceptions.APIException):
         return None  # a real server error: Django's handler500 answers and logs it
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(math.ceil(exc.wait))
+    headers: dict[str, str] = {}
+    # A domain error's challenge and wait; DRF's Throttled carries ``wait`` too.
+    auth_header, wait = getattr(exc, "auth_header", None), getattr(exc, "wait", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    if wait:
+        headers["Retry-After"] = str(math.ceil(wait))
     response = Response(status=exc.status_code, headers=headers)
     request = context.get("request")
     if request is not None:
@@ -126,8 +141,9 @@ def api_exception_handler(exc, context):
         # A batch's errors nest by item index: flattened like DRF's ("2.status_code").
         code, message, fields = exc.domain.code, exc.domain.message, flat_fields(exc.domain.fields)
     else:
-        detail = exc.detail
-        code = exc.get_codes()
+        detail: object = exc.detail
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
         if isinstance(detail, dict):  # simplejwt: {"detail": …, "code": …, "messages": […]}
             code = str(detail.get("code") or "error")
             detail = detail.get("detail", detail)
@@ -136,7 +152,7 @@ def api_exception_handler(exc, context):
     return response
 
 
-def _view_is_atomic(context) -> bool:
+def _view_is_atomic(context: Mapping[str, Any]) -> bool:
     request = context.get("request")
     match = getattr(request, "resolver_match", None) if request is not None else None
     if match is None:
@@ -144,7 +160,7 @@ def _view_is_atomic(context) -> bool:
     return DEFAULT_DB_ALIAS not in getattr(match.func, "_non_atomic_requests", set())
 
 
-def _is_api_path(request) -> bool:
+def _is_api_path(request: HttpRequest) -> bool:
     return request.path.startswith(("/api/", "/health/", "/metrics"))
 
 
@@ -162,7 +178,7 @@ def _served(path: str) -> bool:
 
 
 @csrf_exempt  # answers 404 whatever the method: a CSRF 403 page would hide that
-def api_not_found(request, *args, **kwargs):
+def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """The last URL pattern under /api/ and /health/: unknown paths answer the JSON error shape
     even with DEBUG on (where Django would render its HTML debug page).
 
@@ -178,7 +194,7 @@ def not_found_message(path: str) -> str:
     return f"Not found. Did you mean {other} ?" if other != "/" and _served(other) else "Not found."
 
 
-def handler400(request, exception=None):
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     from django.views.defaults import bad_request
 
     if _is_api_path(request):
@@ -188,7 +204,7 @@ def handler400(request, exception=None):
     return bad_request(request, exception)
 
 
-def handler403(request, exception=None):
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     from django.views.defaults import permission_denied
 
     if _is_api_path(request):
@@ -196,7 +212,7 @@ def handler403(request, exception=None):
     return permission_denied(request, exception)
 
 
-def handler404(request, exception=None):
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     from django.views.defaults import page_not_found
 
     if _is_api_path(request):
@@ -214,9 +230,10 @@ def _database_unavailable() -> bool:
     return isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
 
 
-def service_unavailable(request) -> HttpResponse:
+def service_unavailable(request: HttpRequest) -> HttpResponse:
     """503 while the database is down: the error shape under /api/, a page that needs no
     database (no context processors, no session) elsewhere."""
+    response: HttpResponse
     if _is_api_path(request):
         response = json_error_response(503, "service_unavailable", DATABASE_UNAVAILABLE)
     else:
@@ -225,7 +242,7 @@ def service_unavailable(request) -> HttpResponse:
     return response
 
 
-def handler500(request):
+def handler500(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
     if _database_unavailable():

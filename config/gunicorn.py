@@ -6,12 +6,19 @@ No access log: Pulse's own middleware logs one structured line per request, with
 and without the client address.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import multiprocessing
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 port = os.environ.get("PORT")
 bind = [f"0.0.0.0:{port}"] if port else [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
@@ -32,6 +39,8 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # gunicorn's own lines go through Pulse's formatter too (JSON, redacted: no raw address).
 _spec = importlib.util.spec_from_file_location("pulse_logging", Path(__file__).with_name("logging.py"))
+if _spec is None or _spec.loader is None:
+    raise ImportError("config/logging.py is missing beside config/gunicorn.py")
 _pulse_logging = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_pulse_logging)
 logconfig_dict = _pulse_logging.dict_config(
@@ -51,15 +60,15 @@ if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     )
 
 
-def on_starting(server):
+def on_starting(server: Arbiter) -> None:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         shutil.rmtree(directory, ignore_errors=True)  # samples of a previous run would be summed too
         Path(directory).mkdir(parents=True, exist_ok=True)
 
 
-def child_exit(server, worker):
+def child_exit(server: Arbiter, worker: Worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # unannotated upstream

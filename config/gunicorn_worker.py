@@ -51,14 +51,14 @@ class PulseSyncWorker(SyncWorker):
 
     _head = b""
 
-    def handle(self, listener, client, addr):
+    def handle(self, listener: socket.socket, client: socket.socket, addr: object) -> None:
         self._head = b""
         if not self.cfg.is_ssl:
             with contextlib.suppress(OSError):  # gone already: the parser will find out and say so
                 self._head = client.recv(64, socket.MSG_PEEK)
         super().handle(listener, client, addr)
 
-    def handle_error(self, req, client, addr, exc):
+    def handle_error(self, req: object, client: socket.socket, addr: object, exc: BaseException) -> None:
         answer = _ANSWERS.get(type(exc))
         if req is not None or answer is None or not _API_REQUEST.match(self._head):
             super().handle_error(req, client, addr, exc)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import psutil
 import redis
@@ -28,6 +29,8 @@ from drf_spectacular.utils import extend_schema
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rest_framework import exceptions, permissions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -37,8 +40,14 @@ from config.celery import app as celery_app
 from config.exceptions import error_body
 from config.metrics import token_or_internal
 
+if TYPE_CHECKING:  # protocols of the stubs only
+    from rest_framework.views import AsView, GenericView
+
 _probes: dict[tuple[str, float], redis.Redis] = {}
 _probes_lock = threading.Lock()
+
+# What one check reports besides its status and latency.
+Detail = dict[str, object]
 
 
 def probe_client(url: str) -> redis.Redis:
@@ -55,17 +64,17 @@ def probe_client(url: str) -> redis.Redis:
         return client
 
 
-def _timed(check: Callable[[], dict | None]) -> dict:
+def _timed(check: Callable[[], Detail | None]) -> Detail:
     started = time.perf_counter()
     try:
-        detail = check() or {}
+        detail: Detail = check() or {}
         status = "ok"
     except Exception as exc:  # a health check reports every failure instead of raising it
         detail, status = {"error": f"{type(exc).__name__}: {exc}"[:300]}, "failing"
     return {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 2), **detail}
 
 
-def _check_database() -> dict:
+def _check_database() -> Detail:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
@@ -73,10 +82,11 @@ def _check_database() -> dict:
 
 
 def _redis_backed_cache() -> bool:
-    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+    backend: str = settings.CACHES["default"]["BACKEND"]
+    return "redis" in backend.lower()
 
 
-def _check_cache() -> dict:
+def _check_cache() -> Detail:
     key = "health:probe"
     cache.set(key, "1", 10)
     if cache.get(key) != "1":
@@ -84,7 +94,7 @@ def _check_cache() -> dict:
     return {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
-def _check_redis() -> dict:
+def _check_redis() -> Detail:
     if not settings.REDIS_URL:
         return {"configured": False}
     probe_client(settings.REDIS_URL).ping()
@@ -92,10 +102,11 @@ def _check_redis() -> dict:
 
 
 def _broker_is_redis() -> bool:
-    return settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    broker: str = settings.CELERY_BROKER_URL
+    return broker.startswith(("redis://", "rediss://"))
 
 
-def _check_broker() -> dict:
+def _check_broker() -> Detail:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"mode": "eager"}
     if _broker_is_redis():
@@ -106,7 +117,7 @@ def _check_broker() -> dict:
     return {"mode": "broker"}
 
 
-def _check_migrations() -> dict:
+def _check_migrations() -> Detail:
     executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:
@@ -119,7 +130,7 @@ def _same_server(url: str, other: str) -> bool:
     return url.rsplit("/", 1)[0] == other.rsplit("/", 1)[0]
 
 
-def _skip_reason(name: str, results: dict[str, dict]) -> str | None:
+def _skip_reason(name: str, results: dict[str, Detail]) -> str | None:
     """Why a check would only fail again after one it depends on failed (and wait as long)."""
     failed = {check for check, result in results.items() if result["status"] == "failing"}
     if name == "migrations" and "database" in failed:
@@ -132,13 +143,13 @@ def _skip_reason(name: str, results: dict[str, dict]) -> str | None:
     return None
 
 
-def client_address(request) -> str:
+def client_address(request: Request) -> str:
     """The client's address as throttles find it (``NUM_PROXIES`` deep in X-Forwarded-For), so
     that a reverse proxy's own private address does not make every caller internal."""
     return BaseThrottle().get_ident(request)
 
 
-def details_allowed(request) -> bool:
+def details_allowed(request: Request) -> bool:
     """Staff, the metrics token's bearer, or (without a token) an internal address."""
     if token_or_internal(request, client_address(request)):
         return True
@@ -146,7 +157,8 @@ def details_allowed(request) -> bool:
     # would fail the JWT check. A user that does authenticate is asked whether they are staff.
     for authenticator_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
         try:
-            found = authenticator_class().authenticate(request)
+            # The stubs type these as the settings' dotted paths; DRF has imported the classes.
+            found = authenticator_class().authenticate(request)  # type: ignore[operator]
         except (exceptions.APIException, DatabaseError):
             return False
         if found is not None:
@@ -157,22 +169,22 @@ def details_allowed(request) -> bool:
 class HealthAPIView(APIView):
     """Base of the health views: no authentication by DRF, no request transaction."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [permissions.AllowAny]
 
     @classmethod
-    def as_view(cls, **initkwargs):
+    def as_view(cls, **initkwargs: Any) -> AsView[GenericView]:
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
 
 class HealthView(HealthAPIView):
     @extend_schema(summary="Liveness (touches no database)", tags=["health"], responses={200: OpenApiTypes.OBJECT})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response({"status": "ok", "version": settings.VERSION, "environment": settings.ENVIRONMENT})
 
 
 class DetailedHealthView(HealthAPIView):
-    CHECKS: dict[str, Callable[[], dict]] = {
+    CHECKS: dict[str, Callable[[], Detail]] = {
         "database": _check_database,
         "redis": _check_redis,
         "cache": _check_cache,
@@ -187,20 +199,20 @@ class DetailedHealthView(HealthAPIView):
         tags=["health"],
         responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
     )
-    def get(self, request):
-        checks: dict[str, dict] = {}
+    def get(self, request: Request) -> Response:
+        checks: dict[str, Detail] = {}
         for name, check in self.CHECKS.items():
             reason = _skip_reason(name, checks)
             checks[name] = {"status": "skipped", "reason": reason} if reason else _timed(check)
         failing = [name for name, result in checks.items() if result["status"] == "failing"]
         status = 503 if failing else 200
-        body: dict = {"status": "failing" if failing else "ok"}
+        body: dict[str, object] = {"status": "failing" if failing else "ok"}
         if details_allowed(request):
             body |= {"failing": failing, "checks": checks}
         return Response(body, status=status)
 
 
-def system_metrics() -> dict:
+def system_metrics() -> dict[str, object]:
     process = psutil.Process()
     memory = psutil.virtual_memory()
     disk = psutil.disk_usage(str(settings.BASE_DIR))
@@ -227,7 +239,7 @@ class SystemMetricsView(HealthAPIView):
         tags=["health"],
         responses={200: OpenApiTypes.OBJECT},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(system_metrics() if details_allowed(request) else {"status": "ok"})
 
 
@@ -239,7 +251,7 @@ class RedisInfoView(APIView):
         tags=["health"],
         responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         if not settings.REDIS_URL:
             return Response(error_body("redis_not_configured", "No Redis is configured (REDIS_URL)."), status=503)
         try:

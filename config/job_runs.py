@@ -15,9 +15,10 @@ import json
 import sys
 import time
 import traceback as tb
+from collections.abc import Callable
 
 import structlog
-from celery import states
+from celery import Task, states
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -56,12 +57,12 @@ def reset_registry_cache() -> None:
     _job_tasks_cache = (0.0, {})
 
 
-def _job_name(task, request) -> str | None:
+def _job_name(task: Task, request: object) -> str | None:
     name = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
     return name or _job_tasks().get(task.name)
 
 
-def _safe_write(what: str, write) -> None:
+def _safe_write(what: str, write: Callable[[], object]) -> None:
     """A failed bookkeeping write is logged, never raised into the task."""
     try:
         with transaction.atomic():
@@ -73,7 +74,7 @@ def _safe_write(what: str, write) -> None:
 _started: dict[str, float] = {}
 
 
-def _run_fields(task, name: str | None, args, kwargs) -> dict:
+def _run_fields(task: Task, name: str | None, args: object, kwargs: object) -> dict[str, object]:
     """What a job run's record says of the task, whatever its state."""
     return {
         "periodic_task_name": name,
@@ -84,7 +85,8 @@ def _run_fields(task, name: str | None, args, kwargs) -> dict:
     }
 
 
-def on_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **_):
+# The handlers take what Celery's signals send, by keyword.
+def on_prerun(*, task_id: str, task: Task, args: object = None, kwargs: object = None, **_: object) -> None:
     _started[task_id] = time.perf_counter()
     name = _job_name(task, task.request)
     if name is None:
@@ -93,7 +95,16 @@ def on_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **_)
     _safe_write("start", lambda: TaskResult.objects.update_or_create(task_id=task_id, defaults=defaults))
 
 
-def on_postrun(sender=None, task_id=None, task=None, state=None, retval=None, args=None, kwargs=None, **_):
+def on_postrun(
+    *,
+    task_id: str,
+    task: Task,
+    state: str | None = None,
+    retval: object = None,
+    args: object = None,
+    kwargs: object = None,
+    **_: object,
+) -> None:
     started = _started.pop(task_id, None)
     duration = time.perf_counter() - started if started is not None else None
     if state is None:
@@ -116,7 +127,15 @@ def on_postrun(sender=None, task_id=None, task=None, state=None, retval=None, ar
     )
 
 
-def on_failure(sender=None, task_id=None, exception=None, args=None, kwargs=None, einfo=None, **_):
+def on_failure(
+    *,
+    sender: Task,
+    task_id: str,
+    exception: BaseException | None = None,
+    args: object = None,
+    kwargs: object = None,
+    **_: object,
+) -> None:
     """A task failed for good (its retries are spent): it goes to the dead-letter list."""
     task = sender
     name = _job_name(task, task.request)
@@ -132,7 +151,7 @@ def on_failure(sender=None, task_id=None, exception=None, args=None, kwargs=None
     _safe_write("failure", lambda: TaskResult.objects.update_or_create(task_id=task_id, defaults=defaults))
 
 
-def on_retry(sender=None, request=None, reason=None, **_):
+def on_retry(*, sender: Task, request: object = None, reason: object = None, **_: object) -> None:
     log.warning("task_retry", task=sender.name, task_id=getattr(request, "id", None), reason=type(reason).__name__)
     metrics.record_task_retry(task=sender.name)
 

@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from celery import states
+from celery import Task, states
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from django_celery_results.models import TaskResult
@@ -33,7 +34,8 @@ from config.queue import enqueue
 def sync_beat_schedule(*, force: bool = False) -> dict[str, list[str]]:
     """Copy ``CELERY_BEAT_SCHEDULE`` into ``PeriodicTask``: create the missing jobs; with ``force``
     also reset existing ones to the shipped schedule. Returns the names created and updated."""
-    created, updated = [], []
+    created: list[str] = []
+    updated: list[str] = []
     existing = set(PeriodicTask.objects.values_list("name", flat=True))
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         if name in existing and not force:
@@ -47,7 +49,7 @@ class PulseScheduler(DatabaseScheduler):
     """django-celery-beat's scheduler, except that the shipped schedule only creates missing jobs:
     the stock scheduler overwrites staff's changes to them at every beat start."""
 
-    def update_from_dict(self, mapping):
+    def update_from_dict(self, mapping: Mapping[str, dict[str, Any]]) -> None:
         existing = set(PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True))
         super().update_from_dict({name: entry for name, entry in mapping.items() if name not in existing})
 
@@ -63,8 +65,8 @@ class Job:
     enabled: bool
     registered: bool
     in_database: bool
-    args: list
-    kwargs: dict
+    args: list[object]
+    kwargs: dict[str, object]
     last_run_at: datetime | None
     last_status: str | None
     last_duration_ms: float | None
@@ -102,21 +104,23 @@ def _describe_model(task: PeriodicTask) -> str:
 
 def _duration_ms(run: TaskResult) -> float | None:
     if run.date_started and run.date_done and run.status != states.STARTED:
-        return round((run.date_done - run.date_started).total_seconds() * 1000, 1)
+        elapsed: timedelta = run.date_done - run.date_started
+        return round(elapsed.total_seconds() * 1000, 1)
     return None
 
 
 _tasks_loaded = False
 
 
-def registered_tasks():
+def registered_tasks() -> Mapping[str, Task]:
     """Celery's task registry with every app's tasks.py imported: a web process, unlike a
     worker, imports them only when something uses them."""
     global _tasks_loaded
     if not _tasks_loaded:
         celery_app.loader.import_default_modules()
         _tasks_loaded = True
-    return celery_app.tasks
+    tasks: Mapping[str, Task] = celery_app.tasks
+    return tasks
 
 
 def scheduled_jobs() -> list[Job]:
@@ -172,9 +176,11 @@ def run_job_now(job: Job) -> str:
     task = registered_tasks()[job.task]
     if celery_app.conf.task_always_eager:
         # Inline: a failure is recorded in the dead-letter list, not raised into the caller.
-        return task.apply(args=job.args, kwargs=job.kwargs, headers={HEADER: job.name}, throw=False).id
+        task_id: str = task.apply(args=job.args, kwargs=job.kwargs, headers={HEADER: job.name}, throw=False).id
+        return task_id
     return enqueue(task, *job.args, headers={HEADER: job.name}, **job.kwargs)
 
 
-def dead_letters(limit: int = 100):
-    return TaskResult.objects.filter(status=states.FAILURE).order_by("-date_done")[:limit]
+def dead_letters(limit: int = 100) -> QuerySet[TaskResult]:
+    failures: QuerySet[TaskResult] = TaskResult.objects.filter(status=states.FAILURE).order_by("-date_done")
+    return failures[:limit]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,7 +22,8 @@ from config.errors import Conflict
 from config.pagination import PagePagination
 
 
-class JobSerializer(serializers.Serializer):
+# Read with many=True, which the stubs do not model: Any stands for a list of Jobs as dicts.
+class JobSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     task = serializers.CharField()
     schedule = serializers.CharField(help_text="Cron fields (m h dom mon dow) or an interval.")
@@ -35,13 +39,13 @@ class JobSerializer(serializers.Serializer):
     total_run_count = serializers.IntegerField()
 
 
-class JobRunSerializer(serializers.Serializer):
+class JobRunSerializer(serializers.Serializer[dict[str, str]]):
     job = serializers.CharField()
     task = serializers.CharField()
     task_id = serializers.CharField()
 
 
-class FailureSerializer(serializers.Serializer):
+class FailureSerializer(serializers.Serializer[Any]):  # many=True over TaskResult rows
     task_id = serializers.CharField()
     task_name = serializers.CharField(allow_null=True)
     job = serializers.CharField(source="periodic_task_name", allow_null=True)
@@ -58,7 +62,7 @@ class JobListView(APIView):
     pagination_class = PagePagination
 
     @extend_schema(summary="Scheduled jobs (staff)", tags=["jobs"], responses=JobSerializer(many=True))
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset([asdict(job) for job in jobs.scheduled_jobs()], request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True).data)
@@ -75,7 +79,7 @@ class JobRunView(APIView):
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
         responses={202: JobRunSerializer},
     )
-    def post(self, request, name: str):
+    def post(self, request: Request, name: str) -> Response:
         job = jobs.job_by_name(name)
         if job is None:
             raise NotFound(f"No scheduled job is named {name!r}.")
@@ -95,14 +99,14 @@ class FailureListView(APIView):
     @extend_schema(
         summary="Failed tasks, the dead-letter list (staff)", tags=["jobs"], responses=FailureSerializer(many=True)
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(jobs.dead_letters(limit=1000), request, view=self)
         return paginator.get_paginated_response(FailureSerializer(page, many=True).data)
 
 
 @require_http_methods(["GET", "POST"])
-def admin_jobs_view(request):
+def admin_jobs_view(request: HttpRequest) -> HttpResponse:
     """/admin/jobs/: the same list as the API, with a "run now" button per job."""
     if request.method == "POST":
         job = jobs.job_by_name(request.POST.get("name", ""))

@@ -7,8 +7,10 @@ request, whoever logged it.
 
 import logging.config
 import re
+from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 REDACTED = "[redacted]"
 # Keys whose values never reach a log line, wherever they appear (nested too).
@@ -48,7 +50,7 @@ def _scrub_text(text: str) -> str:
     return text
 
 
-def _scrub(value, depth: int = 0):
+def _scrub(value: object, depth: int = 0) -> object:
     if depth > 5:
         return value
     if isinstance(value, str):
@@ -68,12 +70,12 @@ def _scrub(value, depth: int = 0):
 _BIND_LINE = re.compile(r"Listening at: \S+ \(\d+\)")
 
 
-def _is_bind_line(event_dict) -> bool:
+def _is_bind_line(event_dict: EventDict) -> bool:
     event = event_dict.get("event")
     return event_dict.get("logger") == "gunicorn.error" and isinstance(event, str) and bool(_BIND_LINE.fullmatch(event))
 
 
-def redact_sensitive(logger, method_name, event_dict):
+def redact_sensitive(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
     """structlog processor: no secret, token, password, cookie or raw IP address in any log line."""
     bind_line = _is_bind_line(event_dict)
     for key, value in list(event_dict.items()):
@@ -86,7 +88,7 @@ def redact_sensitive(logger, method_name, event_dict):
     return event_dict
 
 
-SHARED_PROCESSORS = [
+SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
@@ -96,7 +98,7 @@ SHARED_PROCESSORS = [
 ]
 
 
-def dict_config(*, log_format: str, level: str) -> dict:
+def dict_config(*, log_format: str, level: str) -> dict[str, Any]:
     """The logging configuration; also used for gunicorn's own loggers (config/gunicorn.py)."""
     renderer = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)

@@ -194,7 +194,8 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         refresh_active_users()
     except Exception:  # the database being down must not hide the other metrics
         ACTIVE_USERS.labels("15m").set(float("nan"))
-    return ExportToDjangoView(request)
+    exported: HttpResponse = ExportToDjangoView(request)
+    return exported
 
 
 def serve_worker_metrics(port: int) -> None:
@@ -203,7 +204,7 @@ def serve_worker_metrics(port: int) -> None:
 
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated upstream
         start_http_server(port, addr=os.environ.get("PULSE_WORKER_METRICS_ADDR", "127.0.0.1"), registry=registry)
     else:
         start_http_server(port, addr=os.environ.get("PULSE_WORKER_METRICS_ADDR", "127.0.0.1"))

@@ -1,8 +1,10 @@
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Model, QuerySet
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -14,7 +16,13 @@ class PagePagination(PageNumberPagination):
     max_page_size = 500
 
 
-class EstimatedCountPaginator(Paginator):
+if TYPE_CHECKING:  # Django's Paginator is generic in its stubs only
+    _ModelPaginator = Paginator[Model]
+else:
+    _ModelPaginator = Paginator
+
+
+class EstimatedCountPaginator(_ModelPaginator):
     """The admin's paginator for tables of millions of rows. An unfiltered list on PostgreSQL
     takes the planner's estimate of the table's rows (``pg_class.reltuples``, kept by ANALYZE;
     for a partitioned table the sum over its leaf partitions) instead of a ``COUNT(*)`` over the
@@ -24,6 +32,8 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
+        if not isinstance(queryset, QuerySet):  # the admin passes querysets; a list counts itself
+            return super().count
         db = connections[queryset.db]
         if db.vendor == "postgresql" and not queryset.query.where:
             with db.cursor() as cursor:
@@ -38,7 +48,7 @@ class EstimatedCountPaginator(Paginator):
                 )
                 estimate, unknown = cursor.fetchone()
             if estimate and not unknown:  # 0 before the first ANALYZE of a plain table, too
-                return estimate
+                return int(estimate)
         return super().count
 
 

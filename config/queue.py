@@ -30,7 +30,7 @@ log = structlog.get_logger("pulse.queue")
 PUBLISH_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, ConnectionError, TimeoutError)
 
 
-def enqueue(task: Task, *args, headers: dict | None = None, **kwargs) -> str:
+def enqueue(task: Task, *args: object, headers: dict[str, str] | None = None, **kwargs: object) -> str:
     """Send ``task(*args, **kwargs)`` to the workers, or run it here when the broker is down.
 
     Returns the task id (the same id either way). Runs eagerly where Celery is eager (tests, the
@@ -46,9 +46,9 @@ def enqueue(task: Task, *args, headers: dict | None = None, **kwargs) -> str:
     return task_id
 
 
-def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
+def enqueue_on_commit(task: Task, *args: object, headers: dict[str, str] | None = None, **kwargs: object) -> None:
     """:func:`enqueue` once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+    transaction.on_commit(lambda: enqueue(task, *args, headers=headers, **kwargs))
 
 
 def fan_out(task: Task, ids: Iterable[int]) -> int:

@@ -33,7 +33,7 @@ def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any],
     return instance, bool(changed)
 
 
-def _foreign_key(instance: models.Model, name: str) -> models.ForeignKey | None:
+def _foreign_key(instance: models.Model, name: str) -> models.ForeignKey[models.Model, models.Model] | None:
     field = next((f for f in instance._meta.concrete_fields if f.name == name), None)
     return field if isinstance(field, models.ForeignKey) else None
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
+from typing import Any
 
 import structlog
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from config import metrics
@@ -33,13 +36,13 @@ FALLBACK_SECONDS = 5.0
 class ResilientCache:
     """The methods throttles use (get, set, add, incr, delete), with a local fallback."""
 
-    def __init__(self, alias: str = "default"):
+    def __init__(self, alias: str = "default") -> None:
         self.alias = alias
         self.local = LocMemCache("pulse-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
         self._down_until = 0.0
         self._lock = threading.Lock()
 
-    def _primary(self):
+    def _primary(self) -> object:
         cache = caches[self.alias]
         # django-redis: its client raises instead of swallowing the error.
         return getattr(cache, "client", None) if hasattr(cache, "_ignore_exceptions") else cache
@@ -48,32 +51,32 @@ class ResilientCache:
     def degraded(self) -> bool:
         return time.monotonic() < self._down_until
 
-    def _call(self, operation: str, *args, **kwargs):
+    def _call(self, operation: str, *args: object) -> Any:  # what the cache stored
         if not self.degraded:
             try:
-                return getattr(self._primary(), operation)(*args, **kwargs)
+                return getattr(self._primary(), operation)(*args)
             except Exception as exc:  # any Redis/connection failure
                 with self._lock:
                     if not self.degraded:
                         log.warning("cache_unavailable_local_fallback", operation=operation, error=type(exc).__name__)
                     self._down_until = time.monotonic() + FALLBACK_SECONDS
         metrics.record_cache_fallback(operation=operation)
-        return getattr(self.local, operation)(*args, **kwargs)
+        return getattr(self.local, operation)(*args)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: object = None) -> Any:
         return self._call("get", key, default)
 
-    def set(self, key, value, timeout=None):
-        return self._call("set", key, value, timeout)
+    def set(self, key: str, value: object, timeout: float | None = None) -> None:
+        self._call("set", key, value, timeout)
 
-    def add(self, key, value, timeout=None):
-        return self._call("add", key, value, timeout)
+    def add(self, key: str, value: object, timeout: float | None = None) -> bool:
+        return bool(self._call("add", key, value, timeout))
 
-    def incr(self, key, delta=1):
-        return self._call("incr", key, delta)
+    def incr(self, key: str, delta: int = 1) -> int:
+        return int(self._call("incr", key, delta))
 
-    def delete(self, key):
-        return self._call("delete", key)
+    def delete(self, key: str) -> bool:
+        return bool(self._call("delete", key))
 
     def reset(self) -> None:
         """Forget the fallback state (tests)."""
@@ -99,17 +102,19 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
-def client_ident(request) -> str:
+def client_ident(request: HttpRequest | Request) -> str:
     """The client's :func:`client_network`, its address found as DRF throttles find it
     (``NUM_PROXIES`` deep in X-Forwarded-For)."""
-    return client_network(BaseThrottle().get_ident(request))
+    # get_ident reads META alone, which a Django request has too (the stubs ask for DRF's).
+    return client_network(BaseThrottle().get_ident(request))  # type: ignore[arg-type]
 
 
 class ResilientRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle counting in :data:`resilient_cache`, per client network
     (:func:`client_ident`) where it counts per address."""
 
-    cache = resilient_cache
+    # The throttle reads and writes through get and set only; the stubs ask for a whole BaseCache.
+    cache = resilient_cache  # type: ignore[assignment]
 
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         return client_ident(request)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
@@ -12,7 +12,7 @@ admin.site.index_title = "Pulse"
 
 # No two patterns here, nor at the top level, match the same path, so their order changes only
 # how soon a path is found: first the API, tracking (the busiest endpoint by far) at its head.
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("apimetrics.api.urls")),
     path("", include("accounts.api.urls")),
     path("sales/", include("sales.api.urls")),

@@ -17,6 +17,7 @@ import select
 from functools import cached_property
 
 from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
 from django_prometheus.db.backends.postgresql import base
 from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg import pq
@@ -25,6 +26,8 @@ _WAITING = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    health_check_done: bool  # Django's, set per connection
+
     def _quiet(self) -> bool:
         """Whether the connection is idle with nothing arrived on its socket since its last query."""
         try:
@@ -36,17 +39,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except Exception:  # closed, broken: Django's check decides
             return False
 
-    def close_if_health_check_failed(self):
+    def close_if_health_check_failed(self) -> None:
         if self.connection is not None and self.health_check_enabled and not self.health_check_done and self._quiet():
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
 
     @cached_property
-    def _server_binding_cursor(self):
+    def _server_binding_cursor(self) -> ExportingCursorWrapper:
         return ExportingCursorWrapper(ServerBindingCursor, self.alias, self.vendor)
 
-    def prepared_cursor(self):
+    def prepared_cursor(self) -> CursorWrapper:
         """A cursor that binds its parameters on the server, so that psycopg prepares a statement
         that the connection runs again and again (from its ``prepare_threshold``-th run, see
         ``DB_PREPARED_STATEMENTS`` in settings) and the server no longer parses and plans it.
@@ -55,4 +58,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(self._server_binding_cursor(self.connection))
+            cursor: CursorWrapper = self._prepare_cursor(self._server_binding_cursor(self.connection))
+            return cursor

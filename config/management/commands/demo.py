@@ -1,5 +1,7 @@
 """Load demo data for every app: the demo tenant, the periodic jobs, then each app's data."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -10,7 +12,7 @@ from config.jobs import sync_beat_schedule
 class Command(BaseCommand):
     help = "Create the demo user, workspace and superuser and load every app's demo data (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         tenant = demo.tenant()
         schedule = sync_beat_schedule()
         self.stdout.write(f"Periodic jobs stored for beat: {len(schedule['created'])} new.")
