@@ -7,18 +7,83 @@ version (every write bumps it).
 
 import datetime as dt
 import operator
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import reduce
+from typing import Any, TypedDict
 
-from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Expression, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import Workspace
-from config.money import money, ratio
+from config.money import Amount, money, ratio
 from config.periods import Period, bucket_starts, growth_pct, trunc, zero_fill
 from sales.models import SalesRecord, Store
 
 ROAS_PLACES = 4
 TOP_USERS_DEFAULT, TOP_USERS_MAX = 3, 100
+
+
+class Totals(TypedDict):
+    total_revenue: str | None
+    total_ad_spend: str | None
+    roas: float | None
+    records: int
+    stores: int
+
+
+class PeriodTotals(Totals):
+    date_from: str | None
+    date_to: str | None
+
+
+class Change(TypedDict):
+    """Percent change from the comparison period, None without a base."""
+
+    total_revenue: float | None
+    total_ad_spend: float | None
+    roas: float | None
+    records: float | None
+
+
+class Summary(PeriodTotals):
+    previous: PeriodTotals | None
+    change: Change | None
+
+
+class Bucket(TypedDict):
+    bucket: str
+    revenue: str | None
+    ad_spend: str | None
+    roas: float | None
+    records: int
+
+
+class Series(TypedDict):
+    interval: str
+    date_from: str | None
+    date_to: str | None
+    buckets: list[Bucket]
+
+
+class TopUser(TypedDict):
+    rank: int
+    user_id: int
+    email: str
+    full_name: str
+    total_revenue: str | None
+    total_ad_spend: str | None
+    roas: float | None
+    records: int
+
+
+class StoreTotals(TypedDict):
+    store_id: int
+    name: str
+    city: str
+    total_revenue: str | None
+    total_ad_spend: str | None
+    roas: float | None
+    records: int
 
 
 def records_in(workspace: Workspace, period: Period) -> QuerySet[SalesRecord]:
@@ -30,7 +95,7 @@ def records_in(workspace: Workspace, period: Period) -> QuerySet[SalesRecord]:
     return queryset
 
 
-def roas(revenue, ad_spend) -> float | None:
+def roas(revenue: Amount | None, ad_spend: Amount | None) -> float | None:
     """Revenue per unit of ad spend; None (not a division by 1) when nothing was spent."""
     return ratio(revenue or 0, ad_spend, ROAS_PLACES)
 
@@ -44,16 +109,16 @@ def _in(period: Period) -> Q:
     return condition
 
 
-def _totals(workspace: Workspace, periods: dict[str, Period]) -> dict[str, dict]:
-    """Totals of each named period, in one statement (one scan of the union of the ranges,
-    conditional aggregates per period)."""
+def _totals(workspace: Workspace, periods: dict[str, Period]) -> dict[str, tuple[Totals, Period]]:
+    """Totals of each named period with the first and last days it has data, in one statement
+    (one scan of the union of the ranges, conditional aggregates per period)."""
     records = SalesRecord.objects.filter(workspace=workspace)
     if len(periods) == 1:
         records, conditions = records.filter(_in(*periods.values())), dict.fromkeys(periods)
     else:
         conditions = {name: _in(period) for name, period in periods.items()}
         records = records.filter(reduce(operator.or_, conditions.values()))
-    aggregates = {}
+    aggregates: dict[str, Expression] = {}
     for name, period in periods.items():
         condition = conditions[name]
         # Stores that sold in the period: one probe of the (store, date) index per store, in a
@@ -77,30 +142,30 @@ def _totals(workspace: Workspace, periods: dict[str, Period]) -> dict[str, dict]
             }
         )
     row = records.aggregate(**aggregates)
-    return {name: _shape(**{key: row[f"{name}__{key}"] for key in _TOTAL_KEYS}) for name in periods}
+    return {name: _shape(row, f"{name}__") for name in periods}
 
 
-_TOTAL_KEYS = ("revenue", "ad_spend", "records", "first", "last", "stores")
+def _shape(row: dict[str, Any], prefix: str) -> tuple[Totals, Period]:
+    """The totals under ``prefix`` in an aggregate ``row``, and the days they span."""
+    revenue, ad_spend = row[f"{prefix}revenue"] or 0, row[f"{prefix}ad_spend"] or 0
+    totals = Totals(
+        total_revenue=money(revenue),
+        total_ad_spend=money(ad_spend),
+        roas=roas(revenue, ad_spend),
+        records=row[f"{prefix}records"],
+        stores=row[f"{prefix}stores"] or 0,
+    )
+    return totals, Period(row[f"{prefix}first"], row[f"{prefix}last"])
 
 
-def _shape(*, revenue, ad_spend, records, first, last, stores) -> dict:
-    revenue, ad_spend = revenue or 0, ad_spend or 0
-    return {
-        "total_revenue": money(revenue),
-        "total_ad_spend": money(ad_spend),
-        "roas": roas(revenue, ad_spend),
-        "records": records,
-        "stores": stores or 0,
-        "_first": first,
-        "_last": last,
-    }
+_NOTHING = Totals(total_revenue=money(0), total_ad_spend=money(0), roas=None, records=0, stores=0)
 
 
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def summary(workspace: Workspace, period: Period, compare: str = "previous") -> dict:
+def summary(workspace: Workspace, period: Period, compare: str = "previous") -> Summary:
     """Totals of the period, and of the period before it (``compare="previous"``, equal length) or
     a year before (``"year"``), with the change in percent. Open ends of the period close on the
     data's first and last days.
@@ -113,76 +178,81 @@ def summary(workspace: Workspace, period: Period, compare: str = "previous") -> 
     def base_of(effective: Period) -> Period:
         return effective.previous_year() if compare == "year" else effective.previous()
 
+    previous: Totals | None
+    base: Period | None
     if period.is_bounded:
         base = base_of(period)
         totals = _totals(workspace, {"current": period, "previous": base})
-        current, previous, effective = totals["current"], totals["previous"], period
+        (current, _), (previous, _), effective = totals["current"], totals["previous"], period
     else:
-        current = _totals(workspace, {"current": period})["current"]
-        effective = period.within(current["_first"], current["_last"])
+        current, span = _totals(workspace, {"current": period})["current"]
+        effective = period.within(span.date_from, span.date_to)
         base = base_of(effective) if effective.is_bounded else None
         if base is None:
             previous = None
         elif compare == "previous" and period.date_from is None:
-            previous = _shape(revenue=0, ad_spend=0, records=0, first=None, last=None, stores=0)
+            previous = _NOTHING
         else:
-            previous = _totals(workspace, {"previous": base})["previous"]
-    for totals in (current, previous):
-        if totals is not None:
-            del totals["_first"], totals["_last"]
-    result = {**current, "date_from": _iso(effective.date_from), "date_to": _iso(effective.date_to)}
-    result["previous"] = result["change"] = None
-    if previous is not None:
-        result["previous"] = {**previous, "date_from": _iso(base.date_from), "date_to": _iso(base.date_to)}
-        result["change"] = {
-            name: growth_pct(_number(current[name]), _number(previous[name]))
-            for name in ("total_revenue", "total_ad_spend", "roas", "records")
-        }
+            previous = _totals(workspace, {"previous": base})["previous"][0]
+    result = Summary(
+        **current, date_from=_iso(effective.date_from), date_to=_iso(effective.date_to), previous=None, change=None
+    )
+    if previous is not None and base is not None:
+        result["previous"] = PeriodTotals(**previous, date_from=_iso(base.date_from), date_to=_iso(base.date_to))
+        result["change"] = _change(current, previous)
     return result
 
 
-def _number(value):
-    return Decimal(value) if isinstance(value, str) else value
+def _change(current: Totals, previous: Totals) -> Change:
+    return Change(
+        total_revenue=growth_pct(_decimal(current["total_revenue"]), _decimal(previous["total_revenue"])),
+        total_ad_spend=growth_pct(_decimal(current["total_ad_spend"]), _decimal(previous["total_ad_spend"])),
+        roas=growth_pct(current["roas"], previous["roas"]),
+        records=growth_pct(float(current["records"]), float(previous["records"])),
+    )
 
 
-def series(workspace: Workspace, period: Period, interval: str = "day") -> dict:
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def series(workspace: Workspace, period: Period, interval: str = "day") -> Series:
     """Revenue, ad spend, ROAS and records per bucket, every bucket of the range present."""
     queryset = records_in(workspace, period)
-    if interval == "day":
-        # Records are already local days: no truncation needed.
-        grouped, key = queryset.values("date"), "date"
-    else:
-        bucket = trunc(interval, "date", week_start=workspace.week_start)
-        grouped, key = queryset.annotate(bucket=bucket).values("bucket"), "bucket"
-    rows = {
-        row[key]: row  # days of the workspace already (a DateField, truncated to a DateField)
-        for row in grouped.annotate(
+    # Records are already local days: no truncation for days.
+    bucket = F("date") if interval == "day" else trunc(interval, "date", week_start=workspace.week_start)
+    rows: dict[dt.date, Mapping[str, Any]] = {
+        row["bucket"]: row  # days of the workspace already (a DateField, truncated to a DateField)
+        for row in queryset.annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(
             revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("*"), first=Min("date"), last=Max("date")
-        ).order_by()
+        )
+        .order_by()
     }
     # Open ends close on the data's first and last days (same query: per-bucket min and max).
     first = period.date_from or min((row["first"] for row in rows.values()), default=None)
     last = period.date_to or max((row["last"] for row in rows.values()), default=None)
     buckets = bucket_starts(first, last, interval, week_start=workspace.week_start)
-    empty = {"revenue": 0, "ad_spend": 0, "records": 0}
-    return {
-        "interval": interval,
-        "date_from": _iso(first),
-        "date_to": _iso(last),
-        "buckets": [
-            {
-                "bucket": bucket.isoformat(),
-                "revenue": money(values["revenue"]),
-                "ad_spend": money(values["ad_spend"]),
-                "roas": roas(values["revenue"], values["ad_spend"]),
-                "records": values["records"],
-            }
+    empty: Mapping[str, Any] = {"revenue": 0, "ad_spend": 0, "records": 0}
+    return Series(
+        interval=interval,
+        date_from=_iso(first),
+        date_to=_iso(last),
+        buckets=[
+            Bucket(
+                bucket=bucket.isoformat(),
+                revenue=money(values["revenue"]),
+                ad_spend=money(values["ad_spend"]),
+                roas=roas(values["revenue"], values["ad_spend"]),
+                records=values["records"],
+            )
             for bucket, values in zero_fill(rows, buckets, lambda: empty)
         ],
-    }
+    )
 
 
-def top_users(workspace: Workspace, period: Period, limit: int = TOP_USERS_DEFAULT) -> list[dict]:
+def top_users(workspace: Workspace, period: Period, limit: int = TOP_USERS_DEFAULT) -> list[TopUser]:
     """Members ranked by the revenue they recorded; ties go to the lower user id."""
     rows = (
         records_in(workspace, period)
@@ -192,21 +262,21 @@ def top_users(workspace: Workspace, period: Period, limit: int = TOP_USERS_DEFAU
         .order_by("-revenue", "recorded_by")[:limit]
     )
     return [
-        {
-            "rank": rank,
-            "user_id": row["recorded_by"],
-            "email": row["recorded_by__email"],
-            "full_name": row["recorded_by__full_name"],
-            "total_revenue": money(row["revenue"]),
-            "total_ad_spend": money(row["ad_spend"]),
-            "roas": roas(row["revenue"], row["ad_spend"]),
-            "records": row["records"],
-        }
+        TopUser(
+            rank=rank,
+            user_id=row["recorded_by"],
+            email=row["recorded_by__email"],
+            full_name=row["recorded_by__full_name"],
+            total_revenue=money(row["revenue"]),
+            total_ad_spend=money(row["ad_spend"]),
+            roas=roas(row["revenue"], row["ad_spend"]),
+            records=row["records"],
+        )
         for rank, row in enumerate(rows, start=1)
     ]
 
 
-def by_store(workspace: Workspace, period: Period) -> list[dict]:
+def by_store(workspace: Workspace, period: Period) -> list[StoreTotals]:
     """Every store of the workspace with its totals over the period (zero when it sold nothing)."""
     in_period = Q()
     if period.date_from is not None:
@@ -223,14 +293,14 @@ def by_store(workspace: Workspace, period: Period) -> list[dict]:
         .order_by(F("revenue").desc(nulls_last=True), "name", "pk")
     )
     return [
-        {
-            "store_id": store.pk,
-            "name": store.name,
-            "city": store.city,
-            "total_revenue": money(store.revenue or 0),
-            "total_ad_spend": money(store.ad_spend or 0),
-            "roas": roas(store.revenue, store.ad_spend),
-            "records": store.record_count,
-        }
+        StoreTotals(
+            store_id=store.pk,
+            name=store.name,
+            city=store.city,
+            total_revenue=money(store.revenue or 0),
+            total_ad_spend=money(store.ad_spend or 0),
+            roas=roas(store.revenue, store.ad_spend),
+            records=store.record_count,
+        )
         for store in stores
     ]

@@ -1,13 +1,17 @@
 """The sales insights, registered once (:mod:`config.insights`): the API, the dashboard, the
 CSV exports, the nightly ETL and the reports read them from the registry."""
 
-from config.insights import Insight, Metric, register, week_settings
+from collections.abc import Mapping
+from typing import Any
+
+from config.insights import Insight, Metric, Tenant, register, week_settings
+from config.periods import PeriodQuerySerializer
 from sales import analytics
 from sales.api import serializers as s
 from sales.services import CACHE_NAMESPACE
 
 
-def _no_settings(workspace, params) -> dict:
+def _no_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
     """Sales records are already local days: no setting of the workspace changes the figures."""
     return {}
 
@@ -63,7 +67,7 @@ BY_STORE = register(
     Insight(
         name="sales.by_store",
         compute=analytics.by_store,
-        query=s.PeriodQuerySerializer,
+        query=PeriodQuerySerializer,
         response=s.StorePerformanceSerializer(many=True),
         namespace=CACHE_NAMESPACE,
         summary="Every store with its revenue, ad spend and ROAS over the period, paginated",
