@@ -8,7 +8,9 @@ latency histograms (within 3.85 % of the exact value, see :mod:`apimetrics.histo
 
 # ruff: noqa: S608 - SQL here interpolates only table names and fixed fragments; values are parameters.
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -22,6 +24,13 @@ from config.periods import Period, bucket_starts, check_bucket_count, growth_pct
 
 CACHE_NAMESPACE = "apimetrics"
 QUANTILES = (0.5, 0.95, 0.99)
+# A payload as the views answer it; its shape is documented (and typed for clients) by the
+# response serializers of apimetrics.api.serializers.
+Payload = dict[str, Any]
+# What a source of counts covers: (table, from, until), either end open when None.
+Source = tuple[str, dt.datetime | None, dt.datetime | None]
+# The group of a row of counts: its time slot and dimension values, as the database gives them.
+GroupKey = tuple[Any, ...]
 ORDERINGS = ("requests", "errors", "error_rate", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "endpoint", "consumer")
 
 
@@ -33,7 +42,7 @@ class Acc:
     status_4xx: int = 0
     status_5xx: int = 0
     sum_ms: float = 0.0
-    histogram: dict = field(default_factory=dict)
+    histogram: dict[int, int] = field(default_factory=dict)
 
     def add(self, other: "Acc") -> None:
         self.requests += other.requests
@@ -50,9 +59,9 @@ def _pct(part: int, whole: int) -> float:
     return round(part / whole * 100, 2) if whole else 0.0
 
 
-def _stats(acc: Acc, apdex_threshold_ms: int | None = None) -> dict:
+def _stats(acc: Acc, apdex_threshold_ms: int | None = None) -> Payload:
     p50, p95, p99 = hist.percentiles(acc.histogram, QUANTILES)
-    stats = {
+    stats: Payload = {
         "requests": acc.requests,
         "errors_4xx": acc.status_4xx,
         "errors_5xx": acc.status_5xx,
@@ -85,30 +94,38 @@ def _ceil(value: dt.datetime, unit: str) -> dt.datetime:
     return floor if floor == value else floor + _UNIT[unit]
 
 
-def _split(lo, hi, levels: tuple[str, ...]) -> list[tuple[str, dt.datetime | None, dt.datetime]]:
+def _split(lo: dt.datetime | None, hi: dt.datetime, levels: tuple[str, ...]) -> list[Source]:
     """[lo, hi) as whole units of the coarsest level that fits, the edges from finer levels."""
     if lo is not None and lo >= hi:
         return []
     if not levels:
         return [("minute", lo, hi)]
     unit, finer = levels[0], levels[1:]
-    first = None if lo is None else _ceil(lo, unit)
     last = _floor(hi, unit)
-    if first is not None and first >= last:
+    if lo is None:
+        return [(unit, None, last), *_split(last, hi, finer)]
+    first = _ceil(lo, unit)
+    if first >= last:
         return _split(lo, hi, finer)
-    parts = [(unit, first, last)]
-    if lo is not None and lo < first:
+    parts: list[Source] = [(unit, first, last)]
+    if lo < first:
         parts += _split(lo, first, finer)
     return parts + _split(last, hi, finer)
 
 
-def _sources(start, end, rolled_until, *, levels: tuple[str, ...] = ("day", "hour")) -> list[tuple]:
+def _sources(
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    rolled_until: dt.datetime | None,
+    *,
+    levels: tuple[str, ...] = ("day", "hour"),
+) -> list[Source]:
     """``[(table, lo, hi)]`` covering [start, end): day and hour rollups for whole rolled days and
     hours, minute rollups for the rolled edges, raw events after the watermark (None: open).
 
     Days and hours are in the rollups only once complete, i.e. before the watermark's day/hour.
     """
-    sources = []
+    sources: list[Source] = []
     if rolled_until is not None and (start is None or start < rolled_until):
         rolled_end = rolled_until if end is None else min(end, rolled_until)
         sources += _split(start, rolled_end, levels)
@@ -122,9 +139,18 @@ def _sources(start, end, rolled_until, *, levels: tuple[str, ...] = ("day", "hou
 _DIMS = {None: ("", "e"), "endpoint": ("method, endpoint", "e"), "consumer": ("consumer", "c")}
 
 
-def _source_sql(table, lo, hi, *, project_id, dims, unit, histogram: bool):
+def _source_sql(
+    table: str,
+    lo: dt.datetime | None,
+    hi: dt.datetime | None,
+    *,
+    project_id: int,
+    dims: str | None,
+    unit: str | None,
+    histogram: bool,
+) -> tuple[str, list[object]]:
     columns, kind = _DIMS[dims]
-    params: list = [project_id]
+    params: list[object] = [project_id]
     if table == "raw":
         time_column, from_, where = "timestamp", sql.EVENTS, "project_id = %s"
         t = sql.trunc(unit, "timestamp") if unit else None
@@ -166,8 +192,15 @@ def _source_sql(table, lo, hi, *, project_id, dims, unit, histogram: bool):
 
 
 def _collect(
-    project: Project, start, end, rolled_until, *, dims=None, unit=None, levels=("day", "hour")
-) -> dict[tuple, Acc]:
+    project: Project,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    rolled_until: dt.datetime | None,
+    *,
+    dims: str | None = None,
+    unit: str | None = None,
+    levels: tuple[str, ...] = ("day", "hour"),
+) -> dict[GroupKey, Acc]:
     """Counts and histograms per (time slot?, dimension values…) over [start, end).
 
     ``unit`` groups by UTC minute, hour or day; only rollup levels at least as fine may be used.
@@ -175,9 +208,10 @@ def _collect(
     sources = _sources(start, end, rolled_until, levels=levels)
     names = (["t"] if unit else []) + ([c.strip() for c in _DIMS[dims][0].split(",")] if dims else [])
     keys = ", ".join(names)
-    results: dict[tuple, Acc] = {}
+    results: dict[GroupKey, Acc] = {}
     for histogram in (False, True):
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         for table, lo, hi in sources:
             body, source_params = _source_sql(
                 table, lo, hi, project_id=project.pk, dims=dims, unit=unit, histogram=histogram
@@ -209,7 +243,9 @@ def rollup_watermark(project: Project) -> dt.datetime | None:
     return RollupState.objects.filter(project=project).values_list("rolled_until", flat=True).first()
 
 
-def data_span(project: Project, rolled_until=None) -> tuple[dt.datetime | None, dt.datetime | None]:
+def data_span(
+    project: Project, rolled_until: dt.datetime | None = None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
     """First and last minute with data (rollups then raw events after the watermark)."""
     first = last = None
     rollups = MinuteRollup.objects.filter(project=project, kind="e")
@@ -233,7 +269,7 @@ def _bounds(project: Project, period: Period) -> tuple[dt.datetime | None, dt.da
     return period.bounds(project.tzinfo)
 
 
-def _aligned(tz: ZoneInfo, unit: str, *moments) -> bool:
+def _aligned(tz: ZoneInfo, unit: str, *moments: dt.datetime | None) -> bool:
     """Whether local hours (days) are UTC hours (days) at the given moments: whole-hour offsets
     (a zero offset for days)."""
     for moment in moments:
@@ -246,7 +282,9 @@ def _aligned(tz: ZoneInfo, unit: str, *moments) -> bool:
 # --- the four queries ----------------------------------------------------------------------
 
 
-def _summary_of(project: Project, start, end, rolled_until) -> dict:
+def _summary_of(
+    project: Project, start: dt.datetime | None, end: dt.datetime | None, rolled_until: dt.datetime | None
+) -> Payload:
     acc = _collect(project, start, end, rolled_until).get((), Acc())
     stats = _stats(acc, project.apdex_threshold_ms)
     stats["status_2xx"], stats["status_3xx"] = acc.status_2xx, acc.status_3xx
@@ -265,7 +303,7 @@ def _throughput(requests: int, start: dt.datetime | None, end: dt.datetime | Non
     return round(requests / max(minutes, 1), 3) if requests else 0.0
 
 
-def summary(project: Project, period: Period, rolled_until: dt.datetime | None) -> dict:
+def summary(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
     """Requests, 4xx and 5xx rates apart, throughput (requests/min), avg, p50/p95/p99, Apdex,
     and the same for the previous period of equal length (when the range is bounded)."""
     start, end = _bounds(project, period)
@@ -287,7 +325,7 @@ def summary(project: Project, period: Period, rolled_until: dt.datetime | None) 
     }
 
 
-def _meta(project: Project, period: Period, rolled_until: dt.datetime | None) -> dict:
+def _meta(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
     return {
         "project": project.key,
         "date_from": period.date_from,
@@ -313,7 +351,7 @@ def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: Zone
     return sorted({_local_start(moment, interval, tz) for moment in moments})
 
 
-def time_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> dict:
+def time_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> Payload:
     """Per minute, hour or day in the project's time zone, every bucket present (zero-filled)."""
     return {
         **_meta(project, period, rolled_until),
@@ -323,7 +361,7 @@ def time_series(project: Project, period: Period, interval: str, rolled_until: d
     }
 
 
-def _series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> list[dict]:
+def _series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> list[Payload]:
     tz = project.tzinfo
     start, end = _bounds(project, period)
     first, last = start, (end - dt.timedelta(minutes=1) if end else None)
@@ -332,6 +370,8 @@ def _series(project: Project, period: Period, interval: str, rolled_until: dt.da
         first, last = first or data_first, last or data_last
     if first is None or last is None or first > last:
         return []
+    starts: Sequence[dt.date]
+    bucket_of: Callable[[dt.datetime], dt.date]
     if interval == "day":
         starts = bucket_starts(first.astimezone(tz).date(), last.astimezone(tz).date(), "day")
         bucket_of = lambda moment: moment.astimezone(tz).date()  # noqa: E731
@@ -339,7 +379,7 @@ def _series(project: Project, period: Period, interval: str, rolled_until: dt.da
         starts = _local_starts(first, last, interval, tz)  # 400 beyond MAX_BUCKETS
         bucket_of = lambda moment: _local_start(moment, interval, tz)  # noqa: E731
     unit, levels = _resolution(tz, interval, first, last)
-    rows: dict = {}
+    rows: dict[dt.date, Acc] = {}
     for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, levels=levels).items():
         rows.setdefault(bucket_of(moment), Acc()).add(acc)
     return [_bucket_row(project, bucket, interval, rows.get(bucket) or Acc()) for bucket in starts]
@@ -355,14 +395,15 @@ def _resolution(tz: ZoneInfo, interval: str, first: dt.datetime, last: dt.dateti
     return "minute", ()
 
 
-def _bucket_row(project: Project, bucket, interval: str, acc: Acc) -> dict:
+def _bucket_row(project: Project, bucket: dt.date, interval: str, acc: Acc) -> Payload:
+    """A day bucket is a local date; a minute or hour bucket is the instant it starts."""
     tz = project.tzinfo
-    if interval == "day":  # from local midnight to the next: 23 or 25 hours when the clocks change
-        label = bucket.isoformat()
-        lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
-    else:
+    if isinstance(bucket, dt.datetime):
         label = bucket.astimezone(tz).isoformat()
         lo, hi = bucket, bucket + _UNIT[interval]
+    else:  # from local midnight to the next: 23 or 25 hours when the clocks change
+        label = bucket.isoformat()
+        lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
     return {
         "bucket": label,
         **_stats(acc, project.apdex_threshold_ms),
@@ -374,7 +415,7 @@ def _bucket_row(project: Project, bucket, interval: str, acc: Acc) -> dict:
 
 def time_series_or_daily(
     project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
-) -> dict:
+) -> Payload:
     """:func:`time_series` by ``interval``; without one, hourly, or daily when the range holds
     more hours than a series may (the API's default of a long history). Days beyond the limit
     still answer 400."""
@@ -386,7 +427,7 @@ def time_series_or_daily(
         return time_series(project, period, "day", rolled_until)
 
 
-def _ordered(rows: list[dict], order_by: str, name_field: str) -> list[dict]:
+def _ordered(rows: list[Payload], order_by: str, name_field: str) -> list[Payload]:
     descending = order_by.startswith("-")
     key = order_by.lstrip("-")
     if key in ("endpoint", "consumer"):
@@ -399,11 +440,20 @@ def _ordered(rows: list[dict], order_by: str, name_field: str) -> list[dict]:
     return present + missing
 
 
-def _table(project: Project, period: Period, rolled_until, *, dims: str, label, order_by: str, limit: int) -> dict:
+def _table(
+    project: Project,
+    period: Period,
+    rolled_until: dt.datetime | None,
+    *,
+    dims: str,
+    label: Callable[[GroupKey], Payload],
+    order_by: str,
+    limit: int,
+) -> Payload:
     """One row per group of ``dims`` (``endpoint``: method and endpoint; ``consumer``), each
     labelled by ``label(key)``, with requests, errors, rates and latency percentiles."""
     start, end = _bounds(project, period)
-    rows = []
+    rows: list[Payload] = []
     for key, acc in _collect(project, start, end, rolled_until, dims=dims).items():
         errors = acc.status_4xx + acc.status_5xx
         rows.append({**label(key), **_stats(acc), "errors_total": errors, "error_rate": _pct(errors, acc.requests)})
@@ -418,7 +468,7 @@ def _table(project: Project, period: Period, rolled_until, *, dims: str, label, 
 
 def endpoints(
     project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
-) -> dict:
+) -> Payload:
     """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
     label = lambda key: {"method": key[0], "endpoint": key[1]}  # noqa: E731
     return _table(project, period, rolled_until, dims="endpoint", label=label, order_by=order_by, limit=limit)
@@ -426,7 +476,7 @@ def endpoints(
 
 def consumers(
     project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
-) -> dict:
+) -> Payload:
     """Per consumer (events without one grouped under ``null``)."""
     label = lambda key: {"consumer": key[0] or None}  # noqa: E731
     return _table(project, period, rolled_until, dims="consumer", label=label, order_by=order_by, limit=limit)

@@ -7,28 +7,30 @@ range reaches past the rollup watermark reads raw events that no data version gu
 computed afresh (the rollups' bump covers everything before the watermark).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from apimetrics import analytics
+from apimetrics.analytics import Payload
 from apimetrics.api import serializers as s
 from apimetrics.models import Project
 from config.errors import NotFound
-from config.insights import Insight, Metric, register
+from config.insights import AnySerializer, Insight, Metric, QuerySerializer, Tenant, register
+from config.periods import PeriodQuerySerializer
 
 
-def _resolve(workspace, params: dict[str, Any]) -> dict[str, Any]:
+def _resolve(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
     """The workspace's project named by ``key`` (or given as ``project``) and its watermark."""
     project = params.pop("project", None)
     key = params.pop("key", None)
     if not isinstance(project, Project) or project.workspace_id != workspace.pk:
-        project = Project.objects.filter(workspace=workspace, key=str(key or project)).first()
+        project = Project.objects.filter(workspace_id=workspace.pk, key=str(key or project)).first()
     if project is None:
         raise NotFound("Not found.")
     return {**params, "project": project, "rolled_until": analytics.rollup_watermark(project)}
 
 
-def _settings(workspace, params: Mapping[str, Any]) -> dict[str, Any]:
+def _settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
     project = params["project"]
     return {"timezone": project.timezone, "apdex_threshold_ms": project.apdex_threshold_ms}
 
@@ -39,7 +41,14 @@ def _volatile(params: Mapping[str, Any]) -> bool:
     return end is None or rolled_until is None or end > rolled_until
 
 
-def _insight(name: str, compute, query, response, summary: str, **kwargs) -> Insight:
+def _insight(
+    name: str,
+    compute: Callable[..., Payload],
+    query: type[QuerySerializer],
+    response: type[AnySerializer],
+    summary: str,
+    **kwargs: Any,
+) -> Insight:
     return register(
         Insight(
             name=f"apimetrics.{name}",
@@ -61,7 +70,7 @@ def _insight(name: str, compute, query, response, summary: str, **kwargs) -> Ins
 SUMMARY = _insight(
     "summary",
     analytics.summary,
-    s.PeriodQuerySerializer,
+    PeriodQuerySerializer,
     s.ApiSummarySerializer,
     "Requests, error rates, throughput, latency percentiles and Apdex",
     metrics=(
