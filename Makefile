@@ -51,6 +51,7 @@ format: install
 check: install
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --fail-on-warn --validate --file /dev/null
+	$(BIN)/mypy
 
 # worker and beat need Redis (REDIS_URL): without it tasks run eagerly in the web process.
 worker: install
