@@ -101,21 +101,7 @@ def _challenge(error: DomainError, context: Mapping[str, Any]) -> str | None:
 
 
 def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
-        exc = Invalid.from_model_error(exc)  # a model's full_clean: errors by field
-    if isinstance(exc, DomainError):
-        exc = _DomainAPIException(exc, _challenge(exc, context))
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.messages)
-    elif isinstance(exc, SuspiciousOperation):
-        exc = exceptions.ParseError("The request is malformed.")
-
+    exc = _as_api_exception(exc, context)
     if not isinstance(exc, exceptions.APIException):
         return None  # a real server error: Django's handler500 answers and logs it
     headers: dict[str, str] = {}
@@ -134,22 +120,43 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
         # What DRF's own handler does: an error undoes the request's writes. A view that opted
         # out of ATOMIC_REQUESTS is not inside a request transaction, so there is nothing to mark.
         set_rollback()
+    response.data = error_body(*_code_message_fields(exc))
+    return response
+
+
+def _as_api_exception(exc: Exception, context: Mapping[str, Any]) -> Exception:
+    """Django's and our domain exceptions as the DRF exception that answers them; others as they are."""
+    if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
+        exc = Invalid.from_model_error(exc)  # a model's full_clean: errors by field
+    if isinstance(exc, DomainError):
+        return _DomainAPIException(exc, _challenge(exc, context))
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(detail=exc.messages)
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request is malformed.")
+    return exc
+
+
+def _code_message_fields(exc: exceptions.APIException) -> tuple[str, str, dict[str, list[str]]]:
     if isinstance(exc, exceptions.ValidationError):
         fields = flat_fields(exc.detail)
-        code, message = "invalid", _first_message(fields)
-    elif isinstance(exc, _DomainAPIException):
+        return "invalid", _first_message(fields), fields
+    if isinstance(exc, _DomainAPIException):
         # A batch's errors nest by item index: flattened like DRF's ("2.status_code").
-        code, message, fields = exc.domain.code, exc.domain.message, flat_fields(exc.domain.fields)
-    else:
-        detail: object = exc.detail
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else "error"
-        if isinstance(detail, dict):  # simplejwt: {"detail": …, "code": …, "messages": […]}
-            code = str(detail.get("code") or "error")
-            detail = detail.get("detail", detail)
-        message, fields = _detail_message(detail), {}
-    response.data = error_body(code, message, fields)
-    return response
+        return exc.domain.code, exc.domain.message, flat_fields(exc.domain.fields)
+    detail: object = exc.detail
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else "error"
+    if isinstance(detail, dict):  # simplejwt: {"detail": …, "code": …, "messages": […]}
+        code = str(detail.get("code") or "error")
+        detail = detail.get("detail", detail)
+    return code, _detail_message(detail), {}
 
 
 def _view_is_atomic(context: Mapping[str, Any]) -> bool:

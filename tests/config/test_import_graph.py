@@ -76,12 +76,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             elif target in stack:
                 low[node] = min(low[node], index[target])
         if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                component.append(member)
-                if member == node:
-                    break
+            component = _pop_through(stack, node)
             if len(component) > 1:
                 found.append(sorted(component))
 
@@ -89,6 +84,16 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def _pop_through(stack: list[str], node: str) -> list[str]:
+    """Pop ``stack`` down to ``node`` included: the members of ``node``'s component."""
+    component = []
+    while True:
+        member = stack.pop()
+        component.append(member)
+        if member == node:
+            return component
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -1,7 +1,20 @@
 """The whole UCI Online Retail file through the import, on PostgreSQL.
 
-The expected figures were derived independently of the importer, with pandas, from the
-cleaning rules of DESIGN §4 (run once; the script is in the docstring of ``EXPECTED``).
+The expected figures (``EXPECTED``) were derived independently of the importer, with pandas 2,
+from the cleaning rules of DESIGN §4, once::
+
+    df = pd.read_csv(DATA, dtype=str, keep_default_na=False, encoding="iso-8859-1")
+    dup = df.duplicated(keep="first"); d = df[~dup]                       -> 541,909 rows; 5,268 duplicates
+    a = d.InvoiceNo.str.startswith("A"); c = d.InvoiceNo.str.startswith("C")  -> 3 adjustments; 9,251 returns
+    rest = d[~a & ~c]; q = rest.Quantity.astype(int); p = rest.UnitPrice.map(Decimal)
+    qbad = q <= 0 (1,336; all of them also have price 0); pbad = (p <= 0) & ~qbad (1,174)
+    s = rest[~qbad & ~pbad]                                                 -> 524,877 sales lines
+    revenue = Σ Decimal(Quantity) × Decimal(UnitPrice) over s               -> 10,631,048.744
+    returns value = Σ |Decimal(Quantity)| × Decimal(UnitPrice) over d[c]   -> 893,979.73
+    orders = s.InvoiceNo.nunique() -> 19,959; customers = non-empty s.CustomerID nunique -> 4,338
+    units = Σ s.Quantity -> 5,572,419; s rows without CustomerID -> 132,185
+    non-product lines (NON_PRODUCT_CODES or gift_…) in s -> 2,340; distinct products in s -> 3,907
+    df.InvoiceNo.nunique() -> 25,900
 """
 
 from decimal import Decimal
@@ -26,19 +39,6 @@ pytestmark = [
     pytest.mark.skipif(not DATA.exists(), reason=f"the real data file is absent ({DATA})"),
 ]
 
-# Derived with pandas 2 (not with the importer):
-#   df = pd.read_csv(DATA, dtype=str, keep_default_na=False, encoding="iso-8859-1")
-#   dup = df.duplicated(keep="first"); d = df[~dup]                       -> 541,909 rows; 5,268 duplicates
-#   a = d.InvoiceNo.str.startswith("A"); c = d.InvoiceNo.str.startswith("C")  -> 3 adjustments; 9,251 returns
-#   rest = d[~a & ~c]; q = rest.Quantity.astype(int); p = rest.UnitPrice.map(Decimal)
-#   qbad = q <= 0 (1,336; all of them also have price 0); pbad = (p <= 0) & ~qbad (1,174)
-#   s = rest[~qbad & ~pbad]                                                 -> 524,877 sales lines
-#   revenue = Σ Decimal(Quantity) × Decimal(UnitPrice) over s               -> 10,631,048.744
-#   returns value = Σ |Decimal(Quantity)| × Decimal(UnitPrice) over d[c]   -> 893,979.73
-#   orders = s.InvoiceNo.nunique() -> 19,959; customers = non-empty s.CustomerID nunique -> 4,338
-#   units = Σ s.Quantity -> 5,572,419; s rows without CustomerID -> 132,185
-#   non-product lines (NON_PRODUCT_CODES or gift_…) in s -> 2,340; distinct products in s -> 3,907
-#   df.InvoiceNo.nunique() -> 25,900
 EXPECTED = {
     "rows_read": 541_909,
     "duplicates_dropped": 5_268,
