@@ -1,6 +1,5 @@
 """Recording tracked events: the insert of validated rows, committed before it returns."""
 
-# ruff: noqa: S608 - SQL here interpolates only table names and fixed fragments; values are parameters.
 import contextlib
 import datetime as dt
 
@@ -52,10 +51,10 @@ def _insert_events(project_id: int, events: list[tuple], key_id: int | None, now
         params = [value for event in events for value in (project_id, sql.param(event[0]), *event[1:])]
         rows = ", ".join([_EVENT_ROW] * len(events))
         if key_id is None:
-            statement = f"INSERT INTO {sql.EVENTS} ({_EVENT_COLUMNS_SQL}) VALUES {rows}"
+            statement = f"INSERT INTO {sql.EVENTS} ({_EVENT_COLUMNS_SQL}) VALUES {rows}"  # noqa: S608 (placeholders)
         else:
             statement = (
-                f"INSERT INTO {sql.EVENTS} ({_EVENT_COLUMNS_SQL}) SELECT * FROM (VALUES {rows}) AS event "
+                f"INSERT INTO {sql.EVENTS} ({_EVENT_COLUMNS_SQL}) SELECT * FROM (VALUES {rows}) AS event "  # noqa: S608
                 f"WHERE {_KEY_ACTIVE}"
             )
             params += [key_id, sql.param(now)]

@@ -6,7 +6,6 @@ the insert, see :func:`late_minutes` and :func:`mark_dirty`). :func:`rollup_rese
 watermark back to rebuild (``manage.py backfill_rollups --rebuild``).
 """
 
-# ruff: noqa: S608 - SQL here interpolates only table names and fixed fragments; values are parameters.
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -97,12 +96,12 @@ def _roll_from_raw(project_id: int, unit: str, start: dt.datetime, end: dt.datet
     params = [project_id, sql.param(start), sql.param(end)]
     # kind IN (…) lets the (project, kind, time, …) unique index serve the time range.
     sql.execute(
-        f"DELETE FROM {table} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",
+        f"DELETE FROM {table} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",  # noqa: S608
         params,
     )
     for kind, (grouped, selected) in _DIMENSIONS.items():
         sql.execute(
-            f"INSERT INTO {table} ({_ROLLUP_COLUMNS.format(time=column)}) "
+            f"INSERT INTO {table} ({_ROLLUP_COLUMNS.format(time=column)}) "  # noqa: S608 (names and fixed fragments)
             f"SELECT project_id, '{kind}', t, {selected}, SUM(n), SUM(s2), SUM(s3), SUM(s4), SUM(s5), SUM(total), "
             f"{sql.json_object_agg('b', 'n')} FROM ("
             f"SELECT project_id, {sql.trunc(unit, 'timestamp')} AS t, {grouped}, {BUCKET_SQL} AS b, "
