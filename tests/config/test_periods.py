@@ -35,6 +35,22 @@ def test_previous_periods():
     assert Period(D(2024, 2, 29), D(2024, 3, 1)).previous_year() == Period(D(2023, 2, 28), D(2023, 3, 1))
 
 
+def test_an_open_period_has_no_length_nor_predecessor():
+    for open_period in (Period(D(2026, 1, 1)), Period(None, D(2026, 1, 31))):
+        for arithmetic in (lambda p: p.days, Period.previous, Period.previous_year):
+            with pytest.raises(TypeError, match="is open"):
+                arithmetic(open_period)
+
+
+def test_minutes_and_hours_truncate_datetimes_only():
+    moment = dt.datetime(2026, 3, 8, 14, 37, 21, 5, tzinfo=ZoneInfo("Europe/Paris"))
+    assert periods.truncate(moment, "minute") == moment.replace(second=0, microsecond=0)
+    assert periods.truncate(moment, "hour") == moment.replace(minute=0, second=0, microsecond=0)
+    assert periods.truncate(moment, "day") == D(2026, 3, 8)
+    with pytest.raises(TypeError, match="hour bucket needs a datetime"):
+        periods.truncate(D(2026, 3, 8), "hour")
+
+
 @pytest.mark.parametrize(
     ("interval", "first", "last", "expected"),
     [
