@@ -6,6 +6,7 @@ hands the submitted values to the serializer the API uses and shows its messages
 fields they name. The validated data is ``form.validated``, ready for the same service.
 """
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django import forms
@@ -14,7 +15,9 @@ from rest_framework import serializers
 from config.errors import DomainError
 
 
-def field(label: str, *, widget: forms.Widget | None = None, help_text: str = "", required: bool = True):
+def field(
+    label: str, *, widget: forms.Widget | None = None, help_text: str = "", required: bool = True
+) -> forms.CharField:
     """A rendering-only field: its value is checked by the serializer, not by Django.
 
     ``required`` only marks the control (``required`` attribute, for assistive technology)."""
@@ -34,20 +37,28 @@ def _messages(errors: Any) -> list[str]:
 
 
 class SerializerForm(forms.Form):
-    serializer_class: ClassVar[type[serializers.Serializer]]
+    # Any: a form serves the serializer of whatever its page edits.
+    serializer_class: ClassVar[type[serializers.Serializer[Any]]]
 
-    def __init__(self, data=None, *, context: dict | None = None, instance=None, **kwargs):
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        context: dict[str, Any] | None = None,
+        instance: object = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data, **kwargs)
         self.context = context or {}
         self.instance = instance
-        self.validated: dict = {}
-        self.serializer: serializers.Serializer | None = None
+        self.validated: dict[str, Any] = {}
+        self.serializer: serializers.Serializer[Any] | None = None
 
-    def serializer_data(self) -> dict:
+    def serializer_data(self) -> dict[str, Any]:
         """The submitted values the serializer reads; a blank optional value is left out, as an
         API client would leave it out, so the serializer's default applies."""
         serializer_fields = self.serializer_class(context=self.context).fields
-        data = {}
+        data: dict[str, Any] = {}
         for name in self.fields:
             value = self.data.get(self.add_prefix(name), "")
             target = serializer_fields.get(name)
@@ -56,7 +67,7 @@ class SerializerForm(forms.Form):
             data[name] = value
         return data
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         serializer = self.serializer = self.serializer_class(
             instance=self.instance, data=self.serializer_data(), context=self.context, partial=self.instance is not None
