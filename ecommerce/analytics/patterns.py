@@ -7,7 +7,7 @@ import calendar
 from accounts.models import Workspace
 from config.money import money, ratio
 from config.periods import Period
-from ecommerce.analytics.reductions import ZERO, Payload, by_local_time, period_json, sales_lines
+from ecommerce.analytics.reductions import NO_SALES, ZERO, Payload, by_local_time, period_json, sales_lines
 
 
 def revenue_by_hour(workspace: Workspace, period: Period) -> Payload:
@@ -16,7 +16,7 @@ def revenue_by_hour(workspace: Workspace, period: Period) -> Payload:
     total = sum((row["revenue"] for row in found.values()), ZERO)
     rows = []
     for hour in range(24):
-        row = found.get(hour) or {"revenue": ZERO, "orders": 0, "units": 0}
+        row = found.get(hour, NO_SALES)
         rows.append(
             {
                 "hour": hour,
@@ -35,7 +35,7 @@ def revenue_by_weekday(workspace: Workspace, period: Period) -> Payload:
     total = sum((row["revenue"] for row in found.values()), ZERO)
     rows = []
     for weekday in range(1, 8):
-        row = found.get(weekday) or {"revenue": ZERO, "orders": 0, "units": 0}
+        row = found.get(weekday, NO_SALES)
         rows.append(
             {
                 "weekday": weekday,

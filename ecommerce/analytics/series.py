@@ -10,7 +10,16 @@ from rest_framework.exceptions import ValidationError
 from accounts.models import Workspace
 from config.money import money
 from config.periods import Period, bucket_starts, growth_pct, truncate
-from ecommerce.analytics.reductions import ZERO, Lines, Payload, by_local_time, closed_period, period_json, sales_lines
+from ecommerce.analytics.reductions import (
+    NO_SALES,
+    ZERO,
+    Lines,
+    Payload,
+    by_local_time,
+    closed_period,
+    period_json,
+    sales_lines,
+)
 
 
 def _bucket_key(bucket: dt.date, interval: str) -> str:
@@ -29,7 +38,7 @@ def series_rows(queryset: Lines, workspace: Workspace, period: Period, interval:
     )
     out, previous = [], None
     for bucket in bucket_starts(period.date_from, period.date_to, interval, week_start=week_start):
-        row = by_bucket.get(bucket) or {"revenue": ZERO, "orders": 0, "units": 0}
+        row = by_bucket.get(bucket, NO_SALES)
         revenue = row["revenue"] or ZERO
         out.append(
             {
