@@ -320,7 +320,8 @@ class Cleaner:
 
         return parse
 
-    def _classify(self, row_number: int, line: tuple, raw_quantity: Any, sink, tally: _Tally) -> None:
+    # One call per row of the file: its cleaning rules stay in one frame rather than in helpers.
+    def _classify(self, row_number: int, line: tuple, raw_quantity: Any, sink, tally: _Tally) -> None:  # noqa: C901
         """Steps 2 to 5 for a parsed, first-seen row: hand it to the sink or count why not."""
         invoice_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country, product = line
         prefix = invoice_no[0]

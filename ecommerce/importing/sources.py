@@ -144,23 +144,32 @@ def open_source(path_or_file: str | IO[bytes], *, size: int | None = None) -> So
     return _csv_source(io.BufferedReader(counter, _CHUNK), "csv", size, counter)
 
 
-def _decode_chunks(binary: IO[bytes], kind: str) -> tuple[Iterator[str], Callable[[], str]]:
+def _read(binary: IO[bytes]) -> bytes:
     try:
-        first = binary.read(_CHUNK)
+        return binary.read(_CHUNK)
     except (EOFError, OSError, zlib.error) as exc:
         raise _gzip_failure(exc) from exc
-    if not first:
-        raise ImportFailed("empty_file", "The file is empty." if kind == "csv" else "The compressed file is empty.")
-    encoding = "utf-8"
+
+
+def _sniff_encoding(first: bytes) -> str:
+    """The file's encoding from its byte-order mark; UTF-8 (with a Latin-1 fallback) without one."""
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif first.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif b"\x00" in first:
+        return "utf-16"
+    if first.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if b"\x00" in first:
         raise ImportFailed(
             "not_text",
             "The file is not CSV text (it contains NUL bytes: a binary file, or UTF-16 without a byte-order mark).",
         )
+    return "utf-8"
+
+
+def _decode_chunks(binary: IO[bytes], kind: str) -> tuple[Iterator[str], Callable[[], str]]:
+    first = _read(binary)
+    if not first:
+        raise ImportFailed("empty_file", "The file is empty." if kind == "csv" else "The compressed file is empty.")
+    encoding = _sniff_encoding(first)
     errors = "strict" if encoding == "utf-16" else "pulse-latin1-fallback"
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     _fallbacks.count = 0
@@ -175,10 +184,7 @@ def _decode_chunks(binary: IO[bytes], kind: str) -> tuple[Iterator[str], Callabl
         data = first
         while data:
             yield decode(data)
-            try:
-                data = binary.read(_CHUNK)
-            except (EOFError, OSError, zlib.error) as exc:
-                raise _gzip_failure(exc) from exc
+            data = _read(binary)
         yield decode(b"", final=True)  # a last character cut in half
 
     def encoding_info() -> str:
