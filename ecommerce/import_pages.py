@@ -10,20 +10,15 @@ polls :class:`ImportProgressView` while a job waits or runs.
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.generic import TemplateView
 
 from accounts.models import Membership
-from accounts.tenancy import ROLE_RANK, page_membership
-from accounts.workspace_pages import SWITCHED
+from accounts.workspace_pages import WorkspacePage
 from config.errors import DomainError
 from ecommerce import services
 from ecommerce.api.imports import check_declared_size
@@ -96,24 +91,16 @@ class UploadForm(forms.Form):
         return form
 
 
-class ImportsPageMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.membership = page_membership(request)
-        if self.membership is None:
-            raise Http404("You belong to no workspace.")
-        self.workspace = self.membership.workspace
-        return super().dispatch(request, *args, **kwargs)
+class ImportsPage(WorkspacePage):
+    """Viewers follow the imports; owners and admins upload."""
 
-    @property
-    def can_upload(self) -> bool:
-        return ROLE_RANK[self.membership.role] >= ROLE_RANK[Membership.Role.ADMIN]
+    write_role = Membership.Role.ADMIN
+    refused = "Owners and admins upload files; you can follow the imports."
 
 
 # Not in the request's transaction, as the API's upload: see services.import_upload.
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
-class ImportsView(ImportsPageMixin, TemplateView):
+class ImportsView(ImportsPage):
     template_name = "ecommerce/imports.html"
 
     def get_context_data(self, form: UploadForm | None = None, **kwargs):
@@ -124,9 +111,7 @@ class ImportsView(ImportsPageMixin, TemplateView):
             job.report_rows = report_rows(job.report) if job.status == ImportJob.Status.SUCCEEDED else []
             job.active = job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
         context.update(
-            workspace=self.workspace,
-            membership=self.membership,
-            can_upload=self.can_upload,
+            can_upload=self.has_role(Membership.Role.ADMIN),
             form=form or UploadForm(),
             jobs=page,
             max_upload=settings.PULSE_MAX_UPLOAD_BYTES,
@@ -135,15 +120,10 @@ class ImportsView(ImportsPageMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        if not self.can_upload:
-            raise PermissionDenied("Owners and admins upload files; you can follow the imports.")
         try:
             check_declared_size(request)  # before the body is parsed below
         except DomainError as error:
             return self.render_to_response(self.get_context_data(form=UploadForm.refused(error.message)), status=413)
-        if request.POST.get("workspace") != self.workspace.slug:
-            messages.error(request, SWITCHED)
-            return redirect(request.path)
         form = UploadForm(request.POST, request.FILES)
         wait = upload_wait(request, self)
         if wait is not None:
@@ -161,7 +141,7 @@ class ImportsView(ImportsPageMixin, TemplateView):
         return redirect(f"{reverse('ecommerce:imports')}#job-{job.pk}")
 
 
-class ImportProgressView(ImportsPageMixin, View):
+class ImportProgressView(ImportsPage):
     """What the page polls: a job's status and the rows read so far (JSON)."""
 
     def get(self, request, pk: int):
