@@ -15,7 +15,7 @@ from django.db import connection
 
 from accounts.models import Workspace
 from ecommerce import partitions
-from ecommerce.importing import Cleaner
+from ecommerce.importing import Cleaner, CleanLine
 from ecommerce.models import LINE_MODELS, ImportJob, ReturnLine, SalesLine
 
 LINE_COLUMNS = (
@@ -49,19 +49,8 @@ class CopyText:
         self.workspace, self.job = str(workspace_id), str(job_id)
         self.dates: dict = {}
 
-    def format(self, line: tuple) -> str:
-        (
-            invoice_no,
-            stock_code,
-            description,
-            quantity,
-            invoice_date,
-            unit_price,
-            amount,
-            customer_id,
-            country,
-            product,
-        ) = line
+    def format(self, line: CleanLine) -> str:
+        invoice_date = line.invoice_date
         date = self.dates.get(invoice_date)
         if date is None:
             if len(self.dates) > 100_000:
@@ -70,16 +59,16 @@ class CopyText:
         fields = (
             self.workspace,
             self.job,
-            invoice_no,
-            stock_code,
-            description,
-            str(quantity),
+            line.invoice_no,
+            line.stock_code,
+            line.description,
+            str(line.quantity),
             date,
-            str(unit_price),
-            str(amount),
-            customer_id,
-            country,
-            "t" if product else "f",
+            str(line.unit_price),
+            str(line.amount),
+            line.customer_id,
+            line.country,
+            "t" if line.product else "f",
         )
         text = "\t".join(fields)
         # Eleven tabs and nothing to escape is the rule; otherwise escape each field.
@@ -99,12 +88,12 @@ class PostgresSink:
         self.buffer: list[str] = []
         self.returns = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+t", encoding="utf-8")  # noqa: SIM115
 
-    def sale(self, line: tuple) -> None:
+    def sale(self, line: CleanLine) -> None:
         self.buffer.append(self.text.format(line))
         if len(self.buffer) >= COPY_BATCH:
             self.flush()
 
-    def ret(self, line: tuple) -> None:
+    def ret(self, line: CleanLine) -> None:
         self.returns.write(self.text.format(line))
 
     def flush(self) -> None:
@@ -129,40 +118,28 @@ class BatchSink:
             for model in LINE_MODELS
         }
 
-    def _row(self, line: tuple) -> tuple:
-        (
-            invoice_no,
-            stock_code,
-            description,
-            quantity,
-            invoice_date,
-            unit_price,
-            amount,
-            customer_id,
-            country,
-            product,
-        ) = line
+    def _row(self, line: CleanLine) -> tuple:
         return (
             self.workspace_id,
             self.job_id,
-            invoice_no,
-            stock_code,
-            description,
-            quantity,
-            self.adapt_date(invoice_date),
-            self.adapt_decimal(unit_price, 12, 3),
-            self.adapt_decimal(amount, 16, 3),
-            customer_id,
-            country,
-            product,
+            line.invoice_no,
+            line.stock_code,
+            line.description,
+            line.quantity,
+            self.adapt_date(line.invoice_date),
+            self.adapt_decimal(line.unit_price, 12, 3),
+            self.adapt_decimal(line.amount, 16, 3),
+            line.customer_id,
+            line.country,
+            line.product,
         )
 
-    def sale(self, line: tuple) -> None:
+    def sale(self, line: CleanLine) -> None:
         self.sales.append(self._row(line))
         if len(self.sales) >= ORM_BATCH:
             self.flush()
 
-    def ret(self, line: tuple) -> None:
+    def ret(self, line: CleanLine) -> None:
         self.returns.append(self._row(line))
         if len(self.returns) >= ORM_BATCH:
             self.flush()

@@ -9,7 +9,7 @@
   :class:`RowError` (one row).
 """
 
-from ecommerce.importing.cleaning import MAX_LISTED_ERRORS, MAX_ROWS, Cleaner
+from ecommerce.importing.cleaning import MAX_LISTED_ERRORS, MAX_ROWS, Cleaner, CleanLine
 from ecommerce.importing.errors import ImportFailed, RowError
 from ecommerce.importing.sources import COLUMNS, MAX_LINE, Source, open_source
 
@@ -18,6 +18,7 @@ __all__ = [
     "MAX_LINE",
     "MAX_LISTED_ERRORS",
     "MAX_ROWS",
+    "CleanLine",
     "Cleaner",
     "ImportFailed",
     "RowError",
