@@ -1,5 +1,5 @@
 """HTML pages of a person's own account: password reset and change, profile, the verification
-mail again, logging out everywhere, and accepting an invitation. They call the services the API
+mail again, logging out everywhere, accepting an invitation and making a new workspace. They call the services the API
 calls, so both follow the same rules."""
 
 from django.contrib import messages
@@ -14,8 +14,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts import invitations, passwords, profile
-from accounts.forms import PasswordResetRequestForm, ProfileForm, add_domain_error
+from accounts import invitations, passwords, profile, services
+from accounts.forms import PasswordResetRequestForm, ProfileForm, WorkspaceCreateForm, add_domain_error
 from accounts.tenancy import SESSION_WORKSPACE_KEY
 from accounts.throttles import (
     PasswordChangeThrottle,
@@ -158,3 +158,22 @@ def invitation_accept(request):
     except DomainError as error:
         return render(request, "accounts/invitation_accept.html", {**context, "error": error.message}, status=400)
     return render(request, "accounts/invitation_accept.html", {**context, "can_accept": True})
+
+
+@login_required
+def workspace_new(request):
+    """A workspace the user owns, made active at once; the API's rules (a slug taken as typed or
+    refused with the reason)."""
+    form = WorkspaceCreateForm(
+        request.POST or None, initial={"timezone": "UTC", "currency": "USD", "week_start": "monday"}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            workspace = services.workspace_create(owner=request.user, **form.validated)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            request.session[SESSION_WORKSPACE_KEY] = workspace.slug
+            messages.success(request, f"{workspace.name} is ready, and you are its owner.")
+            return redirect("home")
+    return render(request, "accounts/workspace_new.html", {"form": form})

@@ -5,9 +5,11 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.api.serializers import WEEK_STARTS, WorkspaceSerializer
 from accounts.models import AuditEvent, Membership, User, Workspace
 from config.currencies import CURRENCIES
 from config.errors import DomainError
+from config.forms import SerializerForm, field
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -91,7 +93,7 @@ class ProfileForm(forms.Form):
         return cleaned
 
 
-def _timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -101,7 +103,7 @@ class WorkspaceSettingsForm(forms.Form):
         max_length=60,
         help_text="API clients name the workspace by it (X-Workspace): changing it changes what they send.",
     )
-    timezone = forms.ChoiceField(choices=_timezone_choices, help_text="Days, weeks and months are counted in it.")
+    timezone = forms.ChoiceField(choices=timezone_choices, help_text="Days, weeks and months are counted in it.")
     currency = forms.ChoiceField(choices=[(code, f"{code} · {name}") for code, name in CURRENCIES])
     week_start = forms.TypedChoiceField(
         choices=Workspace.WeekStart.choices,
@@ -139,3 +141,25 @@ class RoleForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(choices=[("", "Every action"), *AuditEvent.Action.choices], required=False)
+
+
+class WorkspaceCreateForm(SerializerForm):
+    """A new workspace: the API's serializer decides what is valid, the service what is taken."""
+
+    serializer_class = WorkspaceSerializer
+    name = field("Name", widget=forms.TextInput(attrs={"maxlength": 120, "autofocus": True}))
+    slug = field(
+        "Slug",
+        widget=forms.TextInput(attrs={"maxlength": 60, "autocomplete": "off"}),
+        required=False,
+        help_text="API clients name the workspace by it (X-Workspace). Empty: made from the name.",
+    )
+    timezone = field(
+        "Time zone",
+        widget=forms.Select(choices=timezone_choices),
+        help_text="Days, weeks and months are counted in it.",
+    )
+    currency = field("Currency", widget=forms.Select(choices=[(code, f"{code} · {name}") for code, name in CURRENCIES]))
+    week_start = field(
+        "Weeks start on", widget=forms.RadioSelect(choices=[(name, name.title()) for name in WEEK_STARTS])
+    )

@@ -21,6 +21,7 @@ urlpatterns = [
     path("password/change/", account_pages.password_change, name="password-change"),
     path("profile/", account_pages.profile_page, name="profile"),
     path("invitations/accept/", account_pages.invitation_accept, name="invitation-accept"),
+    path("workspace/new/", account_pages.workspace_new, name="workspace-new"),
     path("workspace/switch/", views.switch_workspace, name="switch-workspace"),
     path("workspace/leave/", views.leave_workspace, name="leave-workspace"),
     path("workspace/settings/", workspace_pages.SettingsPage.as_view(), name="workspace-settings"),

@@ -1,17 +1,12 @@
 """Forms of the API metrics setup pages: the API's serializers decide what is valid (config.forms)."""
 
-import zoneinfo
-
 from django import forms
 
+from accounts.forms import timezone_choices
 from apimetrics.api import serializers as s
 from apimetrics.keys import MAX_GRACE_HOURS
 from apimetrics.models import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from config.forms import SerializerForm, field
-
-
-def _timezones() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class ProjectForm(SerializerForm):
@@ -23,7 +18,7 @@ class ProjectForm(SerializerForm):
         help_text="Letters, digits, - and _: the project's address in URLs and the API.",
     )
     timezone = field(
-        "Time zone", widget=forms.Select(choices=_timezones), help_text="Days and hours are counted in it."
+        "Time zone", widget=forms.Select(choices=timezone_choices), help_text="Days and hours are counted in it."
     )
     retention_days = field(
         "Raw events kept (days)",
