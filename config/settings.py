@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 import plotly
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -241,6 +242,42 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_TIMEZONE = "UTC"
+# Queues, one worker pool each, so that each scales on its own (docker-compose.yml, Procfile):
+# a long import or export never delays tracking's rollups, nor retention the mails. A worker
+# started without -Q consumes them all. Every task of the project is routed by name below
+# (tests/ops/test_queues.py checks it); a route to an undeclared queue fails when sent.
+CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("ingest", "imports", "reports", "maintenance"))
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+TASKS_BY_QUEUE = {
+    # tracked events: rollups every minute, one task per project
+    "ingest": ["apimetrics.tasks.rollup_all", "apimetrics.tasks.rollup_project"],
+    # order files, and the fits and caches an import invalidates
+    "imports": [
+        "ecommerce.tasks.import_orders",
+        "ecommerce.tasks.fit_forecast",
+        "ecommerce.tasks.warm_workspace_caches",
+        "ecommerce.tasks.warm_all_caches",
+    ],
+    # what people wait for or read: mails, exports, the nightly insights and quality alerts
+    "reports": [
+        "accounts.tasks.send_password_reset",
+        "accounts.tasks.send_invitation_email",
+        "accounts.tasks.send_email_change",
+        "accounts.tasks.build_workspace_export",
+        "sales.tasks.nightly_etl_all",
+        "sales.tasks.nightly_etl",
+        "sales.tasks.quality_checks_all",
+        "sales.tasks.quality_check",
+    ],
+    "maintenance": [
+        "apimetrics.tasks.retention_cleanup_all",
+        "apimetrics.tasks.retention_cleanup",
+        "accounts.tasks.flush_expired_tokens",
+        "accounts.tasks.expire_workspace_exports",
+    ],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in TASKS_BY_QUEUE.items() for task in tasks}
 CELERY_BEAT_SCHEDULER = "config.jobs:PulseScheduler"
 # Periodic tasks. Beat's scheduler (config.jobs.PulseScheduler, django-celery-beat's database
 # scheduler) copies the missing ones into the database at start, where staff can change them in

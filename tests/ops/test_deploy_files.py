@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+QUEUES = ("ingest", "imports", "reports", "maintenance")
+WORKERS = tuple(f"worker-{queue}" for queue in QUEUES)
 
 
 @pytest.fixture(scope="module")
@@ -21,19 +23,19 @@ def compose():
 
 def test_compose_has_the_production_shape(compose):
     services = compose["services"]
-    assert set(services) >= {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx", "prometheus", "grafana"}
+    assert set(services) >= {"postgres", "redis", "migrate", "web", *WORKERS, "beat", "nginx", "prometheus", "grafana"}
     assert services["web"]["deploy"]["replicas"] >= 2
     assert services["beat"]["deploy"]["replicas"] == 1  # two beats would send every job twice
-    for name in ("postgres", "redis", "web", "worker", "beat", "nginx", "prometheus", "grafana"):
+    for name in ("postgres", "redis", "web", *WORKERS, "beat", "nginx", "prometheus", "grafana"):
         assert "healthcheck" in services[name], name
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         service = services[name]
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         env = service["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")
         assert env["DEBUG"] == "0"
-    assert "celery -A config worker" in " ".join(services["worker"]["command"])
+
     for volume in [v for s in services.values() for v in s.get("volumes", []) if v.startswith("./")]:
         assert (ROOT / volume.split(":")[0]).exists(), volume
 
@@ -51,6 +53,17 @@ def test_prometheus_scrapes_web_and_workers():
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert jobs["pulse-web"]["dns_sd_configs"][0] == {"names": ["web"], "type": "A", "port": 8000}
     assert jobs["pulse-worker"]["dns_sd_configs"][0]["port"] == 9808
+    assert jobs["pulse-worker"]["dns_sd_configs"][0]["names"] == list(WORKERS)
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_compose_runs_one_worker_service_per_queue(compose, queue):
+    service = compose["services"][f"worker-{queue}"]
+    command = " ".join(service["command"])
+    assert f"celery -A config worker -Q {queue} " in command
+    assert re.search(rf"--concurrency=\$\{{WORKER_{queue.upper()}_CONCURRENCY:-\d+\}}", command)
+    assert service["deploy"]["replicas"] >= 1
+    assert "healthcheck" in service
 
 
 @pytest.mark.django_db
@@ -89,9 +102,9 @@ def test_every_metric_on_the_grafana_dashboard_is_exported(client):
 
 def test_procfile_runs_web_worker_and_beat():
     lines = dict(
-        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if re.match(r"^[a-z]+:", line)
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if re.match(r"^[a-z-]+:", line)
     )
-    assert set(lines) == {"web", "worker", "beat"}
+    assert set(lines) == {"web", *WORKERS, "beat"}
     assert "gunicorn config.wsgi -c config/gunicorn.py" in lines["web"]
     assert "celery -A config beat" in lines["beat"]
 

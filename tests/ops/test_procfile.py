@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 # What a shell that never activated the virtualenv has on its PATH.
 BARE_PATH = "/usr/local/bin:/usr/bin:/bin"
+QUEUES = ("ingest", "imports", "reports", "maintenance")
 
 
 def _processes() -> dict[str, str]:
@@ -33,7 +34,10 @@ def _bare_environment(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.skipif(not VENV_BIN.is_dir(), reason="no .venv in the project (make install creates it)")
-@pytest.mark.parametrize(("name", "program"), [("web", "gunicorn"), ("worker", "celery"), ("beat", "celery")])
+@pytest.mark.parametrize(
+    ("name", "program"),
+    [("web", "gunicorn"), *((f"worker-{queue}", "celery") for queue in QUEUES), ("beat", "celery")],
+)
 def test_each_command_resolves_from_the_virtualenv(name, program):
     command = _processes()[name]
     *setup, last = command.split(";")
@@ -44,6 +48,14 @@ def test_each_command_resolves_from_the_virtualenv(name, program):
     )
     assert result.returncode == 0, f"{program} not found from {command!r}: {result.stderr}"
     assert Path(result.stdout.strip()) == ROOT / ".venv" / "bin" / program
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_one_worker_per_queue_with_its_own_name_and_concurrency(queue):
+    command = _processes()[f"worker-{queue}"]
+    assert f" -Q {queue} " in command
+    assert f" -n {queue}@%h " in command  # two workers on one host must not share a node name
+    assert f"--concurrency=${{WORKER_{queue.upper()}_CONCURRENCY:-" in command
 
 
 def test_web_binds_loopback_8000_whatever_port_honcho_sets():
