@@ -171,13 +171,13 @@ def manage(env: dict, *args: str) -> str:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, port: int, workers: int = 2):
+    def __init__(self, env: dict, port: int, workers: int = 2, app: str = "config.wsgi"):
         self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
         self.env.pop("PORT", None)
         self.base = f"http://127.0.0.1:{port}"
         self.log = tempfile.NamedTemporaryFile(prefix="pulse-ops-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.py"],
+            [str(VENV_BIN / "gunicorn"), app, "-c", "config/gunicorn.py"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
