@@ -1,10 +1,11 @@
 """Signal receivers: a deleted API key stops working at once, however it was deleted. (A saved
-project needs none: its time zone and Apdex threshold are part of its insights' cache key.)"""
+project needs none: its time zone and Apdex threshold are part of its insights' cache key.)
+Every ``migrate`` creates the events' daily partitions ahead, as the hourly task does."""
 
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_migrate
 from django.dispatch import receiver
 
-from apimetrics import keys
+from apimetrics import keys, partitions
 from apimetrics.models import ApiKey
 
 
@@ -13,3 +14,9 @@ def forget_deleted_key(sender, instance: ApiKey, **kwargs) -> None:
     """Drop the cached lookup of a key deleted on its own or with its project or workspace
     (the admin, a cascade): it would otherwise be accepted until the cache entry expired."""
     keys.forget(instance.prefix)
+
+
+@receiver(post_migrate, dispatch_uid="apimetrics.event_partitions")
+def event_partitions(sender, app_config, using: str, **kwargs) -> None:
+    if app_config.label == "apimetrics" and using == "default":
+        partitions.ensure()

@@ -1,9 +1,10 @@
-"""Celery tasks: rollups every minute, retention daily. They take ids and are safe to run twice;
-transient errors are retried by the project's base task (``config.celery.PulseTask``)."""
+"""Celery tasks: rollups every minute, retention daily, the events' daily partitions hourly. They
+take ids and are safe to run twice; transient errors are retried by the project's base task
+(``config.celery.PulseTask``)."""
 
 from celery import shared_task
 
-from apimetrics import retention, rollups
+from apimetrics import partitions, retention, rollups
 from apimetrics.models import Project
 from config.queue import fan_out
 
@@ -26,5 +27,13 @@ def retention_cleanup(project_id: int) -> int:
 
 @shared_task(soft_time_limit=60, time_limit=90)
 def retention_cleanup_all() -> int:
-    """Daily: delete raw events older than each project's retention (rollups stay)."""
+    """Daily: drop the days of raw events past every project's retention (PostgreSQL), then
+    delete what is left past each project's own (rollups stay)."""
+    retention.partitions_drop_expired()
     return fan_out(retention_cleanup, Project.objects.values_list("pk", flat=True))
+
+
+@shared_task(soft_time_limit=50, time_limit=58)
+def event_partitions_ensure() -> int:
+    """Hourly: the events' daily partitions up to a week ahead (PostgreSQL); how many it created."""
+    return len(partitions.ensure())

@@ -273,6 +273,7 @@ TASKS_BY_QUEUE = {
     "maintenance": [
         "apimetrics.tasks.retention_cleanup_all",
         "apimetrics.tasks.retention_cleanup",
+        "apimetrics.tasks.event_partitions_ensure",
         "accounts.tasks.flush_expired_tokens",
         "accounts.tasks.expire_workspace_exports",
     ],
@@ -288,6 +289,7 @@ CELERY_BEAT_SCHEDULE = {
     "ecommerce-warm-caches": {"task": "ecommerce.tasks.warm_all_caches", "schedule": crontab(minute=30, hour=3)},
     "apimetrics-rollup": {"task": "apimetrics.tasks.rollup_all", "schedule": 60.0},
     "apimetrics-retention": {"task": "apimetrics.tasks.retention_cleanup_all", "schedule": crontab(hour=4, minute=0)},
+    "apimetrics-event-partitions": {"task": "apimetrics.tasks.event_partitions_ensure", "schedule": crontab(minute=10)},
     "accounts-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": crontab(hour=5, minute=0)},
     "accounts-expired-exports": {"task": "accounts.tasks.expire_workspace_exports", "schedule": crontab(minute=20)},
 }

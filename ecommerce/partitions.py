@@ -41,34 +41,20 @@ from __future__ import annotations
 import structlog
 from django.db import DatabaseError, connection, models, transaction
 
+from config import partitions
+
 log = structlog.get_logger("pulse.ecommerce.partitions")
 
 DEFAULT_SUFFIX = "_default"
 ENSURE_LOCK = 0x65636F6D  # pg_advisory_xact_lock key: one ensure() at a time ("ecom")
 DROP_LOCK_TIMEOUT = "2s"
 
-
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
+_quote, _children, _exists = partitions.quote, partitions.children, partitions.exists
 
 
 def workspace_table(model: type[models.Model], workspace_id: int) -> str:
     """The workspace's own level of ``model``'s table (a partitioned table)."""
     return f"{model._meta.db_table}_ws{int(workspace_id)}"
-
-
-def _children(cursor, parent: str) -> list[str]:
-    cursor.execute(
-        "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
-        "WHERE pg_inherits.inhparent = %s::regclass ORDER BY child.relname",
-        [parent],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-def _exists(cursor, name: str) -> bool:
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-    return cursor.fetchone()[0]
 
 
 def data_tables(cursor, model: type[models.Model], workspace_id: int) -> list[str]:

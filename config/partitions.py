@@ -1,0 +1,28 @@
+"""Catalogue look-ups shared by the partitioned tables of PostgreSQL (``ecommerce.partitions``,
+``apimetrics.partitions``)."""
+
+from django.db import connection
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def children(cursor, parent: str) -> list[str]:
+    """The partitions directly under ``parent``, by name."""
+    cursor.execute(
+        "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+        "WHERE pg_inherits.inhparent = %s::regclass ORDER BY child.relname",
+        [parent],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def exists(cursor, name: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+    return cursor.fetchone()[0]
+
+
+def is_partitioned(cursor, table: str) -> bool:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s))", [table])
+    return cursor.fetchone()[0]
