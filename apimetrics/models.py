@@ -91,7 +91,9 @@ class ApiKey(models.Model):
 
 
 class RequestEvent(models.Model):
-    """One tracked API call. The client's IP is kept only as a keyed hash."""
+    """One tracked API call. The client's IP is kept only as a keyed hash. On PostgreSQL the
+    table is partitioned by day and its primary key is ``(id, timestamp)`` (see
+    :mod:`apimetrics.partitions`); ``id`` stays unique, drawn from one sequence."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     timestamp = models.DateTimeField()
