@@ -11,7 +11,6 @@ from pathlib import Path
 import environ
 import plotly
 from celery.schedules import crontab
-from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -246,7 +245,7 @@ CELERY_TIMEZONE = "UTC"
 # a long import or export never delays tracking's rollups, nor retention the mails. A worker
 # started without -Q consumes them all. Every task of the project is routed by name below
 # (tests/ops/test_queues.py checks it); a route to an undeclared queue fails when sent.
-CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("ingest", "imports", "reports", "maintenance"))
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {name: {} for name in ("ingest", "imports", "reports", "maintenance")}
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 TASKS_BY_QUEUE = {
