@@ -245,7 +245,9 @@ CELERY_TIMEZONE = "UTC"
 # a long import or export never delays tracking's rollups, nor retention the mails. A worker
 # started without -Q consumes them all. Every task of the project is routed by name below
 # (tests/ops/test_queues.py checks it); a route to an undeclared queue fails when sent.
-CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {name: {} for name in ("ingest", "imports", "reports", "maintenance")}
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {
+    name: {"exchange": name, "routing_key": name} for name in ("ingest", "imports", "reports", "maintenance")
+}
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 TASKS_BY_QUEUE = {
