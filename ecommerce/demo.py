@@ -2,6 +2,10 @@
 the same import pipeline as a real file (so the demo also shows an import report).
 
 Deterministic for a given day (seeded); re-running replaces the same invoices, so it is idempotent.
+
+Invoice numbers are ``D`` and six digits (``CD…`` for returns, ``AD…`` for adjustments): the real
+file's are six digits alone (``C…``, ``A…``), so demo orders and imported ones never share a number
+in one workspace.
 """
 
 import csv
@@ -17,6 +21,7 @@ from ecommerce import services
 from ecommerce.models import ImportJob
 
 SEED = 20101201
+INVOICE_PREFIX = "D"
 INVOICES = 3_000
 COUNTRIES = [
     ("United Kingdom", 82),
@@ -69,7 +74,7 @@ def generate_csv(*, end: dt.date, invoices: int = INVOICES, seed: int = SEED) ->
     )
     rows = []
     for number in range(invoices):
-        invoice = str(536365 + number)
+        invoice = f"{INVOICE_PREFIX}{number + 1:06d}"
         day = rng.choices(days, day_weights)[0]
         moment = f"{day.month}/{day.day}/{day.year} {rng.choice(range(7, 20))}:{rng.randrange(60):02d}"
         customer = "" if rng.random() < 0.15 else rng.choices(customers, customer_weights)[0]
@@ -100,8 +105,9 @@ def generate_csv(*, end: dt.date, invoices: int = INVOICES, seed: int = SEED) ->
                 if line[3] > 0 and line[5] > 0
             )
     when = f"{days[200].month}/{days[200].day}/{days[200].year} 14:41"
-    rows.append(["A563185", "B", "Adjust bad debt", 1, when, Decimal("1150.50"), "", "United Kingdom"])
-    rows.append(["A563186", "B", "Adjust bad debt", 1, when, Decimal("-1150.50"), "", "United Kingdom"])
+    for number, amount in ((1, "1150.50"), (2, "-1150.50")):
+        adjustment = f"A{INVOICE_PREFIX}{number:06d}"
+        rows.append([adjustment, "B", "Adjust bad debt", 1, when, Decimal(amount), "", "United Kingdom"])
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
 
