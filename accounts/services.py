@@ -74,7 +74,7 @@ def _full_clean(workspace: Workspace, fields: Iterable[str]) -> None:
 @transaction.atomic
 def workspace_create(
     *,
-    owner: User,
+    owner: User | None,
     name: str,
     timezone: str = "UTC",
     currency: str = "USD",
@@ -82,8 +82,9 @@ def workspace_create(
     personal: bool = False,
     slug: str | None = None,
 ) -> Workspace:
-    """A workspace ``owner`` owns. A given slug is taken as it is or refused with the reason
-    (Invalid on ``slug``), never replaced; without one it is derived from ``name``."""
+    """A workspace ``owner`` owns (none: staff give it members later, ``import_orders --create``).
+    A given slug is taken as it is or refused with the reason (Invalid on ``slug``), never
+    replaced; without one it is derived from ``name``."""
     workspace = Workspace(
         name=name,
         slug=validate_workspace_slug(slug) if slug else _unique_slug(name),
@@ -98,7 +99,8 @@ def workspace_create(
             workspace.save()
     except IntegrityError as exc:  # the slug was taken in between
         raise Invalid.on("slug", f"The slug {workspace.slug!r} is taken by another workspace.") from exc
-    Membership.objects.create(user=owner, workspace=workspace, role=Membership.Role.OWNER)
+    if owner is not None:
+        Membership.objects.create(user=owner, workspace=workspace, role=Membership.Role.OWNER)
     return workspace
 
 

@@ -1,4 +1,4 @@
-"""``manage.py import_orders FILE --workspace SLUG``: the API's import, from a file on disk."""
+"""``manage.py import_orders FILE --workspace SLUG [--create]``: the API's import, from a file on disk."""
 
 import json
 from pathlib import Path
@@ -6,7 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.models import Workspace
+from accounts.models import User, Workspace
+from accounts.services import workspace_create
+from config.errors import Invalid
 from ecommerce import services
 from ecommerce.models import ImportJob
 
@@ -50,6 +52,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to the CSV, CSV.GZ or XLSX file.")
         parser.add_argument("--workspace", required=True, help="Slug of the workspace to import into.")
+        parser.add_argument("--create", action="store_true", help="Create the workspace when it does not exist.")
+        parser.add_argument("--owner", help="With --create: the email address of the new workspace's owner.")
+        parser.add_argument("--name", help="With --create: the new workspace's name (default: the slug).")
+        parser.add_argument("--timezone", default="UTC", help="With --create: the file's time zone (IANA name).")
+        parser.add_argument("--currency", default="USD", help="With --create: the ISO 4217 currency code.")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
@@ -58,9 +65,10 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        target = Workspace.objects.filter(slug=workspace).first()
-        if target is None:
-            raise CommandError(f"No workspace with slug {workspace!r}.")
+        target, created = _target(workspace, options)
+        if created:
+            owner = f"owned by {target.members.get().email}" if options.get("owner") else "without members"
+            self.stdout.write(f"Created workspace {target.slug} ({target.timezone}, {target.currency}, {owner}).")
         job = ImportJob.objects.create(workspace=target, source_name=path.name[:255], status="pending")
         bar = None
 
@@ -81,10 +89,41 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(_json({"job": job.pk, "status": job.status, "report": job.report, "error": job.error}))
         if job.status != ImportJob.Status.SUCCEEDED:
+            if created:  # nothing half-way: the workspace made for this file goes with it
+                target.delete()
             raise CommandError(f"Import failed ({job.error.get('code')}): {job.error.get('message')}")
         if not as_json:
             self.stdout.write(self.style.SUCCESS(f"Imported {path.name} into {target.slug} (job {job.pk}):"))
             self.stdout.write(format_report(job.report))
+
+
+def _target(slug: str, options: dict) -> tuple[Workspace, bool]:
+    """The workspace ``slug`` and whether it was created for this import (``--create``)."""
+    creating_only = [f"--{name}" for name in ("owner", "name") if options.get(name)]
+    if creating_only and not options.get("create"):
+        raise CommandError(f"{' and '.join(creating_only)} only apply with --create.")
+    target = Workspace.objects.filter(slug=slug).first()
+    if target is not None:
+        return target, False
+    if not options.get("create"):
+        raise CommandError(f"No workspace with slug {slug!r} (add --create to create it).")
+    owner = None
+    if options.get("owner"):
+        owner = User.objects.filter(email__iexact=options["owner"], is_active=True).first()
+        if owner is None:
+            raise CommandError(f"No active user with the email address {options['owner']!r}.")
+    try:
+        created = workspace_create(
+            owner=owner,
+            name=options.get("name") or slug,
+            slug=slug,
+            timezone=options.get("timezone") or "UTC",
+            currency=options.get("currency") or "USD",
+        )
+    except Invalid as error:
+        reasons = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.fields.items())
+        raise CommandError(f"Cannot create the workspace {slug!r}: {reasons or error.message}") from error
+    return created, True
 
 
 def _json(value) -> str:
