@@ -137,6 +137,14 @@ class Workspace(models.Model):
         related_name="personal_workspace",
         help_text="Set on the workspace made for a user at registration.",
     )
+    sample_for = models.OneToOneField(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sample_workspace",
+        help_text="Set on the workspace of synthetic demo data a user loaded to try Pulse.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
 

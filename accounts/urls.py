@@ -24,6 +24,7 @@ urlpatterns = [
     path("workspace/new/", account_pages.workspace_new, name="workspace-new"),
     path("workspace/switch/", views.switch_workspace, name="switch-workspace"),
     path("workspace/leave/", views.leave_workspace, name="leave-workspace"),
+    path("workspace/sample/", views.sample_data_load, name="sample-data"),
     path("workspace/settings/", workspace_pages.SettingsPage.as_view(), name="workspace-settings"),
     path("workspace/exports/", workspace_pages.ExportStartPage.as_view(), name="workspace-export"),
     path(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import profile, services
+from accounts import profile, sample, services
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.tenancy import SESSION_WORKSPACE_KEY, membership_for, page_membership
 from accounts.throttles import form_throttle_wait
@@ -132,6 +132,19 @@ def leave_workspace(request):
         messages.error(request, error.message)
     else:
         messages.success(request, f"You left {membership.workspace.name}.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def sample_data_load(request):
+    """Fill (once) the user's own sample workspace with the demo data, and open it."""
+    workspace, created = sample.sample_workspace_load(user=request.user)
+    request.session[SESSION_WORKSPACE_KEY] = workspace.slug
+    if created:
+        messages.success(request, f"Sample data loaded into the workspace {workspace.name}: your own stays as it was.")
+    else:
+        messages.info(request, f"Your sample data are in the workspace {workspace.name}.")
     return redirect("home")
 
 

@@ -6,6 +6,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Coffee-shop catalog"
     demo_loader = "catalog.demo.load"  # manage.py demo (config.demo)
     demo_order = 40
+    demo_per_workspace = False  # one menu for the installation
 
     def ready(self) -> None:
         from catalog.models import (

@@ -7,7 +7,9 @@ runs (so nothing here imports an app):
   user, workspace and superuser, or finds them;
 - ``demo_loader`` with ``demo_order`` (lowest first): a function
   ``(*, workspace, user, stdout) -> str`` that loads the app's data into that workspace and
-  returns a one-line summary. Loaders are idempotent: the demo can run again.
+  returns a one-line summary. Loaders are idempotent: the demo can run again. An app whose
+  data belong to the installation, not to a workspace, says ``demo_per_workspace = False``: its
+  loader runs for ``manage.py demo`` only, never for a user's sample workspace.
 """
 
 from collections.abc import Callable
@@ -33,6 +35,7 @@ class DemoLoader:
     app: str
     order: int
     load: Callable[..., str]
+    per_workspace: bool = True
 
 
 def tenant() -> DemoTenant:
@@ -47,8 +50,18 @@ def tenant() -> DemoTenant:
 def loaders() -> list[DemoLoader]:
     """Every installed app's demo loader, by ``demo_order`` (then app label)."""
     found = [
-        DemoLoader(config.label, getattr(config, "demo_order", 100), import_string(path))
+        DemoLoader(
+            config.label,
+            getattr(config, "demo_order", 100),
+            import_string(path),
+            getattr(config, "demo_per_workspace", True),
+        )
         for config in apps.get_app_configs()
         if (path := getattr(config, "demo_loader", None))
     ]
     return sorted(found, key=lambda loader: (loader.order, loader.app))
+
+
+def workspace_loaders() -> list[DemoLoader]:
+    """The loaders whose data belong to the workspace they load into (a sample workspace's)."""
+    return [loader for loader in loaders() if loader.per_workspace]

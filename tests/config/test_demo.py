@@ -24,6 +24,11 @@ def test_every_app_contributes_its_loader_in_order():
     ]
 
 
+def test_a_sample_workspace_gets_every_loader_but_the_installations_menu():
+    assert [loader.app for loader in demo.workspace_loaders()] == ["sales", "ecommerce", "apimetrics"]
+    assert [loader.per_workspace for loader in demo.loaders()] == [True, True, True, False]
+
+
 @pytest.mark.django_db
 def test_the_command_loads_each_app_into_the_demo_workspace_and_prints_what_it_did(monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
