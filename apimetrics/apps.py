@@ -6,6 +6,7 @@ class ApimetricsConfig(AppConfig):
     verbose_name = "API metrics"
     demo_loader = "apimetrics.demo.load"  # manage.py demo (config.demo)
     demo_order = 30
+    onboarding_step = "apimetrics.onboarding.STEP"  # a new workspace's next steps (config.onboarding)
 
     def ready(self) -> None:
         # Registered on import: the insights, the limits' system check, forgetting deleted keys.

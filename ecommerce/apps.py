@@ -6,6 +6,7 @@ class EcommerceConfig(AppConfig):
     verbose_name = "E-commerce analytics"
     demo_loader = "ecommerce.demo.load"  # manage.py demo (config.demo)
     demo_order = 20
+    onboarding_step = "ecommerce.onboarding.STEP"  # a new workspace's next steps (config.onboarding)
 
     def ready(self) -> None:
         from config.cache import bump_on_change

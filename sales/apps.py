@@ -6,6 +6,7 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales and ROAS"
     demo_loader = "sales.demo.load"  # manage.py demo (config.demo)
     demo_order = 10
+    onboarding_step = "sales.onboarding.STEP"  # a new workspace's next steps (config.onboarding)
 
     def ready(self) -> None:
         from config.cache import bump_on_change

@@ -1,0 +1,20 @@
+"""``{% onboarding_steps workspace ["app" …] as onboarding %}``: the next steps of
+:mod:`config.onboarding` (every app's, or those of the apps named) for a page's empty state."""
+
+from django import template
+
+from config import onboarding
+
+register = template.Library()
+
+
+@register.simple_tag
+def onboarding_steps(workspace, *apps: str) -> dict:
+    """The steps, each with whether ``workspace`` took it (one EXISTS query each), and whether
+    it took none of them (``empty``)."""
+    chosen = [step for step in onboarding.steps() if not apps or step.app in apps] if workspace is not None else []
+    steps = [
+        {"app": step.app, "title": step.title, "text": step.text, "url": step.url, "done": step.done(workspace)}
+        for step in chosen
+    ]
+    return {"steps": steps, "empty": bool(steps) and not any(step["done"] for step in steps)}
