@@ -8,6 +8,6 @@ STEP = Step(
     order=30,
     title="Create an API project",
     text="Get a key and send your API's requests to see their volume, errors and latency.",
-    url_names=("apimetrics:projects",),
+    url_names=("apimetrics:project-new", "apimetrics:projects"),
     done=lambda workspace: Project.objects.filter(workspace=workspace).exists(),
 )

@@ -34,7 +34,7 @@ def test_each_app_names_its_step_in_order():
     assert [(step.app, step.title, step.url_names) for step in onboarding.steps()] == [
         ("ecommerce", "Upload your orders", ("ecommerce:imports",)),
         ("sales", "Add a store", ("sales:stores", "sales:dashboard")),
-        ("apimetrics", "Create an API project", ("apimetrics:projects",)),
+        ("apimetrics", "Create an API project", ("apimetrics:project-new", "apimetrics:projects")),
     ]
 
 
