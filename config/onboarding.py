@@ -38,9 +38,7 @@ class Step:
 
 def steps() -> list[Step]:
     """Every installed app's step, by ``order`` (then app label)."""
-    found = [
-        import_string(config.onboarding_step)
-        for config in apps.get_app_configs()
-        if getattr(config, "onboarding_step", None)
+    found: list[Step] = [
+        import_string(path) for config in apps.get_app_configs() if (path := getattr(config, "onboarding_step", None))
     ]
     return sorted(found, key=lambda step: (step.order, step.app))

@@ -1,6 +1,8 @@
 """``{% onboarding_steps workspace ["app" …] as onboarding %}``: the next steps of
 :mod:`config.onboarding` (every app's, or those of the apps named) for a page's empty state."""
 
+from typing import Any
+
 from django import template
 
 from config import onboarding
@@ -9,7 +11,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def onboarding_steps(workspace, *apps: str) -> dict:
+def onboarding_steps(workspace: Any, *apps: str) -> dict[str, Any]:
     """The steps, each with whether ``workspace`` took it (one EXISTS query each), and whether
     it took none of them (``empty``)."""
     chosen = [step for step in onboarding.steps() if not apps or step.app in apps] if workspace is not None else []
