@@ -1,5 +1,6 @@
 """A new workspace's pages say what to do next (config.onboarding) instead of drawing empty charts."""
 
+import datetime as dt
 import html as htmllib
 
 import pytest
@@ -9,7 +10,7 @@ from apimetrics.models import Project
 from config import onboarding
 from tests.apimetrics.factories import ProjectFactory
 from tests.ecommerce.factories import SalesLineFactory
-from tests.sales.factories import StoreFactory
+from tests.sales.factories import SalesRecordFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,18 +130,40 @@ def test_an_empty_dashboard_shows_its_next_step_instead_of_empty_charts(client, 
     assert "→" not in html
 
 
-def test_orders_outside_the_range_show_an_empty_state_not_empty_charts(client, owner, workspace):
-    SalesLineFactory(workspace=workspace)  # 2011-01-10
+@pytest.mark.parametrize(
+    ("name", "what", "charts"),
+    [
+        ("ecommerce:dashboard", "orders", 3),
+        ("ecommerce:customers", "orders from known customers", 3),
+        ("ecommerce:products", "orders", 2),
+        ("ecommerce:forecast", "orders to forecast from", 1),
+    ],
+)
+def test_orders_outside_the_range_show_an_empty_state_not_empty_charts(client, owner, workspace, name, what, charts):
+    for day in range(1, 29):  # every day of February 2011: enough for every page, the forecast too
+        SalesLineFactory(workspace=workspace, invoice_date=dt.datetime(2011, 2, day, 12, tzinfo=dt.UTC))
 
-    html = page(client, owner, "ecommerce:dashboard", date_from="2012-01-01", date_to="2012-01-31")
+    html = page(client, owner, name, date_from="2012-01-01", date_to="2012-01-31")
 
+    path = reverse(name)
     assert (
-        'No orders from 2012-01-01 to 2012-01-31: <a href="/ecommerce/">see the whole history</a> or pick other dates.'
+        f'No {what} from 2012-01-01 to 2012-01-31: <a href="{path}">see the whole history</a> or pick other dates.'
         in html
     )
     assert CHART not in html
     assert 'id="get-started"' not in html
-    assert page(client, owner, "ecommerce:dashboard").count(CHART) == 3
+    assert f"No {what} to 2011-01-31:" in page(client, owner, name, date_to="2011-01-31")  # an open range
+    assert page(client, owner, name).count(CHART) == charts
+
+
+def test_sales_outside_the_range_show_an_empty_state_not_empty_charts(client, owner, workspace):
+    SalesRecordFactory(store=StoreFactory(workspace=workspace), date=dt.date(2026, 3, 1))
+
+    html = page(client, owner, "sales:dashboard", date_from="2026-04-01")
+
+    assert 'No sales from 2026-04-01: <a href="/sales/">see the whole history</a> or pick other dates.' in html
+    assert CHART not in html
+    assert page(client, owner, "sales:dashboard").count(CHART) == 2
 
 
 def test_stores_without_records_say_so_instead_of_drawing_charts(client, owner, workspace):
