@@ -13,8 +13,8 @@ register = template.Library()
 @register.simple_tag
 def onboarding_steps(workspace: Any, *apps: str) -> dict[str, Any]:
     """The steps, each with whether ``workspace`` took it (one EXISTS query each), and whether
-    it took none of them (``empty``)."""
-    chosen = [step for step in onboarding.steps() if not apps or step.app in apps] if workspace is not None else []
+    it took none of them (``empty``). No workspace (a template's missing value is ``""``): none."""
+    chosen = [step for step in onboarding.steps() if not apps or step.app in apps] if workspace else []
     steps = [
         {"app": step.app, "title": step.title, "text": step.text, "url": step.url, "done": step.done(workspace)}
         for step in chosen

@@ -10,6 +10,7 @@ from apimetrics.models import Project
 from config import onboarding
 from tests.apimetrics.factories import ProjectFactory
 from tests.ecommerce.factories import SalesLineFactory
+from tests.factories import UserFactory
 from tests.sales.factories import SalesRecordFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,13 @@ def test_another_workspaces_member_sees_their_own_workspaces_state(client, outsi
     assert "<h2>Get started: this workspace is empty</h2>" in html
     assert "your own: Globex stays as it is" in html
     assert "Acme" not in html
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_a_user_of_no_workspace_is_offered_no_steps(client, name):
+    html = page(client, UserFactory(email="loner@example.com"), name)
+
+    assert 'id="get-started"' not in html
 
 
 @pytest.mark.parametrize("name", DASHBOARDS)
