@@ -104,12 +104,18 @@ def generate_csv(*, end: dt.date, invoices: int = INVOICES, seed: int = SEED) ->
                 for line in rng.sample(lines, min(len(lines), rng.randint(1, 3)))
                 if line[3] > 0 and line[5] > 0
             )
-    when = f"{days[200].month}/{days[200].day}/{days[200].year} 14:41"
-    for number, amount in ((1, "1150.50"), (2, "-1150.50")):
-        adjustment = f"A{INVOICE_PREFIX}{number:06d}"
-        rows.append([adjustment, "B", "Adjust bad debt", 1, when, Decimal(amount), "", "United Kingdom"])
+    rows.extend(_adjustments(days[200]))
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def _adjustments(day: dt.date) -> list[list]:
+    """A bad debt written off and back (``A…``: the import excludes them)."""
+    when = f"{day.month}/{day.day}/{day.year} 14:41"
+    return [
+        [f"A{INVOICE_PREFIX}{number:06d}", "B", "Adjust bad debt", 1, when, Decimal(amount), "", "United Kingdom"]
+        for number, amount in ((1, "1150.50"), (2, "-1150.50"))
+    ]
 
 
 def load(*, workspace: Workspace, user: User | None, stdout=None) -> str:

@@ -83,18 +83,14 @@ def kpi(page, key: str) -> str:
     return page.locator(f'[data-kpi="{key}"] .value').inner_text()
 
 
-def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(browser_page, live_server, tmp_path):
-    data = write_slice(tmp_path / "online-retail-slice.csv")
-    expected = cleaned_totals(data)
-
-    # Register, then confirm the address from the mailed link.
-    page = browser_page()
+def register_and_verify(page, base_url: str) -> None:
+    """Register, then confirm the address from the mailed link."""
     page.goto("/accounts/register/")
     page.fill("#id_full_name", "Ada Lovelace")
     page.fill("#id_email", "ada@shop.test")
     page.fill("#id_password", PASSWORD)
     page.click("#register-form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{base_url}/")
     expect(page.locator("#get-started h2")).to_have_text("Get started: this workspace is empty")
     page.pulse_screenshot("journey-01-registered")
     page.goto(mailed_link("ada@shop.test", "/accounts/verify-email/"))
@@ -102,9 +98,11 @@ def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(brows
     assert User.objects.get(email="ada@shop.test").is_verified
     page.pulse_screenshot("journey-02-verified")
 
-    # Upload a slice of the real file from the empty state's link, and watch it import.
+
+def upload_and_read_kpis(page, path: Path, expected: dict) -> None:
+    """Upload from the empty state's link, watch the job finish, then read the KPIs."""
     page.click("#get-started >> text=Upload your orders")
-    page.set_input_files("#upload-form input[type=file]", str(tmp_path / "online-retail-slice.csv"))
+    page.set_input_files("#upload-form input[type=file]", str(path))
     page.click("#upload-button")
     job = page.locator(".import-job").first
     expect(job.locator(".job-status")).to_have_text("Succeeded", timeout=60_000)
@@ -116,7 +114,9 @@ def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(brows
     assert kpi(page, "orders") == f"{expected['orders']:,}"
     page.pulse_screenshot("journey-04-kpis")
 
-    # Invite a colleague as viewer; they register from the invitation and accept it.
+
+def invite_a_viewer(page, colleague, base_url: str) -> None:
+    """The owner invites a colleague as viewer, who registers from the invitation and accepts."""
     page.click("#nav-workspace")
     page.click(".tabs >> text=Members")
     page.fill("#id_email", "grace@shop.test")
@@ -124,20 +124,19 @@ def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(brows
     page.click("#invite-form button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("We sent an invitation to grace@shop.test.")
     page.pulse_screenshot("journey-05-invited")
-    colleague = browser_page()
     colleague.goto(mailed_link("grace@shop.test", "/accounts/invitations/accept/"))
     colleague.click("#invitation-register")
     colleague.fill("#id_full_name", "Grace Hopper")
     colleague.fill("#id_password", PASSWORD)
     colleague.click("#register-form button[type=submit]")
     colleague.click("#invitation-accept-form button[type=submit]")
-    colleague.wait_for_url(f"{live_server.url}/")
+    colleague.wait_for_url(f"{base_url}/")
     expect(colleague.locator("#workspace-switcher option:checked")).to_have_text("Ada Lovelace's workspace (viewer)")
-    assert Membership.objects.get(user__email="grace@shop.test", workspace__name="Ada Lovelace's workspace").role == (
-        "viewer"
-    )
+    membership = Membership.objects.get(user__email="grace@shop.test", workspace__name="Ada Lovelace's workspace")
+    assert membership.role == "viewer"
 
-    # The viewer reads the same figures and finds nothing to change them with.
+
+def viewer_reads_without_write_controls(colleague, expected: dict) -> None:
     colleague.goto("/ecommerce/")
     expect(colleague.locator('[data-kpi="revenue"] .value')).to_have_text(f"{expected['revenue']:,}")
     colleague.pulse_screenshot("journey-06-viewer-dashboard")
@@ -154,7 +153,9 @@ def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(brows
             expect(colleague.locator(control)).to_have_count(0)
     colleague.pulse_screenshot("journey-07-viewer-no-write-controls")
 
-    # Create an API project and a key, then send one event with the page's curl snippet.
+
+def create_project_and_key(page) -> str:
+    """From the empty state's link: a project, then a key; the key's secret, shown once."""
     page.goto("/api-metrics/")
     page.click("#get-started >> text=Create an API project")
     page.fill("#id_name", "Shop API")
@@ -163,13 +164,28 @@ def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(brows
     expect(page.locator(".messages")).to_contain_text("The project Shop API was created: now give it a key.")
     page.fill("#key-form input[name=name]", "Production")
     page.click("#key-form button[type=submit]")
-    secret = page.locator("#new-key").inner_text()
     expect(page.locator("#first-event")).to_have_text("Waiting for the first event…")
     page.pulse_screenshot("journey-08-key-created")
+    return page.locator("#new-key").inner_text()
+
+
+def test_a_new_user_goes_from_registering_to_counted_events_in_the_browser(browser_page, live_server, tmp_path):
+    path = tmp_path / "online-retail-slice.csv"
+    expected = cleaned_totals(write_slice(path))
+    page = browser_page()
+
+    register_and_verify(page, live_server.url)
+    upload_and_read_kpis(page, path, expected)
+    colleague = browser_page()
+    invite_a_viewer(page, colleague, live_server.url)
+    viewer_reads_without_write_controls(colleague, expected)
+    secret = create_project_and_key(page)
+
+    # One event sent as the page's curl snippet says; the indicator turns green, the list counts it.
     snippet = page.locator("#snippet-curl").inner_text()
     assert f"X-API-Key: {secret}" in snippet
     assert run_curl(snippet) == 202
-    expect(page.locator("#first-event")).to_have_class(re.compile(r"\bok\b"), timeout=15_000)  # green
+    expect(page.locator("#first-event")).to_have_class(re.compile(r"\bok\b"), timeout=15_000)
     page.pulse_screenshot("journey-09-first-event")
     page.goto("/api-metrics/")
     expect(page.locator("#projects tbody tr")).to_contain_text("Shop API")

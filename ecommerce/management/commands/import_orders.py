@@ -65,10 +65,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        target, created = _target(workspace, options)
-        if created:
-            owner = f"owned by {target.members.get().email}" if options.get("owner") else "without members"
-            self.stdout.write(f"Created workspace {target.slug} ({target.timezone}, {target.currency}, {owner}).")
+        target, created = self._target(workspace, options)
         job = ImportJob.objects.create(workspace=target, source_name=path.name[:255], status="pending")
         bar = None
 
@@ -96,9 +93,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Imported {path.name} into {target.slug} (job {job.pk}):"))
             self.stdout.write(format_report(job.report))
 
+    def _target(self, slug: str, options: dict) -> tuple[Workspace, bool]:
+        """The workspace ``slug`` and whether it was created for this import (``--create``)."""
+        target, created = _find_or_create(slug, options)
+        if created:
+            owner = f"owned by {options['owner'].lower()}" if options.get("owner") else "without members"
+            self.stdout.write(f"Created workspace {target.slug} ({target.timezone}, {target.currency}, {owner}).")
+        return target, created
 
-def _target(slug: str, options: dict) -> tuple[Workspace, bool]:
-    """The workspace ``slug`` and whether it was created for this import (``--create``)."""
+
+def _find_or_create(slug: str, options: dict) -> tuple[Workspace, bool]:
     creating_only = [f"--{name}" for name in ("owner", "name") if options.get(name)]
     if creating_only and not options.get("create"):
         raise CommandError(f"{' and '.join(creating_only)} only apply with --create.")
