@@ -109,6 +109,16 @@ def test_writers_create_a_project_and_land_on_its_keys(client, request, role, wo
     assert project.rollup_state.rolled_until is None
 
 
+def test_the_new_project_link_shows_once_whether_or_not_there_are_projects(client, owner, request):
+    listing = login(client, owner).get("/api-metrics/").content.decode()
+    assert listing.count(f'href="{NEW}"') == 1  # the empty state's step, not a second button
+    assert 'id="project-actions"' not in listing
+    request.getfixturevalue("project")
+    listing = client.get("/api-metrics/").content.decode()
+    assert listing.count(f'href="{NEW}"') == 1
+    assert 'id="project-actions"' in listing
+
+
 def test_empty_optional_settings_take_the_apis_defaults(client, owner):
     data = {"workspace": "acme", **PROJECT, "retention_days": "", "apdex_threshold_ms": ""}
     assert login(client, owner).post(NEW, data).status_code == 302
