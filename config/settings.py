@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "ecommerce",
     "apimetrics",
     "catalog",
+    "reports",
 ]
 
 MIDDLEWARE = [

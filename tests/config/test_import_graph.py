@@ -114,3 +114,21 @@ def test_config_imports_no_app():
         if module.partition(".")[0] == "config" and module not in CONFIG_MAY_IMPORT_APPS
     }
     assert {module: targets for module, targets in offending.items() if targets} == {}
+
+
+def test_reports_reads_other_apps_only_through_the_registry():
+    """``reports`` may use config and accounts (tenancy); no analytics app, and none uses it."""
+    graph = import_graph()
+    analytics_apps = {"sales", "ecommerce", "apimetrics", "catalog"}
+    reaches_out = {
+        module: sorted(t for t in targets if t.partition(".")[0] in analytics_apps)
+        for module, targets in graph.items()
+        if module.partition(".")[0] == "reports"
+    }
+    reached = {
+        module: sorted(t for t in targets if t.partition(".")[0] == "reports")
+        for module, targets in graph.items()
+        if module.partition(".")[0] not in {"reports", "config"}
+    }
+    assert {m: t for m, t in reaches_out.items() if t} == {}
+    assert {m: t for m, t in reached.items() if t} == {}
