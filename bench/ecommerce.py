@@ -399,14 +399,14 @@ def _fit_timers(workspace: Workspace) -> dict:
     """The models' fits alone, on the data the database reduced (read once, here, untimed): what
     the warming task spends beyond the queries."""
     from config.periods import Period
-    from ecommerce import analytics, clv, forecasting
+    from ecommerce import analytics, closed_days, clv, forecasting
 
     period = Period()
     series, _ = analytics.daily_revenue(workspace, period)
     days = analytics.customer_days(workspace, period)
     last_day = analytics.closed_period(workspace, period).date_to
     return {
-        "forecast": lambda: forecasting.fit(series),
+        "forecast": lambda: forecasting.fit(series, country=closed_days.country_of(workspace.timezone)),
         "customers/lifetime-value": lambda: clv.fit(days, last_day),
     }
 

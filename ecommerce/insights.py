@@ -207,13 +207,13 @@ FORECAST = _insight(
     "forecast",
     _forecast,
     r.EcommerceForecastSerializer,
-    "Daily revenue forecast with 80 % and 95 % intervals and the model's backtest",
+    "Daily revenue forecast (model chosen by backtest, closed days at 0) with 80 % and 95 % intervals",
     description="The model is fitted once per daily series, after each import, and reused; "
     "`fit.source` says `request` when this request had to fit it.",
     query=q.ForecastQuerySerializer,
     unkeyed=("periods",),
     present=_forecast_answer,
     csv_rows_key="forecast",
-    csv_tables=("history", "backtest", "holdout"),
+    csv_tables=("history", "backtest", "backtest.candidates", "holdout"),
     csv_filename="forecast",
 )

@@ -177,6 +177,7 @@ class ForecastView(EcommercePage):
             "csv": {
                 "forecast": self.api_csv("forecast", periods=90),
                 "backtest": self.api_csv("forecast", periods=90, table="backtest"),
+                "candidates": self.api_csv("forecast", periods=90, table="backtest.candidates"),
                 "holdout": self.api_csv("forecast", periods=90, table="holdout"),
             },
         }

@@ -11,6 +11,7 @@ from accounts.models import Workspace
 from config.cache import Cached
 from config.periods import Period
 from ecommerce.analytics.reductions import Payload, closed_period, logged_fit, period_json, sales_lines
+from ecommerce.closed_days import country_of
 from ecommerce.fits import stored_fit
 
 if TYPE_CHECKING:
@@ -42,19 +43,20 @@ def forecast_model(workspace: Workspace, period: Period) -> tuple[Payload, Cache
     fit it came from (``hit`` False when it was fitted during this call).
 
     The daily series is read every time (one grouped query, plus the data bounds for an open
-    period). The model (ten ETS fits) is fitted only when no fit of exactly this series is
-    stored: the ``fit_forecast`` task fits after every import, so requests do not pay for it
-    (nor for a web worker's first import of statsmodels). A refit of the same series would give
-    the same numbers, so a stored fit is as fresh as a new one.
+    period). The model (the candidates' backtest, about forty fits) is fitted only when no fit of
+    exactly this series and country is stored: the ``fit_forecast`` task fits after every import,
+    so requests do not pay for it (nor for a web worker's first import of statsmodels). A refit
+    of the same series would give the same numbers, so a stored fit is as fresh as a new one.
     """
     from ecommerce import forecasting
 
     series, closed = daily_revenue(workspace, period)
+    country = country_of(workspace.timezone)
     model = stored_fit(
         workspace.id,
         "forecast_model",
-        forecasting.inputs_digest(series),
-        lambda: logged_fit("forecast", workspace, lambda: forecasting.fit(series)),
+        forecasting.inputs_digest(series, country=country),
+        lambda: logged_fit("forecast", workspace, lambda: forecasting.fit(series, country=country)),
     )
     return {**period_json(closed), **model.value}, model
 

@@ -205,7 +205,17 @@ def _weekly_series(days: int, noise: float = 0.0, seed: int = 0) -> pd.Series:
 def test_seasonal_naive_is_exact_on_a_purely_weekly_series():
     result = forecasting.backtest(_weekly_series(120))
     assert result["origins"] == 8
-    assert result["seasonal_naive"] == {"mae": 0.0, "mape": 0.0, "mase": None}  # no in-sample error to scale by
+    # No in-sample error to scale by; every open day's revenue is its forecast, inside both intervals.
+    assert result["seasonal_naive"] == {
+        "mae": 0.0,
+        "mape": 0.0,
+        "mase": None,
+        "coverage_80": 100.0,
+        "coverage_95": 100.0,
+    }
+    # Without a MASE, the lowest MAE wins: the baseline's is exactly 0.
+    assert result["chosen"] == "seasonal_naive"
+    assert result["mase_ratio"] is None
 
 
 def test_error_measures_by_hand():
@@ -224,7 +234,17 @@ def test_forecast_fit_has_ordered_intervals_backtest_and_holdout():
         values = [Decimal(day[k]) for k in ("lower_95", "lower_80", "revenue", "upper_80", "upper_95")]
         assert values == sorted(values)
         assert values[0] >= 0
-    assert set(fit["backtest"]) == {"origins", "horizon_days", "first_origin", "model", "seasonal_naive"}
+    assert set(fit["backtest"]) == {
+        "origins",
+        "horizon_days",
+        "first_origin",
+        "chosen",
+        "model",
+        "seasonal_naive",
+        "mase_ratio",
+        "candidates",
+    }
+    assert [row["name"] for row in fit["backtest"]["candidates"]] == list(forecasting.CANDIDATES)
     holdout = fit["holdout"]
     assert (holdout["train_days"], holdout["test_days"]) == (112, 28)
     assert holdout["model"]["accuracy_pct"] == pytest.approx(100 - holdout["model"]["mape"])

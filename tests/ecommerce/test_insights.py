@@ -119,8 +119,8 @@ def test_each_endpoint_answers_what_its_serializer_documents(busy_shop, owner, a
     body = api_as(owner).get(BASE + endpoint).json()
     assert disagreements(_response_field(ENDPOINTS[endpoint]), body) == []
     if endpoint == "forecast":  # the fields of a fitted model are checked too
-        assert body["parameters"]
         assert body["backtest"]
+        assert body["model_name"] == body["backtest"]["chosen"]
         assert body["holdout"]
     if endpoint == "customers/lifetime-value":
         assert body["predicted"]["available"]

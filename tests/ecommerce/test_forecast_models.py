@@ -1,0 +1,122 @@
+"""The forecast's closed days, candidates and model choice, on hand-built series."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecommerce import closed_days, forecast_models, forecasting
+
+PATTERN = np.array([100.0, 120.0, 140.0, 160.0, 90.0, 0.0, 60.0])  # Monday first; closed on Saturday
+
+
+def _shop(start: str, end: str) -> pd.Series:
+    """The weekly pattern from ``start`` to ``end``, closed over the year end and on 18 January."""
+    index = pd.date_range(start, end, freq="D")
+    values = PATTERN[index.day_of_week]
+    values[(index >= "2010-12-24") & (index <= "2011-01-03")] = 0.0
+    values[index == "2011-01-18"] = 0.0  # a Tuesday without sales: one day, not a closure
+    return pd.Series(values, index=index)
+
+
+def test_closed_days_are_learned_from_weekdays_the_year_end_and_holidays():
+    series = _shop("2010-12-01", "2011-05-31")
+    # Three of the four GB holidays after the year end had no sales: Good Friday 22 April, the
+    # royal wedding 29 April and 30 May; May Day, 2 May, had its Monday's 100.
+    series["2011-04-22"] = series["2011-04-29"] = series["2011-05-30"] = 0.0
+    learned = closed_days.learn(series, "GB")
+    assert learned.as_json() == {
+        "weekdays": ["Saturday"],
+        "year_end": ["01-01", "01-02", "01-03", "12-24", "12-25", "12-26", "12-27", "12-28", "12-29", "12-30", "12-31"],
+        "country": "GB",
+        "public_holidays_closed": True,
+    }
+    days = pd.DatetimeIndex(
+        ["2011-12-23", "2011-12-24", "2011-12-26", "2012-01-03", "2012-01-04", "2012-04-06", "2012-04-10"]
+    )
+    # Friday open; Saturday; Boxing Day and 3 January (year end); Wednesday open; Good Friday
+    # (a holiday); Tuesday open.
+    assert learned.mask(days).tolist() == [False, True, True, True, False, True, False]
+
+
+def test_holidays_stay_open_when_the_shop_sold_on_most_of_them():
+    series = _shop("2010-12-01", "2011-05-31")
+    series["2011-04-22"] = 0.0  # one of four holidays closed
+    learned = closed_days.learn(series, "GB")
+    assert learned.holidays_closed is False
+    assert learned.mask(pd.DatetimeIndex(["2012-04-06"])).tolist() == [False]
+
+
+def test_a_weekday_closes_after_eight_weeks_without_sales():
+    series = _shop("2011-02-01", "2011-05-31")
+    sundays = series.index.day_of_week == 6
+    series[sundays & (series.index > "2011-04-05")] = 0.0  # the last 8 Sundays: 10 April to 29 May
+    assert closed_days.learn(series, None).weekdays == (5, 6)
+    series["2011-04-10"] = 60.0  # one Sunday open among the last eight
+    assert closed_days.learn(series, None).weekdays == (5,)
+
+
+def test_the_country_comes_from_the_time_zone():
+    assert [closed_days.country_of(zone) for zone in ("Europe/London", "Europe/Berlin", "UTC")] == ["GB", "DE", None]
+    assert closed_days.public_holidays(None, range(2011, 2012)) == set()
+
+
+def test_seasonal_naive_bands_by_hand():
+    # Two weeks: the second is the first plus 10 on Monday and minus 10 on Tuesday, so the
+    # open days' same-weekday differences are 10, −10 and four zeros: σ = √(200 / 6) = 5.7735.
+    index = pd.date_range("2011-01-03", periods=14, freq="D")
+    values = np.r_[PATTERN, PATTERN + np.array([10.0, -10.0, 0, 0, 0, 0, 0])]
+    train = pd.Series(values, index=index)
+    days = pd.date_range("2011-01-17", periods=8, freq="D")
+    bands = forecast_models.seasonal_naive(train, days, closed_days.ClosedDays((5,), (), False, None))
+    sigma = np.sqrt(200 / 6)
+    assert bands[0].tolist() == [110.0, 110.0, 140.0, 160.0, 90.0, 0.0, 60.0, 110.0]
+    assert bands[1, 0] == pytest.approx(110 - 1.2815515655446004 * sigma)
+    assert bands[4, 0] == pytest.approx(110 + 1.959963984540054 * sigma)
+    # The second Monday is two weeks ahead: the spread grows by √2.
+    assert bands[4, 7] - bands[0, 7] == pytest.approx(1.959963984540054 * sigma * np.sqrt(2))
+    assert bands[:, 5].tolist() == [0.0] * 5  # Saturday closed
+
+
+def test_coverage_counts_the_days_forecast_open():
+    actual = np.array([10.0, 20.0, 0.0, 40.0])
+    # revenue, lower 80, upper 80, lower 95, upper 95; the third day is forecast closed.
+    bands = np.array(
+        [
+            [12.0, 18.0, 0.0, 30.0],
+            [9.0, 21.0, 0.0, 35.0],
+            [15.0, 25.0, 0.0, 45.0],
+            [5.0, 15.0, 0.0, 25.0],
+            [20.0, 30.0, 0.0, 50.0],
+        ]
+    )
+    # 80 %: 10 in [9, 15], 20 not in [21, 25], 40 in [35, 45]: 2 of 3; 95 %: all 3.
+    assert forecasting._coverage(actual, bands) == {"coverage_80": 66.7, "coverage_95": 100.0}
+
+
+def _noisy_level(days: int, noise: float, seed: int) -> pd.Series:
+    """A constant weekly pattern times independent noise: last week's value carries last week's
+    noise too, so the seasonal-naive error has twice the noise's variance, and a model that
+    averages the weeks must beat it."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2011-01-03", periods=days, freq="D")
+    values = PATTERN[index.day_of_week] * np.exp(noise * rng.standard_normal(days))
+    return pd.Series(values, index=index)
+
+
+def test_the_backtest_chooses_a_model_over_the_seasonal_naive_on_noise_around_a_level():
+    fit = forecasting.fit(_noisy_level(182, 0.25, seed=4), horizon=14)
+    backtest = fit["backtest"]
+    assert backtest["chosen"] != "seasonal_naive"
+    assert fit["model_name"] == backtest["chosen"]
+    assert fit["model"] == forecast_models.LABELS[backtest["chosen"]]
+    chosen = next(row for row in backtest["candidates"] if row["name"] == backtest["chosen"])
+    assert {key: chosen[key] for key in backtest["model"]} == backtest["model"]
+    # The best MASE of the candidates, and well under the baseline's (1/√2 ≈ 0.71 in theory).
+    assert backtest["model"]["mase"] == min(row["mase"] for row in backtest["candidates"])
+    assert backtest["mase_ratio"] == round(backtest["model"]["mase"] / backtest["seasonal_naive"]["mase"], 3)
+    assert backtest["mase_ratio"] < 0.85
+    # Saturdays, closed in every week of the history, are forecast as 0 with a zero-width interval.
+    for day in fit["forecast"]:
+        saturday = pd.Timestamp(day["date"]).day_of_week == 5
+        bands = [day[name] for name in forecast_models.BANDS]
+        assert (bands == ["0.00"] * 5) is saturday, day
