@@ -13,15 +13,20 @@ first to the last purchase and ``T`` from the first purchase to the end of obser
 The Gamma-Gamma model is fitted on repeat customers only (``x > 0``), using the mean spend of their
 repeat purchases; BG/NBD on every customer (one-time buyers are what tell it about dropout).
 
-The error is measured by a calibration/holdout split: both models are fitted on the data before
-the last ``holdout_days`` (90 days when the history is long enough, a quarter of it otherwise),
-predict each calibration customer's spend in the holdout, and we report the mean absolute error
-against the actual holdout spend, beside a naive baseline (the customer's past daily spend rate).
+The prediction is calibrated and checked on holdouts at several origins: at each of
+``CALIBRATION_ORIGINS`` calibration ends four weeks apart (the latest 12 weeks before the end of
+the data; a quarter of the history when it is shorter than a year), both models are fitted on the
+data up to it and predict each calibration customer's spend over the next 12 weeks. Models of
+stationary buying underpredict a shop that grows and peaks before Christmas: the factor that
+makes the predicted total of the holdouts their actual total scales the 12-month value. The
+reported check is out of sample: the latest holdout's predictions are scaled by the factor of the
+earlier origins only, and compared per customer (MAE) with a naive baseline (the customer's past
+daily spend rate carried forward) and in total.
 
-Fitting (four maximum-likelihood searches) is the slow part and a deterministic function of the
-spend per customer and day: :func:`fit` returns the parameters, :func:`inputs_digest` names
-them, and :func:`predict` applies stored parameters to the data just read, or fits when given
-none.
+Fitting (two maximum-likelihood searches per origin, and two on the whole period) is the slow
+part and a deterministic function of the spend per customer and day: :func:`fit` returns the
+parameters, :func:`inputs_digest` names them, and :func:`predict` applies stored parameters to the
+data just read, or fits when given none.
 """
 
 from __future__ import annotations
@@ -41,9 +46,13 @@ HORIZON_DAYS = 365
 MIN_CUSTOMERS = 20
 MIN_REPEAT_CUSTOMERS = 10
 MIN_HOLDOUT_DAYS = 14
+# The holdout of a history of a year or more: the 12 weeks after each calibration end.
+HOLDOUT_DAYS = 84
+CALIBRATION_ORIGINS = 4
+ORIGIN_STEP_WEEKS = 4
 SERIES_MAX_TERMS = 100_000  # eq. 10's series where SciPy's 2F1 fails (bgnbd_expected)
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 1
+FIT_VERSION = 2
 
 
 def summarise(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -222,22 +231,42 @@ def _enough(summary: pd.DataFrame) -> bool:
     )
 
 
-def _calibration(days: pd.DataFrame, last_day: dt.date) -> tuple[pd.DataFrame, pd.Timestamp, int] | None:
-    """The calibration summary, its last day and the holdout length (None when the history is too
-    short for a holdout)."""
-    first_day = days["day"].min().date()
-    span = (last_day - first_day).days + 1
-    holdout_days = 90 if span >= 360 else span // 4
+def _calibrations(days: pd.DataFrame, last_day: dt.date) -> list[tuple[pd.Timestamp, int, pd.DataFrame]]:
+    """The calibration ends (latest first, :data:`CALIBRATION_ORIGINS` of them
+    :data:`ORIGIN_STEP_WEEKS` weeks apart), each with the holdout length that follows it and the
+    calibration summary; only the origins with enough customers to fit, and a calibration part
+    at least as long as the holdout. Empty when the history is too short for a holdout."""
+    first_day = pd.Timestamp(days["day"].min())
+    span = (pd.Timestamp(last_day) - first_day).days + 1
+    holdout_days = HOLDOUT_DAYS if span >= 360 else span // 4
     if holdout_days < MIN_HOLDOUT_DAYS:
-        return None
-    calibration_end = pd.Timestamp(last_day) - pd.Timedelta(days=holdout_days)
-    return summarise(days[days["day"] <= calibration_end], calibration_end), calibration_end, holdout_days
+        return []
+    step = max(holdout_days * ORIGIN_STEP_WEEKS * 7 // HOLDOUT_DAYS, 1)
+    found = []
+    for k in range(CALIBRATION_ORIGINS):
+        end = pd.Timestamp(last_day) - pd.Timedelta(days=holdout_days + k * step)
+        if (end - first_day).days + 1 < holdout_days:
+            break
+        summary = summarise(days[days["day"] <= end], end)
+        if _enough(summary):
+            found.append((end, holdout_days, summary))
+    return found
 
 
 def inputs_digest(days: pd.DataFrame, last_day: dt.date) -> str:
     """A digest of everything :func:`fit` depends on: the models' settings, the end of observation
     and the spend of every customer and day (in any row order)."""
-    settings = (FIT_VERSION, MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, MIN_HOLDOUT_DAYS, LOG_BOUND, last_day.isoformat())
+    settings = (
+        FIT_VERSION,
+        MIN_CUSTOMERS,
+        MIN_REPEAT_CUSTOMERS,
+        MIN_HOLDOUT_DAYS,
+        HOLDOUT_DAYS,
+        CALIBRATION_ORIGINS,
+        ORIGIN_STEP_WEEKS,
+        LOG_BOUND,
+        last_day.isoformat(),
+    )
     rows = pd.util.hash_pandas_object(days[["customer_id", "day", "spend"]], index=False).to_numpy()
     digest = hashlib.sha256(repr(settings).encode())
     digest.update(np.sort(rows).tobytes())
@@ -245,47 +274,87 @@ def inputs_digest(days: pd.DataFrame, last_day: dt.date) -> str:
 
 
 def fit(days: pd.DataFrame, last_day: dt.date) -> dict:
-    """The parameters of both models fitted on the whole period and on the holdout's calibration
-    part (None where there are too few customers to fit)."""
+    """The parameters of both models fitted on the whole period and on each calibration part
+    (``whole`` None where there are too few customers to fit)."""
     whole = summarise(days, pd.Timestamp(last_day))
     if not _enough(whole):
-        return {"whole": None, "calibration": None}
-    split = _calibration(days, last_day)
-    calibration = split[0] if split is not None else None
+        return {"whole": None, "origins": []}
     return {
         "whole": _fit_models(whole),
-        "calibration": _fit_models(calibration) if calibration is not None and _enough(calibration) else None,
+        "origins": [
+            {"calibration_end": end.date().isoformat(), "models": _fit_models(summary)}
+            for end, _, summary in _calibrations(days, last_day)
+        ],
     }
 
 
-def holdout_error(days: pd.DataFrame, last_day: dt.date, models: dict | None = None) -> dict | None:
-    """Predict each calibration customer's spend in the holdout with the models fitted on the
-    calibration part (``models``, fitted here when None), and compare with the actual spend."""
-    split = _calibration(days, last_day)
-    if split is None:
-        return None
-    calibration, calibration_end, holdout_days = split
-    if not _enough(calibration):
-        return None
-    models = models if models is not None else _fit_models(calibration)
-    _, predicted = _predicted_spend(calibration, holdout_days, models)
-    holdout = days[days["day"] > calibration_end]
-    actual = holdout.groupby("customer_id")["spend"].sum().reindex(calibration.index, fill_value=0.0)
-    # Baseline: the customer's daily spend rate since the first purchase, carried forward.
-    age_days = (calibration_end - calibration["first"]).dt.days + 1
-    naive = calibration["total"] / age_days * holdout_days
-    predicted = pd.Series(predicted, index=calibration.index)
+def _check(days: pd.DataFrame, end: pd.Timestamp, holdout_days: int, summary: pd.DataFrame, models: dict) -> dict:
+    """Each calibration customer's predicted, actual and naive spend in the holdout after ``end``.
+    The naive baseline carries the customer's daily spend rate since the first purchase forward."""
+    _, predicted = _predicted_spend(summary, holdout_days, models)
+    holdout = days[(days["day"] > end) & (days["day"] <= end + pd.Timedelta(days=holdout_days))]
+    actual = holdout.groupby("customer_id")["spend"].sum().reindex(summary.index, fill_value=0.0)
+    age_days = (end - summary["first"]).dt.days + 1
     return {
-        "calibration_end": calibration_end.date().isoformat(),
-        "holdout_days": int(holdout_days),
-        "customers": len(calibration),
-        "mae": money(float((predicted - actual).abs().mean())),
-        "naive_mae": money(float((naive - actual).abs().mean())),
-        "predicted_total": money(float(predicted.sum())),
+        "end": end,
+        "holdout_days": holdout_days,
+        "predicted": pd.Series(predicted, index=summary.index),
+        "actual": actual,
+        "naive": summary["total"] / age_days * holdout_days,
+    }
+
+
+def _scale(checks: list[dict]) -> float | None:
+    """The factor that makes the predicted total of these holdouts their actual total."""
+    predicted = sum(float(check["predicted"].sum()) for check in checks)
+    actual = sum(float(check["actual"].sum()) for check in checks)
+    return actual / predicted if checks and predicted > 0 else None
+
+
+def _error_pct(predicted: float, actual: float) -> float | None:
+    return round((predicted - actual) / actual * 100, 2) if actual else None
+
+
+def holdout_error(days: pd.DataFrame, last_day: dt.date, origins: list[dict]) -> dict | None:
+    """The latest holdout's errors, the predictions scaled by the factor fitted on the earlier
+    origins' holdouts (so the check is out of sample); and ``value_scale``, the factor fitted on
+    every origin, which calibrates the 12-month value. ``origins`` is what :func:`fit` returned."""
+    stored = {origin["calibration_end"]: origin["models"] for origin in origins}
+    checks = [
+        _check(days, end, holdout_days, summary, stored[end.date().isoformat()])
+        for end, holdout_days, summary in _calibrations(days, last_day)
+        if end.date().isoformat() in stored
+    ]
+    if not checks:
+        return None
+    latest, scale = checks[0], _scale(checks[1:])
+    calibrated = latest["predicted"] * (scale if scale is not None else 1.0)
+    actual, naive = latest["actual"], latest["naive"]
+    mae, naive_mae = float((calibrated - actual).abs().mean()), float((naive - actual).abs().mean())
+    value_scale = _scale(checks)
+    return {
+        "calibration_end": latest["end"].date().isoformat(),
+        "holdout_days": latest["holdout_days"],
+        "customers": len(actual),
+        "scale": round(scale, 4) if scale is not None else None,
+        "value_scale": round(value_scale, 4) if value_scale is not None else None,
+        "mae": money(mae),
+        "uncalibrated_mae": money(float((latest["predicted"] - actual).abs().mean())),
+        "naive_mae": money(naive_mae),
+        "mae_vs_naive_pct": round((mae / naive_mae - 1) * 100, 2) if naive_mae else None,
+        "predicted_total": money(float(calibrated.sum())),
+        "uncalibrated_predicted_total": money(float(latest["predicted"].sum())),
         "actual_total": money(float(actual.sum())),
-        "total_error_pct": round(float((predicted.sum() - actual.sum()) / actual.sum() * 100), 2)
-        if actual.sum()
-        else None,
+        "total_error_pct": _error_pct(float(calibrated.sum()), float(actual.sum())),
+        "uncalibrated_total_error_pct": _error_pct(float(latest["predicted"].sum()), float(actual.sum())),
+        "origins": [
+            {
+                "calibration_end": check["end"].date().isoformat(),
+                "predicted_total": money(float(check["predicted"].sum())),
+                "actual_total": money(float(check["actual"].sum())),
+            }
+            for check in checks
+        ],
     }
 
 
@@ -308,9 +377,12 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], 
         }
     models = models if models is not None else fit(days, last_day)
     whole = models["whole"]
+    holdout = holdout_error(days, last_day, models["origins"])
+    # The models' spend times the factor that matched the holdouts' totals (1 without holdouts).
+    scale = holdout["value_scale"] if holdout is not None and holdout["value_scale"] is not None else 1.0
     purchases, spend = _predicted_spend(summary, HORIZON_DAYS, whole)
     summary["purchases"] = purchases
-    summary["clv"] = spend
+    summary["clv"] = spend * scale
     summary["segment"] = summary.index.map(segments)
     by_segment = []
     for name in SEGMENTS:
@@ -335,6 +407,8 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], 
         "total_predicted_clv": money(float(summary["clv"].sum())),
         "avg_predicted_clv": money(float(summary["clv"].mean())),
         "by_segment": by_segment,
-        "holdout": holdout_error(days, last_day, models["calibration"]) if models["calibration"] is not None else None,
-        "note": "Undiscounted expected spend over the next 365 days; purchases are counted as purchase days.",
+        "calibration_scale": round(scale, 4),
+        "holdout": holdout,
+        "note": "Undiscounted expected spend over the next 365 days, calibrated on the holdouts' totals; "
+        "purchases are counted as purchase days.",
     }

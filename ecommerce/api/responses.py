@@ -223,15 +223,28 @@ class EcommerceClvParametersSerializer(serializers.Serializer):
     gamma_gamma = serializers.DictField(child=serializers.FloatField(), help_text="p, q, v.")
 
 
-class EcommerceClvHoldoutSerializer(serializers.Serializer):
+class EcommerceClvOriginSerializer(serializers.Serializer):
     calibration_end = serializers.DateField()
+    predicted_total = _money(help_text="Uncalibrated.")
+    actual_total = _money()
+
+
+class EcommerceClvHoldoutSerializer(serializers.Serializer):
+    calibration_end = serializers.DateField(help_text="The latest origin: the holdout checked.")
     holdout_days = serializers.IntegerField()
     customers = serializers.IntegerField()
-    mae = _money()
-    naive_mae = _money()
-    predicted_total = _money()
+    scale = _nullable_float("Actual over predicted total of the earlier origins' holdouts; null without them.")
+    value_scale = _nullable_float("The same over every origin: what scales the 12-month value.")
+    mae = _money(help_text="Per customer, predictions times ``scale``.")
+    uncalibrated_mae = _money()
+    naive_mae = _money(help_text="Each customer's past daily spend rate carried forward.")
+    mae_vs_naive_pct = _nullable_float("How much lower (negative) or higher the MAE is than the naive one.")
+    predicted_total = _money(help_text="Times ``scale``.")
+    uncalibrated_predicted_total = _money()
     actual_total = _money()
     total_error_pct = _nullable_float()
+    uncalibrated_total_error_pct = _nullable_float()
+    origins = EcommerceClvOriginSerializer(many=True, help_text="Latest first.")
 
 
 class EcommercePredictedClvSerializer(serializers.Serializer):
@@ -245,6 +258,10 @@ class EcommercePredictedClvSerializer(serializers.Serializer):
     total_predicted_clv = _money(required=False, help_text="When available.")
     avg_predicted_clv = _money(required=False, help_text="When available.")
     by_segment = EcommercePredictedSegmentSerializer(many=True, required=False, help_text="When available.")
+    calibration_scale = serializers.FloatField(
+        required=False,
+        help_text="When available: the factor the models' spend is multiplied by (holdout.value_scale, else 1).",
+    )
     holdout = EcommerceClvHoldoutSerializer(required=False, allow_null=True, help_text="When available.")
 
 

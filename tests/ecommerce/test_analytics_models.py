@@ -146,7 +146,29 @@ def test_predicted_lifetime_value_with_holdout_error(workspace):
     assert Decimal(holdout["naive_mae"]) == (sum(naive_errors) / len(seen)).quantize(Decimal("0.01"))
     # The model's error is its own: not nil on random purchases, and measured on the same customers.
     assert Decimal(holdout["mae"]) > 0
-    assert Decimal(holdout["predicted_total"]) > 0
+    # Four origins 25 days apart (75 × 4 / 12 weeks' steps), latest first; the latest's actual
+    # total is the holdout's.
+    ends = [calibration_end - 25 * k for k in range(4)]
+    assert [origin["calibration_end"] for origin in holdout["origins"]] == [
+        (start + dt.timedelta(days=end)).date().isoformat() for end in ends
+    ]
+    assert holdout["origins"][0]["actual_total"] == holdout["actual_total"]
+    assert holdout["origins"][0]["predicted_total"] == holdout["uncalibrated_predicted_total"]
+    # The scale is fitted on the three earlier origins only, the value scale on all four.
+    earlier = holdout["origins"][1:]
+    scale = sum(Decimal(o["actual_total"]) for o in earlier) / sum(Decimal(o["predicted_total"]) for o in earlier)
+    assert Decimal(str(holdout["scale"])) == scale.quantize(Decimal("0.0001"))
+    every = holdout["origins"]
+    value_scale = sum(Decimal(o["actual_total"]) for o in every) / sum(Decimal(o["predicted_total"]) for o in every)
+    assert Decimal(str(holdout["value_scale"])) == value_scale.quantize(Decimal("0.0001"))
+    assert predicted["calibration_scale"] == holdout["value_scale"]
+    calibrated = Decimal(holdout["uncalibrated_predicted_total"]) * scale
+    assert abs(Decimal(holdout["predicted_total"]) - calibrated) <= Decimal("0.02")
+    assert holdout["total_error_pct"] == pytest.approx(
+        float((calibrated - sum(actual.values())) / sum(actual.values()) * 100), abs=0.01
+    )
+    mae, naive_mae = Decimal(holdout["mae"]), Decimal(holdout["naive_mae"])
+    assert holdout["mae_vs_naive_pct"] == pytest.approx(float((mae / naive_mae - 1) * 100), abs=0.02)
 
 
 @pytest.mark.django_db
@@ -155,7 +177,7 @@ def test_stored_clv_models_predict_what_a_fresh_fit_does(repeat_customers):
     last_day = dt.date(2011, 10, 29)
     segments = {f"C{n}": "Loyal" for n in range(60)}
     models = clv.fit(days, last_day)
-    assert set(models) == {"whole", "calibration"}
+    assert set(models) == {"whole", "origins"}
     assert set(models["whole"]) == {"bgnbd", "gamma_gamma", "fallback"}
     assert clv.predict(days, last_day, segments=segments, models=models) == clv.predict(
         days, last_day, segments=segments
