@@ -28,6 +28,9 @@ Sections (one function each, run by ``main()``):
   (what users get after the import warmed the caches) and with ``?refresh=1`` (recomputed).
   Last, the transactions CSV of every sales line, downloaded through HTTP, against PostgreSQL
   writing the same lines as CSV (``COPY … TO STDOUT``).
+* ``models``: the forecast's backtest MASE against the seasonal-naive model's, its 80/20 holdout
+  accuracy and its intervals' coverage; the predicted customer value's holdout total error and
+  per-customer MAE against the naive baseline; each beside the issue's goal, with the fit times.
 
 Everything the benchmark creates (a workspace ``bench-ecommerce-…``, a bare table) is removed
 at the end.
@@ -570,7 +573,70 @@ def _time_pages(base_url: str, user, slug: str, repeat: int) -> int:
     return under
 
 
-SECTIONS = {"import": bench_import, "endpoints": bench_endpoints}
+def _forecast_rows(fit: dict) -> list[tuple[str, str, str]]:
+    """The forecast's figures against the issue's goals."""
+    backtest, holdout = fit["backtest"], fit["holdout"]
+    chosen, naive = backtest["model"], backtest["seasonal_naive"]
+    closed = [day for day in fit["forecast"] if dt.date.fromisoformat(day["date"]).weekday() == 5]
+    christmas = [day for day in fit["forecast"] if day["date"].endswith("-12-25")]
+    zero = all(day["revenue"] == day["upper_95"] == "0.00" for day in closed + christmas)
+    return [
+        ("forecast (Online Retail, whole file)", "figure", "goal"),
+        (f"chosen model: {fit['model']}", "", ""),
+        ("backtest MASE, seasonal naive (baseline)", f"{naive['mase']:.3f}", ""),
+        ("backtest MASE, chosen model", f"{chosen['mase']:.3f}", ""),
+        ("  ratio to the seasonal naive", f"{backtest['mase_ratio']:.3f}", "≤ 0.90"),
+        ("80/20 holdout accuracy (100 − MAPE), chosen model", f"{holdout['model']['accuracy_pct']:.2f} %", "≥ 75 %"),
+        ("  the same, seasonal naive", f"{holdout['seasonal_naive']['accuracy_pct']:.2f} %", ""),
+        ("backtest coverage of the 80 % interval", f"{chosen['coverage_80']:.1f} %", "70–90 %"),
+        ("backtest coverage of the 95 % interval", f"{chosen['coverage_95']:.1f} %", "85–100 %"),
+        (f"forecast 0 on {len(closed)} Saturdays and {len(christmas)} Christmas Day", "yes" if zero else "NO", "yes"),
+        ("fit seconds (backtest of every candidate, holdout, forecast)", f"{fit['fit_seconds']:.1f}", ""),
+    ]
+
+
+def _clv_rows(holdout: dict, seconds: float) -> list[tuple[str, str, str]]:
+    """The predicted customer value's holdout check against the issue's goals."""
+    return [
+        ("customer value (12-week holdout after the latest origin)", "figure", "goal"),
+        ("total error, calibrated on the earlier origins", f"{holdout['total_error_pct']:+.2f} %", "within ±15 %"),
+        ("  the same, uncalibrated", f"{holdout['uncalibrated_total_error_pct']:+.2f} %", ""),
+        ("per-customer MAE, naive baseline (past daily rate)", holdout["naive_mae"], ""),
+        ("per-customer MAE, calibrated model", holdout["mae"], ""),
+        ("  against the naive baseline", f"{holdout['mae_vs_naive_pct']:+.2f} %", "≤ −20 %"),
+        ("fit seconds (whole period and every origin)", f"{seconds:.1f}", ""),
+    ]
+
+
+def bench_models(options) -> str:
+    """The forecast and the customer value on the real file against the issue's goals: each
+    model's figure beside its baseline's, computed in the same run."""
+    if not DATA.exists():
+        return f"models: skipped, {DATA} is absent"
+    from config.periods import Period
+    from ecommerce import analytics, closed_days, clv, forecasting
+
+    slug = f"bench-models-{os.getpid()}"
+    workspace = Workspace.objects.create(name="Bench", slug=slug, timezone="Europe/London", currency="GBP")
+    try:
+        result, _ = _run_child("--child-import", slug)
+        if result["status"] != "succeeded":
+            raise SystemExit(f"the import failed: {result['error']}")
+        series, _ = analytics.daily_revenue(workspace, Period())
+        fit = forecasting.fit(series, country=closed_days.country_of(workspace.timezone))
+        days = analytics.customer_days(workspace, Period())
+        last_day = analytics.closed_period(workspace, Period()).date_to
+        started = time.perf_counter()
+        models = clv.fit(days, last_day)
+        seconds = time.perf_counter() - started
+        holdout = clv.holdout_error(days, last_day, models["origins"])
+        return f"{_table(_forecast_rows(fit))}\n\n{_table(_clv_rows(holdout, seconds))}"
+    finally:
+        _clear(workspace)
+        workspace.delete()
+
+
+SECTIONS = {"import": bench_import, "endpoints": bench_endpoints, "models": bench_models}
 
 
 def main() -> None:
