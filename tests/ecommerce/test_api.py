@@ -1,6 +1,8 @@
 """The analytics endpoints over HTTP: payloads, access, CSV, bad input, caching, query counts."""
 
+import csv
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -602,9 +604,16 @@ def test_csv_of_the_other_tables_of_a_payload(repeat_customers, owner, api_as):
     forecast = client.get(BASE + "forecast").json()
     backtest = client.get(BASE + "forecast", {"format": "csv", "table": "backtest"}).content.decode().splitlines()
     assert len(backtest) == 2
-    header, row = backtest[0].split(","), backtest[1].split(",")
+    # The candidates, a list, are one JSON cell: quoted, with commas inside.
+    header, row = csv.reader(backtest)
     assert header[:3] == ["origins", "horizon_days", "first_origin"]
-    assert dict(zip(header, row, strict=True))["model.mae"] == str(forecast["backtest"]["model"]["mae"])
+    cells = dict(zip(header, row, strict=True))
+    assert cells["model.mae"] == str(forecast["backtest"]["model"]["mae"])
+    assert json.loads(cells["candidates"]) == forecast["backtest"]["candidates"]
+    candidates = client.get(BASE + "forecast", {"format": "csv", "table": "backtest.candidates"})
+    lines = candidates.content.decode().splitlines()
+    assert lines[0] == "name,label,mae,mape,mase,coverage_80,coverage_95"
+    assert [line.split(",")[0] for line in lines[1:]] == [row["name"] for row in forecast["backtest"]["candidates"]]
     history = client.get(BASE + "forecast", {"format": "csv", "table": "history"}).content.decode().splitlines()
     assert history[0] == "date,revenue"
     assert len(history) == 1 + len(forecast["history"])
@@ -614,6 +623,6 @@ def test_an_unknown_csv_table_is_a_400_naming_the_choices(shop, owner, api_as):
     client = api_as(owner)
     bad = client.get(BASE + "forecast", {"format": "csv", "table": "secrets"})
     assert bad.status_code == 400
-    assert bad.json()["error"]["fields"] == {"table": ["One of: history, backtest, holdout."]}
+    assert bad.json()["error"]["fields"] == {"table": ["One of: history, backtest, backtest.candidates, holdout."]}
     single = client.get(BASE + "kpis", {"table": "rows"})
     assert single.json()["error"]["fields"] == {"table": ["One of: none: this endpoint has one table."]}

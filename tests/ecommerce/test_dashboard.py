@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from config.insights import all_insights
 from config.periods import Period
-from ecommerce import analytics, charts, tasks
+from ecommerce import analytics, charts, forecast_models, tasks
 from tests.ecommerce.conftest import replace_compute
-from tests.ecommerce.factories import generate_shop
+from tests.ecommerce.factories import SalesLineFactory, generate_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,32 @@ def test_overview_shows_kpis_with_deltas_and_charts(shop, owner, client):
     assert (
         "/api/v1/ecommerce/countries?date_from=2011-02-01&amp;date_to=2011-02-28&amp;limit=250&amp;format=csv" in html
     )
+
+
+def test_the_forecast_page_says_which_model_won_and_which_days_are_closed(workspace, owner, client):
+    # Ten weeks of the same week, closed on Saturdays: last week's value is exact, so the
+    # seasonal naive wins on its MAE of 0 (without an in-sample error, no MASE can be scaled).
+    pattern = [100, 120, 140, 160, 90, 0, 60]
+    start = dt.datetime(2011, 1, 3, 12, tzinfo=dt.UTC)  # a Monday
+    for day in range(70):
+        if pattern[day % 7]:
+            SalesLineFactory(
+                workspace=workspace,
+                invoice_date=start + dt.timedelta(days=day),
+                quantity=1,
+                unit_price=Decimal(pattern[day % 7]),
+            )
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:forecast")).content.decode()
+    assert (
+        "Chosen by the backtest: <b>Seasonal naive (same weekday last week)</b>, MASE – against – for the "
+        "seasonal-naive model (ratio –); its 80 % and 95 % intervals held 100.0 % and 100.0 % of the open days."
+    ) in html
+    assert "Rolling origin: 6 origins from 2011-01-31, 7-day horizon each." in html
+    assert html.count('</td><td class="num">0.0</td>') >= 1  # the baseline's MAE
+    assert "Closed, forecast as 0: Saturday." in html
+    for label in forecast_models.LABELS.values():
+        assert label in html
 
 
 def test_bad_dates_show_an_error_and_the_whole_history(shop, owner, client):
