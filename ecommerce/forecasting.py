@@ -36,9 +36,8 @@ from threadpoolctl import threadpool_limits
 
 from config.money import money
 from ecommerce import closed_days, forecast_models
-from ecommerce.forecast_models import BANDS, BASELINE, CANDIDATES, LABELS
+from ecommerce.forecast_models import BANDS, BASELINE, CANDIDATES, LABELS, SEASON
 
-SEASON = 7
 MAX_HORIZON = 365
 MIN_DAYS = 4 * SEASON
 MAX_TRAINING_DAYS = 3 * 365
