@@ -58,6 +58,8 @@ def test_a_weekday_closes_after_eight_weeks_without_sales():
 def test_the_country_comes_from_the_time_zone():
     assert [closed_days.country_of(zone) for zone in ("Europe/London", "Europe/Berlin", "UTC")] == ["GB", "DE", None]
     assert closed_days.public_holidays(None, range(2011, 2012)) == set()
+    assert closed_days.public_holidays("ZZ", range(2011, 2012)) == set()  # a code the package lacks
+    assert len(closed_days.public_holidays("GB", range(2011, 2012))) == 9  # with the royal wedding
 
 
 def test_seasonal_naive_bands_by_hand():
