@@ -75,6 +75,16 @@ def test_the_forecast_page_says_which_model_won_and_which_days_are_closed(worksp
         assert label in html
 
 
+def test_the_customers_page_shows_the_calibrated_holdout_check(repeat_customers, owner, client):
+    holdout = analytics.lifetime_value(repeat_customers, Period())["predicted"]["holdout"]
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:customers")).content.decode()
+    assert (
+        f"<b>{holdout['predicted_total']}</b><span>predicted holdout total (actual {holdout['actual_total']}, "
+        f"error {holdout['total_error_pct']} %), calibrated ×{holdout['scale']} on the earlier origins</span>"
+    ) in html
+
+
 def test_bad_dates_show_an_error_and_the_whole_history(shop, owner, client):
     client.force_login(owner)
     response = client.get(reverse("ecommerce:dashboard"), {"date_from": "2011-03-01", "date_to": "2011-01-01"})
