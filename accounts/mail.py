@@ -23,7 +23,10 @@ def site_link(base_url: str | None, path: str, **query: str) -> str:
     return f"{root}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-def send_templated(*, to: str, subject: str, template: str, context: Mapping[str, Any]) -> None:
-    """Send ``templates/accounts/email/<template>.txt`` rendered with ``context`` to ``to``."""
-    body = render_to_string(f"accounts/email/{template}.txt", dict(context))
+def send_templated(
+    *, to: str, subject: str, template: str, context: Mapping[str, Any], folder: str = "accounts/email"
+) -> None:
+    """Send ``templates/<folder>/<template>.txt`` rendered with ``context`` to ``to`` (another
+    app's mails name their own folder)."""
+    body = render_to_string(f"{folder}/{template}.txt", dict(context))
     send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to])

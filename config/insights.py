@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from django.db import models
@@ -26,6 +27,9 @@ from rest_framework import serializers
 
 from config.cache import Cached, cached
 from config.periods import Period
+
+# The parameters a window gives a scalar: a stored filter may not name them.
+WINDOW_PARAMS = ("date_from", "date_to")
 
 
 class Tenant(Protocol):
@@ -155,6 +159,37 @@ class Insight:
         """The payload for parameters given in Python (already valid), through the cache."""
         return self.run(workspace, params).value
 
+    @property
+    def filter_names(self) -> tuple[str, ...]:
+        """What narrows a scalar of this insight besides its window (a project's key, a
+        country…): its parameters other than the dates."""
+        names = (name for name in self.query().fields if name not in WINDOW_PARAMS)
+        return (*names, *self.url_params)
+
+    def metric(self, path: str) -> Metric:
+        """The scalar registered at ``path`` (KeyError when there is none)."""
+        for metric in self.metrics:
+            if metric.path == path:
+                return metric
+        raise KeyError(path)
+
+    def scalar(self, workspace: Tenant, path: str, period: Period, filters: Mapping[str, Any]) -> Decimal | None:
+        """The metric at ``path`` over the bounded ``period``, narrowed by ``filters``, through the
+        cache; None when the data has no value for it (no requests, no ad spend…). Filters are
+        validated as a query string would be: a bad one raises a ValidationError, a filter naming
+        nothing of the workspace the insight's NotFound."""
+        value = self.metric(path).read(self.run(workspace, self.scalar_params(period, filters)).value)
+        return None if value is None else Decimal(str(value))
+
+    def scalar_params(self, period: Period, filters: Mapping[str, Any]) -> dict[str, Any]:
+        """The validated parameters of a scalar over the bounded ``period`` narrowed by
+        ``filters`` (a ValidationError names a filter that is unknown or wrong)."""
+        unknown = sorted(set(filters) - set(self.filter_names))
+        if unknown:
+            raise serializers.ValidationError({name: ["Not a filter of this metric."] for name in unknown})
+        date_from, date_to = period.ends()
+        return self.validate({**filters, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()})
+
 
 def _key_value(value: Any) -> Any:
     """A parameter as it enters the cache key: a period by its dates, a row by its key."""
@@ -186,3 +221,8 @@ def get_insight(name: str) -> Insight:
 def all_insights() -> Iterator[Insight]:
     """Every registered insight, by name."""
     return iter(sorted(_registry.values(), key=lambda insight: insight.name))
+
+
+def scalar_insights() -> Iterator[Insight]:
+    """The insights whose payload has scalars over a window of dates: what alerts can watch."""
+    return (insight for insight in all_insights() if insight.metrics and "date_from" in insight.query().fields)

@@ -145,6 +145,9 @@ INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
 EXPORT_MAX_AGE = env.int("EXPORT_MAX_AGE", default=24 * 3600)
 # Scheme and host of links in mails sent outside a request (inside one, the request's own).
 PULSE_BASE_URL = env("PULSE_BASE_URL", default="http://127.0.0.1:8000")
+# Alert webhooks may not point at private, loopback or link-local addresses (checked when a
+# webhook is made and again at each delivery); development and tests may allow them.
+PULSE_WEBHOOKS_ALLOW_PRIVATE = env.bool("PULSE_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -271,6 +274,9 @@ TASKS_BY_QUEUE = {
         "sales.tasks.nightly_etl",
         "sales.tasks.quality_checks_all",
         "sales.tasks.quality_check",
+        "reports.tasks.evaluate_alerts",
+        "reports.tasks.send_alert_email",
+        "reports.tasks.deliver_webhook",
     ],
     "maintenance": [
         "apimetrics.tasks.retention_cleanup_all",
@@ -294,6 +300,7 @@ CELERY_BEAT_SCHEDULE = {
     "apimetrics-event-partitions": {"task": "apimetrics.tasks.event_partitions_ensure", "schedule": crontab(minute=10)},
     "accounts-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": crontab(hour=5, minute=0)},
     "accounts-expired-exports": {"task": "accounts.tasks.expire_workspace_exports", "schedule": crontab(minute=20)},
+    "reports-evaluate-alerts": {"task": "reports.tasks.evaluate_alerts", "schedule": crontab(minute="*/5")},
 }
 
 # --- Email -----------------------------------------------------------------------------

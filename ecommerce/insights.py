@@ -127,6 +127,13 @@ COUNTRY = _insight(
     csv_rows_key="monthly",
     csv_tables=("kpis", "top_products"),
     csv_filename="country",
+    # The country's scalars: what an alert on one country (its ``name``) watches.
+    metrics=(
+        Metric("kpis.revenue", "Revenue in the country", "money"),
+        Metric("kpis.orders", "Orders in the country", "count"),
+        Metric("kpis.average_order_value", "Average order value in the country", "money"),
+        Metric("kpis.return_rate", "Return rate in the country", "ratio", higher_is_better=False),
+    ),
 )
 CUSTOMERS_TOP = _insight(
     "customers_top",

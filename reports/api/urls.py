@@ -1,3 +1,28 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from reports.api import alerts
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# --- alerts ---------------------------------------------------------------------------------
+urlpatterns += [
+    path("alerts/rules/", alerts.RuleViewSet.as_view({"get": "list", "post": "create"}), name="alert-rules"),
+    path(
+        "alerts/rules/<int:pk>/",
+        alerts.RuleViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="alert-rule",
+    ),
+    path("alerts/rules/<int:pk>/test", alerts.RuleViewSet.as_view({"post": "test"}), name="alert-rule-test"),
+    path("alerts/incidents/", alerts.IncidentListView.as_view(), name="alert-incidents"),
+    path("alerts/webhooks/", alerts.WebhookViewSet.as_view({"get": "list", "post": "create"}), name="alert-webhooks"),
+    path(
+        "alerts/webhooks/<int:pk>/",
+        alerts.WebhookViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="alert-webhook",
+    ),
+    path(
+        "alerts/webhooks/<int:pk>/deliveries",
+        alerts.WebhookViewSet.as_view({"get": "deliveries"}),
+        name="alert-webhook-deliveries",
+    ),
+]

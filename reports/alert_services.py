@@ -1,0 +1,152 @@
+"""Writes of alerting: rules and webhooks, evaluation rounds, incidents and their notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import User, Workspace
+from config.errors import DomainError
+from config.queue import enqueue_on_commit
+from reports import alerts, signals, webhooks
+from reports.alert_delivery import incident_payload
+from reports.models import AlertRule, Incident, Webhook, WebhookDelivery
+from reports.tasks import deliver_webhook, send_alert_email
+
+log = structlog.get_logger("pulse.alerts")
+
+# Rules one round evaluates at most; the rest are due at the next round, five minutes later.
+ROUND_LIMIT = 5000
+RELATIONS = ("recipients", "webhooks")
+
+
+def rule_create(*, workspace: Workspace, user: User | None, data: Mapping[str, Any]) -> AlertRule:
+    fields = {name: value for name, value in data.items() if name not in RELATIONS}
+    with transaction.atomic():
+        rule = AlertRule.objects.create(workspace=workspace, created_by=user, next_run_at=timezone.now(), **fields)
+        _set_relations(rule, data)
+    return rule
+
+
+def rule_update(*, rule: AlertRule, data: Mapping[str, Any]) -> AlertRule:
+    """Change a rule; it is evaluated at the next round, its state kept, a pending change
+    forgotten (it was observed under the old definition)."""
+    for name, value in data.items():
+        if name not in RELATIONS:
+            setattr(rule, name, value)
+    rule.pending_since, rule.next_run_at = None, timezone.now()
+    with transaction.atomic():
+        rule.save()
+        _set_relations(rule, data)
+    return rule
+
+
+def _set_relations(rule: AlertRule, data: Mapping[str, Any]) -> None:
+    for name in RELATIONS:
+        if name in data:
+            getattr(rule, name).set(data[name])
+
+
+def webhook_create(*, workspace: Workspace, user: User | None, name: str, url: str) -> Webhook:
+    """A webhook with a new secret (readable on the returned object only: shown once)."""
+    webhooks.resolve(url)
+    return Webhook.objects.create(
+        workspace=workspace, created_by=user, name=name, url=url, secret=webhooks.new_secret()
+    )
+
+
+def evaluate_due(*, now: dt.datetime | None = None) -> int:
+    """One round: claim the rules that are due and evaluate each; returns how many.
+
+    Claiming moves each rule's ``next_run_at`` past this round in one short transaction whose
+    rows other workers skip (``SKIP LOCKED``), so two rounds running at once never evaluate a
+    rule twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            AlertRule.objects.select_for_update(skip_locked=True)
+            .filter(next_run_at__lte=now)
+            .order_by("next_run_at")
+            .values_list("pk", "cadence_minutes")[:ROUND_LIMIT]
+        )
+        by_cadence: dict[int, list[int]] = defaultdict(list)
+        for pk, cadence in due:
+            by_cadence[cadence].append(pk)
+        for cadence, pks in by_cadence.items():
+            AlertRule.objects.filter(pk__in=pks).update(next_run_at=now + dt.timedelta(minutes=cadence))
+    rules = AlertRule.objects.filter(pk__in=[pk for pk, _ in due]).select_related("workspace")
+    for rule in rules.prefetch_related("webhooks").order_by("pk"):
+        evaluate_rule(rule, now=now)
+    return len(due)
+
+
+def evaluate_rule(rule: AlertRule, *, now: dt.datetime) -> str | None:
+    """Read the rule, advance its state, record and announce a transition; returns it."""
+    try:
+        reading: alerts.Reading | None = alerts.read(rule, now)
+        error = ""
+    except (DomainError, ValidationError, KeyError) as exc:
+        # What the rule names is gone (a deleted project, a metric no longer registered): it
+        # reads as no data, with the reason kept for its page.
+        reading, error = None, str(getattr(exc, "message", exc))[:300]
+        log.warning("alert_rule_unreadable", rule_id=rule.pk, error=error)
+    with transaction.atomic():
+        transition = alerts.next_state(rule, reading, now) if reading is not None else None
+        rule.last_evaluated_at, rule.last_error = now, error
+        rule.last_outcome = reading.outcome if reading is not None else AlertRule.Outcome.NO_DATA
+        rule.last_value = reading.value if reading is not None else None
+        rule.save(
+            update_fields=["state", "pending_since", "last_evaluated_at", "last_outcome", "last_value", "last_error"]
+        )
+        if transition is not None and reading is not None:
+            _record(rule, reading, transition, now)
+    return transition
+
+
+def _quiet(rule: AlertRule, now: dt.datetime) -> bool:
+    return rule.muted or (rule.snoozed_until is not None and rule.snoozed_until > now)
+
+
+def _record(rule: AlertRule, reading: alerts.Reading, transition: str, now: dt.datetime) -> None:
+    quiet = _quiet(rule, now)
+    if transition == "fired":
+        incident = Incident.objects.create(
+            workspace_id=rule.workspace_id,
+            rule=rule,
+            opened_at=now,
+            value=reading.value,
+            reference=reading.reference,
+            notified=not quiet,
+        )
+        signal, event = signals.incident_opened, "incident.opened"
+    else:
+        found = rule.incidents.filter(resolved_at__isnull=True).order_by("-opened_at").first()
+        if found is None:
+            return
+        incident = found
+        incident.resolved_at, incident.resolved_value = now, reading.value
+        incident.save(update_fields=["resolved_at", "resolved_value"])
+        # Those who were never told it fired are not told it resolved.
+        quiet = quiet or not incident.notified
+        signal, event = signals.incident_resolved, "incident.resolved"
+    transaction.on_commit(lambda: signal.send(sender=Incident, incident=incident))
+    if not quiet:
+        _notify(incident, event, rule.webhooks.all())
+
+
+def _notify(incident: Incident, event: str, targets: Iterable[Webhook]) -> None:
+    """One mail to the rule's recipients and one delivery per webhook, sent once committed."""
+    if incident.rule.recipients.exists():
+        enqueue_on_commit(send_alert_email, incident.pk, event)
+    payload = incident_payload(incident, event)
+    for webhook in targets:
+        delivery = WebhookDelivery.objects.create(webhook=webhook, incident=incident, event=event, payload=payload)
+        enqueue_on_commit(deliver_webhook, delivery.pk)

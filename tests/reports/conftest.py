@@ -1,0 +1,69 @@
+"""Fixtures of the reports tests: daily sales built by hand, rules made by the service, and a
+webhook receiver listening on loopback."""
+
+import datetime as dt
+import http.server
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from reports import alert_services
+from reports.models import AlertRule
+from tests.sales.factories import SalesRecordFactory, StoreFactory
+
+# Monday 9 March 2026, 08:00 UTC: "yesterday" is Sunday the 8th.
+NOW = dt.datetime(2026, 3, 9, 8, 0, tzinfo=dt.UTC)
+
+
+def daily_sales(workspace, revenue_by_day: dict[dt.date, str], ad_spend: str = "10.00") -> None:
+    """One record per day, in one store of ``workspace``."""
+    store = StoreFactory(workspace=workspace)
+    for day, revenue in revenue_by_day.items():
+        SalesRecordFactory(store=store, date=day, revenue=Decimal(revenue), ad_spend=Decimal(ad_spend))
+
+
+def make_rule(workspace, **fields) -> AlertRule:
+    data = {
+        "name": "Revenue watch",
+        "insight": "sales.summary",
+        "metric": "total_revenue",
+        "filters": {},
+        "condition": AlertRule.Condition.THRESHOLD,
+        "direction": AlertRule.Direction.ABOVE,
+        "threshold": Decimal("150"),
+        "cadence_minutes": 5,
+        **fields,
+    }
+    with time_machine.travel(NOW, tick=False):  # due at NOW
+        return alert_services.rule_create(workspace=workspace, user=None, data=data)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """Answers 500 to the first ``server.failures`` requests, then 204; keeps what it received."""
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append({"headers": dict(self.headers), "body": body})
+        failing = len(self.server.received) <= self.server.failures
+        self.send_response(500 if failing else 204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP endpoint on 127.0.0.1 (its ``url``; set ``failures`` to fail that many)."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    server.received, server.failures = [], 0
+    server.url = f"http://127.0.0.1:{server.server_port}/hooks/pulse?src=test"
+    server.bodies = lambda: [json.loads(item["body"]) for item in server.received]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
