@@ -44,7 +44,7 @@ def make_rule(workspace, **fields) -> AlertRule:
 class Receiver(http.server.BaseHTTPRequestHandler):
     """Answers 500 to the first ``server.failures`` requests, then 204; keeps what it received."""
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append({"headers": dict(self.headers), "body": body})
         failing = len(self.server.received) <= self.server.failures
