@@ -163,7 +163,7 @@ class Insight:
     def filter_names(self) -> tuple[str, ...]:
         """What narrows a scalar of this insight besides its window (a project's key, a
         country…): its parameters other than the dates."""
-        names = (name for name in self.query().fields.keys() if name not in WINDOW_PARAMS)
+        names = (name for name, _field in self.query().fields.items() if name not in WINDOW_PARAMS)
         return (*names, *self.url_params)
 
     def metric(self, path: str) -> Metric:
