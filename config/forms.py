@@ -39,6 +39,9 @@ def _messages(errors: Any) -> list[str]:
 class SerializerForm(forms.Form):
     # Any: a form serves the serializer of whatever its page edits.
     serializer_class: ClassVar[type[serializers.Serializer[Any]]]
+    # Where the serializer's errors on fields the form shows as another go (one choice of the
+    # form may fill two of the serializer's fields).
+    error_fields: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -76,6 +79,7 @@ class SerializerForm(forms.Form):
             self.validated = dict(serializer.validated_data)
         else:
             for name, errors in serializer.errors.items():
+                name = self.error_fields.get(name, name)
                 self.add_error(name if name in self.fields else None, _messages(errors))
         return cleaned
 

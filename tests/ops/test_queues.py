@@ -8,7 +8,7 @@ from django.conf import settings
 from config.celery import app
 
 DECLARED = {"ingest", "imports", "reports", "maintenance"}
-PROJECT_APPS = ("accounts.", "apimetrics.", "catalog.", "config.", "ecommerce.", "sales.")
+PROJECT_APPS = ("accounts.", "apimetrics.", "catalog.", "config.", "ecommerce.", "reports.", "sales.")
 
 
 def _queue_of(name: str) -> str:
@@ -44,6 +44,8 @@ def test_every_project_task_is_routed_by_name_to_a_declared_queue():
         ("ecommerce.tasks.import_orders", "imports"),
         ("accounts.tasks.build_workspace_export", "reports"),
         ("sales.tasks.nightly_etl", "reports"),
+        ("reports.tasks.evaluate_alerts", "reports"),
+        ("reports.tasks.deliver_webhook", "reports"),
         ("apimetrics.tasks.retention_cleanup", "maintenance"),
         ("accounts.tasks.flush_expired_tokens", "maintenance"),
     ],
