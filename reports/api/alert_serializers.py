@@ -93,10 +93,16 @@ class RuleSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         merged = {name: getattr(self.instance, name) for name in CHECKED if self.instance is not None}
         merged.update(attrs)
-        _check_metric(merged.get("insight", ""), merged.get("metric", ""))
-        _check_filters(self.context["workspace"], merged["insight"], merged.get("filters") or {})
-        _check_condition(merged)
+        check_rule(self.context["workspace"], merged)
         return attrs
+
+
+def check_rule(workspace: Any, rule: dict[str, Any]) -> None:
+    """What no single field says: the metric is registered, the filters are the insight's and
+    name something of ``workspace``, the condition's settings fit it (a ValidationError)."""
+    _check_metric(rule.get("insight", ""), rule.get("metric", ""))
+    _check_filters(workspace, rule["insight"], rule.get("filters") or {})
+    _check_condition(rule)
 
 
 def _check_metric(name: str, path: str) -> None:
