@@ -19,7 +19,22 @@ class AlertRuleForm(forms.ModelForm):
 
     class Meta:
         model = AlertRule
-        fields = "__all__"
+        fields = [
+            "workspace",
+            "name",
+            *CHECKED,
+            "baseline",
+            "cadence_minutes",
+            "window_days",
+            "include_today",
+            "hold_minutes",
+            "snoozed_until",
+            "muted",
+            "recipients",
+            "webhooks",
+            "next_run_at",
+            "created_by",
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
