@@ -181,6 +181,51 @@ def _settled_workers(server: subprocess.Popen) -> int:
     return count
 
 
+def generate_and_roll_up(project_id: int, start: dt.datetime, end: dt.datetime, events: int) -> None:
+    """``events`` events of the project spread evenly over [start, end) (20 endpoints, 8 consumers,
+    1 % 5xx, 4 % 4xx, log-normal latencies), generated in PostgreSQL, then rolled up once as the
+    beat task would (up to ``end``). bench/alerts.py loads its API project with it too."""
+    from django.db import connection
+
+    from apimetrics import rollups
+
+    step = (end - start).total_seconds() / events
+    generated = time.perf_counter()
+    chunk = 1_000_000
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        for first in range(0, events, chunk):
+            last = min(first + chunk, events)
+            cursor.execute(
+                """
+                INSERT INTO apimetrics_requestevent (project_id, timestamp, method, path, endpoint, status_code,
+                    response_time_ms, ip_hash, user_agent, consumer)
+                SELECT %s, %s::timestamptz + (g * %s) * interval '1 second',
+                    (ARRAY['GET', 'POST', 'PUT'])[1 + (g %% 20) %% 3],
+                    '/v1/r' || (g %% 20) || '/' || g, '/v1/r' || (g %% 20) || '/{id}',
+                    CASE WHEN r1 < 0.01 THEN 500 WHEN r1 < 0.05 THEN 404 WHEN r1 < 0.06 THEN 302 ELSE 200 END,
+                    exp(ln(20 + (g %% 20) * 8) + 0.7 * sqrt(-2 * ln(1 - r2)) * cos(2 * pi() * r3)),
+                    '', '', 'consumer-' || (g %% 8)
+                FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3
+                      FROM generate_series(%s, %s) AS g) AS s
+                """,
+                [project_id, start, step, first, last - 1],
+            )
+            print(f"  generated {last:,} events", flush=True)
+        cursor.execute("ANALYZE apimetrics_requestevent")
+    generated = time.perf_counter() - generated
+    rolled = time.perf_counter()
+    rollups.rollup_project(project_id=project_id, now=end, batch=dt.timedelta(days=1))
+    rolled = time.perf_counter() - rolled
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE apimetrics_minuterollup")
+        cursor.execute("ANALYZE apimetrics_hourrollup")
+    print(
+        f"  {events:,} events generated in {generated:.0f} s, rolled up in {rolled:.0f} s "
+        f"({events / rolled:,.0f} events/s)"
+    )
+
+
 def timed(function, repeat: int) -> float:
     durations = []
     for _ in range(repeat):
@@ -212,7 +257,7 @@ def main() -> None:
     from django.db import connection
 
     from accounts.models import Workspace
-    from apimetrics import analytics, keys, projects, rollups
+    from apimetrics import analytics, keys, projects
     from apimetrics.models import Project, RequestEvent, RollupState
     from apimetrics.recording import EVENT_COLUMNS
     from apimetrics.tracking import clean_events
@@ -280,41 +325,7 @@ def main() -> None:
     state = RollupState.objects.filter(project=big).first() if big else None
     if options.regenerate or have != options.events or state is None or state.rolled_until is None:
         big = fresh_project("bench-10m")
-        step = (end - start).total_seconds() / options.events
-        generated = time.perf_counter()
-        chunk = 1_000_000
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit = off")
-            for first in range(0, options.events, chunk):
-                last = min(first + chunk, options.events)
-                cursor.execute(
-                    """
-                    INSERT INTO apimetrics_requestevent (project_id, timestamp, method, path, endpoint, status_code,
-                        response_time_ms, ip_hash, user_agent, consumer)
-                    SELECT %s, %s::timestamptz + (g * %s) * interval '1 second',
-                        (ARRAY['GET', 'POST', 'PUT'])[1 + (g %% 20) %% 3],
-                        '/v1/r' || (g %% 20) || '/' || g, '/v1/r' || (g %% 20) || '/{id}',
-                        CASE WHEN r1 < 0.01 THEN 500 WHEN r1 < 0.05 THEN 404 WHEN r1 < 0.06 THEN 302 ELSE 200 END,
-                        exp(ln(20 + (g %% 20) * 8) + 0.7 * sqrt(-2 * ln(1 - r2)) * cos(2 * pi() * r3)),
-                        '', '', 'consumer-' || (g %% 8)
-                    FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3
-                          FROM generate_series(%s, %s) AS g) AS s
-                    """,
-                    [big.pk, start, step, first, last - 1],
-                )
-                print(f"  generated {last:,} events", flush=True)
-            cursor.execute("ANALYZE apimetrics_requestevent")
-        generated = time.perf_counter() - generated
-        rolled = time.perf_counter()
-        rollups.rollup_project(project_id=big.pk, batch=dt.timedelta(days=1))
-        rolled = time.perf_counter() - rolled
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE apimetrics_minuterollup")
-            cursor.execute("ANALYZE apimetrics_hourrollup")
-        print(
-            f"  {options.events:,} events generated in {generated:.0f} s, rolled up in {rolled:.0f} s "
-            f"({options.events / rolled:,.0f} events/s)"
-        )
+        generate_and_roll_up(big.pk, start, end, options.events)
     period = Period(start.date(), (end - dt.timedelta(days=1)).date())
     lo, hi = period.bounds(big.tzinfo)
     prev_lo, prev_hi = period.previous().bounds(big.tzinfo)
