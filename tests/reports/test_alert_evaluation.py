@@ -20,6 +20,7 @@ from django.core import mail
 
 from reports import alert_services, alerts
 from reports.models import AlertRule, Incident
+from reports.signals import incident_opened, incident_resolved
 from tests.factories import MembershipFactory
 from tests.reports.conftest import NOW, daily_sales, make_rule
 
@@ -211,3 +212,23 @@ def test_a_rule_whose_project_is_gone_reads_as_no_data_with_the_reason(workspace
     evaluate(NOW)
     rule.refresh_from_db()
     assert (rule.state, rule.last_outcome, rule.last_error) == ("ok", "no_data", "Not found.")
+
+
+def test_each_transition_signals_once_after_commit_for_the_annotations(sales, workspace, evaluate):
+    heard = []
+
+    def receiver(sender, incident, **kwargs):
+        heard.append((sender, incident.pk, incident.resolved_at))
+
+    incident_opened.connect(receiver, dispatch_uid="test-opened")
+    incident_resolved.connect(receiver, dispatch_uid="test-resolved")
+    try:
+        rule = make_rule(workspace)
+        evaluate(NOW)
+        evaluate(NOW + dt.timedelta(minutes=5))
+        evaluate(NOW + dt.timedelta(days=1))
+    finally:
+        incident_opened.disconnect(dispatch_uid="test-opened")
+        incident_resolved.disconnect(dispatch_uid="test-resolved")
+    incident = Incident.objects.get(rule=rule)
+    assert heard == [(Incident, incident.pk, None), (Incident, incident.pk, NOW + dt.timedelta(days=1))]
