@@ -312,3 +312,17 @@ def test_private_or_bad_webhook_urls_are_400_and_write_nothing(url, api_as, owne
     error = assert_error(api_as(owner).post(WEBHOOKS, {"name": "Ops", "url": url}, format="json"), 400, "invalid")
     assert list(error["fields"]) == ["url"]
     assert not Webhook.objects.exists()
+
+
+def test_lists_take_a_fixed_number_of_queries(api_as, viewer, workspace, hook, django_assert_num_queries):
+    for number in range(3):
+        rule = make_rule(workspace, name=f"rule {number}", recipients=[viewer], webhooks=[hook])
+        Incident.objects.create(workspace=workspace, rule=rule, opened_at=NOW, value=Decimal(number))
+    client = api_as(viewer)
+    # the request's savepoint and its release; the user, the membership, the count, the page,
+    # its recipients, its webhooks
+    with django_assert_num_queries(8):
+        assert len(client.get(RULES).json()["results"]) == 3
+    # the savepoint and its release; the user, the membership, the count, the page with its rules
+    with django_assert_num_queries(6):
+        assert len(client.get(INCIDENTS).json()["results"]) == 3
