@@ -41,6 +41,11 @@ def _volatile(params: Mapping[str, Any]) -> bool:
     return end is None or rolled_until is None or end > rolled_until
 
 
+def _error_rate(summary: Mapping[str, Any]) -> float:
+    """Every error (4xx and 5xx) in percent of the requests: the sum of the two rates."""
+    return round(float(summary["error_rate_4xx"]) + float(summary["error_rate_5xx"]), 2)
+
+
 def _insight(
     name: str,
     compute: Callable[..., Payload],
@@ -77,6 +82,7 @@ SUMMARY = _insight(
         Metric("requests", "Requests", "count"),
         Metric("error_rate_4xx", "4xx error rate", "percent", higher_is_better=False),
         Metric("error_rate_5xx", "5xx error rate", "percent", higher_is_better=False),
+        Metric("error_rate", "Error rate (4xx and 5xx)", "percent", higher_is_better=False, derive=_error_rate),
         Metric("throughput_rpm", "Requests per minute", "ratio"),
         Metric("avg_ms", "Average latency", "ms", higher_is_better=False),
         Metric("p95_ms", "p95 latency", "ms", higher_is_better=False),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -49,14 +49,23 @@ MetricUnit = Literal["money", "count", "percent", "ratio", "ms", "score", "secon
 @dataclass(frozen=True)
 class Metric:
     """A scalar of an insight's payload that alerts and digests can read: ``path`` is its dotted
-    place in the payload (``"total_revenue"``, ``"previous.total_revenue"``)."""
+    place in the payload (``"total_revenue"``, ``"previous.total_revenue"``), or its name when
+    ``derive`` computes it from the payload (an error rate of all errors from the 4xx and 5xx
+    ones)."""
 
     path: str
     label: str
     unit: MetricUnit
     higher_is_better: bool = True
+    derive: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        """What a client reads of the metric (``GET /api/v1/insights/``)."""
+        return {"path": self.path, "label": self.label, "unit": self.unit, "higher_is_better": self.higher_is_better}
 
     def read(self, payload: Mapping[str, Any]) -> Any:
+        if self.derive is not None:
+            return self.derive(payload)
         value: Any = payload
         for part in self.path.split("."):
             if not isinstance(value, Mapping):

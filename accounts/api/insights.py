@@ -73,7 +73,7 @@ def describe(insight: Insight) -> dict[str, Any]:
             *(_parameter(name, field) for name, field in fields.items()),
             *(_parameter(name, serializers.CharField(help_text="Named in the URL.")) for name in insight.url_params),
         ],
-        "metrics": [vars(metric) for metric in insight.metrics],
+        "metrics": [metric.describe() for metric in insight.metrics],
     }
 
 

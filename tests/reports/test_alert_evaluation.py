@@ -18,9 +18,12 @@ import pytest
 import time_machine
 from django.core import mail
 
+from apimetrics import rollups
+from apimetrics.models import RequestEvent
 from reports import alert_services, alerts
 from reports.models import AlertRule, Incident
 from reports.signals import incident_opened, incident_resolved
+from tests.apimetrics.factories import ProjectFactory, make_event
 from tests.factories import MembershipFactory
 from tests.reports.conftest import NOW, daily_sales, make_rule
 
@@ -232,3 +235,26 @@ def test_each_transition_signals_once_after_commit_for_the_annotations(sales, wo
         incident_resolved.disconnect(dispatch_uid="test-resolved")
     incident = Incident.objects.get(rule=rule)
     assert heard == [(Incident, incident.pk, None), (Incident, incident.pk, NOW + dt.timedelta(days=1))]
+
+
+def test_api_rules_read_the_projects_rollups_error_rate_and_p95(workspace, evaluate):
+    shop = ProjectFactory(workspace=workspace, key="shop")
+    ProjectFactory(workspace=workspace, key="idle")
+    # Ten calls on Sunday 8 March: one 404 and one 500, so 10 % + 10 % of errors.
+    sunday = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC)
+    statuses = [200] * 8 + [404, 500]
+    RequestEvent.objects.bulk_create(
+        make_event(shop, sunday + dt.timedelta(seconds=n), status=status) for n, status in enumerate(statuses)
+    )
+    rollups.rollup_project(project_id=shop.pk, now=NOW)
+    errors = make_rule(
+        workspace, insight="apimetrics.summary", metric="error_rate", filters={"key": "shop"}, threshold=Decimal("15")
+    )
+    quiet = make_rule(
+        workspace, insight="apimetrics.summary", metric="p95_ms", filters={"key": "idle"}, threshold=Decimal("1")
+    )
+    evaluate(NOW)
+    errors.refresh_from_db()
+    quiet.refresh_from_db()
+    assert (errors.state, errors.last_value) == ("firing", Decimal("20"))
+    assert (quiet.state, quiet.last_outcome, quiet.last_value) == ("ok", "no_data", None)
