@@ -95,8 +95,8 @@ class RuleTestPage(RulePage):
     def post(self, request, pk: int):
         try:
             reading: alerts.Reading | None = alerts.read(self.get_rule(), timezone.now())
-        except DomainError as error:
-            messages.error(request, f"The rule cannot be read now: {error.message}")
+        except alerts.Unreadable as error:
+            messages.error(request, error.message)
             reading = None
         return self.render_to_response(self.get_context_data(reading=reading))
 

@@ -10,10 +10,8 @@ from typing import Any
 import structlog
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from accounts.models import User, Workspace
-from config.errors import DomainError
 from config.queue import enqueue_on_commit
 from reports import alerts, signals, webhooks
 from reports.alert_delivery import incident_payload
@@ -93,10 +91,9 @@ def evaluate_rule(rule: AlertRule, *, now: dt.datetime) -> str | None:
     try:
         reading: alerts.Reading | None = alerts.read(rule, now)
         error = ""
-    except (DomainError, ValidationError, KeyError) as exc:
-        # What the rule names is gone (a deleted project, a metric no longer registered): it
-        # reads as no data, with the reason kept for its page.
-        reading, error = None, str(getattr(exc, "message", exc))[:300]
+    except alerts.Unreadable as exc:
+        # It reads as no data, with the reason kept for its page.
+        reading, error = None, exc.message
         log.warning("alert_rule_unreadable", rule_id=rule.pk, error=error)
     with transaction.atomic():
         transition = alerts.next_state(rule, reading, now) if reading is not None else None

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from rest_framework.exceptions import ValidationError
+
+from config.errors import Conflict, DomainError
 from config.insights import get_insight
 from config.periods import Period
 from reports.models import AlertRule
@@ -31,6 +34,7 @@ from reports.models import AlertRule
 Condition, Direction, Baseline = AlertRule.Condition, AlertRule.Direction, AlertRule.Baseline
 HUNDRED = Decimal(100)
 MIN_BAND_WEEKS = 3
+ERROR_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,24 @@ def _beyond(value: Decimal, low: Decimal, high: Decimal, direction: str) -> bool
     return {Direction.ABOVE: above, Direction.BELOW: below}.get(direction, above or below)
 
 
+class Unreadable(Conflict):
+    """What the rule names is gone (a deleted project, a metric no longer registered)."""
+
+
 def read(rule: AlertRule, now: dt.datetime) -> Reading:
-    """Evaluate ``rule`` at ``now`` without changing it (what "test this rule" shows)."""
+    """Evaluate ``rule`` at ``now`` without changing it (what "test this rule" shows); raises
+    Unreadable when the rule no longer names a readable metric."""
+    try:
+        return _read(rule, now)
+    except (DomainError, ValidationError, KeyError) as error:
+        if isinstance(error, KeyError):
+            reason = f"{rule.insight}:{rule.metric} is not a registered metric."
+        else:
+            reason = error.message if isinstance(error, DomainError) else str(error.detail)
+        raise Unreadable(f"The rule cannot be read: {reason}"[:ERROR_CHARS]) from error
+
+
+def _read(rule: AlertRule, now: dt.datetime) -> Reading:
     insight = get_insight(rule.insight)
     period = window(rule, now)
 

@@ -214,7 +214,7 @@ def test_a_rule_whose_project_is_gone_reads_as_no_data_with_the_reason(workspace
     rule = make_rule(workspace, insight="apimetrics.summary", metric="p95_ms", filters={"key": "gone"})
     evaluate(NOW)
     rule.refresh_from_db()
-    assert (rule.state, rule.last_outcome, rule.last_error) == ("ok", "no_data", "Not found.")
+    assert (rule.state, rule.last_outcome, rule.last_error) == ("ok", "no_data", "The rule cannot be read: Not found.")
 
 
 def test_each_transition_signals_once_after_commit_for_the_annotations(sales, workspace, evaluate):

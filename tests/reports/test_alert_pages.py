@@ -210,3 +210,11 @@ def test_a_webhook_is_deleted(client, admin_user, hook):
     response = login(client, admin_user).post(f"{WEBHOOKS}{hook.pk}/", {"workspace": "acme"})
     assert (response.status_code, response["Location"]) == (302, WEBHOOKS)
     assert not Webhook.objects.exists()
+
+
+def test_testing_a_rule_whose_project_is_gone_says_so(client, admin_user, workspace):
+    rule = make_rule(workspace, insight="apimetrics.summary", metric="p95_ms", filters={"key": "gone"})
+    response = login(client, admin_user).post(f"{RULES}{rule.pk}/test", {"workspace": "acme"})
+    assert response.status_code == 200
+    assert "The rule cannot be read: Not found." in text_of(response)
+    assert 'id="test-result"' not in response.content.decode()

@@ -326,3 +326,14 @@ def test_lists_take_a_fixed_number_of_queries(api_as, viewer, workspace, hook, d
     # the savepoint and its release; the user, the membership, the count, the page with its rules
     with django_assert_num_queries(6):
         assert len(client.get(INCIDENTS).json()["results"]) == 3
+
+
+def test_testing_a_rule_whose_metric_is_gone_is_409(api_as, admin_user, workspace):
+    gone_project = make_rule(workspace, insight="apimetrics.summary", metric="p95_ms", filters={"key": "gone"})
+    unregistered = make_rule(workspace)
+    AlertRule.objects.filter(pk=unregistered.pk).update(metric="retired", insight="sales.retired")
+    client = api_as(admin_user)
+    error = assert_error(client.post(f"{RULES}{gone_project.pk}/test"), 409, "conflict")
+    assert error["message"] == "The rule cannot be read: Not found."
+    error = assert_error(client.post(f"{RULES}{unregistered.pk}/test"), 409, "conflict")
+    assert error["message"] == "The rule cannot be read: sales.retired:retired is not a registered metric."
