@@ -16,7 +16,7 @@ receiver must remember to clear.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -182,12 +182,31 @@ class Insight:
                 return metric
         raise KeyError(path)
 
-    def scalar(self, workspace: Tenant, path: str, period: Period, filters: Mapping[str, Any]) -> Decimal | None:
+    def scalar(
+        self,
+        workspace: Tenant,
+        path: str,
+        period: Period,
+        filters: Mapping[str, Any],
+        *,
+        payloads: dict[Hashable, Any] | None = None,
+    ) -> Decimal | None:
         """The metric at ``path`` over the bounded ``period``, narrowed by ``filters``, through the
         cache; None when the data has no value for it (no requests, no ad spend…). Filters are
         validated as a query string would be: a bad one raises a ValidationError, a filter naming
-        nothing of the workspace the insight's NotFound."""
-        value = self.metric(path).read(self.run(workspace, self.scalar_params(period, filters)).value)
+        nothing of the workspace the insight's NotFound.
+
+        ``payloads``, when given, keeps each payload read for the next scalar of the same insight,
+        window and filters: the many rules of an evaluation round read few payloads, each once.
+        """
+        metric = self.metric(path)
+        key = (workspace.pk, self.name, period, tuple(sorted(filters.items())))
+        payload = payloads.get(key) if payloads is not None else None
+        if payload is None:
+            payload = self.run(workspace, self.scalar_params(period, filters)).value
+            if payloads is not None:
+                payloads[key] = payload
+        value = metric.read(payload)
         return None if value is None else Decimal(str(value))
 
     def scalar_params(self, period: Period, filters: Mapping[str, Any]) -> dict[str, Any]:

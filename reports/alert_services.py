@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -23,6 +23,8 @@ log = structlog.get_logger("pulse.alerts")
 # Rules one round evaluates at most; the rest are due at the next round, five minutes later.
 ROUND_LIMIT = 5000
 RELATIONS = ("recipients", "webhooks")
+# What an evaluation writes of a rule.
+STATE_FIELDS = ["state", "pending_since", "last_evaluated_at", "last_outcome", "last_value", "last_error"]
 
 
 def rule_create(*, workspace: Workspace, user: User | None, data: Mapping[str, Any]) -> AlertRule:
@@ -65,7 +67,8 @@ def evaluate_due(*, now: dt.datetime | None = None) -> int:
 
     Claiming moves each rule's ``next_run_at`` past this round in one short transaction whose
     rows other workers skip (``SKIP LOCKED``), so two rounds running at once never evaluate a
-    rule twice.
+    rule twice. The round reads each payload once (rules share them) and writes the readings of
+    the rules that did not change state together at its end; a transition is recorded at once.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -81,31 +84,37 @@ def evaluate_due(*, now: dt.datetime | None = None) -> int:
         for cadence, pks in by_cadence.items():
             AlertRule.objects.filter(pk__in=pks).update(next_run_at=now + dt.timedelta(minutes=cadence))
     rules = AlertRule.objects.filter(pk__in=[pk for pk, _ in due]).select_related("workspace")
+    payloads: dict[Hashable, Any] = {}
+    unchanged = []
     for rule in rules.prefetch_related("webhooks").order_by("pk"):
-        evaluate_rule(rule, now=now)
+        reading, transition = observe(rule, now=now, payloads=payloads)
+        if transition is None or reading is None:
+            unchanged.append(rule)
+            continue
+        with transaction.atomic():
+            rule.save(update_fields=STATE_FIELDS)
+            _record(rule, reading, transition, now)
+    AlertRule.objects.bulk_update(unchanged, STATE_FIELDS, batch_size=500)
     return len(due)
 
 
-def evaluate_rule(rule: AlertRule, *, now: dt.datetime) -> str | None:
-    """Read the rule, advance its state, record and announce a transition; returns it."""
+def observe(
+    rule: AlertRule, *, now: dt.datetime, payloads: dict[Hashable, Any] | None = None
+) -> tuple[alerts.Reading | None, str | None]:
+    """Read the rule and advance its state in memory; returns the reading (None when the rule
+    cannot be read) and the transition, if any."""
     try:
-        reading: alerts.Reading | None = alerts.read(rule, now)
-        error = ""
+        reading: alerts.Reading | None = alerts.read(rule, now, payloads)
+        rule.last_error = ""
     except alerts.Unreadable as exc:
         # It reads as no data, with the reason kept for its page.
-        reading, error = None, exc.message
-        log.warning("alert_rule_unreadable", rule_id=rule.pk, error=error)
-    with transaction.atomic():
-        transition = alerts.next_state(rule, reading, now) if reading is not None else None
-        rule.last_evaluated_at, rule.last_error = now, error
-        rule.last_outcome = reading.outcome if reading is not None else AlertRule.Outcome.NO_DATA
-        rule.last_value = reading.value if reading is not None else None
-        rule.save(
-            update_fields=["state", "pending_since", "last_evaluated_at", "last_outcome", "last_value", "last_error"]
-        )
-        if transition is not None and reading is not None:
-            _record(rule, reading, transition, now)
-    return transition
+        reading, rule.last_error = None, exc.message
+        log.warning("alert_rule_unreadable", rule_id=rule.pk, error=exc.message)
+    transition = alerts.next_state(rule, reading, now) if reading is not None else None
+    rule.last_evaluated_at = now
+    rule.last_outcome = reading.outcome if reading is not None else AlertRule.Outcome.NO_DATA
+    rule.last_value = reading.value if reading is not None else None
+    return reading, transition
 
 
 def _quiet(rule: AlertRule, now: dt.datetime) -> bool:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rest_framework.exceptions import ValidationError
@@ -78,11 +80,12 @@ class Unreadable(Conflict):
     """What the rule names is gone (a deleted project, a metric no longer registered)."""
 
 
-def read(rule: AlertRule, now: dt.datetime) -> Reading:
+def read(rule: AlertRule, now: dt.datetime, payloads: dict[Hashable, Any] | None = None) -> Reading:
     """Evaluate ``rule`` at ``now`` without changing it (what "test this rule" shows); raises
-    Unreadable when the rule no longer names a readable metric."""
+    Unreadable when the rule no longer names a readable metric. ``payloads`` is a round's memo
+    of the payloads read (:meth:`config.insights.Insight.scalar`)."""
     try:
-        return _read(rule, now)
+        return _read(rule, now, payloads)
     except (DomainError, ValidationError, KeyError) as error:
         if isinstance(error, KeyError):
             reason = f"{rule.insight}:{rule.metric} is not a registered metric."
@@ -91,12 +94,13 @@ def read(rule: AlertRule, now: dt.datetime) -> Reading:
         raise Unreadable(f"The rule cannot be read: {reason}"[:ERROR_CHARS]) from error
 
 
-def _read(rule: AlertRule, now: dt.datetime) -> Reading:
+def _read(rule: AlertRule, now: dt.datetime, payloads: dict[Hashable, Any] | None) -> Reading:
     insight = get_insight(rule.insight)
     period = window(rule, now)
 
     def value_of(days_back: int) -> Decimal | None:
-        return insight.scalar(rule.workspace, rule.metric, _shifted(period, days_back), rule.filters)
+        shifted = _shifted(period, days_back)
+        return insight.scalar(rule.workspace, rule.metric, shifted, rule.filters, payloads=payloads)
 
     value = value_of(0)
     if value is None:
