@@ -17,6 +17,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apimetrics import rollups
 from apimetrics.models import RequestEvent
@@ -258,3 +261,20 @@ def test_api_rules_read_the_projects_rollups_error_rate_and_p95(workspace, evalu
     quiet.refresh_from_db()
     assert (errors.state, errors.last_value) == ("firing", Decimal("20"))
     assert (quiet.state, quiet.last_outcome, quiet.last_value) == ("ok", "no_data", None)
+
+
+def test_rules_sharing_a_payload_cost_a_round_no_more_queries_than_one(workspace):
+    ProjectFactory(workspace=workspace, key="shop")
+
+    def round_queries(count: int) -> int:
+        AlertRule.objects.all().delete()
+        cache.clear()
+        for metric in ("requests", "p95_ms", "error_rate", "apdex")[:count]:
+            make_rule(workspace, insight="apimetrics.summary", metric=metric, filters={"key": "shop"})
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+            assert alert_services.evaluate_due(now=NOW) == count
+        return len(queries.captured_queries)
+
+    # The claim, the rules, their webhooks, the project and its watermark, one summary and one
+    # bulk update of the readings: the same for one rule or four.
+    assert round_queries(4) == round_queries(1)
