@@ -123,6 +123,9 @@ class Insight:
     volatile: Callable[[Mapping[str, Any]], bool] | None = None
     present: Callable[[Cached, Mapping[str, Any]], Any] | None = None
     metrics: tuple[Metric, ...] = ()
+    # Parameters a scalar reading passes unless its filters say otherwise: what the payload
+    # computes beside its scalars and an alert never reads (a comparison period, a long list).
+    scalar_defaults: Mapping[str, Any] = field(default_factory=dict)
     csv_rows_key: str | None = None
     csv_tables: tuple[str, ...] = ()
     csv_filename: str = ""
@@ -216,7 +219,8 @@ class Insight:
         if unknown:
             raise serializers.ValidationError({name: ["Not a filter of this metric."] for name in unknown})
         date_from, date_to = period.ends()
-        return self.validate({**filters, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()})
+        dates = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+        return self.validate({**self.scalar_defaults, **filters, **dates})
 
 
 def _key_value(value: Any) -> Any:

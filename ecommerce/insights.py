@@ -79,6 +79,7 @@ KPIS = _insight(
     query=q.KpisQuerySerializer,
     csv_rows_key=None,
     csv_filename="kpis",
+    scalar_defaults={"compare": "none"},
     metrics=(
         Metric("revenue", "Revenue", "money"),
         Metric("net_revenue", "Net revenue", "money"),
@@ -128,6 +129,7 @@ COUNTRY = _insight(
     csv_tables=("kpis", "top_products"),
     csv_filename="country",
     # The country's scalars: what an alert on one country (its ``name``) watches.
+    scalar_defaults={"limit": 1},
     metrics=(
         Metric("kpis.revenue", "Revenue in the country", "money"),
         Metric("kpis.orders", "Orders in the country", "count"),

@@ -23,6 +23,8 @@ from django.test.utils import CaptureQueriesContext
 
 from apimetrics import rollups
 from apimetrics.models import RequestEvent
+from config.insights import get_insight
+from config.periods import Period
 from reports import alert_services, alerts
 from reports.models import AlertRule, Incident
 from reports.signals import incident_opened, incident_resolved
@@ -278,3 +280,11 @@ def test_rules_sharing_a_payload_cost_a_round_no_more_queries_than_one(workspace
     # The claim, the rules, their webhooks, the project and its watermark, one summary and one
     # bulk update of the readings: the same for one rule or four.
     assert round_queries(4) == round_queries(1)
+
+
+def test_a_scalar_leaves_out_what_alerts_never_read_unless_its_filters_ask():
+    kpis = get_insight("ecommerce.kpis")
+    day = Period(D(2026, 3, 8), D(2026, 3, 8))
+    assert kpis.scalar_params(day, {})["compare"] == "none"
+    assert kpis.scalar_params(day, {"compare": "year"})["compare"] == "year"
+    assert get_insight("ecommerce.country").scalar_params(day, {"name": "France"})["limit"] == 1
