@@ -6,7 +6,7 @@ Every view is workspace scoped (``WorkspaceScopedMixin``): members read, admins 
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -50,7 +50,10 @@ class RuleViewSet(_WorkspaceContext, viewsets.ModelViewSet):
     @extend_schema(
         summary="Evaluate the rule now, without changing its state or notifying anyone",
         request=None,
-        responses={200: s.ReadingSerializer},
+        responses={
+            200: s.ReadingSerializer,
+            409: OpenApiResponse(description="The rule's metric or what its filters name is gone."),
+        },
     )
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
