@@ -4,12 +4,19 @@ On PostgreSQL the lines are ``COPY``-ed into fresh tables that replace the works
 (:mod:`ecommerce.partitions`), with the workspace's lines of the invoices the file does not
 contain copied over; elsewhere (SQLite) they are inserted in batches and the replaced invoices'
 old lines deleted. Either way it runs in the caller's transaction.
+
+On PostgreSQL the file is read and cleaned by a producer thread that hands batches of COPY text
+through a bounded queue to the thread holding the connection, so the cleaning goes on while the
+server parses and stores the previous batches (:func:`overlapped`).
 """
 
 from __future__ import annotations
 
+import queue
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 from django.db import connection
 
@@ -34,6 +41,9 @@ LINE_COLUMNS = (
 )
 ORM_BATCH = 2_000
 COPY_BATCH = 5_000
+# Batches of COPY text waiting for the connection: enough to ride out a slow write, few enough
+# that memory stays bounded (a batch is about half a megabyte).
+QUEUE_BATCHES = 8
 
 
 # --- Sinks: where cleaned lines go --------------------------------------------------------------
@@ -78,15 +88,15 @@ class CopyText:
 
 
 class PostgresSink:
-    """Streams sales lines into ``COPY ecommerce_salesline``; returns (kept apart in the file,
-    interleaved with sales) are spooled to a temporary file and copied after, since one
-    connection runs one COPY at a time. Memory stays bounded whatever the file's size."""
+    """Hands sales lines, as COPY text in batches, to ``write`` (the COPY of the staged sales
+    table); returns (kept apart in the file, interleaved with sales) are spooled to ``returns``
+    and copied after, since one connection runs one COPY at a time. Memory stays bounded
+    whatever the file's size."""
 
-    def __init__(self, copy, workspace_id: int, job_id: int):
-        self.copy = copy
+    def __init__(self, write: Callable[[str], None], returns: IO[str], workspace_id: int, job_id: int):
+        self.write, self.returns = write, returns
         self.text = CopyText(workspace_id, job_id)
         self.buffer: list[str] = []
-        self.returns = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+t", encoding="utf-8")  # noqa: SIM115
 
     def sale(self, line: CleanLine) -> None:
         self.buffer.append(self.text.format(line))
@@ -98,7 +108,7 @@ class PostgresSink:
 
     def flush(self) -> None:
         if self.buffer:
-            self.copy.write("".join(self.buffer))
+            self.write("".join(self.buffer))
             self.buffer.clear()
 
 
@@ -159,30 +169,97 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+class _Stopped(Exception):
+    """Raised in the producer when the consumer gave up: the producer's work is void."""
+
+
+class _Producer(threading.Thread):
+    """Runs ``produce(put)`` in a thread of its own, handing what it puts through a queue of at
+    most :data:`QUEUE_BATCHES` items; an error raised there is raised again by :meth:`items`."""
+
+    _END = object()
+
+    def __init__(self, produce: Callable[[Callable[[str], None]], None]):
+        super().__init__(name="pulse-import-producer", daemon=True)
+        self.produce = produce
+        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+
+    def put(self, item) -> None:
+        # A bounded wait, so that a consumer that failed (and stopped reading) frees this thread.
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def run(self) -> None:
+        try:
+            self.produce(self.put)
+        except _Stopped:
+            return
+        except BaseException as exc:  # handed to the consumer, which raises it in its own thread
+            self.error = exc
+        try:
+            self.put(self._END)
+        except _Stopped:
+            return
+
+    def items(self) -> Iterator[str]:
+        while (item := self.queue.get()) is not self._END:
+            yield item
+        if self.error is not None:
+            raise self.error
+
+
+def overlapped(produce: Callable[[Callable[[str], None]], None], consume: Callable[[Iterator[str]], None]) -> None:
+    """``produce(put)`` in a producer thread while ``consume(items)`` runs here on what it puts.
+    An error on either side ends both and is raised here: the producer's once the items before
+    it are consumed, the consumer's after the producer has stopped."""
+    producer = _Producer(produce)
+    producer.start()
+    try:
+        consume(producer.items())
+    finally:
+        producer.stop.set()
+        producer.join()
+
+
+def _copy_in(raw, table: str, items: Iterable[str]) -> None:
+    with raw.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+        for item in items:
+            copy.write(item)
+
+
 def load_postgres(*, cleaner: Cleaner, source, workspace: Workspace, job: ImportJob, progress) -> dict:
     """COPY the cleaned lines into staged tables, add the workspace's lines of the invoices the
     file does not contain, and attach the result as the workspace's partitions
     (:mod:`ecommerce.partitions`). Returns the count of lines the file replaces."""
-    columns = ", ".join(LINE_COLUMNS)
     # The raw COPYs' errors raised as Django's, as the cursor's are: a lost connection is an
     # OperationalError, which the task retries.
     with connection.wrap_database_errors, connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         staged = {model: partitions.stage(cursor, model, workspace.pk, job.pk) for model in LINE_MODELS}
-        with raw.copy(f"COPY {staged[SalesLine]} ({columns}) FROM STDIN") as copy:
-            sink = PostgresSink(copy, workspace.pk, job.pk)
-            # A failure inside the block aborts the COPY, and the transaction rolls back.
-            cleaner.run(source, sink, progress=progress)
-            sink.flush()
-        with sink.returns, raw.copy(f"COPY {staged[ReturnLine]} ({columns}) FROM STDIN") as copy:
-            sink.returns.seek(0)
-            while chunk := sink.returns.read(1 << 20):
-                copy.write(chunk)
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+t", encoding="utf-8") as returns:
+
+            def produce(put: Callable[[str], None]) -> None:
+                sink = PostgresSink(put, returns, workspace.pk, job.pk)
+                cleaner.run(source, sink, progress=progress)
+                sink.flush()
+
+            # A failure on either side aborts the COPY, and the transaction rolls back.
+            overlapped(produce, lambda items: _copy_in(raw, staged[SalesLine], items))
+            returns.seek(0)
+            _copy_in(raw, staged[ReturnLine], iter(lambda: returns.read(1 << 20), ""))
         for model in staged:
             partitions.lock(cursor, model, workspace.pk)
         replaced = {"sales_lines": 0, "returns": 0}
         if has_lines(workspace):  # a first import has nothing to keep or replace
             replaced = _keep_other_invoices(cursor, invoices=cleaner.invoices, workspace=workspace, staged=staged)
+        partitions.tune_index_builds(cursor)
         for model, name in staged.items():
             partitions.attach(cursor, model, workspace.pk, name)
     return replaced

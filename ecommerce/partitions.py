@@ -48,6 +48,10 @@ log = structlog.get_logger("pulse.ecommerce.partitions")
 DEFAULT_SUFFIX = "_default"
 ENSURE_LOCK = 0x65636F6D  # pg_advisory_xact_lock key: one ensure() at a time ("ecom")
 DROP_LOCK_TIMEOUT = "2s"
+# The index builds of an import's staged tables (PostgreSQL's parallel maintenance workers): a
+# leader and its workers each need 32 MB of maintenance_work_mem, or the planner uses fewer.
+INDEX_BUILD_WORKERS = 2
+INDEX_BUILD_MEMORY = "256MB"
 
 _quote, _children, _exists = partitions.quote, partitions.children, partitions.exists
 
@@ -128,6 +132,13 @@ def create_indexes(cursor, model: type[models.Model], table: str) -> None:
     """Build the model's indexes, less their workspace column, on a data table."""
     for index in model._meta.indexes:
         cursor.execute(f"CREATE INDEX ON {_quote(table)} ({index_columns(model, index, workspace=False)})")
+
+
+def tune_index_builds(cursor, workers: int = INDEX_BUILD_WORKERS) -> None:
+    """Let the index builds of :func:`attach` sort with ``workers`` parallel workers and
+    :data:`INDEX_BUILD_MEMORY`, until the end of the transaction."""
+    cursor.execute("SELECT set_config('max_parallel_maintenance_workers', %s, true)", [str(int(workers))])
+    cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [INDEX_BUILD_MEMORY])
 
 
 def _build_keys(cursor, model: type[models.Model], table: str) -> None:

@@ -172,13 +172,19 @@ def _decode_chunks(binary: IO[bytes], kind: str) -> tuple[Iterator[str], Callabl
     encoding = _sniff_encoding(first)
     errors = "strict" if encoding == "utf-16" else "pulse-latin1-fallback"
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
-    _fallbacks.count = 0
+    # The error handler counts in the decoding thread; the count is read here, after each chunk,
+    # since the report is written in another thread when an import reads the file in a thread.
+    fell_back = False
 
     def decode(data: bytes, final: bool = False) -> str:
+        nonlocal fell_back
+        _fallbacks.count = 0
         try:
-            return decoder.decode(data, final=final)
+            text = decoder.decode(data, final=final)
         except UnicodeDecodeError as exc:
             raise ImportFailed("bad_encoding", f"The file is not valid {encoding.upper()} text: {exc}.") from exc
+        fell_back = fell_back or bool(_fallbacks.count)
+        return text
 
     def chunks() -> Iterator[str]:
         data = first
@@ -190,7 +196,7 @@ def _decode_chunks(binary: IO[bytes], kind: str) -> tuple[Iterator[str], Callabl
     def encoding_info() -> str:
         if encoding == "utf-16":
             return "utf-16"
-        return "iso-8859-1" if getattr(_fallbacks, "count", 0) else "utf-8"
+        return "iso-8859-1" if fell_back else "utf-8"
 
     return chunks(), encoding_info
 
