@@ -66,7 +66,7 @@ def csv_rows(data: object, rows_key: str | None = None) -> list[Row]:
     return [{"value": data}]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> object:
@@ -77,7 +77,7 @@ def csv_cell(value: object) -> object:
         return f"{value:f}"
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         try:
             float(value)
         except ValueError:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import structlog
 from django.core.cache import cache
+from django.db import connection
 
 from accounts.models import Membership
 from ecommerce import tasks
@@ -424,8 +425,9 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     # user + membership; count; page.
     with django_assert_num_queries(6):
         assert client.get(BASE + "transactions").status_code == 200
-    # user + membership; the lines, read after the request's savepoint, as they are sent.
-    with django_assert_num_queries(5):
+    # user + membership; the lines, read after the request's savepoint, as they are sent (on
+    # PostgreSQL by one COPY, which Django's query log does not list).
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
         assert client.get(BASE + "transactions", {"format": "csv"}).getvalue()
     for endpoint, queries in (
         ("customers/top", 1),  # the customers ranked
