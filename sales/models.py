@@ -72,6 +72,8 @@ class SalesRecord(VersionedModel):
             models.Index(fields=["store", "date"], name="sales_rec_store_date"),
             # Top sellers.
             models.Index(fields=["workspace", "recorded_by"], name="sales_rec_ws_user"),
+            # The admin's list of every workspace's records, newest first, a page at a time.
+            models.Index(fields=["date", "id"], name="sales_rec_date_id"),
         ]
         constraints = [
             models.CheckConstraint(
