@@ -55,8 +55,10 @@ class EstimatedCountPaginator(_ModelPaginator):
 class LargeTableAdmin:
     """For the admin of a table of millions of rows: no COUNT(*) over the whole table, neither
     the full result count, nor the page count of an unfiltered list (:class:`EstimatedCountPaginator`),
-    nor the filters' "Show counts" (one COUNT per choice)."""
+    nor the filters' "Show counts" (one COUNT per choice); and a date hierarchy whose choices come
+    from the list's first and last dates (``config/templatetags/large_tables.py``)."""
 
+    change_list_template = "admin/large_change_list.html"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator

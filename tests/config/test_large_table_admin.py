@@ -156,3 +156,33 @@ def test_the_lists_and_searches_read_through_indexes(client, staff_user, lines, 
     scans = [line for line in plan.splitlines() if "Seq Scan" in line and "_default" not in line]
     assert table in plan
     assert scans == []
+
+
+def test_the_date_hierarchy_offers_every_step_between_the_first_and_last_dates(
+    client, staff_user, workspace, lines, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from django.contrib.admin.templatetags.admin_list import date_hierarchy
+
+    from config.templatetags.large_tables import ranged_date_hierarchy
+    from tests.ecommerce.factories import SalesLineFactory
+
+    SalesLineFactory(workspace=workspace, invoice_date=dt.datetime(2010, 12, 5, 12, tzinfo=dt.UTC))
+    client.force_login(staff_user)
+    # Sales lines of 1, 2 and 5 December 2010 (and another workspace's of the 1st), a return of the 3rd.
+    december = client.get("/admin/ecommerce/salesline/").context["cl"]
+    with django_assert_max_num_queries(2):  # Django's first and last dates, then ours: no DISTINCT
+        days = [choice["title"] for choice in ranged_date_hierarchy(december)["choices"]]
+    assert days == ["December 1", "December 2", "December 3", "December 4", "December 5"]
+    returns = client.get("/admin/ecommerce/returnline/").context["cl"]
+    assert [choice["title"] for choice in ranged_date_hierarchy(returns)["choices"]] == ["December 3"]
+    # Django's own offers the days that have lines.
+    assert [choice["title"] for choice in date_hierarchy(december)["choices"]] == [
+        "December 1",
+        "December 2",
+        "December 5",
+    ]
+    response = client.get("/admin/ecommerce/salesline/")
+    assert b"invoice_date__day=4" in response.content
+    assert "admin/large_change_list.html" in [template.name for template in response.templates]
