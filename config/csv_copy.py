@@ -15,7 +15,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 
-from django.db import connection
+from django.db import connection, transaction
 
 from config.api import FORMULA_START, csv_stream
 
@@ -51,26 +51,49 @@ def number_pattern() -> str:
 
 
 def text_cell(expression: str) -> tuple[str, list[str]]:
-    """SQL (and its parameters) of the text ``expression`` as :func:`config.api.csv_cell`
-    writes it: a leading quote when a spreadsheet would run it as a formula and it is not a
-    number; NULL for an empty string."""
-    starts = ", ".join(["%s"] * len(FORMULA_START))
+    """SQL (and its parameter) of the text ``expression`` as :func:`config.api.csv_cell` writes
+    it: a leading quote when a spreadsheet would run it as a formula and it is not a number;
+    NULL for an empty string. The first character is compared by its code, the cheapest test
+    of the half million cells of an export."""
+    codes = ", ".join(str(ord(character)) for character in FORMULA_START)
     sql = (
-        f"NULLIF(CASE WHEN left({expression}, 1) IN ({starts}) AND {expression} !~* %s "
-        f"THEN '''' || {expression} ELSE {expression} END, '')"
+        f"CASE WHEN ascii({expression}) IN ({codes}) AND {expression} !~* %s "
+        f"THEN '''' || {expression} ELSE NULLIF({expression}, '') END"
     )
-    return sql, [*FORMULA_START, number_pattern()]
+    return sql, [number_pattern()]
 
 
-def copy_csv(fields: list[str], select: str, params: list[object]) -> Iterator[bytes]:
+def local_isoformat(expression: str) -> str:
+    """SQL of the ``timestamptz`` ``expression`` as Python's ``isoformat()`` writes it in the
+    session's time zone (:func:`copy_csv` sets it). PostgreSQL's own text of it (ISO style) is
+    the cheapest: its space becomes a ``T`` and an offset of whole hours gains its ``:00``. With
+    a fraction of a second, which PostgreSQL writes without its trailing zeros, the six digits
+    and the offset are formatted one by one."""
+    offset = f"date_part('timezone', {expression})::int"
+    return (
+        f"CASE WHEN date_trunc('second', {expression}) = {expression} "
+        f"THEN replace({expression}::text, ' ', 'T') || CASE WHEN mod({offset}, 3600) = 0 THEN ':00' ELSE '' END "
+        f"ELSE to_char({expression}, 'YYYY-MM-DD\"T\"HH24:MI:SS.USTZH:TZM') "
+        f"|| CASE WHEN mod({offset}, 60) <> 0 THEN ':' || lpad(abs(mod({offset}, 60))::text, 2, '0') ELSE '' END "
+        "END"
+    )
+
+
+def copy_csv(fields: list[str], select: str, params: list[object], *, time_zone: str) -> Iterator[bytes]:
     """The header of ``fields`` written by Python, then the rows of ``select`` written by
-    PostgreSQL as CSV, :data:`CHUNK` bytes at a time, for a ``StreamingHttpResponse``."""
+    PostgreSQL as CSV, :data:`CHUNK` bytes at a time, for a ``StreamingHttpResponse``. Dates and
+    times are in ``time_zone``, set for a read-only transaction that is rolled back after."""
     yield "".join(csv_stream(fields, [])).encode()
     buffer = bytearray()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH CSV", params) as copy:
-        for data in copy:
-            buffer += data
-            if len(buffer) >= CHUNK:
-                yield bytes(buffer)
-                buffer.clear()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('TimeZone', %s, true), set_config('DateStyle', 'ISO, MDY', true)", [time_zone]
+        )
+        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH CSV", params) as copy:
+            for data in copy:
+                buffer += data
+                if len(buffer) >= CHUNK:
+                    yield bytes(buffer)
+                    buffer.clear()
+        transaction.set_rollback(True)  # nothing was written: the rollback undoes the settings
     yield bytes(buffer)

@@ -16,7 +16,7 @@ from rest_framework.renderers import JSONRenderer
 
 from accounts.tenancy import WorkspaceScopedMixin
 from config.api import CSVRenderer, csv_stream
-from config.csv_copy import copy_csv, text_cell
+from config.csv_copy import copy_csv, local_isoformat, text_cell
 from config.pagination import PagePagination
 from ecommerce.analytics.geography import COUNTRY_LABELS
 from ecommerce.api import serializers as s
@@ -46,36 +46,33 @@ def _serialised_batches(rows: Iterator[dict], serializer: s.TransactionSerialize
         yield batch
 
 
-def _copy_select(lines: QuerySet, tz: str) -> tuple[str, list]:
+def _copy_select(lines: QuerySet) -> tuple[str, list]:
     """The SELECT whose rows PostgreSQL writes as :class:`TransactionSerializer`'s CSV: the
-    filtered ``lines`` with each cell as ``to_representation`` and ``csv_cell`` make it."""
+    filtered ``lines`` with each cell as ``to_representation`` and ``csv_cell`` make it (dates
+    in the session's time zone, which :func:`copy_csv` sets to the workspace's)."""
     inner, params = lines.order_by().query.sql_with_params()
     labels = " ".join("WHEN %s THEN %s" for _ in COUNTRY_LABELS)
-    columns = [text_cell(f"line.{name}") for name in ("invoice_no", "stock_code", "description")]
-    texts = [text_cell(name) for name in ("line.customer_id", "line.country", "local.country_label")]
-    # Python's isoformat: microseconds only when there are some, seconds of the offset likewise.
-    date = (
-        "to_char(local.at, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
-        "|| CASE WHEN mod(date_part('microseconds', local.at)::int, 1000000) <> 0 "
-        "THEN to_char(local.at, '.US') ELSE '' END "
-        "|| CASE WHEN local.offset_s < 0 THEN '-' ELSE '+' END "
-        "|| to_char(make_interval(secs => abs(local.offset_s)), 'HH24:MI') "
-        "|| CASE WHEN mod(local.offset_s, 60) <> 0 "
-        "THEN to_char(make_interval(secs => abs(local.offset_s)), ':SS') ELSE '' END"
-    )
+    cells = [
+        text_cell(name)
+        for name in (
+            "line.invoice_no",
+            "line.stock_code",
+            "line.description",
+            "line.customer_id",
+            "line.country",
+            "labelled.country_label",
+        )
+    ]
     select = (
-        f"SELECT line.id, {', '.join(sql for sql, _ in columns)}, line.quantity, line.unit_price, "  # noqa: S608
-        f"round(line.amount, 2), {date}, {', '.join(sql for sql, _ in texts)}, "
+        f"SELECT line.id, {', '.join(sql for sql, _ in cells[:3])}, line.quantity, line.unit_price, "  # noqa: S608
+        f"round(line.amount, 2), {local_isoformat('line.invoice_date')}, {', '.join(sql for sql, _ in cells[3:])}, "
         "CASE WHEN line.is_product THEN 'True' ELSE 'False' END "
-        f"FROM ({inner}) AS line CROSS JOIN LATERAL (SELECT at, "
-        "extract(epoch FROM at - (line.invoice_date AT TIME ZONE 'UTC'))::int AS offset_s, "
-        f"CASE line.country {labels} ELSE line.country END AS country_label "
-        "FROM (SELECT line.invoice_date AT TIME ZONE %s AS at) AS zoned) AS local "
+        f"FROM ({inner}) AS line CROSS JOIN LATERAL "
+        f"(SELECT CASE line.country {labels} ELSE line.country END AS country_label) AS labelled "
         "ORDER BY line.invoice_date DESC, line.id DESC"
     )
     label_params = [value for pair in COUNTRY_LABELS.items() for value in pair]
-    cell_params = [param for _, extra in (*columns, *texts) for param in extra]
-    return select, [*cell_params, *params, *label_params, tz]
+    return select, [*(param for _, extra in cells for param in extra), *params, *label_params]
 
 
 @extend_schema(
@@ -101,7 +98,7 @@ class TransactionsView(WorkspaceScopedMixin, ListAPIView):
         fields = s.TransactionSerializer.Meta.fields
         if connection.vendor == "postgresql":
             # Every line of a workspace: PostgreSQL writes the CSV, several times faster.
-            stream = copy_csv(fields, *_copy_select(lines, self.workspace.timezone))
+            stream = copy_csv(fields, *_copy_select(lines), time_zone=self.workspace.timezone)
         else:
             serialised = _serialised_batches(lines.iterator(chunk_size=CSV_BATCH), self.get_serializer())
             stream = csv_stream(fields, serialised)

@@ -222,3 +222,13 @@ def test_a_carriage_return_inside_a_cell_is_quoted_by_the_copy_path(workspace, o
     body = api_as(owner).get(URL, {"format": "csv"}).getvalue().decode()
 
     assert body.split("\n")[1].startswith(f'{line.pk},{line.invoice_no},85123A,"one\rtwo",1,')
+
+
+@postgres_only
+def test_the_copy_leaves_the_connections_time_zone_as_it_was(hostile, owner, api_as):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TimeZone")
+        before = cursor.fetchone()[0]
+        assert api_as(owner).get(URL, {"format": "csv"}).getvalue().count(b"-03:30") == 8
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == before == "UTC"
