@@ -232,3 +232,23 @@ def test_the_copy_leaves_the_connections_time_zone_as_it_was(hostile, owner, api
         assert api_as(owner).get(URL, {"format": "csv"}).getvalue().count(b"-03:30") == 8
         cursor.execute("SHOW TimeZone")
         assert cursor.fetchone()[0] == before == "UTC"
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # as in production: the export's transaction is the outermost
+def test_a_download_given_up_midway_leaves_the_connection_usable(hostile, owner, api_as, monkeypatch):
+    monkeypatch.setattr("config.csv_copy.CHUNK", 64)  # the fixture's lines in several chunks
+    response = api_as(owner).get(URL, {"format": "csv"})
+    chunks = iter(response.streaming_content)
+    received = next(chunks) + next(chunks) + next(chunks)
+
+    response.close()  # the client went away: the COPY is cancelled, its transaction rolled back
+
+    assert received.startswith(b"id,invoice_no,")
+    assert len(received) < len(_python_csv(hostile, {}))
+    assert connection.connection is not None  # still open, and idle: no COPY, no transaction
+    assert connection.connection.info.transaction_status == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == "UTC"
+    assert SalesLine.objects.filter(workspace=hostile).count() == 12
