@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import structlog
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
+
+from config.replicas import read_as_of
 
 log = structlog.get_logger("pulse.cache")
 
@@ -219,7 +222,12 @@ def cached(
         log.debug("cache_hit", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
         return Cached(stored[1], True, stored[2])
     value = compute()
-    computed_at = timezone.now()
+    replica_as_of = read_as_of()
+    computed_at = replica_as_of or timezone.now()
+    if replica_as_of is not None:
+        # Off a lagging replica the value may predate the write behind this version: kept only
+        # as long as a replica may lag, then computed again.
+        timeout = int(settings.DATABASE_REPLICA_MAX_LAG_SECONDS) or 1
     if version is not None:
         cache.set(key, (version, value, computed_at), timeout=timeout)
     log.info(

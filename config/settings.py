@@ -54,6 +54,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
 
+# --- Read replicas ---------------------------------------------------------------------
+# PostgreSQL streaming replicas for analytics reads (config.replicas): comma-separated URLs,
+# one alias each (replica_0, replica_1…). The test suite reads them through the primary.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+# Seconds a user's reads stay on the primary after that user's own write (read-your-writes).
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=5)
+# A replica further behind the primary than this is skipped until it catches up.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10.0)
+# Seconds each process trusts its last check of a replica (lag, or down) before checking again.
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+for _index, _url in enumerate(DATABASE_REPLICA_URLS):
+    DATABASES[f"replica_{_index}"] = {
+        **DATABASES["default"],
+        **env.db_url_config(_url),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        # A replica serves reads outside transactions; a dead one must fail fast to be skipped.
+        "ATOMIC_REQUESTS": False,
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "connect_timeout": env.int("DB_REPLICA_CONNECT_TIMEOUT", default=2),
+        },
+        "TEST": {"MIRROR": "default"},
+    }
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+
 # Keys hashed with HMAC (API keys, IP addresses) use their own secret so that rotating
 # SECRET_KEY (sessions, signing) does not invalidate every API key.
 PULSE_HMAC_SECRET = env("PULSE_HMAC_SECRET", default=SECRET_KEY)
@@ -97,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Routes analytics reads to replicas; without DATABASE_REPLICA_URLS it removes itself.
+    "config.replicas.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",

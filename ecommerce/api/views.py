@@ -18,6 +18,7 @@ from accounts.tenancy import WorkspaceScopedMixin
 from config.api import CSVRenderer, csv_stream
 from config.csv_copy import copy_csv, local_isoformat, text_cell
 from config.pagination import PagePagination
+from config.replicas import read_as_of
 from ecommerce.analytics.geography import COUNTRY_LABELS
 from ecommerce.api import serializers as s
 from ecommerce.api.filters import TransactionFilter
@@ -29,7 +30,7 @@ CSV_BATCH = 2_000  # lines read, serialised and sent at a time by the transactio
 class TransactionPagination(PagePagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        response.data["data_as_of"] = timezone.now().isoformat()
+        response.data["data_as_of"] = (read_as_of() or timezone.now()).isoformat()
         return response
 
     def get_paginated_response_schema(self, schema):

@@ -115,15 +115,18 @@ class PrivatePostgres:
         self.start()
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "pulse")
 
+    # Server options beyond the port and sockets; a primary that replicas follow adds its own.
+    settings = "-c fsync=off -c full_page_writes=off"
+
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 {self.settings}"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def restart(self) -> None:
-        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 {self.settings}"
         self._run(
             "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-m", "fast", "-w", "restart"
         )
@@ -137,6 +140,44 @@ class PrivatePostgres:
     def destroy(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivatePrimary(PrivatePostgres):
+    """A cluster that streaming replicas can follow: WAL for replicas, senders, and the
+    replication line of ``pg_hba.conf`` (loopback, trust)."""
+
+    settings = "-c fsync=off -c wal_level=replica -c max_wal_senders=4 -c wal_keep_size=64MB"
+
+    def init(self) -> None:
+        super().init()
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication postgres 127.0.0.1/32 trust\n")
+        self._run("pg_ctl", "-D", str(self.data), "reload")
+
+
+class PrivateReplica(PrivatePostgres):
+    """A hot standby of ``primary``: ``pg_basebackup -R`` (which writes the standby signal and the
+    connection to the primary), then started on a port of its own."""
+
+    settings = "-c fsync=off -c hot_standby=on"
+
+    def __init__(self, primary: PrivatePostgres):
+        super().__init__()
+        self.primary = primary
+        self.port = free_port(primary.port + 1)
+
+    def init(self) -> None:
+        self._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
+        )  # fmt: skip
+        self.start()
+
+    def pause_replay(self) -> None:
+        self.psql("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.psql("SELECT pg_wal_replay_resume()")
 
 
 def pulse_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
