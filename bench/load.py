@@ -14,6 +14,10 @@ skipped. Prints requests/s, p50/p95/p99, errors and 5xx per endpoint class, the 
 as a ratio of the bare view's, and the tracking events accepted (202) against those stored
 (counted in PostgreSQL): the difference is the lost count. Stops gunicorn at the end.
 
+``--capacity``: instead of the mixed workload, the capacity figures of :mod:`bench.capacity`
+(tracked events and cached reads per second per worker, rollup lag under sustained tracking,
+import rows per second), which docs/scaling.md turns into machines.
+
 ``--endpoints FILE``: a JSON object ``{"api": [...], "catalog": [...]}`` replacing the URL lists
 below (``{project}`` and ``{type}`` are filled from the tracking project and the first
 catalog type).
@@ -34,8 +38,13 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import capacity  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 DEMO_EMAIL, DEMO_PASSWORD = "demo@pulse.local", "pulse-demo-2026"
 PROJECT = "bench-api"
@@ -290,6 +299,14 @@ def main() -> None:
     parser.add_argument(
         "--weights", help="class weights, e.g. login=5,api=45,catalog=25,track=25 (the default)", default=""
     )
+    parser.add_argument("--capacity", action="store_true", help="capacity figures instead of the mixed load")
+    parser.add_argument("--rollup-every", type=float, default=15.0, help="--capacity: seconds between rollups")
+    parser.add_argument(
+        "--import-file",
+        type=Path,
+        default=ROOT.parent / "shared" / "data" / "online-retail.csv.gz",
+        help="--capacity: the orders file whose import is timed",
+    )
     args = parser.parse_args()
 
     api_urls, catalog_urls = API_READS, CATALOG_READS
@@ -379,6 +396,14 @@ def main() -> None:
         if not api_key:
             print(f"tracking skipped: {why_no_tracking}")
 
+        if args.capacity:
+            context = SimpleNamespace(
+                args=args, env=env, root=ROOT, client=client, token=token, api_key=api_key, project=PROJECT,
+                workspace=WORKSPACE, owner=DEMO_EMAIL, auth=auth, bare=bare, run_phase=run_phase, table=table,
+                percentile=percentile,
+            )  # fmt: skip
+            capacity.run(context)
+            return
         baseline, baseline_elapsed = run_phase(args.port, args.baseline, args.threads, bare)
         bare_rps = table("bare view /bench/bare", baseline, baseline_elapsed)
         load, load_elapsed = run_phase(args.port, args.duration, args.threads, mixed)

@@ -118,14 +118,16 @@ def _connects(alias: str) -> bool:
     return True
 
 
-def _usable_replica() -> str | None:
+def _usable_replica() -> tuple[str, dt.datetime | None]:
+    """A usable replica and how fresh it is, else the primary (as fresh as can be: None)."""
     aliases = replica_aliases()
     # Each process starts at another replica, which spreads the processes over them.
     start = os.getpid() % len(aliases)
     for alias in aliases[start:] + aliases[:start]:
-        if health(alias).usable and _connects(alias):
-            return alias
-    return None
+        state = health(alias)
+        if state.usable and _connects(alias):
+            return alias, state.as_of
+    return PRIMARY, None
 
 
 # --- the request being served ------------------------------------------------------------
@@ -137,10 +139,11 @@ class _Reads:
     outer_atomic: int = 0  # atomic blocks the request itself opens (ATOMIC_REQUESTS)
     wrote: bool = False
     alias: str | None = None  # where this request's analytics reads go, chosen at the first
+    as_of: dt.datetime | None = None  # how fresh that replica was then; None on the primary
 
     def choose(self) -> str:
         if self.alias is None:
-            self.alias = PRIMARY if self._on_primary() else (_usable_replica() or PRIMARY)
+            self.alias, self.as_of = (PRIMARY, None) if self._on_primary() else _usable_replica()
         return self.alias
 
     def _on_primary(self) -> bool:
@@ -158,9 +161,7 @@ def read_as_of() -> dt.datetime | None:
     """When the current request's analytics reads went to a replica: the moment up to which that
     replica held every commit of the primary. None when they went to the primary."""
     state = _reads.get()
-    if state is None or state.alias is None or state.alias == PRIMARY:
-        return None
-    return _health[state.alias].as_of
+    return None if state is None else state.as_of
 
 
 class ReplicaRouter:
