@@ -44,8 +44,15 @@ class Cached:
     computed_at: dt.datetime
 
 
+# A workspace's data version and results share a hash tag ({namespace:workspace}): on a Redis
+# Cluster they live in one slot, so the MGET of a read still works and costs one round trip.
 def version_key(namespace: str, workspace_id: int | None) -> str:
-    return f"ver:{namespace}:{workspace_id or 0}"
+    return f"ver:{{{namespace}:{workspace_id or 0}}}"
+
+
+def result_key(namespace: str, workspace_id: int | None, name: str, params: Mapping[str, object]) -> str:
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode(), usedforsecurity=False)
+    return f"res:{{{namespace}:{workspace_id or 0}}}:{name}:{digest.hexdigest()}"
 
 
 def _new_version() -> int:
@@ -209,9 +216,8 @@ def cached(
 
     ``refresh=True`` recomputes and stores the value whatever is cached.
     """
-    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode(), usedforsecurity=False)
     v_key = version_key(namespace, workspace_id)
-    key = f"res:{namespace}:{workspace_id or 0}:{name}:{digest.hexdigest()}"
+    key = result_key(namespace, workspace_id, name, params)
     started = time.perf_counter()
     found = cache.get_many([v_key, key])
     version = found.get(v_key)

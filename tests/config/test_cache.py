@@ -7,8 +7,17 @@ from decimal import Decimal
 import pytest
 import structlog
 from django.core.exceptions import ImproperlyConfigured
+from redis.crc import key_slot
 
-from config.cache import bump_data_version, bump_on_change, cached, cached_by_inputs, data_version
+from config.cache import (
+    bump_data_version,
+    bump_on_change,
+    cached,
+    cached_by_inputs,
+    data_version,
+    result_key,
+    version_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +68,14 @@ def test_hits_and_misses_are_logged_with_timings():
     events = [(entry["event"], entry["log_level"]) for entry in logs]
     assert events == [("cache_miss", "info"), ("cache_hit", "debug")]
     assert all(isinstance(entry["duration_ms"], float) for entry in logs)
-    assert logs[0]["key"].startswith("res:sales:7:")
+    assert logs[0]["key"].startswith("res:{sales:7}:kpis:")
+
+
+def test_a_workspaces_version_and_results_share_one_redis_cluster_slot():
+    # Redis Cluster hashes only what is between the first braces: 7305 for "sales:7".
+    slots = {key_slot(version_key("sales", 7).encode()), key_slot(result_key("sales", 7, "kpis", {"a": 1}).encode())}
+    assert slots == {key_slot(b"sales:7")} == {7305}
+    assert key_slot(version_key("sales", 8).encode()) != 7305
 
 
 def test_a_result_by_inputs_is_computed_once_per_digest_whatever_the_data_version(
