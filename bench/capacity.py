@@ -5,7 +5,7 @@ on this machine sustain, the numbers docs/scaling.md turns into machines.
    worst case: every event pays a request), and with 100-event batches;
 2. cached reads per second per web worker (``GET /api/v1/ecommerce/kpis``, warmed first), with
    p99, next to the bare view of the same gunicorn in the same run;
-3. rollup lag under sustained tracking: while single-event tracking runs, the rollup of the
+3. rollup lag under sustained tracking: while 100-event tracking runs, the rollup of the
    bench project runs every ``--rollup-every`` seconds in a process of its own, as the ingest
    queue's worker would; each run prints its time, the events it rolled and how far the
    watermark is behind the clock afterwards (at least ``ROLLUP_LAG``, the minute late events
@@ -29,17 +29,21 @@ import json, sys, time
 import django
 django.setup()
 from django.utils import timezone
-from apimetrics.models import Project, RequestEvent
+from apimetrics.models import Project, RequestEvent, RollupState
 from apimetrics.rollups import rollup_project
 project = Project.objects.get(key=sys.argv[1], workspace__slug=sys.argv[2])
 stop, every = time.monotonic() + float(sys.argv[3]), float(sys.argv[4])
 while time.monotonic() < stop:
     time.sleep(every)
+    before = RollupState.objects.filter(project=project).values_list("rolled_until", flat=True).first()
     started = time.perf_counter()
     result = rollup_project(project_id=project.pk)
     seconds = time.perf_counter() - started
+    events = RequestEvent.objects.filter(project=project, timestamp__lt=result.rolled_until)
+    if before is not None:
+        events = events.filter(timestamp__gte=before)
     print(json.dumps({
-        "seconds": seconds, "minutes": result.minutes,
+        "seconds": seconds, "minutes": result.minutes, "events": events.count() if result.minutes else 0,
         "lag": (timezone.now() - result.rolled_until).total_seconds() if result.rolled_until else None,
     }), flush=True)
 """
@@ -94,8 +98,9 @@ def run_rollups(env: dict, root: Path, project: str, workspace: str, seconds: fl
     return [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
 
 
-def import_rate(env: dict, root: Path, path: Path, owner: str) -> tuple[int, float] | None:
-    """Rows imported and wall seconds of one ``import_orders`` of ``path`` into a new workspace."""
+def import_rate(env: dict, root: Path, path: Path, owner: str) -> tuple[int, float, float] | None:
+    """Rows read, the import's own seconds and the command's wall seconds (start-up and the new
+    workspace included) of one ``import_orders`` of ``path`` into a new workspace."""
     if not path.exists():
         print(f"import skipped: {path} does not exist")
         return None
@@ -115,10 +120,14 @@ def import_rate(env: dict, root: Path, path: Path, owner: str) -> tuple[int, flo
     if process.returncode != 0:
         print(f"import failed: {process.stderr[-600:]}")
         return None
-    report = json.loads(process.stdout)["report"] or {}
-    rows = int(report.get("rows_read") or report.get("rows") or report.get("rows_total") or 0)
+    # The JSON report is the command's last output; log lines may come before it.
+    start = process.stdout.rfind('{\n  "job"')
+    if start < 0:
+        print(f"import printed no report: {process.stdout[-600:]} {process.stderr[-600:]}")
+        return None
+    report = json.loads(process.stdout[start:])["report"] or {}
     print(f"import report: { {k: v for k, v in report.items() if not isinstance(v, dict | list)} }")
-    return rows, seconds
+    return int(report["rows_read"]), float(report["duration_seconds"]), seconds
 
 
 def run(ctx) -> None:
@@ -142,31 +151,32 @@ def run(ctx) -> None:
         figures[size] = load.accepted_events / elapsed
 
     holder: dict[str, list[dict]] = {}
-    seconds = max(args.duration, 3 * args.rollup_every)
+    seconds = max(args.duration, 6 * args.rollup_every)
     thread = threading.Thread(
         target=lambda: holder.setdefault(
             "runs", run_rollups(ctx.env, ctx.root, ctx.project, ctx.workspace, seconds, args.rollup_every)
         )
     )
     thread.start()
-    sustained, elapsed = ctx.run_phase(args.port, seconds, args.threads, tracker(ctx.api_key, 1))
+    sustained, elapsed = ctx.run_phase(args.port, seconds, args.threads, tracker(ctx.api_key, 100))
     thread.join()
-    ctx.table("tracking during rollups", sustained, elapsed)
+    ctx.table("tracking (100 events a request) during rollups", sustained, elapsed)
     runs = holder.get("runs", [])
 
     imported = import_rate(ctx.env, ctx.root, args.import_file, ctx.owner) if args.import_file else None
 
     print("\n--- capacity summary (this machine) ---")
     print(f"bare view: {bare_rps:.0f} req/s, {bare_rps / workers:.0f} per worker")
-    print(f"cached reads: {cached_rps:.0f} req/s, {cached_rps / workers:.0f} per worker, p99 {p99:.0f} ms, ")
-    print(f"  {cached_rps / bare_rps:.2f}x the bare view")
+    print(f"cached reads: {cached_rps:.0f} req/s, {cached_rps / workers:.0f} per worker, p99 {p99:.0f} ms, ", end="")
+    print(f"{cached_rps / bare_rps:.2f}x the bare view")
     for size, rate in figures.items():
         print(f"tracked events, {size}/request: {rate:.0f} events/s, {rate / workers:.0f} per worker")
     rate = sustained.accepted_events / elapsed
-    print(f"tracked events during rollups: {rate:.0f} events/s ({rate * 60:.0f} a minute)")
+    print(f"tracked events during rollups (100/request): {rate:.0f} events/s ({rate * 60:.0f} a minute)")
     for run_ in runs:
         lag = "-" if run_["lag"] is None else f"{run_['lag']:.0f} s"
-        print(f"  rollup run: {run_['seconds']:.2f} s, {run_['minutes']} minute(s) rolled, watermark {lag} behind")
+        rolled = f"{run_['minutes']} minute(s), {run_['events']} events"
+        print(f"  rollup run: {run_['seconds']:.2f} s for {rolled}; watermark {lag} behind after it")
     if imported:
-        rows, took = imported
-        print(f"import: {rows} rows in {took:.1f} s = {rows / took:.0f} rows/s (start-up included)")
+        rows, took, wall = imported
+        print(f"import: {rows} rows in {took:.1f} s = {rows / took:.0f} rows/s ({rows / wall:.0f} with start-up)")

@@ -130,6 +130,9 @@ def test_reads_go_to_the_replica_whose_connection_is_in_recovery(probe, caught_u
 
     assert answer["status"] == 200
     assert answer["aliases"] == ["replica_0"]
+    # Who may read what (the membership) comes from the primary, in the same request.
+    members = probe.send(op="request", user=VIEWER, method="GET", path=STORES, table="accounts_membership")
+    assert members["aliases"] == ["default"]
     assert probe.send(op="in_recovery", alias="replica_0") is True
     assert probe.send(op="in_recovery", alias="default") is False
 
