@@ -308,7 +308,11 @@ def main() -> None:
             load = alternate(pool, phases, options.rounds, options.clients)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker stuck on a busy machine must not lose the figures
+            server.kill()
+            server.wait(timeout=10)
     bare, single, batched, copy = load["bare"], load["single"], load["batch"], load["copy"]
 
     stored = RequestEvent.objects.filter(project=tracked).count()
