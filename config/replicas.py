@@ -28,7 +28,7 @@ import contextlib
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -188,6 +188,17 @@ class ReplicaRouter:
         return db == PRIMARY  # replicas get the schema by replaying the primary's WAL
 
 
+@contextlib.contextmanager
+def request_reads(request: HttpRequest) -> Iterator[_Reads]:
+    """Route the analytics reads made inside the block as those of ``request``."""
+    state = _Reads(request)
+    token = _reads.set(state)
+    try:
+        yield state
+    finally:
+        _reads.reset(token)
+
+
 class ReplicaMiddleware:
     """Scopes routing to the request and marks its user sticky to the primary after a write."""
 
@@ -197,12 +208,8 @@ class ReplicaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        state = _Reads(request)
-        token = _reads.set(state)
-        try:
+        with request_reads(request) as state:
             response = self.get_response(request)
-        finally:
-            _reads.reset(token)
         user = getattr(request, "user", None)
         if (state.wrote or request.method not in SAFE_METHODS) and user is not None and user.is_authenticated:
             cache.set(sticky_key(user.pk), True, timeout=settings.DATABASE_REPLICA_STICKY_SECONDS)

@@ -6,6 +6,8 @@ replicas from one request to the next, as a web worker does.
   that user (bearer token, workspace ``acme``); answers its status, body and the aliases on
   which ``table`` was read or written;
 - ``{"op": "in_recovery", "alias": …}``: whether that connection is to a server in recovery;
+- ``{"op": "route"}``: where a store is read outside any request (a task), and, inside a GET
+  request, outside and inside a transaction the code opens;
 - ``{"op": "set", "name": …, "value": …}``: change a setting.
 """
 
@@ -20,11 +22,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import close_old_connections, connections  # noqa: E402
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.db import close_old_connections, connections, router, transaction  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from config.replicas import request_reads  # noqa: E402
+from sales.models import Store  # noqa: E402
 
 
 def _request(command: dict) -> dict:
@@ -57,6 +63,17 @@ def _request(command: dict) -> dict:
     }
 
 
+def _route() -> dict:
+    request = RequestFactory().get("/api/v1/sales/stores/")
+    request.user = AnonymousUser()
+    task = router.db_for_read(Store)
+    with request_reads(request):
+        outside = router.db_for_read(Store)
+        with transaction.atomic():
+            inside = router.db_for_read(Store)
+    return {"task": task, "request": outside, "transaction": inside}
+
+
 def _answer(command: dict) -> object:
     if command["op"] == "request":
         return _request(command)
@@ -64,6 +81,8 @@ def _answer(command: dict) -> object:
         with connections[command["alias"]].cursor() as cursor:
             cursor.execute("SELECT pg_is_in_recovery()")
             return cursor.fetchone()[0]
+    if command["op"] == "route":
+        return _route()
     if command["op"] == "set":
         setattr(settings, command["name"], command["value"])
         return None

@@ -137,6 +137,12 @@ def test_reads_go_to_the_replica_whose_connection_is_in_recovery(probe, caught_u
     assert probe.send(op="in_recovery", alias="default") is False
 
 
+def test_tasks_and_transactions_read_the_primary(probe, caught_up):
+    routes = probe.send(op="route")
+
+    assert routes == {"task": "default", "request": "replica_0", "transaction": "default"}
+
+
 def test_a_read_after_ones_own_write_sees_it_until_the_sticky_bound(probe, replica, caught_up):
     replica.pause_replay()  # the standby cannot hold what comes next
     _create_store(probe, "Paused Lyon")
