@@ -76,7 +76,7 @@ def _measure(alias: str) -> Health:
     the primary had made when asked; otherwise as much as its last replayed commit, and the
     distance from that commit to the primary's clock is its lag."""
     with connections[PRIMARY].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text, now()")
+        cursor.execute("SELECT pg_current_wal_lsn()::text, clock_timestamp()")  # now() would be its transaction's start
         primary_lsn, primary_now = cursor.fetchone()
     try:
         with connections[alias].cursor() as cursor:
