@@ -10,6 +10,7 @@ from apimetrics import analytics, charts
 from apimetrics.models import Project
 from apimetrics.projects import projects_with_active_keys
 from config.periods import MAX_BUCKETS, Period
+from config.replicas import read_as_of
 
 
 class ProjectListView(WorkspaceDashboardView):
@@ -26,7 +27,8 @@ class ProjectListView(WorkspaceDashboardView):
             )
             for project in projects:
                 project.stats = self.insight("apimetrics.summary", project=project)
-        context.update(projects=projects, data_as_of=self.data_as_of or timezone.now())
+        # No figures (no projects): as fresh as where the list was read.
+        context.update(projects=projects, data_as_of=self.data_as_of or read_as_of() or timezone.now())
         return context
 
 
