@@ -26,6 +26,7 @@ how fresh, and results computed there carry that time as their ``data_as_of``.
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -33,11 +34,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.http import HttpRequest, HttpResponse
+
+log = structlog.get_logger("pulse.db")
 
 PRIMARY = DEFAULT_DB_ALIAS
 REPLICA_PREFIX = "replica_"
@@ -99,7 +103,11 @@ def health(alias: str) -> Health:
     ``DATABASE_REPLICA_CHECK_SECONDS``."""
     known = _health.get(alias)
     if known is None or time.monotonic() - known.checked >= settings.DATABASE_REPLICA_CHECK_SECONDS:
-        known = _health[alias] = _measure(alias)
+        fresh = _health[alias] = _measure(alias)
+        if known is None or fresh.usable != known.usable:  # said once per change, not per check
+            level = logging.INFO if fresh.usable else logging.WARNING
+            log.log(level, "replica_checked", alias=alias, usable=fresh.usable)
+        known = fresh
     return known
 
 
@@ -114,6 +122,7 @@ def _connects(alias: str) -> bool:
         with contextlib.suppress(DatabaseError):
             connection.close()
         _health[alias] = Health(False, None, time.monotonic())
+        log.warning("replica_unreachable", alias=alias)
         return False
     return True
 
