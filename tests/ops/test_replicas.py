@@ -49,9 +49,11 @@ def replica(primary):
     )
     manage(env, "shell", "-c", script)
     server = PrivateReplica(primary)
-    server.init()
-    yield server
-    server.destroy()
+    try:  # a failed base backup leaves a directory to remove too
+        server.init()
+        yield server
+    finally:
+        server.destroy()
 
 
 class Probe:
