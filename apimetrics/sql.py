@@ -6,9 +6,11 @@ time truncation and the JSON functions differ between the two supported database
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from apimetrics.models import RequestEvent
 
 EVENTS = "apimetrics_requestevent"
 MINUTES = "apimetrics_minuterollup"
@@ -53,7 +55,9 @@ def as_datetime(value) -> dt.datetime | None:
 
 
 def fetchall(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    """Rows of a read, from where the database router reads the events (a replica for a web
+    request's analytics, config.replicas), as the ORM's reads would."""
+    with connections[router.db_for_read(RequestEvent)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

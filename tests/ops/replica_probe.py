@@ -55,7 +55,7 @@ def _request(command: dict) -> dict:
         method = getattr(client, command.get("method", "GET").lower())
         response = method(command["path"], command.get("data"), format="json")
     close_old_connections()
-    table = f'"{command.get("table", "sales_store")}"'
+    table = command.get("table", "sales_store")  # ORM SQL quotes table names, hand-written SQL not
     return {
         "status": response.status_code,
         "body": response.json() if response.content else None,

@@ -145,6 +145,18 @@ def test_tasks_and_transactions_read_the_primary(probe, caught_up):
     assert routes == {"task": "default", "request": "replica_0", "transaction": "default"}
 
 
+def test_api_metrics_written_in_sql_are_read_off_the_replica_too(probe, caught_up):
+    project = {"name": "Shop API", "key": "shop-api"}
+    created = probe.send(op="request", user=OWNER, method="POST", path="/api/v1/projects/", data=project)
+    assert created["status"] == 201, created
+    path = "/api/v1/projects/shop-api/metrics/summary"
+    wait_for(lambda: probe.get(VIEWER, path)["status"] == 200, timeout=20, what="the project on the replica")
+
+    answer = probe.send(op="request", user=VIEWER, method="GET", path=path, table="apimetrics_")
+
+    assert (answer["status"], answer["aliases"]) == (200, ["replica_0"])
+
+
 def test_a_read_after_ones_own_write_sees_it_until_the_sticky_bound(probe, replica, caught_up):
     replica.pause_replay()  # the standby cannot hold what comes next
     _create_store(probe, "Paused Lyon")
