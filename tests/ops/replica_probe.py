@@ -7,7 +7,7 @@ replicas from one request to the next, as a web worker does.
   which ``table`` was read or written;
 - ``{"op": "in_recovery", "alias": …}``: whether that connection is to a server in recovery;
 - ``{"op": "route"}``: where a store is read outside any request (a task), and, inside a GET
-  request, outside and inside a transaction the code opens;
+  request, outside and inside a transaction the code opens, and after a write;
 - ``{"op": "set", "name": …, "value": …}``: change a setting.
 """
 
@@ -71,7 +71,9 @@ def _route() -> dict:
         outside = router.db_for_read(Store)
         with transaction.atomic():
             inside = router.db_for_read(Store)
-    return {"task": task, "request": outside, "transaction": inside}
+        Store.objects.filter(pk=0).update(city="Nowhere")  # a write, of no row
+        after_write = router.db_for_read(Store)
+    return {"task": task, "request": outside, "transaction": inside, "after a write": after_write}
 
 
 def _answer(command: dict) -> object:

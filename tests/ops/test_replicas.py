@@ -139,10 +139,15 @@ def test_reads_go_to_the_replica_whose_connection_is_in_recovery(probe, caught_u
     assert probe.send(op="in_recovery", alias="default") is False
 
 
-def test_tasks_and_transactions_read_the_primary(probe, caught_up):
+def test_tasks_transactions_and_the_rest_of_a_request_that_wrote_read_the_primary(probe, caught_up):
     routes = probe.send(op="route")
 
-    assert routes == {"task": "default", "request": "replica_0", "transaction": "default"}
+    assert routes == {
+        "task": "default",
+        "request": "replica_0",
+        "transaction": "default",
+        "after a write": "default",
+    }
 
 
 def test_api_metrics_written_in_sql_are_read_off_the_replica_too(probe, caught_up):
