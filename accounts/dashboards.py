@@ -1,49 +1,62 @@
-"""Base of the HTML dashboards: login, the session's workspace, the date-range filter."""
+"""Base of the HTML dashboards: login, the session's workspace, the time controls."""
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from accounts.tenancy import page_membership
 from config.insights import get_insight
-from config.periods import Period, PeriodQuerySerializer
+from config.periods import COMPARISONS, PRESETS, TimeChoice, TimeControlsQuerySerializer, local_today
 
 
 class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
     """A dashboard page of the active workspace.
 
-    ``self.period`` is the validated date range of the query string (invalid input shows an
-    error above the page and falls back to the whole history); ``self.refresh`` is true when
-    staff asked to bypass caches with ``?refresh=1``.
+    ``self.time`` is what the time controls of the query string resolved to (invalid input shows
+    an error above the page and falls back to the defaults); ``self.period`` its dates and
+    ``self.compare`` its comparison. ``self.refresh`` is true when staff asked to bypass caches
+    with ``?refresh=1``.
     """
 
-    query_serializer_class = PeriodQuerySerializer
+    query_serializer_class = TimeControlsQuerySerializer
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.membership = page_membership(request)
         self.workspace = self.membership.workspace if self.membership else None
-        self.query = self.query_serializer_class(data=request.GET)
+        self.refresh = request.GET.get("refresh") == "1" and request.user.is_staff
+        self.computed_at: list[dt.datetime] = []
+        self.time = self._time_choice(request.GET)
+        self.period, self.compare = self.time.period, self.time.compare
+        return super().dispatch(request, *args, **kwargs)
+
+    def _time_choice(self, data) -> TimeChoice:
+        self.query = self.query_serializer_class(data=data)
         self.form_errors = ""
-        if self.query.is_valid():
-            self.period = self.query.period
-        else:
-            self.period = Period()
+        if not self.query.is_valid():
             self.form_errors = "; ".join(
                 f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in self.query.errors.items()
             )
-        self.refresh = request.GET.get("refresh") == "1" and request.user.is_staff
-        self.computed_at: list[dt.datetime] = []
-        return super().dispatch(request, *args, **kwargs)
+            self.query = self.query_serializer_class(data={})
+            self.query.is_valid(raise_exception=True)
+        today = local_today(self.workspace.timezone if self.workspace else "UTC")
+        self.last_day = self.last_data_day() if self.workspace else None
+        return self.query.resolve(today, self.last_day)
+
+    def last_data_day(self) -> dt.date | None:
+        """The last day of the page's data: presets end on it when it is before today."""
+        return None
 
     def insight(self, name: str, **params: Any) -> Any:
         """The payload of the registered insight ``name`` for the page's workspace and period
         (``params`` may name another period), through its cache; when it was computed joins the
         page's :attr:`data_as_of`."""
-        params.setdefault("period", self.period)
+        if "period" not in params:  # not setdefault: last_data_day() runs before self.period exists
+            params["period"] = self.period
         result = get_insight(name).run(self.workspace, params, refresh=self.refresh)
         self.computed_at.append(result.computed_at)
         return result.value
@@ -53,9 +66,23 @@ class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
         """When the oldest figure of the page was computed."""
         return min(self.computed_at, default=None)
 
+    @property
+    def time_query(self) -> str:
+        """The time controls as a query string ("" for the defaults), for links to other pages."""
+        query = self.time.query()
+        return f"?{urlencode(query)}" if query else ""
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            workspace=self.workspace, membership=self.membership, period=self.period, form_errors=self.form_errors
+            workspace=self.workspace,
+            membership=self.membership,
+            period=self.period,
+            time=self.time,
+            time_query=self.time_query,
+            last_data_day=self.last_day,
+            presets=PRESETS,
+            comparisons=COMPARISONS,
+            form_errors=self.form_errors,
         )
         return context

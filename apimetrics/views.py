@@ -1,3 +1,6 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -45,6 +48,12 @@ def _interval(period, first, last) -> str:
 class ProjectDashboardView(WorkspaceDashboardView):
     template_name = "apimetrics/project.html"
 
+    def last_data_day(self) -> dt.date | None:
+        self.project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])
+        self.span = analytics.data_span(self.project)
+        last = self.span[1]
+        return last.astimezone(ZoneInfo(self.workspace.timezone)).date() if last else None
+
     def _series(self, project: Project, interval: str) -> dict:
         """The series by ``interval``, else by day when that holds too many buckets."""
         try:
@@ -58,8 +67,8 @@ class ProjectDashboardView(WorkspaceDashboardView):
         context = super().get_context_data(**kwargs)
         if self.workspace is None:
             raise Http404("No workspace.")
-        project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])
-        first, last = analytics.data_span(project)
+        project = self.project
+        first, last = self.span
         asked = self.request.GET.get("interval")
         asked = asked if asked in ("minute", "hour", "day") else None
         try:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DateField, ExpressionWrapper, F, Func
 from django.db.models.functions import Cast, TruncDay, TruncHour, TruncMinute, TruncMonth, TruncWeek, TruncYear
+from django.utils import timezone
 from rest_framework import serializers
 
 MIN_DATE = dt.date(1970, 1, 1)
@@ -225,3 +226,108 @@ def growth_pct(current: Amount | None, previous: Amount | None) -> float | None:
     if previous is None or previous == 0 or current is None:
         return None
     return round(float((current - previous) / previous * 100), 2)
+
+
+# The dashboards' time controls: a preset resolved against an anchor day (today, or the data's
+# last day when the data stops before today), and a comparison the KPIs, series and tables follow.
+PRESETS: dict[str, str] = {
+    "today": "Today",
+    "yesterday": "Yesterday",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "mtd": "Month to date",
+    "qtd": "Quarter to date",
+    "ytd": "Year to date",
+    "12m": "Last 12 months",
+    "all": "All time",
+    "custom": "Custom",
+}
+COMPARISONS: dict[str, str] = {"previous": "Previous period", "year": "Same period last year", "none": "No comparison"}
+DEFAULT_PRESET, DEFAULT_COMPARE = "30d", "previous"
+_DAYS_BACK = {"today": 0, "7d": 6, "30d": 29, "90d": 89}
+
+
+def preset_period(preset: str, anchor: dt.date) -> Period:
+    """The inclusive dates of ``preset`` ending on ``anchor`` ("all" and "custom" are open)."""
+    if preset in _DAYS_BACK:
+        return Period(anchor - dt.timedelta(days=_DAYS_BACK[preset]), anchor)
+    if preset == "yesterday":
+        day = anchor - dt.timedelta(days=1)
+        return Period(day, day)
+    if preset == "mtd":
+        return Period(anchor.replace(day=1), anchor)
+    if preset == "qtd":
+        return Period(anchor.replace(month=(anchor.month - 1) // 3 * 3 + 1, day=1), anchor)
+    if preset == "ytd":
+        return Period(anchor.replace(month=1, day=1), anchor)
+    if preset == "12m":
+        return Period(_shift_year(anchor, -1) + dt.timedelta(days=1), anchor)
+    return Period()
+
+
+def anchor_day(today: dt.date, last_data_day: dt.date | None) -> dt.date:
+    """The day presets end on: today, or the data's last day when the data stops before."""
+    return min(today, last_data_day) if last_data_day else today
+
+
+def local_today(time_zone: str) -> dt.date:
+    """Today in ``time_zone`` (a workspace's)."""
+    return timezone.now().astimezone(ZoneInfo(time_zone)).date()
+
+
+@dataclass(frozen=True)
+class TimeChoice:
+    """What a dashboard's time controls resolved to: the preset, the comparison, the dates in use
+    and the anchor day (``historical`` when the data stops before today)."""
+
+    preset: str
+    compare: str
+    period: Period
+    anchor: dt.date
+    historical: bool
+
+    @property
+    def description(self) -> str:
+        """What the page says it shows ("last 30 days of data, ending 9 Dec 2011")."""
+        if self.preset == "custom" or not self.period.is_bounded:
+            return PRESETS[self.preset]
+        label = PRESETS[self.preset].lower()
+        end = f"{self.anchor.day} {self.anchor:%b %Y}"
+        return f"{label} of data, ending {end}" if self.historical else f"{label}, ending {end}"
+
+    def query(self) -> dict[str, str]:
+        """The choice as the query string that carries it to another page (defaults left out)."""
+        query = {}
+        if self.preset != DEFAULT_PRESET:
+            query["preset"] = self.preset
+        if self.preset == "custom":
+            query.update({name: day.isoformat() for name, day in self._custom_ends() if day})
+        if self.compare != DEFAULT_COMPARE:
+            query["compare"] = self.compare
+        return query
+
+    def _custom_ends(self) -> tuple[tuple[str, dt.date | None], ...]:
+        return (("date_from", self.period.date_from), ("date_to", self.period.date_to))
+
+
+class TimeControlsQuerySerializer(PeriodQuerySerializer):
+    """A dashboard's query: a preset and a comparison. Dates given without a preset make it
+    "custom"; beside another preset they are the dates the form showed, and the preset wins."""
+
+    preset = serializers.ChoiceField(choices=tuple(PRESETS), required=False)
+    compare = serializers.ChoiceField(choices=tuple(COMPARISONS), default=DEFAULT_COMPARE, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        has_dates = attrs.get("date_from") or attrs.get("date_to")
+        attrs.setdefault("preset", "custom" if has_dates else DEFAULT_PRESET)
+        return attrs
+
+    def resolve(self, today: dt.date, last_data_day: dt.date | None) -> TimeChoice:
+        """The choice with its preset turned into dates, relative to the data's last day when the
+        data stops before ``today``."""
+        anchor = anchor_day(today, last_data_day)
+        preset = self.validated_data["preset"]
+        period = self.period if preset == "custom" else preset_period(preset, anchor)
+        return TimeChoice(preset, self.validated_data["compare"], period, anchor, anchor < today)

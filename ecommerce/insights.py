@@ -105,7 +105,8 @@ SERIES_COMPARE = _insight(
     "series_compare",
     analytics.revenue_series_compare,
     r.EcommerceSeriesCompareSerializer,
-    "The dashboard's series (interval chosen by the range's length) beside the previous period's",
+    "The dashboard's series (interval chosen by the range's length) beside the comparison period's",
+    query=q.KpisQuerySerializer,
     key_settings=workspace_settings,
     csv_filename="series-compare",
 )

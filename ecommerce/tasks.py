@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import Workspace
 from config.insights import get_insight
-from config.periods import Period
+from config.periods import DEFAULT_PRESET, Period, anchor_day, local_today, preset_period
 from config.queue import fan_out
 from ecommerce import analytics
 from ecommerce.fits import delete_old_fits
@@ -28,7 +28,7 @@ WARM: tuple[tuple[str, dict], ...] = (
     ("ecommerce.series", {"interval": "day"}),
     ("ecommerce.series", {"interval": "week"}),
     ("ecommerce.series", {"interval": "month"}),
-    ("ecommerce.series_compare", {}),
+    ("ecommerce.series_compare", {"compare": "previous"}),
     ("ecommerce.countries", {"order_by": "revenue", "limit": 10}),
     ("ecommerce.countries", {"order_by": "revenue", "limit": 250}),
     ("ecommerce.customers_top", {"limit": 10}),
@@ -43,6 +43,8 @@ WARM: tuple[tuple[str, dict], ...] = (
     ("ecommerce.by_weekday", {}),
     ("ecommerce.weekday_hour", {}),
 )
+# The pages fit models (lifetime value, forecast) on the whole history unless dates are picked.
+WARM_DEFAULT_RANGE = tuple((name, params) for name, params in WARM if name != "ecommerce.lifetime_value")
 
 
 @shared_task(bind=True, max_retries=3, soft_time_limit=20 * 60, time_limit=22 * 60)
@@ -80,18 +82,26 @@ def fit_forecast(workspace_id: int, date_from: str | None = None, date_to: str |
 
 @shared_task(max_retries=3, soft_time_limit=20 * 60, time_limit=21 * 60)
 def warm_workspace_caches(workspace_id: int) -> dict:
-    """Compute and cache the main analytics for the default period (the CLV models are fitted with
-    ``lifetime_value``), then fit the forecast."""
+    """Compute and cache the main analytics for the whole history and for the dashboards' default
+    range (the CLV models are fitted with ``lifetime_value``), then fit the forecast."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return {"workspace_id": workspace_id, "skipped": "no such workspace"}
-    period = Period()
     with analytics.shared_reads():
         for name, params in WARM:
-            get_insight(name).run(workspace, {"period": period, **params}, refresh=True)
+            get_insight(name).run(workspace, {"period": Period(), **params}, refresh=True)
+    # The dashboards open on the last 30 days of data: warm that range too.
+    last = get_insight("ecommerce.kpis").run(workspace, {"period": Period(), "compare": "previous"}).value["date_to"]
+    if last:
+        anchor = anchor_day(local_today(workspace.timezone), dt.date.fromisoformat(last))
+        default = preset_period(DEFAULT_PRESET, anchor)
+        with analytics.shared_reads():
+            for name, params in WARM_DEFAULT_RANGE:
+                get_insight(name).run(workspace, {"period": default, **params}, refresh=True)
     fit_forecast(workspace_id)  # in this worker, after the cheap ones
     log.info("ecommerce_caches_warmed", workspace_id=workspace_id, insights=len(WARM))
-    return {"workspace_id": workspace_id, "warmed": len(WARM) + 1}
+    warmed = len(WARM) + (len(WARM_DEFAULT_RANGE) if last else 0)
+    return {"workspace_id": workspace_id, "warmed": warmed + 1}
 
 
 @shared_task(soft_time_limit=5 * 60, time_limit=6 * 60)

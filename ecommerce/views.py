@@ -4,12 +4,14 @@ Every figure and table comes from the registered insights (:mod:`ecommerce.insig
 cached results the API serves, so a page after an import's cache warming reads only the cache.
 """
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
+from config.periods import Period
 from ecommerce import analytics, charts
 
 TABS = (
@@ -27,17 +29,28 @@ class EcommercePage(WorkspaceDashboardView):
         """The e-commerce insight ``name`` (``kpis`` is ``ecommerce.kpis``)."""
         return super().insight(f"ecommerce.{name}", **params)
 
-    def api_csv(self, path: str, **params) -> str:
-        """The API endpoint of a table, as CSV, for the page's date range (session auth works)."""
-        query = {key: value for key, value in self.request.GET.items() if key in ("date_from", "date_to")}
+    def last_data_day(self) -> dt.date | None:
+        # The whole history's KPIs (cached, warmed after every import) end on the last line's day.
+        last = self.insight("kpis", period=Period(), compare="previous")["date_to"]
+        return dt.date.fromisoformat(last) if last else None
+
+    def model_period(self) -> Period:
+        """What the fitted models (lifetime value, forecast) learn from: the whole history, unless
+        dates were picked by hand; fitted after each import, they are never fitted on a page."""
+        return self.period if self.time.preset == "custom" else Period()
+
+    def api_csv(self, path: str, period: Period | None = None, **params) -> str:
+        """The API endpoint of a table, as CSV, for the page's dates or ``period`` (session auth
+        works)."""
+        period = period or self.period
+        ends = (("date_from", period.date_from), ("date_to", period.date_to))
+        query = {name: day.isoformat() for name, day in ends if day}
         return f"/api/v1/ecommerce/{path}?{urlencode({**query, **params, 'format': 'csv'})}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = {key: value for key, value in self.request.GET.items() if key in ("date_from", "date_to")}
-        suffix = f"?{urlencode(query)}" if query else ""
         context["tabs"] = [
-            {"name": label, "url": reverse(f"ecommerce:{name}") + suffix, "active": name == self.tab}
+            {"name": label, "url": reverse(f"ecommerce:{name}") + self.time_query, "active": name == self.tab}
             for name, label in TABS
         ]
         if self.workspace is not None:
@@ -88,8 +101,8 @@ class DashboardView(EcommercePage):
     tab = "dashboard"
 
     def page_context(self) -> dict:
-        kpis = self.insight("kpis", compare="previous")
-        series = self.insight("series_compare")
+        kpis = self.insight("kpis", compare=self.compare)
+        series = self.insight("series_compare", compare=self.compare)
         interval = series["interval"]
         previous = series["previous"]["rows"] if series["previous"] else None
         countries = self.insight("countries", order_by="revenue", limit=250)
@@ -106,7 +119,7 @@ class DashboardView(EcommercePage):
             "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"])),
             "growth": growth["rows"],
             "csv": {
-                "kpis": self.api_csv("kpis"),
+                "kpis": self.api_csv("kpis", compare=self.compare),
                 "series": self.api_csv("series", interval=interval),
                 "countries": self.api_csv("countries", limit=250),
                 "monthly": self.api_csv("revenue/growth"),
@@ -123,7 +136,7 @@ class CustomersView(EcommercePage):
 
     def page_context(self) -> dict:
         segments = self.insight("segments")
-        ltv = self.insight("lifetime_value")
+        ltv = self.insight("lifetime_value", period=self.model_period())
         cohorts = self.insight("cohorts")
         top = self.insight("customers_top", limit=10)
         return {
@@ -135,8 +148,10 @@ class CustomersView(EcommercePage):
             "top_customers": top["rows"],
             "csv": {
                 "segments": self.api_csv("customers/segments"),
-                "ltv": self.api_csv("customers/lifetime-value"),
-                "ltv_predicted": self.api_csv("customers/lifetime-value", table="predicted.by_segment"),
+                "ltv": self.api_csv("customers/lifetime-value", self.model_period()),
+                "ltv_predicted": self.api_csv(
+                    "customers/lifetime-value", self.model_period(), table="predicted.by_segment"
+                ),
                 "cohorts": self.api_csv("customers/cohorts"),
                 "top": self.api_csv("customers/top", limit=250),
             },
@@ -168,16 +183,16 @@ class ForecastView(EcommercePage):
     periods = 30
 
     def page_context(self) -> dict:
-        payload = self.insight("forecast", periods=90)
+        payload = self.insight("forecast", period=self.model_period(), periods=90)
         return {
             "fit": payload,
             "fit_source": payload["fit"]["source"],
             "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90)),
             "next_days": payload["forecast"][: self.periods],
             "csv": {
-                "forecast": self.api_csv("forecast", periods=90),
-                "backtest": self.api_csv("forecast", periods=90, table="backtest"),
-                "candidates": self.api_csv("forecast", periods=90, table="backtest.candidates"),
-                "holdout": self.api_csv("forecast", periods=90, table="holdout"),
+                "forecast": self.api_csv("forecast", self.model_period(), periods=90),
+                "backtest": self.api_csv("forecast", self.model_period(), periods=90, table="backtest"),
+                "candidates": self.api_csv("forecast", self.model_period(), periods=90, table="backtest.candidates"),
+                "holdout": self.api_csv("forecast", self.model_period(), periods=90, table="holdout"),
             },
         }

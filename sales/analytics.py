@@ -167,8 +167,8 @@ def _iso(day: dt.date | None) -> str | None:
 
 def summary(workspace: Workspace, period: Period, compare: str = "previous") -> Summary:
     """Totals of the period, and of the period before it (``compare="previous"``, equal length) or
-    a year before (``"year"``), with the change in percent. Open ends of the period close on the
-    data's first and last days.
+    a year before (``"year"``), with the change in percent; only the period's with ``"none"``.
+    Open ends of the period close on the data's first and last days.
 
     One query: a bounded period is summed together with its comparison period; an open one first
     (its bounds come from the data) and, comparing with the previous period, needs no second
@@ -180,7 +180,10 @@ def summary(workspace: Workspace, period: Period, compare: str = "previous") -> 
 
     previous: Totals | None
     base: Period | None
-    if period.is_bounded:
+    if compare == "none":
+        current, span = _totals(workspace, {"current": period})["current"]
+        effective, previous, base = period.within(span.date_from, span.date_to), None, None
+    elif period.is_bounded:
         base = base_of(period)
         totals = _totals(workspace, {"current": period, "previous": base})
         (current, _), (previous, _), effective = totals["current"], totals["previous"], period

@@ -25,6 +25,10 @@ def auto_interval(period: Period) -> str:
 class SalesDashboardView(WorkspaceDashboardView):
     template_name = "sales/dashboard.html"
 
+    def last_data_day(self) -> dt.date | None:
+        # The whole history's summary (cached, warmed by the nightly ETL) ends on the last record.
+        return _period_of(self.insight("sales.summary", period=Period(), compare="previous")).date_to
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workspace = self.workspace
@@ -35,7 +39,7 @@ class SalesDashboardView(WorkspaceDashboardView):
         def insight(name: str, **params):
             return get_insight(name).run(workspace, {"period": period, **params}, refresh=refresh)
 
-        summary = insight("sales.summary", compare="previous")
+        summary = insight("sales.summary", compare=self.compare)
         effective = _period_of(summary.value)
         interval = self.request.GET.get("interval")
         if interval not in INTERVALS:
@@ -46,9 +50,8 @@ class SalesDashboardView(WorkspaceDashboardView):
         insights = latest_report(InsightReport, workspace)
         quality = latest_report(QualityReport, workspace)
 
-        query = {key: self.request.GET[key] for key in ("date_from", "date_to") if self.request.GET.get(key)}
-        if self.form_errors:
-            query = {}
+        ends = (("date_from", period.date_from), ("date_to", period.date_to))
+        query = {name: day.isoformat() for name, day in ends if day}
 
         def csv_url(name: str, **extra) -> str:
             return f"{reverse(f'api:sales-{name}')}?{urlencode({**query, **extra, 'format': 'csv'})}"
@@ -67,7 +70,7 @@ class SalesDashboardView(WorkspaceDashboardView):
             quality=quality,
             can_write=self.membership.can_write,
             csv={
-                "summary": csv_url("summary"),
+                "summary": csv_url("summary", compare=self.compare),
                 "series": csv_url("series", interval=interval),
                 "stores": csv_url("by-store"),
                 "top_users": csv_url("top-users", limit=5),

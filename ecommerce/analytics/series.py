@@ -83,23 +83,25 @@ def compare_interval(period: Period) -> str:
     return "year"
 
 
-def revenue_series_compare(workspace: Workspace, period: Period) -> Payload:
-    """The dashboard's series (bucketed by :func:`compare_interval`), with the previous period of
-    equal length bucketed the same way (drawn on the same positions for comparison)."""
+def revenue_series_compare(workspace: Workspace, period: Period, compare: str = "previous") -> Payload:
+    """The dashboard's series (bucketed by :func:`compare_interval`), with the comparison period
+    (``compare``: the previous period of equal length, the same dates a year earlier, or
+    ``none``) bucketed the same way (drawn on the same positions for comparison)."""
     closed = closed_period(workspace, period)
     if not closed.is_bounded:
         return {**period_json(closed), "interval": "day", "rows": [], "previous": None}
     interval = compare_interval(closed)
-    previous = closed.previous()
-    return {
+    payload: Payload = {
         **period_json(closed),
         "interval": interval,
         "rows": series_rows(sales_lines(workspace, period), workspace, closed, interval),
-        "previous": {
-            **period_json(previous),
-            "rows": series_rows(sales_lines(workspace, previous), workspace, previous, interval),
-        },
+        "previous": None,
     }
+    if compare != "none":
+        previous = closed.previous_year() if compare == "year" else closed.previous()
+        rows = series_rows(sales_lines(workspace, previous), workspace, previous, interval)
+        payload["previous"] = {**period_json(previous), "rows": rows}
+    return payload
 
 
 def revenue_monthly(workspace: Workspace, period: Period) -> Payload:

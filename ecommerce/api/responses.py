@@ -107,7 +107,9 @@ class EcommerceSeriesPreviousSerializer(_PeriodSerializer):
 
 
 class EcommerceSeriesCompareSerializer(EcommerceSeriesSerializer):
-    previous = EcommerceSeriesPreviousSerializer(allow_null=True, help_text="The period of equal length just before.")
+    previous = EcommerceSeriesPreviousSerializer(
+        allow_null=True, help_text="The comparison period (compare=previous or year); null with compare=none."
+    )
 
 
 class EcommerceGrowthRowSerializer(serializers.Serializer):

@@ -169,7 +169,9 @@ class RecordFilterQuerySerializer(PeriodQuerySerializer):
 
 class SummaryQuerySerializer(PeriodQuerySerializer):
     compare = serializers.ChoiceField(
-        choices=["previous", "year"], default="previous", help_text="Previous period of equal length, or a year back."
+        choices=["previous", "year", "none"],
+        default="previous",
+        help_text="Previous period of equal length, a year back, or none (no previous nor change).",
     )
 
 

@@ -1,11 +1,59 @@
 // Behaviour every page shares, from a file rather than inline attributes (the pages'
 // Content-Security-Policy runs scripts from our own origin only):
 // - the workspace switcher submits its form when another workspace is picked;
-// - a button with data-confirm asks before it submits its form.
+// - a button with data-confirm asks before it submits its form;
+// - the menu button opens and closes the navigation on narrow screens;
+// - the time controls: editing a date makes the range "custom", picking a preset drops the dates;
+// - times marked .local-time read in the viewer's own time zone.
 (function () {
   "use strict";
 
+  function wireMenu() {
+    var button = document.getElementById("menu-button");
+    if (!button) {
+      return;
+    }
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      document.body.classList.toggle("menu-open", open);
+    });
+  }
+
+  function wireTimeControls() {
+    var form = document.getElementById("date-filter");
+    var preset = document.getElementById("preset");
+    if (!form || !preset) {
+      return;
+    }
+    form.querySelectorAll('input[type="date"]').forEach(function (input) {
+      input.addEventListener("change", function () {
+        preset.value = "custom";
+      });
+    });
+    form.addEventListener("submit", function () {
+      if (preset.value !== "custom") {
+        form.querySelectorAll('input[type="date"]').forEach(function (input) {
+          input.disabled = true;
+        });
+      }
+    });
+  }
+
+  function localTimes() {
+    document.querySelectorAll("time.local-time").forEach(function (time) {
+      var moment = new Date(time.getAttribute("datetime"));
+      if (!isNaN(moment.getTime())) {
+        time.textContent = moment.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+        time.title = time.getAttribute("datetime");
+      }
+    });
+  }
+
   function wire() {
+    wireMenu();
+    wireTimeControls();
+    localTimes();
     var switcher = document.getElementById("workspace-switcher");
     if (switcher) {
       switcher.addEventListener("change", function () {

@@ -137,7 +137,7 @@ def test_dashboard_refuses_a_range_too_long_to_chart_above_the_page(client, owne
     assert page.status_code == 200
     message = "The range has more than 5,000 days, too many to chart: narrow it. Showing the whole history."
     assert page.context["form_errors"] == message
-    assert f'<li class="error">{message}</li>' in page.content.decode()
+    assert f'<li class="error" role="alert">{message}</li>' in page.content.decode()
     assert page.context["period"] == Period()
     assert page.context["summary"]["requests"] == 3
     interval = "minute" if "minute" in query else "hour"  # the one asked, else the one for 1 day of data

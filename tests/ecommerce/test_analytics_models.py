@@ -305,7 +305,9 @@ def test_warming_caches_every_main_insight_and_the_forecast(shop, monkeypatch):
     calls = []
     original = get_insight("ecommerce.forecast").compute
     replace_compute(monkeypatch, "ecommerce.forecast", lambda *a, **k: calls.append(a) or original(*a, **k))
-    assert tasks.warm_workspace_caches(shop.id) == {"workspace_id": shop.id, "warmed": len(tasks.WARM) + 1}
+    # The whole history and the dashboards' default range (last 30 days of data), then the forecast.
+    warmed = len(tasks.WARM) + len(tasks.WARM_DEFAULT_RANGE) + 1
+    assert tasks.warm_workspace_caches(shop.id) == {"workspace_id": shop.id, "warmed": warmed}
     assert len(calls) == 1
     # Everything the task warmed is now read from the cache without computing.
     replace_compute(monkeypatch, "ecommerce.kpis", lambda *a, **k: pytest.fail("recomputed"))

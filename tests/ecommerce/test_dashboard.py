@@ -85,13 +85,16 @@ def test_the_customers_page_shows_the_calibrated_holdout_check(repeat_customers,
     ) in html
 
 
-def test_bad_dates_show_an_error_and_the_whole_history(shop, owner, client):
+def test_bad_dates_show_an_error_and_the_default_range(shop, owner, client):
     client.force_login(owner)
     response = client.get(reverse("ecommerce:dashboard"), {"date_from": "2011-03-01", "date_to": "2011-01-01"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Must be on or after date_from" in html
-    assert "112.80" in html  # falls back to the whole history
+    # Falls back to the default range: the last 30 days of data, as without a query.
+    assert response.context["kpis"] == client.get(reverse("ecommerce:dashboard")).context["kpis"]
+    assert response.context["time"].preset == "30d"
+    assert response.context["kpis"]["revenue"] == "32.75"  # 10 Jan to 8 Feb 2011: invoices 1004 and 1005
 
 
 def test_a_century_wide_range_draws_the_series_by_month(shop, owner, client):
@@ -178,7 +181,7 @@ def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
     page.fill("#date-filter input[name=date_from]", "2011-02-01")
     page.fill("#date-filter input[name=date_to]", "2011-02-28")
     page.click("#date-filter button[type=submit]")
-    page.wait_for_url("**date_from=2011-02-01&date_to=2011-02-28")
+    page.wait_for_url("**?preset=custom&date_from=2011-02-01&date_to=2011-02-28&compare=previous")
     assert page.locator("#kpis [data-kpi=revenue] .value").inner_text() == f"{revenue:,.2f}"
     assert page.locator("#date-filter input[name=date_from]").input_value() == "2011-02-01"
     for name, selector, count in (

@@ -51,7 +51,7 @@ def test_dashboard_of_the_whole_history_picks_the_interval_and_shows_reports(own
 
     insights_generate(workspace_id=workspace.pk)
     quality_check_run(workspace_id=workspace.pk)
-    response = logged_in(owner).get(reverse("sales:dashboard"))
+    response = logged_in(owner).get(reverse("sales:dashboard"), {"preset": "all"})
     assert response.context["interval"] == "day"  # 33 days of data
     html = response.content.decode()
     assert "ROAS above 3: excellent (4.00)." in html
@@ -71,19 +71,22 @@ def test_dashboard_query_count_does_not_grow_with_the_data(owner, workspace, sal
     # insights, latest quality report, the switcher's memberships; nothing per store or record.
     with django_assert_num_queries(9):
         client.get(reverse("sales:dashboard"))
-    # Uncached: 4 more, one per figure (summary, series, top sellers, stores).
+    # Uncached: 5 more, one per figure (summary, series, top sellers, stores) and the summary of
+    # the whole history, whose last day the default range (last 30 days of data) ends on.
     SalesRecordFactory.create_batch(30, store=sales_data[0].store, recorded_by=owner)
     cache.clear()
-    with django_assert_num_queries(13):
-        response = client.get(reverse("sales:dashboard"))
-    assert response.context["summary"]["records"] == 35
+    with django_assert_num_queries(14):
+        client.get(reverse("sales:dashboard"))
+    assert client.get(reverse("sales:dashboard"), {"preset": "all"}).context["summary"]["records"] == 35
 
 
-def test_dashboard_reports_bad_dates_and_falls_back_to_everything(owner, sales_data):
+def test_dashboard_reports_bad_dates_and_falls_back_to_the_default_range(owner, sales_data):
     response = logged_in(owner).get(reverse("sales:dashboard"), {"date_from": "2026-99-01"})
     assert response.status_code == 200
     assert "date_from" in response.context["form_errors"]
-    assert response.context["summary"]["records"] == 5
+    # The last 30 days of data, as without a query: 4 of the 5 records.
+    assert response.context["time"].preset == "30d"
+    assert response.context["summary"]["records"] == 4
 
 
 def test_dashboard_of_an_empty_workspace(owner):
@@ -95,8 +98,9 @@ def test_dashboard_of_an_empty_workspace(owner):
 
 
 def test_a_viewer_sees_the_dashboard_of_their_workspace_only(viewer, outsider, sales_data):
-    assert logged_in(viewer).get(reverse("sales:dashboard")).context["summary"]["records"] == 5
-    assert logged_in(outsider).get(reverse("sales:dashboard")).context["summary"]["records"] == 0
+    everything = {"preset": "all"}
+    assert logged_in(viewer).get(reverse("sales:dashboard"), everything).context["summary"]["records"] == 5
+    assert logged_in(outsider).get(reverse("sales:dashboard"), everything).context["summary"]["records"] == 0
 
 
 def test_charts_are_pure_functions_of_the_series():
