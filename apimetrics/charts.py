@@ -3,29 +3,37 @@
 import plotly.graph_objects as go
 from django.utils.safestring import SafeString
 
-from config.charts import figure_html
+from config.charts import empty_figure, figure_html, layout
 
 COLORS = {"ok": "#3b5bdb", "4xx": "#f08c00", "5xx": "#c92a2a", "p50": "#2b8a3e", "p95": "#f08c00", "p99": "#c92a2a"}
 
 
 def _layout(fig: go.Figure, *, title: str, yaxis: str) -> go.Figure:
-    fig.update_layout(
+    layout(
+        fig,
         title={"text": title, "x": 0, "font": {"size": 15}},
         margin={"l": 50, "r": 20, "t": 40, "b": 40},
         height=320,
         legend={"orientation": "h", "y": -0.18},
         yaxis_title=yaxis,
-        plot_bgcolor="#fff",
-        paper_bgcolor="#fff",
         hovermode="x unified",
     )
     fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#eef0f5", rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero")
     return fig
+
+
+def _no_requests(series: list[dict]) -> bool:
+    return not any(row["requests"] for row in series)
+
+
+EMPTY = "No requests in this range: pick a longer one, or check that the middleware sends events."
 
 
 def requests_figure(series: list[dict]) -> go.Figure:
     """Requests per bucket stacked by outcome: successes, client errors (4xx), server errors (5xx)."""
+    if _no_requests(series):
+        return empty_figure(EMPTY)
     x = [row["bucket"] for row in series]
     fig = go.Figure()
     fig.add_bar(
@@ -42,6 +50,8 @@ def requests_figure(series: list[dict]) -> go.Figure:
 
 def latency_figure(series: list[dict]) -> go.Figure:
     """p50, p95 and p99 response time per bucket (gaps where a bucket had no requests)."""
+    if _no_requests(series):
+        return empty_figure(EMPTY)
     x = [row["bucket"] for row in series]
     fig = go.Figure()
     for name in ("p50", "p95", "p99"):
@@ -57,6 +67,8 @@ def latency_figure(series: list[dict]) -> go.Figure:
 
 
 def error_rate_figure(series: list[dict]) -> go.Figure:
+    if _no_requests(series):
+        return empty_figure(EMPTY)
     x = [row["bucket"] for row in series]
     fig = go.Figure()
     fig.add_scatter(x=x, y=[row["error_rate_4xx"] for row in series], name="4xx %", line={"color": COLORS["4xx"]})

@@ -1,35 +1,99 @@
-"""Plotly figures in the HTML pages without inline scripts.
+"""Plotly figures in the HTML pages: one layout for every chart, drawn without inline scripts.
 
 The pages' Content-Security-Policy runs scripts from our own origin only, and
 ``fig.to_html()`` writes an inline ``<script>`` calling ``Plotly.newPlot`` for each figure.
 Instead a figure becomes a ``<div class="pulse-chart">`` holding its JSON in a
 ``<script type="application/json">`` (data: the browser never runs it), and
-``static/js/charts.js``, loaded by the dashboards' base template, draws every such div.
+``static/js/charts.js``, loaded by the dashboards' base template, draws every such div (loading
+plotly.js only then, the maps' bundle only for a map: ``data-geo``).
+
+Every app's figures start from :func:`layout`, the one place to change how charts look or to
+add what every time chart shows. A figure without data is :func:`empty_figure`: the page shows
+its sentence instead of an empty frame.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from config.numbers import currency_prefix
+
 # What Django's json_script escapes: the JSON can then never end its <script> element early.
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 DEFAULT_CONFIG = {"displaylogo": False, "responsive": True}
+GRID, ZERO_LINE = "#eef0f5", "#dee2e6"
+LAYOUT: dict[str, Any] = {
+    "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
+    "height": 340,
+    "autosize": True,
+    # Not template="plotly_white": validating a whole template costs ~0.3 s per figure.
+    "plot_bgcolor": "#ffffff",
+    "paper_bgcolor": "#ffffff",
+    "legend": {"orientation": "h", "y": 1.12, "x": 0},
+    "font": {"family": "system-ui, sans-serif", "size": 12, "color": "#1d2330"},
+}
+_GEO_TRACES = {"choropleth", "scattergeo"}
+
+
+def layout(figure: go.Figure, **overrides: Any) -> go.Figure:
+    """``figure`` with the shared layout (``overrides`` replace its keys) and light grid lines."""
+    figure.update_layout(**{**LAYOUT, **overrides})
+    figure.update_xaxes(gridcolor=GRID, zerolinecolor=ZERO_LINE)
+    figure.update_yaxes(gridcolor=GRID, zerolinecolor=ZERO_LINE)
+    return figure
+
+
+def money_axis(figure: go.Figure, currency: str, axis: str = "y") -> go.Figure:
+    """The ``axis`` of a money figure: ticks with the currency ("£10M") and grouped hover values."""
+    update = figure.update_yaxes if axis == "y" else figure.update_xaxes
+    update(tickprefix=currency_prefix(currency), tickformat="~s", hoverformat=",.2f")
+    return figure
+
+
+def money_hover(currency: str, value: str = "y") -> str:
+    """A hover template's amount: "£%{y:,.2f}"."""
+    return f"{currency_prefix(currency)}%{{{value}:,.2f}}"
+
+
+def empty_figure(sentence: str) -> go.Figure:
+    """A chart with nothing to draw: the page shows ``sentence`` in its place."""
+    return go.Figure(layout={"meta": {"empty": sentence}})
+
+
+def summary(figure: go.Figure) -> str:
+    """What a screen reader hears of a chart: its traces and the span of their points."""
+    names = [trace.name for trace in figure.data if getattr(trace, "name", None)]
+    xs: Sequence[Any] = next((trace.x for trace in figure.data if getattr(trace, "x", None) is not None), ())
+    text = f"Chart of {', '.join(names)}" if names else "Chart"
+    if xs is not None and len(xs):
+        text += f", {len(xs)} points from {xs[0]} to {xs[-1]}"
+    locations = next((trace.locations for trace in figure.data if trace.type in _GEO_TRACES), None)
+    if locations is not None:
+        text += f", {len(locations)} countries"
+    return text + ". The table or CSV beside it holds the figures."
 
 
 def figure_html(figure: go.Figure, config: Mapping[str, object] | None = None) -> SafeString:
     """The figure as a container that ``static/js/charts.js`` draws, with Plotly's ``config``
-    (``DEFAULT_CONFIG`` and what is given)."""
+    (``DEFAULT_CONFIG`` and what is given); an empty figure's sentence instead."""
+    meta = figure.layout.meta
+    if not figure.data and isinstance(meta, dict) and meta.get("empty"):
+        return format_html('<p class="chart-empty">{}</p>', meta["empty"])
     spec = '{"figure": %s, "config": %s}' % (  # noqa: UP031 (two JSON documents, already encoded)
         pio.to_json(figure),
         json.dumps({**DEFAULT_CONFIG, **(config or {})}),
     )
+    geo = any(trace.type in _GEO_TRACES for trace in figure.data)
     return format_html(
-        '<div class="pulse-chart"><script type="application/json">{}</script></div>',
+        '<div class="pulse-chart" role="img" aria-label="{}"{}><script type="application/json">{}</script></div>',
+        summary(figure),
+        mark_safe(" data-geo") if geo else "",
         mark_safe(spec.translate(_ESCAPES)),
     )

@@ -13,19 +13,12 @@ import plotly.graph_objects as go
 from django.templatetags.static import static
 from django.utils.safestring import SafeString
 
-from config.charts import figure_html
+from config.charts import empty_figure, figure_html, layout, money_axis, money_hover
+from config.numbers import currency_prefix, format_compact
 
 ACCENT = "#3b5bdb"
 MUTED = "#adb5bd"
-LAYOUT = {
-    "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
-    "height": 340,
-    # Not template="plotly_white": validating a whole template costs ~0.3 s per figure.
-    "plot_bgcolor": "#ffffff",
-    "paper_bgcolor": "#ffffff",
-    "legend": {"orientation": "h", "y": 1.12},
-    "font": {"family": "system-ui, sans-serif", "size": 12},
-}
+EMPTY = "No orders in this range: pick a longer one."
 
 
 def _f(value) -> float:
@@ -33,53 +26,49 @@ def _f(value) -> float:
 
 
 def to_html(fig: go.Figure) -> SafeString:
-    fig.update_xaxes(gridcolor="#eef0f5", zerolinecolor="#dee2e6")
-    fig.update_yaxes(gridcolor="#eef0f5", zerolinecolor="#dee2e6")
     return figure_html(fig, {"topojsonURL": static("ecommerce/topojson/")})
 
 
-def empty_figure(message: str = "No data in this range") -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#6b7385"})
-    fig.update_layout(**LAYOUT, xaxis={"visible": False}, yaxis={"visible": False})
-    return fig
-
-
-def revenue_series_figure(rows: list[dict], previous_rows: list[dict] | None = None) -> go.Figure:
-    """Revenue per bucket with the previous period drawn on the same positions for comparison."""
+def revenue_series_figure(
+    rows: list[dict], previous_rows: list[dict] | None = None, currency: str = "USD"
+) -> go.Figure:
+    """Revenue per bucket with the comparison period drawn on the same positions; a bucket the
+    series marks ``partial`` (the range cuts it) is drawn paler and named so in its hover label."""
     if not rows:
-        return empty_figure()
+        return empty_figure(EMPTY)
     x = [row["start"] for row in rows]
+    partial = [" (partial)" if row.get("partial") else "" for row in rows]
     fig = go.Figure()
     fig.add_bar(
         x=x,
         y=[_f(row["revenue"]) for row in rows],
         name="Revenue",
-        marker_color=ACCENT,
-        customdata=[[row["orders"], row["units"]] for row in rows],
-        hovertemplate="%{x}<br>Revenue %{y:,.2f}<br>Orders %{customdata[0]}<br>Units %{customdata[1]}<extra></extra>",
+        marker={"color": ACCENT, "opacity": [0.45 if mark else 1 for mark in partial]},
+        customdata=[[row["orders"], row["units"], mark] for row, mark in zip(rows, partial, strict=True)],
+        hovertemplate=f"%{{x}}%{{customdata[2]}}<br>Revenue {money_hover(currency)}"
+        "<br>Orders %{customdata[0]}<br>Units %{customdata[1]}<extra></extra>",
     )
-    if previous_rows:
-        previous = previous_rows[: len(rows)]
+    previous = (previous_rows or [])[: len(rows)]
+    if any(_f(row["revenue"]) for row in previous):  # no line for a comparison period without sales
         fig.add_scatter(
             x=x[: len(previous)],
             y=[_f(row["revenue"]) for row in previous],
-            name="Previous period",
+            name="Comparison period",
             mode="lines",
-            line={"color": "#e67700", "width": 2, "dash": "dot"},
+            line={"color": "#c25e00", "width": 2, "dash": "dot"},
             customdata=[row["start"] for row in previous],
-            hovertemplate="%{customdata}<br>Revenue %{y:,.2f}<extra>previous</extra>",
+            hovertemplate=f"%{{customdata}}<br>Revenue {money_hover(currency)}<extra>comparison</extra>",
         )
-    fig.update_layout(**LAYOUT, yaxis_title="Revenue", bargap=0.1)
-    return fig
+    layout(fig, yaxis_title="Revenue", bargap=0.1)
+    return money_axis(fig, currency)
 
 
-def countries_map_figure(rows: list[dict]) -> go.Figure:
+def countries_map_figure(rows: list[dict], currency: str = "USD") -> go.Figure:
     """Choropleth of revenue by country (labels: EIRE shown as Ireland). Colours follow log10 of
     revenue: one home market usually dwarfs the rest, which a linear scale would leave blank."""
     rows = [row for row in rows if _f(row["revenue"]) > 0]
     if not rows:
-        return empty_figure()
+        return empty_figure(EMPTY)
     values = [_f(row["revenue"]) for row in rows]
     low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
     ticks = list(range(low, high + 1))
@@ -98,13 +87,15 @@ def countries_map_figure(rows: list[dict]) -> go.Figure:
                 "title": "Revenue",
                 "thickness": 12,
                 "tickvals": ticks,
-                "ticktext": [f"{10**tick:,.0f}" for tick in ticks],
+                "ticktext": [format_compact(10**tick, currency) for tick in ticks],
             },
-            hovertemplate="%{location}<br>Revenue %{customdata:,.2f}<extra></extra>",
+            hovertemplate=f"%{{location}}<br>Revenue {money_hover(currency, 'customdata')}<extra></extra>",
         )
     )
-    fig.update_layout(
-        **{**LAYOUT, "height": 420, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}},
+    return layout(
+        fig,
+        height=420,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
         geo={
             "showframe": False,
             "showcoastlines": False,
@@ -114,11 +105,12 @@ def countries_map_figure(rows: list[dict]) -> go.Figure:
             "resolution": 110,
         },
     )
-    return fig
 
 
-def weekday_hour_heatmap_figure(rows: list[dict]) -> go.Figure:
+def weekday_hour_heatmap_figure(rows: list[dict], currency: str = "USD") -> go.Figure:
     """Revenue by weekday (rows, Monday on top) and local hour (columns)."""
+    if not any(_f(row["revenue"]) for row in rows):
+        return empty_figure(EMPTY)
     names = []
     grid: dict[str, list[float]] = {}
     for row in rows:
@@ -132,16 +124,17 @@ def weekday_hour_heatmap_figure(rows: list[dict]) -> go.Figure:
             x=[f"{hour:02d}:00" for hour in range(24)],
             y=names,
             colorscale="Blues",
-            hovertemplate="%{y} %{x}<br>Revenue %{z:,.2f}<extra></extra>",
-            colorbar={"thickness": 12},
+            hovertemplate=f"%{{y}} %{{x}}<br>Revenue {money_hover(currency, 'z')}<extra></extra>",
+            colorbar={"thickness": 12, "tickprefix": currency_prefix(currency), "tickformat": "~s"},
         )
     )
-    fig.update_layout(**LAYOUT, yaxis={"autorange": "reversed"})
-    return fig
+    return layout(fig, yaxis={"autorange": "reversed"})
 
 
 def segments_figure(rows: list[dict]) -> go.Figure:
     """Customers and revenue share per RFM segment."""
+    if not rows:
+        return empty_figure("No segments in this range: no customer with a known id bought in it.")
     names = [row["segment"] for row in rows]
     fig = go.Figure()
     fig.add_bar(x=names, y=[row["customers"] for row in rows], name="Customers", marker_color=ACCENT)
@@ -153,15 +146,15 @@ def segments_figure(rows: list[dict]) -> go.Figure:
         mode="markers+lines",
         line={"color": "#e67700"},
     )
-    fig.update_layout(
-        **LAYOUT,
+    return layout(
+        fig,
         yaxis_title="Customers",
         yaxis2={"overlaying": "y", "side": "right", "title": "Revenue share %", "rangemode": "tozero"},
     )
     return fig
 
 
-def lifetime_value_figure(historical: list[dict], predicted: dict | None) -> go.Figure:
+def lifetime_value_figure(historical: list[dict], predicted: dict | None, currency: str = "USD") -> go.Figure:
     """Average historical CLV and average predicted 12-month CLV per segment."""
     names = [row["segment"] for row in historical]
     fig = go.Figure()
@@ -173,14 +166,16 @@ def lifetime_value_figure(historical: list[dict], predicted: dict | None) -> go.
             name="Predicted next 12 months",
             marker_color="#74c0fc",
         )
-    fig.update_layout(**LAYOUT, barmode="group", yaxis_title="Average per customer")
-    return fig
+    if not fig.data or not historical:
+        return empty_figure("No customers with known ids in this range.")
+    layout(fig, barmode="group", yaxis_title="Average per customer")
+    return money_axis(fig, currency)
 
 
 def cohort_heatmap_figure(cohorts: list[dict]) -> go.Figure:
     """Retention % of each monthly cohort by months since first purchase."""
     if not cohorts:
-        return empty_figure()
+        return empty_figure("No cohorts in this range: no customer with a known id bought in it.")
     width = max(len(row["retention_pct"]) for row in cohorts)
     z = [row["retention_pct"] + [None] * (width - len(row["retention_pct"])) for row in cohorts]
     text = [[f"{value:.0f}%" if value is not None else "" for value in line] for line in z]
@@ -198,17 +193,17 @@ def cohort_heatmap_figure(cohorts: list[dict]) -> go.Figure:
             colorbar={"thickness": 12, "title": "%"},
         )
     )
-    fig.update_layout(
-        **{**LAYOUT, "height": max(340, 28 * len(cohorts) + 80)},
+    return layout(
+        fig,
+        height=max(340, 28 * len(cohorts) + 80),
         xaxis_title="Months since first purchase",
         yaxis={"autorange": "reversed"},
     )
-    return fig
 
 
-def top_products_figure(rows: list[dict], metric: str = "revenue") -> go.Figure:
+def top_products_figure(rows: list[dict], metric: str = "revenue", currency: str = "USD") -> go.Figure:
     if not rows:
-        return empty_figure()
+        return empty_figure(EMPTY)
     rows = list(reversed(rows))
     fig = go.Figure(
         go.Bar(
@@ -216,20 +211,20 @@ def top_products_figure(rows: list[dict], metric: str = "revenue") -> go.Figure:
             y=[f"{(row['description'] or row['stock_code'])[:32]} ({row['stock_code']})" for row in rows],
             orientation="h",
             marker_color=ACCENT,
+            name=metric.title(),
         )
     )
-    fig.update_layout(
-        **{**LAYOUT, "height": max(340, 26 * len(rows) + 60), "margin": {"l": 280, "r": 20, "t": 20, "b": 40}}
-    )
-    return fig
+    # Labels inside the plot on narrow screens would hide the bars: the margin holds them.
+    layout(fig, height=max(340, 26 * len(rows) + 60), margin={"l": 280, "r": 20, "t": 20, "b": 40}, showlegend=False)
+    return money_axis(fig, currency, axis="x") if metric == "revenue" else fig
 
 
-def forecast_figure(fit: dict, periods: int) -> go.Figure:
+def forecast_figure(fit: dict, periods: int, currency: str = "USD") -> go.Figure:
     """Recent daily revenue, the forecast and its 80 % and 95 % intervals."""
     history = fit.get("history") or []
     forecast = (fit.get("forecast") or [])[:periods]
     if not history and not forecast:
-        return empty_figure()
+        return empty_figure("No forecast: the range holds too few days of sales to learn from.")
     fig = go.Figure()
     fig.add_scatter(
         x=[row["date"] for row in history],
@@ -254,5 +249,5 @@ def forecast_figure(fit: dict, periods: int) -> go.Figure:
         fig.add_scatter(
             x=x, y=[_f(row["revenue"]) for row in forecast], name="Forecast", mode="lines", line={"color": ACCENT}
         )
-    fig.update_layout(**{**LAYOUT, "height": 400}, yaxis_title="Revenue per day")
-    return fig
+    layout(fig, height=400, yaxis_title="Revenue per day")
+    return money_axis(fig, currency)

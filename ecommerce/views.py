@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
+from config.numbers import KpiCard, format_share, kpi_card
 from config.periods import Period
 from ecommerce import analytics, charts
 
@@ -76,23 +77,17 @@ KPI_CARDS = (
 )
 
 
-def kpi_cards(kpis: dict) -> list[dict]:
+def kpi_cards(kpis: dict, currency: str) -> list[KpiCard]:
     cards = []
+    deltas = kpis.get("deltas") or {}
     for key, label, is_money in KPI_CARDS:
         value = kpis[key]
-        delta = (kpis.get("deltas") or {}).get(key) or {}
-        if key == "return_rate":
-            shown = f"{value * 100:.2f} %" if value is not None else "–"
-        elif value is None:
-            shown = "–"
-        elif is_money:
-            shown = f"{float(value):,.2f}"
-        else:
-            shown = f"{value:,}"
-        pct = delta.get("pct")
+        pct = (deltas.get(key) or {}).get("pct")
         # Returns and the return rate going up is bad news.
-        good = pct is not None and (pct >= 0) != (key in ("returns_value", "return_rate"))
-        cards.append({"key": key, "label": label, "value": shown, "pct": pct, "good": good})
+        up_is_good = key not in ("returns_value", "return_rate")
+        shown = format_share(value) if key == "return_rate" else None
+        money_in = currency if is_money else None
+        cards.append(kpi_card(key, label, value, currency=money_in, pct=pct, up_is_good=up_is_good, shown=shown))
     return cards
 
 
@@ -107,16 +102,17 @@ class DashboardView(EcommercePage):
         previous = series["previous"]["rows"] if series["previous"] else None
         countries = self.insight("countries", order_by="revenue", limit=250)
         heat = self.insight("weekday_hour")
+        currency = self.workspace.currency
         growth = self.insight("revenue_growth")
         return {
             "kpis": kpis,
-            "cards": kpi_cards(kpis),
+            "cards": kpi_cards(kpis, self.workspace.currency),
             "interval": interval,
-            "series_chart": charts.to_html(charts.revenue_series_figure(series["rows"], previous)),
-            "map_chart": charts.to_html(charts.countries_map_figure(countries["rows"])),
+            "series_chart": charts.to_html(charts.revenue_series_figure(series["rows"], previous, currency)),
+            "map_chart": charts.to_html(charts.countries_map_figure(countries["rows"], currency)),
             "countries": countries["rows"][:15],
             "countries_total": countries["countries_total"],
-            "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"])),
+            "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"], currency)),
             "growth": growth["rows"],
             "csv": {
                 "kpis": self.api_csv("kpis", compare=self.compare),
@@ -143,7 +139,9 @@ class CustomersView(EcommercePage):
             "segments": segments,
             "segments_chart": charts.to_html(charts.segments_figure(segments["rows"])),
             "ltv": ltv,
-            "ltv_chart": charts.to_html(charts.lifetime_value_figure(ltv["historical"], ltv["predicted"])),
+            "ltv_chart": charts.to_html(
+                charts.lifetime_value_figure(ltv["historical"], ltv["predicted"], self.workspace.currency)
+            ),
             "cohorts_chart": charts.to_html(charts.cohort_heatmap_figure(cohorts["cohorts"])),
             "top_customers": top["rows"],
             "csv": {
@@ -168,7 +166,9 @@ class ProductsView(EcommercePage):
         return {
             "by_revenue": by_revenue["rows"],
             "by_units": by_units["rows"],
-            "revenue_chart": charts.to_html(charts.top_products_figure(by_revenue["rows"], "revenue")),
+            "revenue_chart": charts.to_html(
+                charts.top_products_figure(by_revenue["rows"], "revenue", self.workspace.currency)
+            ),
             "units_chart": charts.to_html(charts.top_products_figure(by_units["rows"], "units")),
             "csv": {
                 "revenue": self.api_csv("products/top", order_by="revenue", limit=250),
@@ -187,7 +187,7 @@ class ForecastView(EcommercePage):
         return {
             "fit": payload,
             "fit_source": payload["fit"]["source"],
-            "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90)),
+            "forecast_chart": charts.to_html(charts.forecast_figure(payload, 90, self.workspace.currency)),
             "next_days": payload["forecast"][: self.periods],
             "csv": {
                 "forecast": self.api_csv("forecast", self.model_period(), periods=90),

@@ -3,52 +3,43 @@
 import plotly.graph_objects as go
 from django.utils.safestring import SafeString
 
-from config.charts import figure_html
+from config.charts import empty_figure, figure_html, layout, money_axis, money_hover
 from sales.etl import EXCELLENT_ROAS, PROFITABLE_ROAS
 
 REVENUE, AD_SPEND, ROAS = "#3b5bdb", "#f08c00", "#2b8a3e"
-LAYOUT = {
-    "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
-    "height": 340,
-    "autosize": True,
-    "plot_bgcolor": "#fff",
-    "paper_bgcolor": "#fff",
-    "legend": {"orientation": "h", "y": 1.12, "x": 0},
-    "hovermode": "x unified",
-}
+EMPTY = "No sales in this period: pick a longer range or add records."
 
 
-def _empty(title: str) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(**LAYOUT, title=title)
-    figure.add_annotation(text="No sales in this period", showarrow=False, font={"size": 16, "color": "#6b7385"})
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return figure
-
-
-def revenue_vs_ad_spend_figure(series: dict, currency: str = "") -> go.Figure:
+def revenue_vs_ad_spend_figure(series: dict, currency: str = "USD") -> go.Figure:
     """Revenue and ad spend per bucket (bars side by side)."""
     buckets = series["buckets"]
     if not any(bucket["records"] for bucket in buckets):
-        return _empty("")
+        return empty_figure(EMPTY)
     x = [bucket["bucket"] for bucket in buckets]
+    hover = money_hover(currency)  # the trace name follows in the unified hover label
     figure = go.Figure(
         [
-            go.Bar(name="Revenue", x=x, y=[float(b["revenue"]) for b in buckets], marker_color=REVENUE),
-            go.Bar(name="Ad spend", x=x, y=[float(b["ad_spend"]) for b in buckets], marker_color=AD_SPEND),
+            go.Bar(
+                name="Revenue", x=x, y=[float(b["revenue"]) for b in buckets], marker_color=REVENUE, hovertemplate=hover
+            ),
+            go.Bar(
+                name="Ad spend",
+                x=x,
+                y=[float(b["ad_spend"]) for b in buckets],
+                marker_color=AD_SPEND,
+                hovertemplate=hover,
+            ),
         ]
     )
-    figure.update_layout(**LAYOUT, barmode="group", bargap=0.15)
-    figure.update_yaxes(title=currency, gridcolor="#eef0f5", tickformat=",.0f")
-    return figure
+    layout(figure, barmode="group", bargap=0.15, hovermode="x unified")
+    return money_axis(figure, currency)
 
 
 def roas_trend_figure(series: dict) -> go.Figure:
     """ROAS per bucket with the break-even (1) and excellent (3) lines; empty buckets are gaps."""
     buckets = series["buckets"]
     if not any(bucket["roas"] is not None for bucket in buckets):
-        return _empty("")
+        return empty_figure("No ROAS in this period: no ad spend was recorded.")
     figure = go.Figure(
         go.Scatter(
             name="ROAS",
@@ -62,8 +53,8 @@ def roas_trend_figure(series: dict) -> go.Figure:
     )
     figure.add_hline(y=PROFITABLE_ROAS, line_dash="dot", line_color="#c92a2a", annotation_text="break-even")
     figure.add_hline(y=EXCELLENT_ROAS, line_dash="dot", line_color="#2b8a3e", annotation_text="excellent")
-    figure.update_layout(**LAYOUT, showlegend=False)
-    figure.update_yaxes(title="revenue / ad spend", gridcolor="#eef0f5", rangemode="tozero")
+    layout(figure, showlegend=False, hovermode="x unified")
+    figure.update_yaxes(title="revenue / ad spend", rangemode="tozero")
     return figure
 
 

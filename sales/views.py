@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
 from config.insights import get_insight
+from config.numbers import KpiCard, kpi_card
 from config.periods import Period
 from sales import charts
 from sales.models import InsightReport, QualityReport
@@ -87,28 +88,15 @@ def _period_of(summary: dict) -> Period:
     return Period(*bounds)
 
 
-def _kpis(summary: dict, currency: str) -> list[dict]:
+def _kpis(summary: dict, currency: str) -> list[KpiCard]:
     change = summary.get("change") or {}
-    previous = summary.get("previous") or {}
-    rows = [
-        ("Revenue", "total_revenue", f"{currency} ", True),
-        ("Ad spend", "total_ad_spend", f"{currency} ", False),
-        ("ROAS", "roas", "", True),
-        ("Records", "records", "", True),
+    roas = summary.get("roas")
+    return [
+        kpi_card("revenue", "Revenue", summary["total_revenue"], currency=currency, pct=change.get("total_revenue")),
+        kpi_card(
+            "ad_spend", "Ad spend", summary["total_ad_spend"], currency=currency, pct=change.get("total_ad_spend")
+        ),
+        kpi_card("roas", "ROAS", roas, pct=change.get("roas"), shown="—" if roas is None else f"{roas:.2f}"),
+        kpi_card("records", "Records", summary["records"], pct=change.get("records")),
+        kpi_card("stores", "Stores selling", summary.get("stores"), comparable=False),
     ]
-    kpis = []
-    for label, key, prefix, up_is_good in rows:
-        value, delta = summary.get(key), change.get(key)
-        kpis.append(
-            {
-                "label": label,
-                "value": "—" if value is None else value,
-                "prefix": prefix if value is not None else "",
-                "previous": previous.get(key),
-                "delta": delta,
-                "good": None if delta is None or delta == 0 else (delta > 0) == up_is_good,
-                "money": key.startswith("total_"),
-            }
-        )
-    kpis.append({"label": "Stores selling", "value": summary.get("stores"), "prefix": "", "delta": None})
-    return kpis

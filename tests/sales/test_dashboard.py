@@ -28,18 +28,18 @@ def test_dashboard_shows_kpis_with_deltas_tables_and_csv_links(owner, sales_data
     assert response.status_code == 200
     context = response.context
     assert context["interval"] == "day"
-    assert [(kpi["label"], kpi["value"], kpi["delta"]) for kpi in context["kpis"]] == [
-        ("Revenue", "400.00", 400.0),
-        ("Ad spend", "100.00", 400.0),
-        ("ROAS", 4.0, 0.0),
-        ("Records", 4, 300.0),
-        ("Stores selling", 2, None),
+    assert [(kpi["label"], kpi["value"], kpi["exact"], kpi["pct"]) for kpi in context["kpis"]] == [
+        ("Revenue", "$400.00", "$400.00", 400.0),
+        ("Ad spend", "$100.00", "$100.00", 400.0),
+        ("ROAS", "4.00", "4.00", 0.0),
+        ("Records", "4", "4", 300.0),
+        ("Stores selling", "2", "2", None),
     ]
     html = response.content.decode()
     assert "▲ +400.0 %" in html
     assert "/api/v1/sales/series?date_from=2026-03-01&amp;date_to=2026-03-31&amp;interval=day&amp;format=csv" in html
     assert "/api/v1/sales/by-store?date_from=2026-03-01&amp;date_to=2026-03-31&amp;format=csv" in html
-    assert html.count('<div class="pulse-chart"><script type="application/json">') == 2
+    assert html.count('<div class="pulse-chart" role="img" aria-label="Chart of ') == 2
     assert "South" in html
     assert "admin@acme.test" in html
     assert "Data as of" in html
@@ -117,5 +117,8 @@ def test_charts_are_pure_functions_of_the_series():
     roas = charts.roas_trend_figure(series)
     assert list(roas.data[0].y) == [2.5, None]
     assert [shape.y0 for shape in roas.layout.shapes] == [1, 3]
+    assert bars.layout.yaxis.tickprefix == "£"
+    assert bars.data[0].hovertemplate == "£%{y:,.2f}"
     empty = charts.roas_trend_figure({"buckets": []})
-    assert empty.layout.annotations[0].text == "No sales in this period"
+    assert not empty.data
+    assert str(charts.to_html(empty)) == '<p class="chart-empty">No ROAS in this period: no ad spend was recorded.</p>'

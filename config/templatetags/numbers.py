@@ -1,0 +1,31 @@
+"""Template filters of :mod:`config.numbers`: ``{{ value|money:currency }}`` (exact),
+``{{ value|compact:currency }}`` (short, the exact figure in its ``title``), ``{{ ratio|share }}``."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from config import numbers
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Any, currency: str) -> str:
+    return numbers.format_money(None if value in (None, "") else value, currency)
+
+
+@register.filter
+def compact(value: Any, currency: str = "") -> SafeString:
+    if value in (None, ""):
+        return format_html("{}", "–")
+    exact = numbers.format_money(value, currency) if currency else f"{Decimal(value):,}"
+    return format_html('<span title="{}">{}</span>', exact, numbers.format_compact(value, currency or None))
+
+
+@register.filter
+def share(ratio: Any) -> str:
+    return numbers.format_share(None if ratio in (None, "") else float(ratio))
