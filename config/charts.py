@@ -92,7 +92,7 @@ def figure_html(figure: go.Figure, config: Mapping[str, object] | None = None) -
     )
     geo = any(trace.type in _GEO_TRACES for trace in figure.data)
     return format_html(
-        '<div class="pulse-chart" role="img" aria-label="{}"{}><script type="application/json">{}</script></div>',
+        '<div class="pulse-chart" role="figure" aria-label="{}"{}><script type="application/json">{}</script></div>',
         summary(figure),
         mark_safe(" data-geo") if geo else "",
         mark_safe(spec.translate(_ESCAPES)),

@@ -31,12 +31,13 @@
         preset.value = "custom";
       });
     });
+    // Only what the choice needs goes in the URL: no dates beside a preset, no empty fields.
     form.addEventListener("submit", function () {
-      if (preset.value !== "custom") {
-        form.querySelectorAll('input[type="date"]').forEach(function (input) {
-          input.disabled = true;
-        });
-      }
+      form.querySelectorAll("input, select").forEach(function (field) {
+        if (!field.value || (field.type === "date" && preset.value !== "custom")) {
+          field.disabled = true;
+        }
+      });
     });
   }
 

@@ -54,9 +54,8 @@ def test_charts_are_pure_functions_of_rows():
     assert [trace.name for trace in latency.data] == ["p50", "p95", "p99"]
     assert list(latency.data[2].y) == [90.0, None]
     html = charts.to_html(charts.error_rate_figure(rows))
-    assert html.startswith(
-        '<div class="pulse-chart" role="img" aria-label="Chart of 4xx %, 5xx %, 2 points from 2026-03-10 to 2026-03-11.'
-    )
+    summary = "Chart of 4xx %, 5xx %, 2 points from 2026-03-10 to 2026-03-11."
+    assert html.startswith(f'<div class="pulse-chart" role="figure" aria-label="{summary}')
     assert '<script type="application/json">{"figure": {"data":' in html
     assert str(charts.to_html(charts.error_rate_figure([]))) == f'<p class="chart-empty">{charts.EMPTY}</p>'
 

@@ -39,7 +39,7 @@ def test_dashboard_shows_kpis_with_deltas_tables_and_csv_links(owner, sales_data
     assert "▲ +400.0 %" in html
     assert "/api/v1/sales/series?date_from=2026-03-01&amp;date_to=2026-03-31&amp;interval=day&amp;format=csv" in html
     assert "/api/v1/sales/by-store?date_from=2026-03-01&amp;date_to=2026-03-31&amp;format=csv" in html
-    assert html.count('<div class="pulse-chart" role="img" aria-label="Chart of ') == 2
+    assert html.count('<div class="pulse-chart" role="figure" aria-label="Chart of ') == 2
     assert "South" in html
     assert "admin@acme.test" in html
     assert "Data as of" in html

@@ -1,0 +1,109 @@
+"""Every dashboard in Chromium at a desktop and a phone width: nothing wider than the viewport, no
+KPI card overflowing, every chart drawn, no script error (the browser_page fixture fails on any),
+no serious or critical axe-core violation; and the time controls surviving navigation."""
+
+import io
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from apimetrics import demo
+from ecommerce import tasks
+from sales.services import records_generate_fake
+from tests.ecommerce.factories import generate_shop
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PAGES = (
+    "/sales/",
+    "/ecommerce/",
+    "/ecommerce/customers/",
+    "/ecommerce/products/",
+    "/ecommerce/forecast/",
+    "/api-metrics/",
+    "/api-metrics/demo-shop-api/",
+)
+WIDTHS = (1366, 360)
+# Geometry read in the page: how far the page and each KPI card's figure reach past their boxes.
+OVERFLOW = """() => ({
+  page: document.documentElement.scrollWidth - window.innerWidth,
+  kpis: Array.from(document.querySelectorAll('.kpi'), (card) => {
+    const value = card.querySelector('.value');
+    const box = card.getBoundingClientRect();
+    return Math.max(value.scrollWidth - value.clientWidth, Math.ceil(box.right) - window.innerWidth);
+  }),
+})"""
+
+
+@pytest.fixture
+def every_dashboard(workspace, owner):
+    records_generate_fake(workspace=workspace, count=400, seed=3, days=460)
+    generate_shop(workspace, days=150)
+    tasks.warm_workspace_caches(workspace.id)
+    demo.load(workspace=workspace, user=owner, stdout=io.StringIO())
+    return workspace
+
+
+def _serious(page) -> list[str]:
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_dashboard_fits_draws_and_passes_axe(browser_page, every_dashboard, owner, width):
+    page = browser_page(owner)
+    page.set_default_timeout(45_000)  # the machine running the suite may be busy
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in PAGES:
+        page.goto(path)
+        charts = page.locator(".pulse-chart").count()
+        if charts:
+            page.wait_for_function(f"document.querySelectorAll('.pulse-chart .main-svg').length >= {charts}")
+        assert page.locator(".pulse-chart .main-svg").count() >= charts, path
+        geometry = page.evaluate(OVERFLOW)
+        assert geometry["page"] <= 0, f"{path} at {width} px is {geometry['page']} px too wide"
+        assert all(over <= 0 for over in geometry["kpis"]), f"{path} at {width} px: KPI overflow {geometry['kpis']}"
+        serious = _serious(page)
+        assert not serious, f"{path} at {width} px:\n" + "\n".join(serious)
+        page.pulse_screenshot(f"dashboard{path.replace('/', '-').rstrip('-')}-{width}")
+
+
+def test_pages_without_charts_load_no_plotly(browser_page, workspace, owner):
+    page = browser_page(owner)
+    scripts = []
+    page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
+    page.goto("/api-metrics/")  # no project: no chart
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in scripts if "plotly" in url]
+
+
+def test_a_preset_and_a_comparison_survive_navigation(browser_page, every_dashboard, owner):
+    page = browser_page(owner)
+    page.set_default_timeout(45_000)
+    page.goto("/sales/")
+    page.select_option("#preset", "90d")
+    page.select_option("#compare", "year")
+    page.click("#date-filter button[type=submit]")
+    page.wait_for_url("**/sales/?preset=90d&compare=year")
+    assert page.locator("#preset").input_value() == "90d"
+    assert "vs last year" in page.locator("#kpis").inner_text()
+    # The nav link to another dashboard carries the choice, and so do its tabs.
+    page.click(".mainnav >> text=E-commerce")
+    page.wait_for_url("**/ecommerce/?preset=90d&compare=year")
+    assert page.locator("#compare").input_value() == "year"
+    assert page.locator("#time-description").inner_text() == "Showing last 90 days of data, ending 1 Jun 2011"
+    page.click(".ecom-tabs >> text=Products")
+    page.wait_for_url("**/ecommerce/products/?preset=90d&compare=year")
+    assert page.locator("#preset").input_value() == "90d"
+    # Editing a date makes the range custom; the dates travel with it.
+    page.fill("#date-filter input[name=date_from]", "2011-03-01")
+    page.fill("#date-filter input[name=date_to]", "2011-03-31")
+    page.click("#date-filter button[type=submit]")
+    page.wait_for_url("**/ecommerce/products/?preset=custom&date_from=2011-03-01&date_to=2011-03-31&compare=year")
+    page.click(".mainnav >> text=API metrics")
+    page.wait_for_url("**/api-metrics/?preset=custom&date_from=2011-03-01&date_to=2011-03-31&compare=year")
+    assert page.locator("#date-filter input[name=date_from]").input_value() == "2011-03-01"
