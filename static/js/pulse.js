@@ -4,7 +4,8 @@
 // - a button with data-confirm asks before it submits its form;
 // - the menu button opens and closes the navigation on narrow screens;
 // - the time controls: editing a date makes the range "custom", picking a preset drops the dates;
-// - times marked .local-time read in the viewer's own time zone.
+// - times marked .local-time read in the viewer's own time zone;
+// - the auto-refresh box of the live views.
 (function () {
   "use strict";
 
@@ -51,8 +52,33 @@
     });
   }
 
+  // A live view reloads itself while its "auto-refresh" box is ticked; the choice is kept for the
+  // next visit in this browser (the page itself stays a plain, cacheable GET).
+  function wireAutoRefresh() {
+    var box = document.getElementById("auto-refresh");
+    if (!box) {
+      return;
+    }
+    var timer = null;
+    function schedule() {
+      window.clearTimeout(timer);
+      if (box.checked) {
+        timer = window.setTimeout(function () {
+          window.location.reload();
+        }, Number(box.getAttribute("data-seconds")) * 1000);
+      }
+    }
+    box.checked = window.localStorage.getItem("pulse-auto-refresh") === "1";
+    box.addEventListener("change", function () {
+      window.localStorage.setItem("pulse-auto-refresh", box.checked ? "1" : "0");
+      schedule();
+    });
+    schedule();
+  }
+
   function wire() {
     wireMenu();
+    wireAutoRefresh();
     wireTimeControls();
     localTimes();
     var switcher = document.getElementById("workspace-switcher");
