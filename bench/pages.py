@@ -89,13 +89,17 @@ def _visit(page, url: str) -> tuple[int, float, float, set[str]]:
     """Bytes transferred, ms to the HTML's last byte and ms until the charts are drawn, and the
     encodings the responses came in."""
     responses = []
-    page.on("response", responses.append)
+
+    def collect(response) -> None:
+        responses.append(response)
+
+    page.on("response", collect)
     started = time.perf_counter()
     page.goto(url, wait_until="load")
     page.wait_for_function(CHARTS_DRAWN, timeout=120_000)
     drawn_ms = (time.perf_counter() - started) * 1000
     page.wait_for_load_state("networkidle")
-    page.remove_listener("response", responses.append)
+    page.remove_listener("response", collect)
     html_ms = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
     total, encodings = 0, set()
     for response in responses:
