@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     demo_tenant = "accounts.demo.tenant"  # manage.py demo (config.demo)
 
     def ready(self) -> None:
-        # Registered on import: tenancy's system check, the OpenAPI auth extension.
+        # Registered on import: tenancy's system check, the OpenAPI auth extension, the insight.
         import accounts.checks
+        import accounts.insights
         import accounts.schema  # noqa: F401

@@ -304,6 +304,12 @@ def _throughput(requests: int, start: dt.datetime | None, end: dt.datetime | Non
     return round(requests / max(minutes, 1), 3) if requests else 0.0
 
 
+def requests_in(project: Project, period: Period, rolled_until: dt.datetime | None) -> int:
+    """The project's tracked requests over the period (rollups, raw events past the watermark)."""
+    start, end = _bounds(project, period)
+    return _collect(project, start, end, rolled_until).get((), Acc()).requests
+
+
 def summary(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
     """Requests, 4xx and 5xx rates apart, throughput (requests/min), avg, p50/p95/p99, Apdex,
     and the same for the previous period of equal length (when the range is bounded)."""

@@ -10,12 +10,22 @@ computed afresh (the rollups' bump covers everything before the watermark).
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from apimetrics import analytics
+from apimetrics import analytics, health
 from apimetrics.analytics import Payload
 from apimetrics.api import serializers as s
 from apimetrics.models import Project
 from config.errors import NotFound
-from config.insights import AnySerializer, Insight, Metric, QuerySerializer, Tenant, register
+from config.insights import (
+    AnySerializer,
+    HealthSerializer,
+    Insight,
+    Metric,
+    QuerySerializer,
+    Tenant,
+    always_fresh,
+    register,
+    workspace_settings,
+)
 from config.periods import PeriodQuerySerializer
 
 
@@ -117,4 +127,21 @@ CONSUMERS = _insight(
     "Per consumer: requests, errors, latency percentiles",
     csv_rows_key="consumers",
     csv_filename="api-consumers",
+)
+# Registered for alerts only (no endpoint serves it): every project of the workspace at once.
+HEALTH = register(
+    Insight(
+        name="apimetrics.health",
+        compute=health.health,
+        query=PeriodQuerySerializer,
+        response=HealthSerializer,
+        namespace=analytics.CACHE_NAMESPACE,
+        summary="Requests tracked across every API project; hours since the latest event",
+        key_settings=workspace_settings,
+        volatile=always_fresh,
+        metrics=(
+            Metric("requests", "Tracked requests (all projects)", "count"),
+            Metric("staleness_hours", "Hours since the latest tracked event", "hours", higher_is_better=False),
+        ),
+    )
 )

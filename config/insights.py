@@ -43,7 +43,7 @@ class Tenant(Protocol):
     def week_start(self) -> int: ...
 
 
-MetricUnit = Literal["money", "count", "percent", "ratio", "ms", "score", "seconds"]
+MetricUnit = Literal["money", "count", "percent", "ratio", "ms", "score", "seconds", "hours"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,29 @@ class Metric:
                 return None
             value = value.get(part)
         return value
+
+
+def hours_since(instant: dt.datetime | None) -> float | None:
+    """Hours from ``instant`` to now, to one decimal (None without data): a staleness scalar."""
+    if instant is None:
+        return None
+    return round((timezone.now() - instant).total_seconds() / 3600, 1)
+
+
+def always_fresh(params: Mapping[str, Any]) -> bool:
+    """``Insight.volatile`` of a health scalar: it reads the clock (staleness) or rows that bump no
+    data version (a failed job writes no data), so no cached payload can hold it."""
+    return True
+
+
+class HealthSerializer(serializers.Serializer[Any]):
+    """The payload of an app's health insight: what alerts read of its data's freshness and its
+    failed work over the window (each app registers one, leaving out what it has not)."""
+
+    latest = serializers.DateTimeField(allow_null=True, help_text="The newest data's instant.")
+    staleness_hours = serializers.FloatField(allow_null=True, help_text="Hours since then.")
+    failed = serializers.IntegerField(required=False, help_text="Failed runs in the window.")
+    requests = serializers.IntegerField(required=False, help_text="Tracked requests in the window.")
 
 
 def workspace_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:

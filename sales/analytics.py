@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import reduce
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, Expression, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import Workspace
+from config.insights import hours_since
 from config.money import Amount, money, ratio
 from config.periods import Period, bucket_starts, growth_pct, trunc, zero_fill
 from sales.models import SalesRecord, Store
@@ -307,3 +309,11 @@ def by_store(workspace: Workspace, period: Period) -> list[StoreTotals]:
         )
         for store in stores
     ]
+
+
+def health(workspace: Workspace, period: Period) -> dict[str, Any]:
+    """How stale the sales are: the end of the latest recorded local day (a record covers its
+    whole day) and the hours since, whatever the window (one indexed maximum)."""
+    day = SalesRecord.objects.filter(workspace=workspace).aggregate(day=Max("date"))["day"]
+    latest = None if day is None else Period(day, day).bounds(ZoneInfo(workspace.timezone))[1]
+    return {"latest": latest, "staleness_hours": hours_since(latest)}

@@ -4,7 +4,7 @@ CSV exports, the nightly ETL and the reports read them from the registry."""
 from collections.abc import Mapping
 from typing import Any
 
-from config.insights import Insight, Metric, Tenant, register, week_settings
+from config.insights import HealthSerializer, Insight, Metric, Tenant, always_fresh, register, week_settings
 from config.periods import PeriodQuerySerializer
 from sales import analytics
 from sales.api import serializers as s
@@ -75,5 +75,18 @@ BY_STORE = register(
         key_settings=_no_settings,
         csv_filename="sales-by-store",
         paginated=True,
+    )
+)
+HEALTH = register(
+    Insight(
+        name="sales.health",
+        compute=analytics.health,
+        query=PeriodQuerySerializer,
+        response=HealthSerializer,
+        namespace=CACHE_NAMESPACE,
+        summary="Hours since the end of the latest day with sales records (for alerts)",
+        key_settings=_no_settings,
+        volatile=always_fresh,
+        metrics=(Metric("staleness_hours", "Hours since the latest sales", "hours", higher_is_better=False),),
     )
 )

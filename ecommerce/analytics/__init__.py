@@ -20,6 +20,7 @@ from ecommerce.analytics.geography import (
     country_spellings,
     resolve_country,
 )
+from ecommerce.analytics.health import health
 from ecommerce.analytics.kpis import METRICS, kpis
 from ecommerce.analytics.patterns import revenue_by_hour, revenue_by_weekday, revenue_by_weekday_hour
 from ecommerce.analytics.products import top_products
@@ -54,6 +55,7 @@ __all__ = [
     "forecast_days",
     "forecast_fit",
     "forecast_model",
+    "health",
     "kpis",
     "lifetime_value",
     "resolve_country",

@@ -25,6 +25,17 @@ def daily_sales(workspace, revenue_by_day: dict[dt.date, str], ad_spend: str = "
         SalesRecordFactory(store=store, date=day, revenue=Decimal(revenue), ad_spend=Decimal(ad_spend))
 
 
+@pytest.fixture
+def evaluate(django_capture_on_commit_callbacks):
+    """``evaluate(at)``: one beat round at ``at``, with what it sends once committed."""
+
+    def run(at: dt.datetime) -> int:
+        with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
+            return alert_services.evaluate_due(now=at)
+
+    return run
+
+
 def make_rule(workspace, **fields) -> AlertRule:
     data = {
         "name": "Revenue watch",

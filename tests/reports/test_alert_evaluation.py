@@ -41,17 +41,6 @@ def sales(workspace):
     daily_sales(workspace, {**SUNDAYS, D(2026, 3, 7): "400.00", D(2026, 3, 8): "200.00"})
 
 
-@pytest.fixture
-def evaluate(django_capture_on_commit_callbacks):
-    """``evaluate(at)``: one beat round at ``at``, with what it sends once committed."""
-
-    def run(at: dt.datetime) -> int:
-        with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
-            return alert_services.evaluate_due(now=at)
-
-    return run
-
-
 def _incidents(rule):
     return list(Incident.objects.filter(rule=rule).values_list("value", "reference", "resolved_at", "notified"))
 
