@@ -284,9 +284,14 @@ def _aligned(tz: ZoneInfo, unit: str, *moments: dt.datetime | None) -> bool:
 
 
 def _summary_of(
-    project: Project, start: dt.datetime | None, end: dt.datetime | None, rolled_until: dt.datetime | None
+    project: Project,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    rolled_until: dt.datetime | None,
+    endpoint: GroupKey = (),
 ) -> Payload:
-    acc = _collect(project, start, end, rolled_until).get((), Acc())
+    # One endpoint's counts are its group of the endpoint rollups: the rows the whole summary reads.
+    acc = _collect(project, start, end, rolled_until, dims="endpoint" if endpoint else None).get(endpoint, Acc())
     stats = _stats(acc, project.apdex_threshold_ms)
     stats["status_2xx"], stats["status_3xx"] = acc.status_2xx, acc.status_3xx
     if start is None or end is None:
@@ -310,15 +315,16 @@ def requests_in(project: Project, period: Period, rolled_until: dt.datetime | No
     return _collect(project, start, end, rolled_until).get((), Acc()).requests
 
 
-def summary(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
+def summary(project: Project, period: Period, rolled_until: dt.datetime | None, endpoint: GroupKey = ()) -> Payload:
     """Requests, 4xx and 5xx rates apart, throughput (requests/min), avg, p50/p95/p99, Apdex,
-    and the same for the previous period of equal length (when the range is bounded)."""
+    and the same for the previous period of equal length (when the range is bounded); of one
+    ``endpoint`` (method, template) when given."""
     start, end = _bounds(project, period)
-    current = _summary_of(project, start, end, rolled_until)
+    current = _summary_of(project, start, end, rolled_until, endpoint)
     previous = change = None
     if period.is_bounded:
         prev_start, prev_end = _bounds(project, period.previous())
-        previous = _summary_of(project, prev_start, prev_end, rolled_until)
+        previous = _summary_of(project, prev_start, prev_end, rolled_until, endpoint)
         change = {
             name: growth_pct(current[name], previous[name])
             for name in ("requests", "error_rate_4xx", "error_rate_5xx", "throughput_rpm", "avg_ms", "p95_ms")

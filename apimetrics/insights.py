@@ -85,7 +85,7 @@ def _insight(
 SUMMARY = _insight(
     "summary",
     analytics.summary,
-    PeriodQuerySerializer,
+    s.SummaryQuerySerializer,
     s.ApiSummarySerializer,
     "Requests, error rates, throughput, latency percentiles and Apdex",
     metrics=(

@@ -111,10 +111,16 @@ def _in(period: Period) -> Q:
     return condition
 
 
-def _totals(workspace: Workspace, periods: dict[str, Period]) -> dict[str, tuple[Totals, Period]]:
+def _totals(
+    workspace: Workspace, periods: dict[str, Period], store: Store | None = None
+) -> dict[str, tuple[Totals, Period]]:
     """Totals of each named period with the first and last days it has data, in one statement
-    (one scan of the union of the ranges, conditional aggregates per period)."""
+    (one scan of the union of the ranges, conditional aggregates per period); of one ``store``
+    when given (its column is in the covering index, so the scan stays index-only)."""
     records = SalesRecord.objects.filter(workspace=workspace)
+    stores = Store.objects.filter(workspace=workspace)
+    if store is not None:
+        records, stores = records.filter(store=store), stores.filter(pk=store.pk)
     if len(periods) == 1:
         records, conditions = records.filter(_in(*periods.values())), dict.fromkeys(periods)
     else:
@@ -126,8 +132,7 @@ def _totals(workspace: Workspace, periods: dict[str, Period]) -> dict[str, tuple
         # Stores that sold in the period: one probe of the (store, date) index per store, in a
         # subquery of the same statement. COUNT(DISTINCT store_id) would sort every row instead.
         selling = (
-            Store.objects.filter(workspace=workspace)
-            .filter(Exists(records_in(workspace, period).filter(store=OuterRef("pk"))))
+            stores.filter(Exists(records_in(workspace, period).filter(store=OuterRef("pk"))))
             .order_by()
             .values("workspace")
             .annotate(n=Count("pk"))
@@ -167,10 +172,11 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def summary(workspace: Workspace, period: Period, compare: str = "previous") -> Summary:
-    """Totals of the period, and of the period before it (``compare="previous"``, equal length) or
-    a year before (``"year"``), with the change in percent; only the period's with ``"none"``.
-    Open ends of the period close on the data's first and last days.
+def summary(workspace: Workspace, period: Period, compare: str = "previous", store: Store | None = None) -> Summary:
+    """Totals of the period (of one ``store`` when given), and of the period before it
+    (``compare="previous"``, equal length) or a year before (``"year"``), with the change in
+    percent; only the period's with ``"none"``. Open ends of the period close on the data's first
+    and last days.
 
     One query: a bounded period is summed together with its comparison period; an open one first
     (its bounds come from the data) and, comparing with the previous period, needs no second
@@ -183,14 +189,14 @@ def summary(workspace: Workspace, period: Period, compare: str = "previous") -> 
     previous: Totals | None
     base: Period | None
     if compare == "none":
-        current, span = _totals(workspace, {"current": period})["current"]
+        current, span = _totals(workspace, {"current": period}, store)["current"]
         effective, previous, base = period.within(span.date_from, span.date_to), None, None
     elif period.is_bounded:
         base = base_of(period)
-        totals = _totals(workspace, {"current": period, "previous": base})
+        totals = _totals(workspace, {"current": period, "previous": base}, store)
         (current, _), (previous, _), effective = totals["current"], totals["previous"], period
     else:
-        current, span = _totals(workspace, {"current": period})["current"]
+        current, span = _totals(workspace, {"current": period}, store)["current"]
         effective = period.within(span.date_from, span.date_to)
         base = base_of(effective) if effective.is_bounded else None
         if base is None:
@@ -198,7 +204,7 @@ def summary(workspace: Workspace, period: Period, compare: str = "previous") -> 
         elif compare == "previous" and period.date_from is None:
             previous = _NOTHING
         else:
-            previous = _totals(workspace, {"previous": base})["previous"][0]
+            previous = _totals(workspace, {"previous": base}, store)["previous"][0]
     result = Summary(
         **current, date_from=_iso(effective.date_from), date_to=_iso(effective.date_to), previous=None, change=None
     )

@@ -4,11 +4,24 @@ CSV exports, the nightly ETL and the reports read them from the registry."""
 from collections.abc import Mapping
 from typing import Any
 
+from config.errors import NotFound
 from config.insights import HealthSerializer, Insight, Metric, Tenant, always_fresh, register, week_settings
 from config.periods import PeriodQuerySerializer
 from sales import analytics
 from sales.api import serializers as s
+from sales.models import Store
 from sales.services import CACHE_NAMESPACE
+
+
+def _store(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
+    """The workspace's store named by ``store`` (its id) in place of the id: 404 when it has none,
+    so no filter reads another workspace's store."""
+    if params.get("store") is None:
+        return params
+    store = Store.objects.filter(workspace_id=workspace.pk, pk=params["store"]).first()
+    if store is None:
+        raise NotFound("Not found.")
+    return {**params, "store": store}
 
 
 def _no_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,6 +46,7 @@ SUMMARY = register(
         namespace=CACHE_NAMESPACE,
         summary="Revenue, ad spend, ROAS (null without ad spend), records and stores, with the previous period",
         key_settings=_no_settings,
+        resolve=_store,
         metrics=_TOTALS,
         csv_filename="sales-summary",
     )

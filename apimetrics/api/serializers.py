@@ -92,6 +92,18 @@ class TrackAcceptedSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
 
 
+class SummaryQuerySerializer(PeriodQuerySerializer):
+    endpoint = serializers.RegexField(
+        r"^[A-Z]{1,10} /\S{0,254}$",
+        required=False,
+        help_text="One method and endpoint template, as the endpoints table names them: `GET /users/{id}`.",
+    )
+
+    def validate_endpoint(self, value: str) -> tuple[str, str]:
+        method, _, template = value.partition(" ")
+        return (method, template)
+
+
 class SeriesQuerySerializer(PeriodQuerySerializer):
     interval = serializers.ChoiceField(
         choices=("minute", "hour", "day"),

@@ -173,6 +173,9 @@ class SummaryQuerySerializer(PeriodQuerySerializer):
         default="previous",
         help_text="Previous period of equal length, a year back, or none (no previous nor change).",
     )
+    store = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="One store's figures (its id); 404 when unknown."
+    )
 
 
 class TopUsersQuerySerializer(PeriodQuerySerializer):

@@ -251,6 +251,15 @@ def test_deliveries_are_listed_newest_first(api_as, viewer, hook, incident):
         ({"filters": "key=x"}, "filters"),
         ({"insight": "apimetrics.summary", "metric": "p95_ms", "filters": {"key": "nope"}}, "filters"),
         ({"insight": "apimetrics.summary", "metric": "p95_ms"}, "filters.key"),
+        ({"filters": {"store": "abc"}}, "filters.store"),
+        ({"filters": {"store": "0"}}, "filters.store"),
+        ({"filters": {"store": str(2**63)}}, "filters.store"),
+        ({"filters": {"store": "424242"}}, "filters"),  # no such store in the workspace
+        (
+            {"insight": "apimetrics.summary", "metric": "p95_ms", "filters": {"key": "shop", "endpoint": "get /x"}},
+            "filters.endpoint",
+        ),
+        ({"insight": "ecommerce.health", "metric": "failed", "filters": {"store": "1"}}, "filters.store"),
         (
             {"insight": "ecommerce.country", "metric": "kpis.revenue", "filters": {"name": "x", "limit": "0"}},
             "filters.limit",
