@@ -149,6 +149,10 @@ class Insight:
     # Parameters a scalar reading passes unless its filters say otherwise: what the payload
     # computes beside its scalars and an alert never reads (a comparison period, a long list).
     scalar_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # What a scalar reading computes in place of ``compute`` when the payload holds much more than
+    # its metrics (a country page's series and products): a payload with the metrics' paths alone,
+    # cached apart from the whole one.
+    scalar_compute: Callable[..., Any] | None = None
     csv_rows_key: str | None = None
     csv_tables: tuple[str, ...] = ()
     csv_filename: str = ""
@@ -173,18 +177,24 @@ class Insight:
             raise serializers.ValidationError({name: ["This field is required."] for name in missing})
         return {**params, **{name: str(data[name]) for name in self.url_params}}
 
-    def run(self, workspace: Tenant, params: Mapping[str, Any], *, refresh: bool = False) -> Cached:
-        """The payload for validated ``params``, from the cache while the data version holds."""
+    def run(
+        self, workspace: Tenant, params: Mapping[str, Any], *, refresh: bool = False, scalars: bool = False
+    ) -> Cached:
+        """The payload for validated ``params``, from the cache while the data version holds; with
+        ``scalars``, what ``scalar_compute`` (when the insight has one) reduces it to."""
         params = dict(params)
         if self.resolve is not None:
             params = self.resolve(workspace, params)
+        compute, entry = self.compute, self.name
+        if scalars and self.scalar_compute is not None:
+            compute, entry = self.scalar_compute, f"{self.name}:scalars"
         if self.volatile is not None and self.volatile(params):
-            result = Cached(self.compute(workspace, **params), False, timezone.now())
+            result = Cached(compute(workspace, **params), False, timezone.now())
         else:
             key = {name: _key_value(value) for name, value in params.items() if name not in self.unkeyed}
             key.update(self.key_settings(workspace, params))
             result = cached(
-                self.namespace, workspace.pk, self.name, key, lambda: self.compute(workspace, **params), refresh=refresh
+                self.namespace, workspace.pk, entry, key, lambda: compute(workspace, **params), refresh=refresh
             )
         if self.present is not None:
             return Cached(self.present(result, params), result.hit, result.computed_at)
@@ -229,7 +239,7 @@ class Insight:
         key = (workspace.pk, self.name, period, tuple(sorted(filters.items())))
         payload = payloads.get(key) if payloads is not None else None
         if payload is None:
-            payload = self.run(workspace, self.scalar_params(period, filters)).value
+            payload = self.run(workspace, self.scalar_params(period, filters), scalars=True).value
             if payloads is not None:
                 payloads[key] = payload
         value = metric.read(payload)

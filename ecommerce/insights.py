@@ -129,8 +129,9 @@ COUNTRY = _insight(
     csv_rows_key="monthly",
     csv_tables=("kpis", "top_products"),
     csv_filename="country",
-    # The country's scalars: what an alert on one country (its ``name``) watches.
-    scalar_defaults={"limit": 1},
+    # The country's scalars: what an alert on one country (its ``name``) watches, read from its
+    # KPIs alone rather than the whole page.
+    scalar_compute=_shared(analytics.country_kpis),
     metrics=(
         Metric("kpis.revenue", "Revenue in the country", "money"),
         Metric("kpis.orders", "Orders in the country", "count"),

@@ -91,16 +91,29 @@ def resolve_country(workspace: Workspace, name: str) -> str:
     return str(found)
 
 
+def _country_kpis(workspace: Workspace, period: Period, closed: Period, country: str) -> Payload:
+    if not closed.is_bounded:  # no data at all
+        return kpi_payload(ZERO, 0, 0, 0, 0, ZERO)
+    return kpi_totals(workspace, {"current": period}, extra=Q(country=country))["current"]
+
+
+def country_kpis(workspace: Workspace, period: Period, name: str, limit: int = 10) -> Payload:
+    """One country's KPIs alone (its alerts' scalars): the aggregates over the country's index of
+    the lines and returns in the window, without the page's monthly series and top products
+    (``limit``, the page's, is accepted and unused)."""
+    country = resolve_country(workspace, name)
+    return {"kpis": _country_kpis(workspace, period, closed_period(workspace, period), country)}
+
+
 def country_detail(workspace: Workspace, period: Period, name: str, limit: int = 10) -> Payload:
     """One country: KPIs over the period, its monthly series and its top products."""
     country = resolve_country(workspace, name)
     closed = closed_period(workspace, period)
     in_country = Q(country=country)
+    totals = _country_kpis(workspace, period, closed, country)
+    series = []
     if closed.is_bounded:
-        totals = kpi_totals(workspace, {"current": period}, extra=in_country)["current"]
         series = series_rows(sales_lines(workspace, period).filter(in_country), workspace, closed, "month")
-    else:
-        totals, series = kpi_payload(ZERO, 0, 0, 0, 0, ZERO), []
     products = rank_products(sales_lines(workspace, period).filter(in_country), "revenue", limit)
     return {
         **period_json(closed),

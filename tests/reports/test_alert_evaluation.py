@@ -276,4 +276,3 @@ def test_a_scalar_leaves_out_what_alerts_never_read_unless_its_filters_ask():
     day = Period(D(2026, 3, 8), D(2026, 3, 8))
     assert kpis.scalar_params(day, {})["compare"] == "none"
     assert kpis.scalar_params(day, {"compare": "year"})["compare"] == "year"
-    assert get_insight("ecommerce.country").scalar_params(day, {"name": "France"})["limit"] == 1
