@@ -14,7 +14,7 @@ def test_members_see_every_registered_insight_with_parameters_and_metrics(api_as
         assert {"sales.summary", "sales.series", "sales.top_users", "sales.by_store"} <= set(by_name)
     summary = by_name["sales.summary"]
     assert summary["app"] == "sales"
-    assert [p["name"] for p in summary["parameters"]] == ["date_from", "date_to", "compare"]
+    assert [p["name"] for p in summary["parameters"]] == ["date_from", "date_to", "compare", "store"]
     compare = summary["parameters"][2]
     assert (compare["type"], compare["choices"], compare["default"], compare["required"]) == (
         "choice",
