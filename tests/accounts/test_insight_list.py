@@ -18,7 +18,7 @@ def test_members_see_every_registered_insight_with_parameters_and_metrics(api_as
     compare = summary["parameters"][2]
     assert (compare["type"], compare["choices"], compare["default"], compare["required"]) == (
         "choice",
-        ["previous", "year"],
+        ["previous", "year", "none"],
         "previous",
         False,
     )
