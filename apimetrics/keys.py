@@ -27,6 +27,7 @@ from accounts.audit import Action as AuditAction
 from accounts.audit import audit_record
 from accounts.models import User
 from apimetrics.models import ApiKey, Project
+from config import timeline
 from config.errors import Conflict, Forbidden
 
 KEY_RE = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")
@@ -113,6 +114,16 @@ def api_key_rotate(
     forget(api_key.prefix)
     log.info("api_key_rotated", project=api_key.project.key, prefix=api_key.prefix, new_prefix=issued.api_key.prefix)
     _audit(api_key.project, user, AuditAction.API_KEY_ROTATED, api_key, new_key=issued.api_key.public_prefix)
+    project = api_key.project
+    transaction.on_commit(
+        lambda: timeline.mark(
+            workspace_id=project.workspace_id,
+            project_id=project.pk,
+            kind="key_rotation",
+            text=f"API key {api_key.name!r} rotated",
+            starts_at=now,
+        )
+    )
     return issued
 
 

@@ -6,7 +6,16 @@ from django.db.models.signals import post_delete, post_migrate
 from django.dispatch import receiver
 
 from apimetrics import keys, partitions
-from apimetrics.models import ApiKey
+from apimetrics.models import ApiKey, Project
+from config import timeline
+
+
+def _owns_project(workspace_id: int, project_id: int) -> bool:
+    return Project.objects.filter(workspace_id=workspace_id, pk=project_id).exists()
+
+
+# Annotations name a project by id: this checks the id against the annotation's workspace.
+timeline.register_project_owner(_owns_project)
 
 
 @receiver(post_delete, sender=ApiKey, dispatch_uid="apimetrics.forget_deleted_key")

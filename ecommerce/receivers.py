@@ -4,8 +4,10 @@
 from django.db import connection
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from accounts.models import Workspace
+from config import timeline
 from ecommerce import partitions
 from ecommerce.models import LINE_MODELS
 from ecommerce.signals import orders_imported
@@ -22,6 +24,14 @@ def warm_after_import(sender, workspace_id: int, job_id: int | None = None, **kw
     from ecommerce.tasks import warm_workspace_caches
 
     enqueue(warm_workspace_caches, workspace_id)
+
+
+@receiver(orders_imported, dispatch_uid="ecommerce.mark_import")
+def mark_import(sender, workspace_id: int, job_id: int | None = None, **kwargs) -> None:
+    """Charts show when new orders came in: a jump after an import is explained by it."""
+    timeline.mark(
+        workspace_id=workspace_id, kind="import", text=f"Orders imported (job {job_id})", starts_at=timezone.now()
+    )
 
 
 @receiver(post_delete, sender=Workspace, dispatch_uid="ecommerce.drop_workspace_partitions")

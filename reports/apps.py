@@ -10,3 +10,7 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "Reports: alerts, digests, share links, annotations"
+
+    def ready(self) -> None:
+        # Registered on import: the receiver of automatic marks and the charts' mark source.
+        from reports import annotations  # noqa: F401

@@ -1,0 +1,102 @@
+"""Annotations: writes, the marks a chart draws, and the automatic marks apps send.
+
+Apps send :data:`config.timeline.marked` when something worth a mark happens (an import, a key
+rotation, an alert incident); the receiver below stores it. The dashboards read the marks through
+:func:`config.timeline.chart_marks`, which :func:`marks_for` serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.dispatch import receiver
+
+from accounts.models import User, Workspace
+from config import timeline
+from config.errors import Invalid
+from config.periods import Period
+from config.services import model_update
+from reports.models import Annotation
+
+EDITABLE = ("project_id", "starts_at", "ends_at", "text")
+
+
+def _check(*, workspace: Workspace, data: Mapping[str, Any]) -> None:
+    """What no serializer can see alone: the project is the workspace's, the range runs forward."""
+    project_id = data.get("project_id")
+    if project_id is not None and not timeline.project_in_workspace(workspace.pk, project_id):
+        raise Invalid.on("project_id", "No such API project in this workspace.")
+    ends_at, starts_at = data.get("ends_at"), data.get("starts_at")
+    if ends_at is not None and starts_at is not None and ends_at < starts_at:
+        raise Invalid.on("ends_at", "The end comes before the start.")
+
+
+def annotation_create(
+    *, workspace: Workspace, user: User | None, kind: str = Annotation.Kind.NOTE, **data: Any
+) -> Annotation:
+    _check(workspace=workspace, data=data)
+    return Annotation.objects.create(workspace=workspace, created_by=user, kind=kind, **data)
+
+
+def annotation_update(*, annotation: Annotation, data: Mapping[str, Any]) -> Annotation:
+    _check(workspace=annotation.workspace, data={**{name: getattr(annotation, name) for name in EDITABLE}, **data})
+    annotation, _ = model_update(instance=annotation, fields=EDITABLE, data=data)
+    return annotation
+
+
+def annotations_in(workspace: Workspace, period: Period | None, project_id: int | None = None) -> QuerySet[Annotation]:
+    """The workspace's annotations that overlap ``period`` (local dates); with ``project_id``,
+    the project's and the whole workspace's, else the whole workspace's only."""
+    rows = Annotation.objects.filter(workspace=workspace)
+    workspace_wide = Q(project_id__isnull=True)
+    rows = rows.filter(workspace_wide | Q(project_id=project_id) if project_id else workspace_wide)
+    start, end = (period or Period()).bounds(ZoneInfo(workspace.timezone))
+    if end is not None:
+        rows = rows.filter(starts_at__lt=end)
+    if start is not None:
+        rows = rows.filter(Q(ends_at__gte=start) | Q(ends_at__isnull=True, starts_at__gte=start))
+    return rows.order_by("starts_at", "pk")
+
+
+def _local(moment: dt.datetime | None, zone: ZoneInfo) -> str | None:
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat() if moment else None
+
+
+def marks_for(
+    workspace: Workspace, *, period: Period | None = None, project_id: int | None = None
+) -> list[timeline.ChartMark]:
+    """The marks as the charts draw them: local wall-clock times, as the charts' axes are."""
+    zone = ZoneInfo(workspace.timezone)
+    return [
+        {
+            "id": row.pk,
+            "start": _local(row.starts_at, zone) or "",
+            "end": _local(row.ends_at, zone),
+            "text": row.text,
+            "kind": row.kind,
+            "project_id": row.project_id,
+        }
+        for row in annotations_in(workspace, period, project_id)[:200]
+    ]
+
+
+timeline.register_annotation_source(marks_for)
+
+
+@receiver(timeline.marked, dispatch_uid="reports.annotate_mark")
+def annotate_mark(
+    sender: object, workspace_id: int, kind: str, text: str, starts_at: dt.datetime, **extra: Any
+) -> None:
+    """An app's automatic mark becomes an annotation (no user: the system made it)."""
+    Annotation.objects.create(
+        workspace_id=workspace_id,
+        kind=kind,
+        text=text[:200],
+        starts_at=starts_at,
+        ends_at=extra.get("ends_at"),
+        project_id=extra.get("project_id"),
+    )
