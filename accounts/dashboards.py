@@ -24,7 +24,9 @@ class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
     query_serializer_class = TimeControlsQuerySerializer
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        # A share link (reports) renders the page for nobody logged in, with a read-only
+        # membership of the link's workspace already resolved on the request.
+        if not request.user.is_authenticated and getattr(request, "pulse_share", None) is None:
             return self.handle_no_permission()
         self.membership = page_membership(request)
         self.workspace = self.membership.workspace if self.membership else None

@@ -30,6 +30,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def policy_framed_by(origins: list[str]) -> str:
+    """The policy of a page that may be framed by ``origins`` only (a shared dashboard embedded
+    where its owner listed); without origins, by none, as every other page."""
+    ancestors = " ".join(origins) or "'none'"
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+
+
 # Browser features no page of Pulse uses, denied to every page and to anything framed in one.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"

@@ -305,6 +305,8 @@ TASKS_BY_QUEUE = {
         "reports.tasks.evaluate_alerts",
         "reports.tasks.send_alert_email",
         "reports.tasks.deliver_webhook",
+        "reports.tasks.send_due_digests",
+        "reports.tasks.send_digest",
     ],
     "maintenance": [
         "apimetrics.tasks.retention_cleanup_all",
@@ -329,6 +331,7 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": crontab(hour=5, minute=0)},
     "accounts-expired-exports": {"task": "accounts.tasks.expire_workspace_exports", "schedule": crontab(minute=20)},
     "reports-evaluate-alerts": {"task": "reports.tasks.evaluate_alerts", "schedule": crontab(minute="*/5")},
+    "reports-digests": {"task": "reports.tasks.send_due_digests", "schedule": crontab(minute=5)},
 }
 
 # --- Email -----------------------------------------------------------------------------
@@ -395,7 +398,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"AlertOutcomeEnum": "reports.models.alerts.AlertRule.Outcome"},
+    "ENUM_NAME_OVERRIDES": {
+        "AlertOutcomeEnum": "reports.models.alerts.AlertRule.Outcome",
+        "AnnotationKindEnum": "reports.models.annotations.Annotation.Kind",
+        "KindEnum": "catalog.models.Specification.Kind",
+    },
     # Swagger UI and ReDoc are served from our static files: the docs work without internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -411,6 +418,10 @@ APIMETRICS_MAX_BATCH = env.int("APIMETRICS_MAX_BATCH", default=1000)
 APIMETRICS_KEY_GRACE_HOURS = env.float("APIMETRICS_KEY_GRACE_HOURS", default=24.0)
 # Days of raw events a new project keeps by default (8 to 3650; rollups are kept for ever).
 APIMETRICS_RETENTION_DAYS = env.int("APIMETRICS_RETENTION_DAYS", default=90)
+
+# --- Reports (share links, digests) ------------------------------------------------------
+# Views of one share link a client network may open a minute (429 beyond).
+SHARE_LINK_RATE_PER_MINUTE = env.int("SHARE_LINK_RATE_PER_MINUTE", default=60)
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import views as account_views
 from config import health, jobs_api, metrics
 from config.exceptions import api_not_found
+from reports.share_views import SharedDashboardView
 
 admin.site.site_header = "Pulse administration"
 admin.site.site_title = "Pulse admin"
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api-metrics/", include("apimetrics.urls")),
     path("menu/", include("catalog.urls")),
     path("reports/", include("reports.urls")),
+    # A shared dashboard (reports.sharing): no login, and nothing else reachable from it.
+    path("s/<str:token>/", SharedDashboardView.as_view(), name="share"),
     path("admin/jobs/", admin.site.admin_view(jobs_api.admin_jobs_view), name="admin-jobs"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

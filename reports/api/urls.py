@@ -1,6 +1,8 @@
 from django.urls import URLPattern, URLResolver, path
 
-from reports.api import alerts
+from rest_framework.routers import SimpleRouter
+
+from reports.api import alerts, annotations, sharing
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
@@ -26,3 +28,9 @@ urlpatterns += [
         name="alert-webhook-deliveries",
     ),
 ]
+
+# Annotations and share links (one router: detail routes end in a slash, as DESIGN §8 writes them).
+_router = SimpleRouter()
+_router.register("annotations", annotations.AnnotationViewSet, basename="annotation")
+_router.register("share-links", sharing.ShareLinkViewSet, basename="share-link")
+urlpatterns += _router.urls

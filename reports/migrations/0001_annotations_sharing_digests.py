@@ -32,7 +32,6 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('allowed_origins', models.JSONField(blank=True, default=list)),
-                ('allow_csv', models.BooleanField(default=False)),
                 ('view_count', models.PositiveIntegerField(default=0)),
                 ('last_viewed_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
