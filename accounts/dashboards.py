@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import AccessMixin
 from django.views.generic import TemplateView
 
 from accounts.tenancy import page_membership
@@ -12,7 +12,7 @@ from config.insights import get_insight
 from config.periods import COMPARISONS, PRESETS, TimeChoice, TimeControlsQuerySerializer, local_today
 
 
-class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
+class WorkspaceDashboardView(AccessMixin, TemplateView):
     """A dashboard page of the active workspace.
 
     ``self.time`` is what the time controls of the query string resolved to (invalid input shows
@@ -24,8 +24,9 @@ class WorkspaceDashboardView(LoginRequiredMixin, TemplateView):
     query_serializer_class = TimeControlsQuerySerializer
 
     def dispatch(self, request, *args, **kwargs):
-        # A share link (reports) renders the page for nobody logged in, with a read-only
-        # membership of the link's workspace already resolved on the request.
+        # Login is checked here (AccessMixin, not LoginRequiredMixin): a share link (reports)
+        # renders the page for nobody logged in, with a viewer's membership of the link's
+        # workspace already resolved on the request.
         if not request.user.is_authenticated and getattr(request, "pulse_share", None) is None:
             return self.handle_no_permission()
         self.membership = page_membership(request)
