@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from reports import alert_pages
+from reports import pages
 
 app_name = "reports"
 
@@ -16,4 +17,10 @@ urlpatterns += [
     path("alerts/incidents/", alert_pages.IncidentsPage.as_view(), name="alert-incidents"),
     path("alerts/webhooks/", alert_pages.WebhooksPage.as_view(), name="alert-webhooks"),
     path("alerts/webhooks/<int:pk>/", alert_pages.WebhookPage.as_view(), name="alert-webhook"),
+]
+
+# Annotations and share links.
+urlpatterns += [
+    path("annotations/", pages.AnnotationsPage.as_view(), name="annotations"),
+    path("share-links/", pages.ShareLinksPage.as_view(), name="share-links"),
 ]

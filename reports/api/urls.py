@@ -1,5 +1,4 @@
 from django.urls import URLPattern, URLResolver, path
-
 from rest_framework.routers import SimpleRouter
 
 from reports.api import alerts, annotations, sharing
