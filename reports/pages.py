@@ -11,17 +11,21 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Membership
 from accounts.workspace_pages import WorkspacePage
 from config.errors import DomainError
-from reports import annotations, sharing
+from reports import annotations, digests, sharing
 from reports.api.annotations import AnnotationSerializer
+from reports.api.digests import DigestSubscriptionSerializer
 from reports.api.sharing import ShareLinkSerializer
-from reports.models import Annotation, ShareLink
+from reports.models import Annotation, DigestSubscription, ShareLink
 
 ADMIN, VIEWER = Membership.Role.ADMIN, Membership.Role.VIEWER
 ANNOTATION_FIELDS = ("starts_at", "ends_at", "text", "project_id")
@@ -130,3 +134,53 @@ class ShareLinksPage(WorkspacePage):
             request, f"Link created; copy it now, it is shown once: {request.build_absolute_uri(issued.path)}"
         )
         return redirect("reports:share-links")
+
+
+class DigestPage(WorkspacePage):
+    """The member's own digest of the workspace: frequency, local hour, time zone; a preview."""
+
+    template_name = "reports/digest.html"
+    write_role = VIEWER
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        subscription = DigestSubscription.objects.filter(user=self.request.user, workspace=self.workspace).first()
+        subscription = subscription or DigestSubscription(
+            user=self.request.user, workspace=self.workspace, active=False
+        )
+        return super().get_context_data(
+            subscription=subscription,
+            frequencies=DigestSubscription.Frequency.choices,
+            hours=range(24),
+            preview=digests.preview(subscription),
+            workspace=self.workspace,
+            **kwargs,
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        data = {name: request.POST.get(name, "") for name in ("frequency", "hour", "timezone")}
+        serializer = DigestSubscriptionSerializer(data={**data, "active": request.POST.get("active") == "on"})
+        if serializer.is_valid():
+            digests.subscription_save(user=request.user, workspace=self.workspace, **serializer.validated_data)
+            messages.success(request, "Your digest settings are saved.")
+        else:
+            messages.error(request, f"Nothing was saved: {_errors(serializer.errors)}")
+        return redirect("reports:digest")
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # mail clients' one-click POST (RFC 8058) has no CSRF token
+class UnsubscribeView(View):
+    """GET asks to confirm (mail scanners follow links); POST unsubscribes. The signed token names
+    one subscription and is good for nothing else."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.subscription = digests.subscription_for_token(kwargs["token"])
+        if self.subscription is None:
+            return render(request, "reports/unsubscribe.html", {"invalid": True}, status=400)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        return render(request, "reports/unsubscribe.html", {"subscription": self.subscription})
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        DigestSubscription.objects.filter(pk=self.subscription.pk).update(active=False)
+        return render(request, "reports/unsubscribe.html", {"subscription": self.subscription, "done": True})

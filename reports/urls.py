@@ -1,7 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from reports import alert_pages
-from reports import pages
+from reports import alert_pages, pages
 
 app_name = "reports"
 
@@ -23,4 +22,10 @@ urlpatterns += [
 urlpatterns += [
     path("annotations/", pages.AnnotationsPage.as_view(), name="annotations"),
     path("share-links/", pages.ShareLinksPage.as_view(), name="share-links"),
+]
+
+# Digests: the member's subscription with a preview, and the mails' one-click unsubscribe.
+urlpatterns += [
+    path("digest/", pages.DigestPage.as_view(), name="digest"),
+    path("digest/unsubscribe/<str:token>/", pages.UnsubscribeView.as_view(), name="digest-unsubscribe"),
 ]

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import alerts, annotations, sharing
+from reports.api import alerts, annotations, digests, sharing
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
@@ -33,3 +33,9 @@ _router = SimpleRouter()
 _router.register("annotations", annotations.AnnotationViewSet, basename="annotation")
 _router.register("share-links", sharing.ShareLinkViewSet, basename="share-link")
 urlpatterns += _router.urls
+
+# Digests: the caller's own subscription and its preview.
+urlpatterns += [
+    path("digests/subscription", digests.DigestSubscriptionView.as_view(), name="digest-subscription"),
+    path("digests/preview", digests.DigestPreviewView.as_view(), name="digest-preview"),
+]
