@@ -54,9 +54,7 @@ class AnnotationsPage(WorkspacePage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         rows = Annotation.objects.filter(workspace=self.workspace).select_related("created_by").order_by("-starts_at")
-        return super().get_context_data(
-            annotations=rows[:200], can_write=self.has_role(ADMIN), workspace=self.workspace, **kwargs
-        )
+        return super().get_context_data(annotations=rows[:200], can_write=self.has_role(ADMIN), **kwargs)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if "delete" in request.POST:
@@ -95,7 +93,6 @@ class ShareLinksPage(WorkspacePage):
         return super().get_context_data(
             links=ShareLink.objects.filter(workspace=self.workspace)[:200],
             dashboards=sorted(sharing.DASHBOARDS),
-            workspace=self.workspace,
             **kwargs,
         )
 
@@ -143,16 +140,12 @@ class DigestPage(WorkspacePage):
     write_role = VIEWER
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        subscription = DigestSubscription.objects.filter(user=self.request.user, workspace=self.workspace).first()
-        subscription = subscription or DigestSubscription(
-            user=self.request.user, workspace=self.workspace, active=False
-        )
+        subscription = digests.subscription_of(self.request.user, self.workspace)
         return super().get_context_data(
             subscription=subscription,
             frequencies=DigestSubscription.Frequency.choices,
             hours=range(24),
             preview=digests.preview(subscription),
-            workspace=self.workspace,
             **kwargs,
         )
 
