@@ -9,7 +9,7 @@ from config.errors import Invalid
 from config.exceptions import flat_fields
 from reports import webhooks
 from reports.api.alert_serializers import CHECKED, check_rule
-from reports.models import AlertRule, Incident, Webhook, WebhookDelivery
+from reports.models import AlertRule, Annotation, DigestSubscription, Incident, ShareLink, Webhook, WebhookDelivery
 
 # --- alerts ---------------------------------------------------------------------------------
 
@@ -115,3 +115,46 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Annotations, share links, digests ------------------------------------------------------
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "ends_at", "text", "kind", "workspace", "project_id", "created_by"]
+    list_filter = ["kind", WorkspaceListFilter]
+    search_fields = ["text", "workspace__slug"]
+    raw_id_fields = ["workspace", "created_by"]
+    list_select_related = ["workspace", "created_by"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Staff see and revoke links; the token exists only in the link its creator copied, and the
+    password only as its hash, so neither can be read or set here."""
+
+    list_display = ["__str__", "dashboard", "workspace", "view_count", "last_viewed_at", "expires_at", "revoked_at"]
+    list_filter = [WorkspaceListFilter]
+    search_fields = ["label", "workspace__slug"]
+    raw_id_fields = ["workspace", "created_by"]
+    list_select_related = ["workspace"]
+    readonly_fields = ["token_hash", "password_hash", "view_count", "last_viewed_at", "created_at", "created_by"]
+    fields = [
+        "workspace", "label", "dashboard", "filters", "range_kind", "date_from", "date_to", "rolling_days",
+        "expires_at", "revoked_at", "allowed_origins", *readonly_fields,
+    ]  # fmt: skip
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # created through the API or the page, which show the token once
+
+
+@admin.register(DigestSubscription)
+class DigestSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["user", "workspace", "frequency", "hour", "timezone", "active", "last_period_end", "last_sent_at"]
+    list_filter = ["frequency", "active", WorkspaceListFilter]
+    search_fields = ["user__email", "workspace__slug"]
+    raw_id_fields = ["user", "workspace"]
+    list_select_related = ["user", "workspace"]
+    readonly_fields = ["last_period_end", "last_sent_at"]

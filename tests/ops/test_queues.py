@@ -46,6 +46,7 @@ def test_every_project_task_is_routed_by_name_to_a_declared_queue():
         ("sales.tasks.nightly_etl", "reports"),
         ("reports.tasks.evaluate_alerts", "reports"),
         ("reports.tasks.deliver_webhook", "reports"),
+        ("reports.tasks.send_due_digests", "reports"),
         ("apimetrics.tasks.retention_cleanup", "maintenance"),
         ("accounts.tasks.flush_expired_tokens", "maintenance"),
     ],
