@@ -68,14 +68,15 @@ def test_dashboard_query_count_does_not_grow_with_the_data(owner, workspace, sal
     client.get(reverse("sales:dashboard"))  # the session and caches are warm after this
     # Cached analytics. SAVEPOINT + RELEASE (ATOMIC_REQUESTS in the test's transaction), session,
     # user, active membership (2: no personal workspace here, then the first membership), latest
-    # insights, latest quality report, the switcher's memberships; nothing per store or record.
-    with django_assert_num_queries(9):
+    # insights, latest quality report, the switcher's memberships, the charts' annotations; nothing
+    # per store or record.
+    with django_assert_num_queries(10):
         client.get(reverse("sales:dashboard"))
     # Uncached: 5 more, one per figure (summary, series, top sellers, stores) and the summary of
     # the whole history, whose last day the default range (last 30 days of data) ends on.
     SalesRecordFactory.create_batch(30, store=sales_data[0].store, recorded_by=owner)
     cache.clear()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(reverse("sales:dashboard"))
     assert client.get(reverse("sales:dashboard"), {"preset": "all"}).context["summary"]["records"] == 35
 
