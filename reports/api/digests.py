@@ -43,15 +43,17 @@ class DigestView(WorkspaceScopedMixin, GenericAPIView):
 
     write_role = Membership.Role.VIEWER
     serializer_class = DigestSubscriptionSerializer
+    queryset = DigestSubscription.objects.all()
 
-    def subscription(self) -> DigestSubscription:
+    def get_object(self) -> DigestSubscription:
+        """The caller's own subscription (the URL names none): also what OPTIONS describes."""
         return digests.subscription_of(self.request.user, self.workspace)
 
 
 class DigestSubscriptionView(DigestView):
     @extend_schema(summary="The caller's digest of the workspace (not subscribed: the defaults, subscribed false)")
     def get(self, request):
-        return Response(DigestSubscriptionSerializer(self.subscription()).data)
+        return Response(DigestSubscriptionSerializer(self.get_object()).data)
 
     @extend_schema(summary="Subscribe, change or pause the caller's digest of the workspace")
     def put(self, request):
@@ -71,4 +73,4 @@ class DigestPreviewView(DigestView):
     def get(self, request):
         query = DigestPreviewQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(digests.preview(self.subscription(), query.validated_data.get("frequency")))
+        return Response(digests.preview(self.get_object(), query.validated_data.get("frequency")))

@@ -234,3 +234,15 @@ def test_digest_page_saves_the_member_settings(client, workspace, viewer, outsid
     assert (saved.user, saved.frequency, saved.hour, saved.active) == (viewer, "monthly", 9, True)
     assert Client().get("/reports/digest/").status_code == 302  # anonymous: to the login page
     assert Membership.objects.filter(user=outsider, workspace=workspace).count() == 0
+
+
+def test_options_describes_the_subscription(api_as, viewer):
+    response = api_as(viewer).options(URL)
+    assert response.status_code == 200
+    fields = response.json()["actions"]["PUT"]
+    assert sorted(name for name, field in fields.items() if not field["read_only"]) == [
+        "active",
+        "frequency",
+        "hour",
+        "timezone",
+    ]
