@@ -55,7 +55,8 @@ def project_in_workspace(workspace_id: int, project_id: int) -> bool:
 
 
 def register_annotation_source(source: AnnotationSource) -> None:
-    """``source(workspace, period=…, project_id=…)`` lists the marks of a page's charts."""
+    """``source(workspace, period=…, project_id=…, time_zone=…)`` lists the marks of a page's
+    charts, their times on the clock of ``time_zone`` (None: the workspace's)."""
     _annotation_source[:] = [source]
 
 

@@ -67,10 +67,11 @@ def _local(moment: dt.datetime | None, zone: ZoneInfo) -> str | None:
 
 
 def marks_for(
-    workspace: Workspace, *, period: Period | None = None, project_id: int | None = None
+    workspace: Workspace, *, period: Period | None = None, project_id: int | None = None, time_zone: str | None = None
 ) -> list[timeline.ChartMark]:
-    """The marks as the charts draw them: local wall-clock times, as the charts' axes are."""
-    zone = ZoneInfo(workspace.timezone)
+    """The marks as the charts draw them: wall-clock times of the charts' time zone (the
+    workspace's, or a project's on its page), as the charts' axes are."""
+    zone = ZoneInfo(time_zone or workspace.timezone)
     return [
         {
             "id": row.pk,
