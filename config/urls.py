@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import views as account_views
 from config import health, jobs_api, metrics
 from config.exceptions import api_not_found
-from reports.share_views import SharedDashboardView
+from reports.share_views import SharedCsvView, SharedDashboardView
 
 admin.site.site_header = "Pulse administration"
 admin.site.site_title = "Pulse admin"
@@ -36,6 +36,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     # A shared dashboard (reports.sharing): no login, and nothing else reachable from it.
     path("s/<str:token>/", SharedDashboardView.as_view(), name="share"),
+    path("s/<str:token>/csv/<str:name>", SharedCsvView.as_view(), name="share-csv"),
     path("admin/jobs/", admin.site.admin_view(jobs_api.admin_jobs_view), name="admin-jobs"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -143,7 +143,7 @@ class ShareLinkAdmin(admin.ModelAdmin):
     readonly_fields = ["token_hash", "password_hash", "view_count", "last_viewed_at", "created_at", "created_by"]
     fields = [
         "workspace", "label", "dashboard", "filters", "range_kind", "date_from", "date_to", "rolling_days",
-        "expires_at", "revoked_at", "allowed_origins", *readonly_fields,
+        "expires_at", "revoked_at", "allowed_origins", "allow_csv", *readonly_fields,
     ]  # fmt: skip
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -119,6 +119,7 @@ class ShareLinksPage(WorkspacePage):
         if request.POST.get("key"):
             data["filters"] = {"key": request.POST["key"]}
         data["allowed_origins"] = request.POST.get("allowed_origins", "").split()
+        data["allow_csv"] = request.POST.get("allow_csv") == "on"
         serializer = ShareLinkSerializer(data=data, context={"request": request})
         try:
             if not serializer.is_valid():

@@ -14,12 +14,14 @@ from html.parser import HTMLParser
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import resolve
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from accounts.models import Membership
+from config.api import csv_stream
 from config.headers import policy_framed_by
 from config.throttling import client_ident
 from reports import sharing
@@ -83,7 +85,7 @@ def unlinked(html: str) -> str:
     return "".join(parser.out)
 
 
-def _render_dashboard(request: HttpRequest, link: ShareLink) -> HttpResponse:
+def _render_dashboard(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
     path = sharing.dashboard_path(link.dashboard, link.filters)
     match = resolve(path)
     inner = copy.copy(request)
@@ -99,12 +101,21 @@ def _render_dashboard(request: HttpRequest, link: ShareLink) -> HttpResponse:
         response.render()
     if response.status_code != 200:
         return render(request, "reports/share_unavailable.html", status=404)
-    return HttpResponse(unlinked(response.content.decode()), content_type="text/html; charset=utf-8")
+    html = unlinked(response.content.decode())
+    if link.allow_csv:
+        # The one place a shared page links to: its own tables, under its own token.
+        tables = sharing.DASHBOARDS[link.dashboard].tables
+        downloads = render_to_string("reports/_share_downloads.html", {"token": token, "tables": tables})
+        html = html.replace("</main>", downloads + "</main>", 1)
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 
 @method_decorator(never_cache, name="dispatch")
-class SharedDashboardView(View):
-    """GET shows the dashboard (or the password form); POST checks the password."""
+class SharedView(View):
+    """What every path of a link checks first: the token names a live link, the client is
+    within the link's rate; then its headers: framed only by the origins the link lists."""
+
+    link: ShareLink
 
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: str) -> HttpResponse:
         try:
@@ -126,14 +137,18 @@ class SharedDashboardView(View):
             response.xframe_options_exempt = True  # type: ignore[attr-defined]
         return response
 
-    def _unlocked(self, request: HttpRequest) -> bool:
+    def unlocked(self, request: HttpRequest) -> bool:
         return not self.link.has_password or self.link.pk in request.session.get(SESSION_KEY, [])
 
+
+class SharedDashboardView(SharedView):
+    """GET shows the dashboard (or the password form); POST checks the password."""
+
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        if not self._unlocked(request):
+        if not self.unlocked(request):
             return render(request, "reports/share_password.html", {"link": self.link})
         sharing.share_view_record(self.link)
-        return _render_dashboard(request, self.link)
+        return _render_dashboard(request, self.link, token)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         if not self.link.has_password or not sharing.password_ok(self.link, request.POST.get("password", "")):
@@ -142,3 +157,18 @@ class SharedDashboardView(View):
         request.session.cycle_key()
         request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), self.link.pk]
         return redirect(request.path)
+
+
+class SharedCsvView(SharedView):
+    """One table of the shared dashboard as CSV, when the link allows downloads."""
+
+    def get(self, request: HttpRequest, token: str, name: str) -> HttpResponse:
+        if not self.unlocked(request):
+            return redirect("share", token)
+        if not self.link.allow_csv or name not in sharing.DASHBOARDS[self.link.dashboard].tables:
+            return render(request, "reports/share_unavailable.html", status=404)
+        filename, rows = sharing.shared_table(self.link, name)
+        fields = list(dict.fromkeys(field for row in rows for field in row))
+        response = HttpResponse("".join(csv_stream(fields, [rows])), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response

@@ -22,19 +22,33 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import User, Workspace
+from config.api import Row, csv_rows
 from config.errors import Invalid
+from config.insights import get_insight
 from config.throttling import resilient_cache
 from reports.models import ShareLink
 
-# What a link can show: its name, the dashboard's URL name, and the filter naming what the URL
-# needs (an API project's key). Only these pages: nothing that writes, nothing of the account.
-DASHBOARDS: dict[str, tuple[str, str | None]] = {
-    "sales": ("sales:dashboard", None),
-    "ecommerce": ("ecommerce:dashboard", None),
-    "ecommerce-customers": ("ecommerce:customers", None),
-    "ecommerce-products": ("ecommerce:products", None),
-    "ecommerce-forecast": ("ecommerce:forecast", None),
-    "api-project": ("apimetrics:project", "key"),
+
+@dataclass(frozen=True)
+class Shareable:
+    """A dashboard a link can show: its URL name, the filter naming what the URL needs (an API
+    project's key), and the registered insights whose tables its CSV downloads hold."""
+
+    url_name: str
+    required: str | None
+    tables: tuple[str, ...]
+
+
+# Only these pages: nothing that writes, nothing of the account.
+DASHBOARDS: dict[str, Shareable] = {
+    "sales": Shareable("sales:dashboard", None, ("sales.summary", "sales.series", "sales.by_store")),
+    "ecommerce": Shareable("ecommerce:dashboard", None, ("ecommerce.kpis", "ecommerce.series", "ecommerce.countries")),
+    "ecommerce-customers": Shareable("ecommerce:customers", None, ("ecommerce.segments", "ecommerce.cohorts")),
+    "ecommerce-products": Shareable("ecommerce:products", None, ("ecommerce.products_top",)),
+    "ecommerce-forecast": Shareable("ecommerce:forecast", None, ("ecommerce.forecast",)),
+    "api-project": Shareable(
+        "apimetrics:project", "key", ("apimetrics.summary", "apimetrics.time_series", "apimetrics.endpoints")
+    ),
 }
 # The query parameters a link may fix: the dashboards' filters and choices.
 FILTERS = ("country", "customer", "product", "store", "endpoint", "consumer", "status", "interval", "compare", "key")
@@ -59,7 +73,7 @@ class IssuedLink:
 
 def _check(data: dict[str, Any]) -> None:
     filters = data.get("filters") or {}
-    _, required = DASHBOARDS[data["dashboard"]]
+    required = DASHBOARDS[data["dashboard"]].required
     if required and not filters.get(required):
         raise Invalid.on("filters", f"This dashboard needs the filter {required!r}.")
     kind = data.get("range_kind", ShareLink.Range.ALL)
@@ -97,8 +111,8 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
 
 
 def dashboard_path(dashboard: str, filters: dict[str, Any]) -> str:
-    url_name, required = DASHBOARDS[dashboard]
-    return reverse(url_name, kwargs={required: filters[required]} if required else {})
+    shown = DASHBOARDS[dashboard]
+    return reverse(shown.url_name, kwargs={shown.required: filters[shown.required]} if shown.required else {})
 
 
 class LinkGone(Exception):
@@ -134,6 +148,15 @@ def query_of(link: ShareLink, *, today: dt.date | None = None) -> dict[str, str]
         first = today - dt.timedelta(days=link.rolling_days - 1)
         query.update(date_from=first.isoformat(), date_to=today.isoformat())
     return query
+
+
+def shared_table(link: ShareLink, name: str) -> tuple[str, list[Row]]:
+    """The CSV file name and rows of the link's insight ``name`` over the link's range and
+    filters (a link that allows CSV, an insight of its dashboard: the view checks both)."""
+    insight = get_insight(name)
+    query = {**query_of(link), **{key: link.filters[key] for key in insight.url_params if key in link.filters}}
+    value = insight.run(link.workspace, insight.validate(query)).value
+    return insight.csv_filename or name, csv_rows(value, insight.csv_rows_key)
 
 
 def share_view_record(link: ShareLink) -> None:

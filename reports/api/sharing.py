@@ -40,7 +40,7 @@ class ShareLinkSerializer(serializers.ModelSerializer[ShareLink]):
         model = ShareLink
         fields = (
             "id", "label", "dashboard", "filters", "range_kind", "date_from", "date_to", "rolling_days",
-            "expires_at", "password", "has_password", "allowed_origins", "view_count", "last_viewed_at",
+            "expires_at", "password", "has_password", "allowed_origins", "allow_csv", "view_count", "last_viewed_at",
             "revoked_at", "created_at", "url",
         )  # fmt: skip
         read_only_fields = ("view_count", "last_viewed_at", "revoked_at", "created_at")

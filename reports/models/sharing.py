@@ -30,6 +30,7 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     allowed_origins = models.JSONField(default=list, blank=True)
+    allow_csv = models.BooleanField(default=False, help_text="Offer the dashboard's tables as CSV downloads.")
     view_count = models.PositiveIntegerField(default=0)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

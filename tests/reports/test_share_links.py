@@ -196,3 +196,38 @@ def test_link_to_another_workspace_project_shows_nothing(workspace, other_worksp
     ProjectFactory(workspace=other_workspace, key="theirs")
     issued = share_link_create(workspace=workspace, user=owner, dashboard="api-project", filters={"key": "theirs"})
     assert Client().get(issued.path).status_code == 404
+
+
+def test_csv_downloads_only_when_the_link_allows_them(workspace, owner, sales):
+    closed = share_link_create(workspace=workspace, user=owner, dashboard="sales")
+    assert "share-downloads" not in Client().get(closed.path).content.decode()
+    assert Client().get(f"{closed.path}csv/sales.by_store").status_code == 404
+    issued = share_link_create(
+        workspace=workspace,
+        user=owner,
+        dashboard="sales",
+        range_kind="fixed",
+        date_from=dt.date(2026, 3, 1),
+        date_to=dt.date(2026, 3, 31),
+        allow_csv=True,
+    )
+    html = Client().get(issued.path).content.decode()
+    hrefs = re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html)
+    assert hrefs == [f"{issued.path}csv/{name}" for name in ("sales.summary", "sales.series", "sales.by_store")]
+    response = Client().get(f"{issued.path}csv/sales.by_store")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="sales-by-store.csv"'
+    assert response.content.decode().splitlines() == [
+        "store_id,name,city,total_revenue,total_ad_spend,roas,records",
+        f"{sales.pk},Downtown,Springfield,1234.50,100.00,12.345,1",
+    ]
+    # Only the dashboard's own tables: not another app's, not the account's.
+    for name in ("ecommerce.kpis", "sales.top_users", "accounts.members"):
+        assert Client().get(f"{issued.path}csv/{name}").status_code == 404
+
+
+def test_password_protected_csv_asks_for_the_password_first(workspace, owner, sales):
+    issued = share_link_create(workspace=workspace, user=owner, dashboard="sales", password="pw", allow_csv=True)
+    response = Client().get(f"{issued.path}csv/sales.by_store")
+    assert response.status_code == 302
+    assert response["Location"] == issued.path
