@@ -176,7 +176,9 @@ def test_share_context_opens_no_api_nor_page(issued):
         assert response.status_code in (302, 401, 403, 404), path
 
 
-@pytest.mark.parametrize("dashboard", ["ecommerce", "ecommerce-customers", "ecommerce-products", "api-project"])
+@pytest.mark.parametrize(
+    "dashboard", ["ecommerce", "ecommerce-customers", "ecommerce-products", "ecommerce-forecast", "api-project"]
+)
 def test_every_shareable_dashboard_renders_without_links(workspace, owner, dashboard):
     from tests.apimetrics.factories import ProjectFactory
 
