@@ -111,6 +111,7 @@ def test_valid_link_shows_the_dashboard_and_nothing_else(issued):
     assert re.findall(r"<a\b[^>]*\bhref=", html) == []
     assert "<form" not in html
     assert "owner@acme.test" not in html
+    assert "<body data-shared>" in html  # scripts that navigate (a chart's click) can tell
     assert "frame-ancestors https://intranet.example" in response["Content-Security-Policy"]
     assert "X-Frame-Options" not in response
     link = ShareLink.objects.get()
