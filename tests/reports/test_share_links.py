@@ -234,3 +234,15 @@ def test_password_protected_csv_asks_for_the_password_first(workspace, owner, sa
     response = Client().get(f"{issued.path}csv/sales.by_store")
     assert response.status_code == 302
     assert response["Location"] == issued.path
+
+
+def test_rolling_range_ends_today_in_the_workspace_time_zone(workspace, owner):
+    from reports.sharing import query_of
+
+    workspace.timezone = "Pacific/Auckland"
+    workspace.save()
+    issued = share_link_create(
+        workspace=workspace, user=owner, dashboard="sales", range_kind="rolling", rolling_days=7, filters={"store": "3"}
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 9, 20, tzinfo=dt.UTC), tick=False):  # 10 March, 09:00 there
+        assert query_of(issued.link) == {"store": "3", "date_from": "2026-03-04", "date_to": "2026-03-10"}
