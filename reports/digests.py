@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -106,7 +107,8 @@ def kpis(workspace: Workspace, period: Period) -> list[dict[str, Any]]:
             for metric in insight.metrics
         ]
         if any(_number(row[key]) for row in rows[:1] for key in ("value", "previous")):
-            sections.append({"title": insight.summary.split(",")[0], "app": insight.app, "rows": rows})
+            title = str(django_apps.get_app_config(insight.app).verbose_name)
+            sections.append({"title": title, "app": insight.app, "rows": rows})
     return sections
 
 

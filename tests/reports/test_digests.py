@@ -54,7 +54,7 @@ def test_digest_content_has_exact_figures_and_deltas(shop):
     assert content["date_to"] == "2026-03-08"
     assert content["kpis"] == [
         {
-            "title": "Revenue",
+            "title": "Sales and ROAS",
             "app": "sales",
             "rows": [
                 {"label": "Revenue", "unit": "money", "value": "350.00", "previous": "250.00", "change_pct": 40.0},
@@ -94,7 +94,8 @@ def test_mail_has_text_and_html_parts_and_one_click_unsubscribe(subscription):
     (message,) = mail.outbox
     assert message.subject == "Weekly digest of Acme: 2026-03-02 to 2026-03-08"
     assert message.to == ["viewer@acme.test"]
-    assert "  Revenue: 350.00 (before: 250.00, +40.0 %)" in message.body
+    assert "  Revenue: USD 350.00 (before: USD 250.00, +40.0 %)" in message.body
+    assert "  ROAS: 4.6667 (before: 5.0, -6.67 %)" in message.body
     assert "  Downtown: 300.00 (+200.00)" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
