@@ -215,10 +215,12 @@ def test_outsider_and_anonymous_get_no_digest(api_as, anon_api, outsider, worksp
     assert not DigestSubscription.objects.exists()
 
 
-def test_preview_api_and_page_show_the_last_whole_period(api_as, client, shop, viewer):
+@pytest.mark.parametrize("role", ["owner", "admin_user", "viewer"])
+def test_preview_api_and_page_show_the_last_whole_period(request, api_as, client, shop, role):
+    member = request.getfixturevalue(role)
     with time_machine.travel(_utc(2026, 3, 10, 12), tick=False):
-        body = api_as(viewer).get("/api/v1/digests/preview").json()
-        client.force_login(viewer)
+        body = api_as(member).get("/api/v1/digests/preview").json()
+        client.force_login(member)
         page = client.get("/reports/digest/")
     assert (body["date_from"], body["date_to"]) == ("2026-03-02", "2026-03-08")
     assert body["kpis"][0]["rows"][0]["value"] == "350.00"

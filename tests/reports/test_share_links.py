@@ -246,3 +246,16 @@ def test_rolling_range_ends_today_in_the_workspace_time_zone(workspace, owner):
     )
     with time_machine.travel(dt.datetime(2026, 3, 9, 20, tzinfo=dt.UTC), tick=False):  # 10 March, 09:00 there
         assert query_of(issued.link) == {"store": "3", "date_from": "2026-03-04", "date_to": "2026-03-10"}
+
+
+@pytest.mark.parametrize("role", ["owner", "admin_user", "viewer", "outsider"])
+def test_logged_in_visitors_see_the_shared_page_and_nothing_of_their_account(request, issued, role):
+    user = request.getfixturevalue(role)
+    client = Client()
+    client.force_login(user)
+    response = client.get(issued.path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert user.email not in html
+    assert "workspace-switcher" not in html
+    assert re.findall(r"<a\b[^>]*\bhref=", html) == []
