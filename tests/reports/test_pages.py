@@ -136,3 +136,11 @@ def test_admin_lists_reports(client, staff_user, workspace, viewer, owner, mark,
         url, "viewer@acme.test"
     ) in response.content.decode()
     assert client.get("/admin/reports/sharelink/add/").status_code == 403
+
+
+def test_annotations_page_links_its_csv_which_the_session_downloads(viewer, mark):
+    client = _as(viewer)
+    html = client.get(PAGES[0]).content.decode()
+    assert 'href="/api/v1/annotations/?format=csv"' in html
+    lines = client.get("/api/v1/annotations/?format=csv").content.decode().splitlines()
+    assert [line.split(",")[4] for line in lines[1:]] == ["Acme"]
