@@ -14,8 +14,13 @@ def _owns_project(workspace_id: int, project_id: int) -> bool:
     return Project.objects.filter(workspace_id=workspace_id, pk=project_id).exists()
 
 
-# Annotations name a project by id: this checks the id against the annotation's workspace.
-timeline.register_project_owner(_owns_project)
+def _project_keys(workspace_id: int) -> list[str]:
+    return list(Project.objects.filter(workspace_id=workspace_id).order_by("key").values_list("key", flat=True))
+
+
+# Annotations name a project by id (checked against their workspace); digests read each
+# project's figures by its key.
+timeline.register_projects(_owns_project, _project_keys)
 
 
 @receiver(post_delete, sender=ApiKey, dispatch_uid="apimetrics.forget_deleted_key")

@@ -3,8 +3,9 @@
 
 - Apps send :data:`marked` (an import finished, an API key was rotated, an incident opened);
   ``reports`` receives it and stores an annotation.
-- An app that owns API projects registers :func:`register_project_owner`, so an annotation can
-  name a project by id and still be checked against its workspace.
+- An app that owns API projects registers :func:`register_projects`, so an annotation can name
+  a project by id and still be checked against its workspace, and a digest can read each
+  project's figures by its key.
 - ``reports`` registers :func:`register_annotation_source`; the dashboards' chart data (the
   ``chart_annotations`` template tag) reads the marks of a page through it.
 """
@@ -34,8 +35,10 @@ class ChartMark(TypedDict):
 
 
 ProjectOwner = Callable[[int, int], bool]
+ProjectKeys = Callable[[int], list[str]]
 AnnotationSource = Callable[..., list[ChartMark]]
 _project_owner: list[ProjectOwner] = []
+_project_keys: list[ProjectKeys] = []
 _annotation_source: list[AnnotationSource] = []
 
 
@@ -44,9 +47,16 @@ def mark(*, workspace_id: int, kind: str, text: str, starts_at: dt.datetime, **e
     marked.send_robust(sender=None, workspace_id=workspace_id, kind=kind, text=text, starts_at=starts_at, **extra)
 
 
-def register_project_owner(owner: ProjectOwner) -> None:
-    """``owner(workspace_id, project_id)`` says whether the project is the workspace's."""
+def register_projects(owner: ProjectOwner, keys: ProjectKeys) -> None:
+    """``owner(workspace_id, project_id)`` says whether the project is the workspace's;
+    ``keys(workspace_id)`` lists the keys of the workspace's projects."""
     _project_owner[:] = [owner]
+    _project_keys[:] = [keys]
+
+
+def project_keys(workspace_id: int) -> list[str]:
+    """The keys of the workspace's API projects (none without an owner app)."""
+    return [key for keys in _project_keys for key in keys(workspace_id)]
 
 
 def project_in_workspace(workspace_id: int, project_id: int) -> bool:

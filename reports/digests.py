@@ -9,6 +9,8 @@ rows of :data:`MOVERS` whose value changed most. Incidents are the period's anno
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -23,17 +25,42 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Workspace
+from config import timeline
 from config.insights import get_insight
 from config.periods import Period, growth_pct
 from reports.annotations import annotations_in
 from reports.models import Annotation, DigestSubscription
 
 KPI_INSIGHTS = ("sales.summary", "ecommerce.kpis")
-# (title, insight, parameters, the row's label, the row's value): rows whose value moved most.
+
+
+@dataclass(frozen=True)
+class Movers:
+    """Rows of an insight whose ``value`` moved most: ``rows`` names the payload's list (None: the
+    payload is the list), ``label`` names a row; ``per_project`` runs it for each API project."""
+
+    title: str
+    insight: str
+    params: dict[str, Any]
+    rows: str | None
+    label: Callable[[Mapping[str, Any]], str]
+    value: str
+    per_project: bool = False
+
+
 MOVERS = (
-    ("Stores", "sales.by_store", {}, "name", "total_revenue"),
-    ("Countries", "ecommerce.countries", {"limit": 50}, "label", "revenue"),
-    ("Products", "ecommerce.products_top", {"limit": 50}, "description", "revenue"),
+    Movers("Stores", "sales.by_store", {}, None, lambda row: str(row["name"]), "total_revenue"),
+    Movers("Countries", "ecommerce.countries", {"limit": 50}, "rows", lambda row: str(row["label"]), "revenue"),
+    Movers("Products", "ecommerce.products_top", {"limit": 50}, "rows", lambda row: str(row["description"]), "revenue"),
+    Movers(
+        "Endpoints (requests)",
+        "apimetrics.endpoints",
+        {"limit": 100},
+        "endpoints",
+        lambda row: f"{row['method']} {row['endpoint']}",
+        "requests",
+        per_project=True,
+    ),
 )
 MOVERS_SHOWN = 3
 UNSUBSCRIBE_SALT = "reports.digest.unsubscribe"
@@ -112,21 +139,25 @@ def kpis(workspace: Workspace, period: Period) -> list[dict[str, Any]]:
     return sections
 
 
-def _values(
-    name: str, workspace: Workspace, period: Period, params: dict[str, Any], label: str, value: str
-) -> dict[str, Decimal]:
-    payload = _run(name, workspace, period, params)
-    rows = payload["rows"] if isinstance(payload, dict) else payload
-    return {str(row[label]): Decimal(str(row[value] or 0)) for row in rows}
+def _values(spec: Movers, workspace: Workspace, period: Period) -> dict[str, Decimal]:
+    """Each row's value by its label; per project, labels prefixed by the project's key."""
+    runs = (
+        [(f"{key}: ", {"key": key}) for key in timeline.project_keys(workspace.pk)] if spec.per_project else [("", {})]
+    )
+    values = {}
+    for prefix, extra in runs:
+        payload = _run(spec.insight, workspace, period, {**spec.params, **extra})
+        for row in payload[spec.rows] if spec.rows else payload:
+            values[prefix + spec.label(row)] = Decimal(str(row[spec.value] or 0))
+    return values
 
 
 def movers(workspace: Workspace, period: Period) -> list[dict[str, Any]]:
     """Per kind of row, the few whose value changed most against the previous period (up or down;
     ties by label)."""
     sections = []
-    for title, name, params, label, value in MOVERS:
-        now = _values(name, workspace, period, params, label, value)
-        before = _values(name, workspace, period.previous(), params, label, value)
+    for spec in MOVERS:
+        now, before = _values(spec, workspace, period), _values(spec, workspace, period.previous())
         changes: list[Mover] = [
             {"label": key, "value": now.get(key, Decimal(0)), "previous": before.get(key, Decimal(0)),
              "change": now.get(key, Decimal(0)) - before.get(key, Decimal(0))}
@@ -134,7 +165,7 @@ def movers(workspace: Workspace, period: Period) -> list[dict[str, Any]]:
         ]  # fmt: skip
         moved = sorted((row for row in changes if row["change"]), key=lambda row: (-abs(row["change"]), row["label"]))
         if moved:
-            sections.append({"title": title, "rows": moved[:MOVERS_SHOWN]})
+            sections.append({"title": spec.title, "rows": moved[:MOVERS_SHOWN]})
     return sections
 
 

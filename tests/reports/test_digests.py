@@ -249,3 +249,25 @@ def test_options_describes_the_subscription(api_as, viewer):
         "hour",
         "timezone",
     ]
+
+
+def test_endpoint_movers_are_read_for_each_api_project(workspace):
+    from apimetrics.models import RequestEvent
+    from tests.apimetrics.factories import ProjectFactory, make_event
+
+    project = ProjectFactory(workspace=workspace, key="shop-api")
+    ProjectFactory(workspace=workspace, key="quiet-api")
+    before, now = _utc(2026, 2, 24, 10), _utc(2026, 3, 3, 10)
+    events = [make_event(project, before + dt.timedelta(minutes=i)) for i in range(2)]
+    events += [make_event(project, now + dt.timedelta(minutes=i)) for i in range(5)]
+    events += [make_event(project, now, method="POST", endpoint="/orders", status=201)]
+    RequestEvent.objects.bulk_create(events)
+    assert digests.movers(workspace, WEEK) == [
+        {
+            "title": "Endpoints (requests)",
+            "rows": [
+                {"label": "shop-api: GET /items", "value": Decimal(5), "previous": Decimal(2), "change": Decimal(3)},
+                {"label": "shop-api: POST /orders", "value": Decimal(1), "previous": Decimal(0), "change": Decimal(1)},
+            ],
+        }
+    ]
