@@ -1,8 +1,9 @@
 """Annotations: writes, the marks a chart draws, and the automatic marks apps send.
 
 Apps send :data:`config.timeline.marked` when something worth a mark happens (an import, a key
-rotation, an alert incident); the receiver below stores it. The dashboards read the marks through
-:func:`config.timeline.chart_marks`, which :func:`marks_for` serves.
+rotation); the receiver below stores it. Alert incidents (this app's own) mark the charts from
+their opening to their resolution (:data:`reports.signals.incident_opened`, ``…_resolved``).
+The dashboards read the marks through :func:`config.timeline.chart_marks`, which :func:`marks_for` serves.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from config import timeline
 from config.errors import Invalid
 from config.periods import Period
 from config.services import model_update
-from reports.models import Annotation
+from reports import signals
+from reports.models import Annotation, Incident
 
 EDITABLE = ("project_id", "starts_at", "ends_at", "text")
 
@@ -101,3 +103,24 @@ def annotate_mark(
         ends_at=extra.get("ends_at"),
         project_id=extra.get("project_id"),
     )
+
+
+@receiver(signals.incident_opened, dispatch_uid="reports.annotate_incident")
+def annotate_incident(sender: object, incident: Incident, **kwargs: Any) -> None:
+    """An incident marks the charts from when it opened (until it resolves, below)."""
+    Annotation.objects.create(
+        workspace_id=incident.workspace_id,
+        kind=Annotation.Kind.INCIDENT,
+        text=f"{incident.rule.name}: {incident.value.normalize():f}"[:200],
+        starts_at=incident.opened_at,
+    )
+
+
+@receiver(signals.incident_resolved, dispatch_uid="reports.close_incident_annotation")
+def close_incident_annotation(sender: object, incident: Incident, **kwargs: Any) -> None:
+    Annotation.objects.filter(
+        workspace_id=incident.workspace_id,
+        kind=Annotation.Kind.INCIDENT,
+        starts_at=incident.opened_at,
+        ends_at__isnull=True,
+    ).update(ends_at=incident.resolved_at)
