@@ -36,7 +36,7 @@ def test_project_page_gets_its_own_and_the_workspace_marks_in_its_time_zone(logg
     everyone = Annotation.objects.create(workspace=workspace, starts_at=at, text="Holiday")
     Annotation.objects.create(workspace=workspace, project_id=other.pk, starts_at=at, text="Other project")
     Annotation.objects.create(workspace=other_workspace, starts_at=at, text="Globex")
-    marks = _marks(logged_in.get("/api-metrics/shop-api/").content.decode())
+    marks = _marks(logged_in.get("/api-metrics/shop-api/", {"preset": "all"}).content.decode())
     assert marks == [
         {
             "id": mine.pk,
@@ -55,7 +55,7 @@ def test_project_page_gets_its_own_and_the_workspace_marks_in_its_time_zone(logg
             "project_id": None,
         },
     ]
-    sales_marks = _marks(logged_in.get("/sales/").content.decode())
+    sales_marks = _marks(logged_in.get("/sales/", {"preset": "all"}).content.decode())
     assert [(mark["text"], mark["start"]) for mark in sales_marks] == [("Holiday", "2026-03-02T16:00:00")]
 
 

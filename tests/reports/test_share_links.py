@@ -108,7 +108,7 @@ def test_valid_link_shows_the_dashboard_and_nothing_else(issued):
     html = response.content.decode()
     assert "1,234.50" in html or "1234.50" in html  # March only: April's 999.00 is outside the range
     assert "999.00" not in html
-    assert re.findall(r"<a\b[^>]*\bhref=", html) == []
+    assert re.findall(r"<a\b[^>]*\bhref=\"(?!#)", html) == []
     assert "<form" not in html
     assert "owner@acme.test" not in html
     assert "<body data-shared>" in html  # scripts that navigate (a chart's click) can tell
@@ -189,7 +189,7 @@ def test_every_shareable_dashboard_renders_without_links(workspace, owner, dashb
     response = Client().get(issued.path)
     assert response.status_code == 200
     html = response.content.decode()
-    assert re.findall(r"<a\b[^>]*\bhref=", html) == []
+    assert re.findall(r"<a\b[^>]*\bhref=\"(?!#)", html) == []
     assert "<form" not in html
 
 
@@ -215,7 +215,7 @@ def test_csv_downloads_only_when_the_link_allows_them(workspace, owner, sales):
         allow_csv=True,
     )
     html = Client().get(issued.path).content.decode()
-    hrefs = re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html)
+    hrefs = [href for href in re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html) if not href.startswith("#")]
     assert hrefs == [f"{issued.path}csv/{name}" for name in ("sales.summary", "sales.series", "sales.by_store")]
     response = Client().get(f"{issued.path}csv/sales.by_store")
     assert response.status_code == 200
@@ -258,4 +258,4 @@ def test_logged_in_visitors_see_the_shared_page_and_nothing_of_their_account(req
     html = response.content.decode()
     assert user.email not in html
     assert "workspace-switcher" not in html
-    assert re.findall(r"<a\b[^>]*\bhref=", html) == []
+    assert re.findall(r"<a\b[^>]*\bhref=\"(?!#)", html) == []
