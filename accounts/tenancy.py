@@ -80,12 +80,30 @@ def request_membership(request: HttpRequest, slug: str | None = None) -> Members
             membership = membership_for(request.user, None)
     else:
         membership = membership_for(request.user, slug)
+    remember_membership(request, membership)
+    return membership
+
+
+def remember_membership(request: HttpRequest, membership: Membership) -> None:
+    """Make ``membership`` the request's active one, as :func:`request_membership` resolves it."""
     # DRF wraps the Django request: store on the inner one too so middleware can log it.
     for target in (request, getattr(request, "_request", None)):
         if target is not None:
             target._pulse_membership = membership
             target.workspace = membership.workspace
-    return membership
+
+
+def preload_membership(request: HttpRequest, user_id: object) -> Membership | None:
+    """The membership of user ``user_id`` (the one behind a token) in the workspace the request's
+    ``X-Workspace`` header names, read with the user and the workspace in one query: an
+    authenticated API read then costs one round trip instead of two. Read afresh on every
+    request, so a role changed or a member removed counts at once. The caller checks the user,
+    then calls :func:`remember_membership`. None when the header names no workspace of the
+    user's: the caller reads the user alone and :func:`request_membership` answers as ever."""
+    slug = request.headers.get(WORKSPACE_HEADER)
+    if user_id is None or not slug or not _SLUG.match(slug):
+        return None
+    return Membership.objects.select_related("user", "workspace").filter(user_id=user_id, workspace__slug=slug).first()
 
 
 def page_membership(request: HttpRequest) -> Membership | None:

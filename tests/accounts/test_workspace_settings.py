@@ -432,6 +432,6 @@ def test_each_page_sends_anonymous_visitors_to_log_in(workspace, path):
 
 def test_reading_the_settings_costs_a_fixed_number_of_queries(api_as, owner, workspace, django_assert_num_queries):
     client = api_as(owner)
-    # savepoint, user, membership with its workspace, release
-    with django_assert_num_queries(4):
+    # savepoint, user with their membership and its workspace, release
+    with django_assert_num_queries(3):
         assert client.get(URL).status_code == 200

@@ -225,9 +225,9 @@ def test_absurd_queries_answer_400(api_as, owner, traffic, frozen, query, refuse
 
 def test_summary_query_count_is_pinned(api_as, owner, traffic, frozen, django_assert_num_queries):
     client = api_as(owner)
-    # User (JWT), membership, project, watermark, then counts and histograms for the period and the
-    # previous one (reads run outside a request transaction); fully rolled ranges are then cached.
-    with django_assert_num_queries(8):
+    # User (JWT) with membership, project, watermark, then counts and histograms for the period and
+    # the previous one (reads run outside a request transaction); fully rolled ranges are cached.
+    with django_assert_num_queries(7):
         assert client.get(f"/api/v1/projects/shop/metrics/summary?{DAY}").status_code == 200
     with django_assert_num_queries(6):  # the day is not wholly rolled yet: computed fresh
         assert client.get(f"/api/v1/projects/shop/metrics/endpoints?{DAY}").status_code == 200
@@ -333,8 +333,9 @@ def test_every_project_response_counts_active_keys_alike(api_as, owner, project,
 
 def test_project_detail_query_count_is_pinned(api_as, owner, project, api_key, django_assert_num_queries):
     client = api_as(owner)
-    # The request's savepoint and release, user (JWT), membership, then the project with its count.
-    with django_assert_num_queries(5):
+    # The request's savepoint and release, user (JWT) with membership, then the project with its
+    # count.
+    with django_assert_num_queries(4):
         assert client.get("/api/v1/projects/shop/").json()["active_keys"] == 1
 
 

@@ -272,9 +272,9 @@ def test_a_country_no_line_can_hold_answers_404_without_a_line_query(
 ):
     # A NUL (PostgreSQL refuses it in a query: it was a 500) or a name longer than the column.
     client = api_as(owner)
-    # User + membership (analytics read outside a request transaction): the country is refused
-    # before any query on the lines.
-    with django_assert_num_queries(2):
+    # The user with their membership, in one query (analytics read outside a request
+    # transaction): the country is refused before any query on the lines.
+    with django_assert_num_queries(1):
         response = client.get(BASE + f"countries/{name}")
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
@@ -366,8 +366,9 @@ def test_results_are_cached_until_the_data_version_moves(
 
     client = api_as(owner)
     first = client.get(BASE + "kpis").json()
-    # Cached: only the user and the membership (no request transaction for analytics reads).
-    with django_assert_num_queries(2):
+    # Cached: only the user with their membership, in one query (no request transaction for
+    # analytics reads).
+    with django_assert_num_queries(1):
         second = client.get(BASE + "kpis").json()
     assert second == first
     SalesLineFactory(workspace=shop, invoice_date=utc(2011, 2, 8, 12), quantity=1, unit_price=Decimal("1.00"))
@@ -403,9 +404,9 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     client = api_as(owner)
     # Analytics read outside a request transaction (the transactions list is inside one: its
     # requests also open and release a savepoint, ATOMIC_REQUESTS inside the test transaction).
-    # user (JWT) + membership; data bounds (open period); per period (this one and the previous)
-    # the sums per invoice and the distinct products; one returns aggregate over both periods.
-    with django_assert_num_queries(8):
+    # user (JWT) with membership; data bounds (open period); per period (this one and the
+    # previous) the sums per invoice and the distinct products; one returns aggregate over both.
+    with django_assert_num_queries(7):
         assert client.get(BASE + "kpis").status_code == 200
     cache.clear()
     # The same without the data bounds (a bounded period).
@@ -539,8 +540,8 @@ def test_forecast_refresh_reads_the_series_again_and_refits_only_when_it_changed
     first = api_as(owner).get(BASE + "forecast").json()
     assert first["fit"]["source"] == "request"
     staff = api_as(staff_user)
-    # User + membership; data bounds; daily series. The fit is read from the cache.
-    with structlog.testing.capture_logs() as logs, django_assert_num_queries(4):
+    # User with membership; data bounds; daily series. The fit is read from the cache.
+    with structlog.testing.capture_logs() as logs, django_assert_num_queries(3):
         again = staff.get(BASE + "forecast", {"refresh": "1"}).json()
     assert _fits(logs) == []
     assert again["fit"] == {"source": "stored", "fitted_at": first["fitted_at"]}
@@ -571,8 +572,8 @@ def test_lifetime_value_is_fitted_by_the_warming_task_not_on_the_request(
     cached = api_as(owner).get(BASE + "customers/lifetime-value").json()
     assert cached["predicted"]["customers_fitted"] == 60
     staff = api_as(staff_user)
-    # Uncached: user + membership; data bounds; per customer; per customer and day.
-    with structlog.testing.capture_logs() as logs, django_assert_num_queries(5):
+    # Uncached: user with membership; data bounds; per customer; per customer and day.
+    with structlog.testing.capture_logs() as logs, django_assert_num_queries(4):
         refreshed = staff.get(BASE + "customers/lifetime-value", {"refresh": "1"}).json()
     assert _fits(logs) == []
     assert {k: v for k, v in refreshed.items() if k != "data_as_of"} == {

@@ -462,9 +462,9 @@ def test_analytics_say_when_they_were_computed(api_as, owner, sales_data):
 def test_cached_results_are_served_without_queries(api_as, owner, sales_data, django_assert_num_queries):
     client = api_as(owner)
     client.get("/api/v1/sales/summary")
-    # 1 user (JWT), 1 membership; the figures come from the cache. (Analytics are read-only and
-    # run outside ATOMIC_REQUESTS: no savepoint.)
-    with django_assert_num_queries(2):
+    # 1 user (JWT) with their membership; the figures come from the cache. (Analytics are
+    # read-only and run outside ATOMIC_REQUESTS: no savepoint.)
+    with django_assert_num_queries(1):
         assert client.get("/api/v1/sales/summary").json()["total_revenue"] == "480.00"
 
 
@@ -473,10 +473,10 @@ def test_cached_results_are_served_without_queries(api_as, owner, sales_data, dj
 
 def test_query_counts_are_pinned(api_as, owner, sales_data, django_assert_num_queries):
     client = api_as(owner)
-    # Each analytics request: 1 user (JWT), 1 membership (read-only: no transaction), then:
-    # 1 statement: the totals (the previous period of the whole history is before the first
+    # Each analytics request: 1 user (JWT) with their membership (read-only: no transaction),
+    # then 1 statement: the totals (the previous period of the whole history is before the first
     # record, so it is known to be empty).
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert client.get("/api/v1/sales/summary").json()["previous"]["records"] == 0
     # 1 statement: the period and the previous one, with conditional aggregates.
     with django_assert_num_queries(3):
