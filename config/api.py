@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -16,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.cache import Cached
+from config.cache import Body, Cached
 from config.insights import Insight, QuerySerializer, Tenant, get_insight
 from config.pagination import PagePagination
 from config.periods import PeriodQuerySerializer
@@ -24,6 +26,8 @@ from config.periods import PeriodQuerySerializer
 if TYPE_CHECKING:  # protocols of the stubs only
     from rest_framework.views import AsView, GenericView
 
+# The header naming a request's workspace (accounts.tenancy's; config imports no app).
+WORKSPACE_VARY = "X-Workspace"
 # One line of a CSV table: column name to cell.
 Row: TypeAlias = dict[str, object]
 
@@ -159,13 +163,17 @@ class AnalyticsEndpoint(APIView):
             self.csv_rows_key = table
 
     @staticmethod
-    def answer(result: Cached) -> Response:
+    def answered(result: Cached) -> tuple[object, dict[str, str]]:
         """The cached result with when it was computed: ``data_as_of`` in the body of an object,
         the ``X-Data-As-Of`` header with a list (whose body has no room for it)."""
         as_of = result.computed_at.isoformat()
         if isinstance(result.value, dict):
-            return Response({**result.value, "data_as_of": as_of})
-        return Response(result.value, headers={"X-Data-As-Of": as_of})
+            return {**result.value, "data_as_of": as_of}, {}
+        return result.value, {"X-Data-As-Of": as_of}
+
+    def answer(self, result: Cached) -> Response:
+        data, headers = self.answered(result)
+        return Response(data, headers=headers)
 
     def answer_page(self, result: Cached) -> Response:
         """A list result a page at a time (``?page=``, ``?page_size=``; set ``pagination_class``
@@ -184,7 +192,7 @@ class AnalyticsEndpoint(APIView):
         return self.request.query_params.get("refresh") == "1" and self.request.user.is_staff
 
 
-Handler: TypeAlias = Callable[..., Response]
+Handler: TypeAlias = Callable[..., HttpResponseBase]
 CSV_NOTE = "Add `?format=csv` (or `Accept: text/csv`) for CSV."
 AS_OF_HEADER = OpenApiParameter(
     "X-Data-As-Of", str, OpenApiParameter.HEADER, response=True, description="When the result was computed."
@@ -204,11 +212,33 @@ class InsightEndpoint(AnalyticsEndpoint):
         self.csv_tables = self.insight.csv_tables
         self.csv_filename = self.insight.csv_filename or self.insight.name.replace(".", "-").replace("_", "-")
 
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         params = self.insight.validate({**request.query_params.dict(), **kwargs})
         self.choose_table()
-        result = self.insight.run(self.workspace, params, refresh=self.refresh)
-        return self.answer_page(result) if self.insight.paginated else self.answer(result)
+        if self.insight.paginated or self.refresh or request.accepted_media_type != JSONRenderer.media_type:
+            result = self.insight.run(self.workspace, params, refresh=self.refresh)
+            return self.answer_page(result) if self.insight.paginated else self.answer(result)
+        return self.answer_body(self.insight.body(self.workspace, params, "json", self.render_json))
+
+    def render_json(self, result: Cached) -> tuple[bytes, dict[str, str]]:
+        """What :meth:`answer` would send, as bytes (plain JSON: no ``indent`` was asked for)."""
+        data, headers = self.answered(result)
+        return JSONRenderer().render(data), headers
+
+    def answer_body(self, body: Body) -> HttpResponseBase:
+        """The body's bytes as they are, or ``304 Not Modified`` when the client's ``If-None-Match``
+        names its ETag. Private: the answer is one workspace's; clients revalidate every time
+        (``no-cache``), since any write may change it, and a 304 costs them no body."""
+        response = HttpResponse(body.content, content_type=JSONRenderer.media_type)
+        for name, value in body.headers.items():
+            response[name] = value
+        response["Cache-Control"] = "private, no-cache"
+        # Another user or workspace (the header, the token, the session) is another answer.
+        patch_vary_headers(response, ("Authorization", "Cookie", WORKSPACE_VARY))
+        if body.etag is not None:
+            response["ETag"] = body.etag
+            return get_conditional_response(self.request, etag=body.etag, response=response) or response
+        return response
 
 
 def insight_schema(insight: Insight) -> Callable[[Handler], Handler]:
@@ -239,7 +269,7 @@ def insight_endpoint(base: type[InsightEndpoint], name: str) -> type[InsightEndp
     insight = get_insight(name)
 
     # A function of its own: its schema is its own.
-    def get(self: InsightEndpoint, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self: InsightEndpoint, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return InsightEndpoint.get(self, request, *args, **kwargs)
 
     class_name = "".join(part.title() for part in name.replace("_", ".").split(".")) + "View"

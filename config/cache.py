@@ -42,6 +42,18 @@ class Cached:
     value: Any
     hit: bool
     computed_at: dt.datetime
+    version: int | None = None  # the data version it was computed under; None: not cached
+
+
+@dataclass(frozen=True)
+class Body:
+    """An answer's body as bytes with its headers; ``etag`` validates it while its data version
+    holds (None when it was not cached)."""
+
+    content: bytes
+    headers: dict[str, str]
+    etag: str | None
+    hit: bool
 
 
 # A workspace's data version and results share a hash tag ({namespace:workspace}): on a Redis
@@ -50,9 +62,12 @@ def version_key(namespace: str, workspace_id: int | None) -> str:
     return f"ver:{{{namespace}:{workspace_id or 0}}}"
 
 
-def result_key(namespace: str, workspace_id: int | None, name: str, params: Mapping[str, object]) -> str:
+def result_key(
+    namespace: str, workspace_id: int | None, name: str, params: Mapping[str, object], *, kind: str = "res"
+) -> str:
+    """The key of a result (``res``) or of the bytes of its answer (``body``)."""
     digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode(), usedforsecurity=False)
-    return f"res:{{{namespace}:{workspace_id or 0}}}:{name}:{digest.hexdigest()}"
+    return f"{kind}:{{{namespace}:{workspace_id or 0}}}:{name}:{digest.hexdigest()}"
 
 
 def _new_version() -> int:
@@ -226,7 +241,7 @@ def cached(
     stored = found.get(key)
     if not refresh and version is not None and stored is not None and stored[0] == version:
         log.debug("cache_hit", key=key, duration_ms=round((time.perf_counter() - started) * 1000, 2))
-        return Cached(stored[1], True, stored[2])
+        return Cached(stored[1], True, stored[2], version)
     value = compute()
     replica_as_of = read_as_of()
     computed_at = replica_as_of or timezone.now()
@@ -241,7 +256,38 @@ def cached(
         key=key,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
-    return Cached(value, False, computed_at)
+    return Cached(value, False, computed_at, version)
+
+
+def etag(key: str, version: int) -> str:
+    """The validator of what ``key`` holds under data ``version``: weak, because an entry
+    recomputed under the same version says so in its ``data_as_of`` (same figures, other bytes)."""
+    digest = hashlib.sha1(f"{key}:{version}".encode(), usedforsecurity=False).hexdigest()
+    return f'W/"{digest[:32]}"'
+
+
+def cached_body(
+    namespace: str,
+    workspace_id: int | None,
+    name: str,
+    params: Mapping[str, object],
+    produce: Callable[[], tuple[Cached, bytes, dict[str, str]]],
+) -> Body:
+    """An answer's bytes, kept under the data version of the result they were written from:
+    ``produce()`` returns that result (from :func:`cached`) with the bytes and headers of its
+    answer. A hit costs one cache round trip (the version and the bytes together) and no
+    serialisation; its ETag changes with the version, the name and the parameters."""
+    v_key = version_key(namespace, workspace_id)
+    key = result_key(namespace, workspace_id, name, params, kind="body")
+    found = cache.get_many([v_key, key])
+    version, stored = found.get(v_key), found.get(key)
+    if version is not None and stored is not None and stored[0] == version:
+        return Body(stored[1], stored[2], etag(key, version), True)
+    result, content, headers = produce()
+    if result.version is None:  # no cache to keep it in
+        return Body(content, headers, None, False)
+    cache.set(key, (result.version, content, headers))
+    return Body(content, headers, etag(key, result.version), False)
 
 
 class InputsStore(Protocol):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -25,7 +25,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
 
-from config.cache import Cached, cached
+from config.cache import Body, Cached, cached, cached_body
 from config.periods import Period
 
 # The parameters a window gives a scalar: a stored filter may not name them.
@@ -109,6 +109,8 @@ def week_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any
     return {"week_start": workspace.week_start}
 
 
+# What an answer's body is made of: its bytes and the headers that go with them.
+Render = Callable[[Cached], tuple[bytes, dict[str, str]]]
 KeySettings = Callable[[Tenant, Mapping[str, Any]], Mapping[str, Any]]
 Resolve = Callable[[Tenant, dict[str, Any]], dict[str, Any]]
 # Query and response serializers validate and describe what each insight alone knows; a
@@ -177,28 +179,61 @@ class Insight:
             raise serializers.ValidationError({name: ["This field is required."] for name in missing})
         return {**params, **{name: str(data[name]) for name in self.url_params}}
 
+    def prepare(self, workspace: Tenant, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """``params`` resolved, and the cache key of their result: None when it is volatile."""
+        params = dict(params)
+        if self.resolve is not None:
+            params = self.resolve(workspace, params)
+        if self.volatile is not None and self.volatile(params):
+            return params, None
+        key = {name: _key_value(value) for name, value in params.items() if name not in self.unkeyed}
+        key.update(self.key_settings(workspace, params))
+        return params, key
+
     def run(
         self, workspace: Tenant, params: Mapping[str, Any], *, refresh: bool = False, scalars: bool = False
     ) -> Cached:
         """The payload for validated ``params``, from the cache while the data version holds; with
         ``scalars``, what ``scalar_compute`` (when the insight has one) reduces it to."""
-        params = dict(params)
-        if self.resolve is not None:
-            params = self.resolve(workspace, params)
+        params, key = self.prepare(workspace, params)
+        return self._result(workspace, params, key, refresh=refresh, scalars=scalars)
+
+    def _result(
+        self,
+        workspace: Tenant,
+        params: dict[str, Any],
+        key: dict[str, Any] | None,
+        *,
+        refresh: bool = False,
+        scalars: bool = False,
+    ) -> Cached:
         compute, entry = self.compute, self.name
         if scalars and self.scalar_compute is not None:
             compute, entry = self.scalar_compute, f"{self.name}:scalars"
-        if self.volatile is not None and self.volatile(params):
+        if key is None:
             result = Cached(compute(workspace, **params), False, timezone.now())
         else:
-            key = {name: _key_value(value) for name, value in params.items() if name not in self.unkeyed}
-            key.update(self.key_settings(workspace, params))
             result = cached(
                 self.namespace, workspace.pk, entry, key, lambda: compute(workspace, **params), refresh=refresh
             )
         if self.present is not None:
-            return Cached(self.present(result, params), result.hit, result.computed_at)
+            return replace(result, value=self.present(result, params))
         return result
+
+    def body(self, workspace: Tenant, params: Mapping[str, Any], form: str, render: Render) -> Body:
+        """The answer for validated ``params`` as ``render`` writes it in the form named ``form``
+        (``json``), kept in the cache as bytes under the same data version as the result, so a
+        hit writes it as it is. Not kept when the result is volatile or ``present`` shapes it
+        anew for each request (a body would freeze one request's account of how it was made)."""
+        params, key = self.prepare(workspace, params)
+        if key is None or self.present is not None:
+            return Body(*render(self._result(workspace, params, key)), etag=None, hit=False)
+
+        def produce() -> tuple[Cached, bytes, dict[str, str]]:
+            result = self._result(workspace, params, key)
+            return (result, *render(result))
+
+        return cached_body(self.namespace, workspace.pk, f"{self.name}.{form}", key, produce)
 
     def value(self, workspace: Tenant, **params: Any) -> Any:
         """The payload for parameters given in Python (already valid), through the cache."""

@@ -229,11 +229,11 @@ def test_summary_query_count_is_pinned(api_as, owner, traffic, frozen, django_as
     # the previous one (reads run outside a request transaction); fully rolled ranges are cached.
     with django_assert_num_queries(7):
         assert client.get(f"/api/v1/projects/shop/metrics/summary?{DAY}").status_code == 200
-    with django_assert_num_queries(6):  # the day is not wholly rolled yet: computed fresh
+    with django_assert_num_queries(5):  # the day is not wholly rolled yet: computed fresh
         assert client.get(f"/api/v1/projects/shop/metrics/endpoints?{DAY}").status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get("/api/v1/projects/shop/metrics/endpoints?date_to=2026-03-09").status_code == 200
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert client.get("/api/v1/projects/shop/metrics/endpoints?date_to=2026-03-09").status_code == 200
 
 

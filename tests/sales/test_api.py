@@ -479,24 +479,24 @@ def test_query_counts_are_pinned(api_as, owner, sales_data, django_assert_num_qu
     with django_assert_num_queries(2):
         assert client.get("/api/v1/sales/summary").json()["previous"]["records"] == 0
     # 1 statement: the period and the previous one, with conditional aggregates.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         body = client.get("/api/v1/sales/summary", {"date_from": "2026-03-01", "date_to": "2026-03-31"}).json()
     assert (body["records"], body["previous"]["records"]) == (4, 1)
     # Comparing the whole history with a year before: totals, then the year-back totals.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/api/v1/sales/summary", {"compare": "year"})
     # 1 grouped aggregate.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get("/api/v1/sales/series", {"interval": "week"})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get("/api/v1/sales/top-users")
     # The records list runs in ATOMIC_REQUESTS' transaction: SAVEPOINT + RELEASE in the test's
-    # transaction, 1 user, 1 membership,
+    # transaction, 1 user with their membership,
     # 1 count, 1 page joined with stores and users: no query per row.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(client.get("/api/v1/sales/records/").json()["results"]) == 5
     SalesRecordFactory.create_batch(20, store=sales_data[0].store, recorded_by=owner)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(client.get("/api/v1/sales/records/").json()["results"]) == 25
 
 
