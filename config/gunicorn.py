@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.urls import URLPattern, URLResolver
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.base import Worker
 
@@ -103,15 +106,45 @@ def post_worker_init(worker: Worker) -> None:
         worker.log.warning("worker warm-up could not connect; the first request will")
 
 
+# Imported on a request's first use, not by loading the application: the JWT backend (the first
+# bearer token), the messages' and sessions' storage (the first request through their middleware),
+# the codec Django's log line of a refused request escapes its path with.
+_LAZY_MODULES = (
+    "pandas",
+    "numpy",
+    "statsmodels.api",
+    "plotly.graph_objects",
+    "rest_framework.views",
+    "rest_framework_simplejwt.state",
+    "django.contrib.messages.storage.fallback",
+    "django.contrib.sessions.serializers",
+    "encodings.unicode_escape",
+)
+
+
 def _warm_imports() -> None:
     import importlib
 
     from django.urls import get_resolver
 
     # The analytics libraries (seconds to import) and every view, serializer and URL pattern.
-    for name in ("pandas", "numpy", "statsmodels.api", "plotly.graph_objects", "rest_framework.views"):
+    for name in _LAZY_MODULES:
         importlib.import_module(name)
-    get_resolver().url_patterns  # noqa: B018 - imports the URL modules, hence the views
+    resolver = get_resolver()
+    _compile_patterns(resolver.url_patterns)  # imports the URL modules, hence the views
+    # Django builds the table of every URL name on the first reverse() (the admin login throttle
+    # calls one on each request): a third of a second a fresh worker's first request would pay.
+    resolver.reverse_dict  # noqa: B018
+
+
+def _compile_patterns(patterns: Sequence[URLPattern | URLResolver]) -> None:
+    """Compile every URL pattern's regular expression, which Django does on its first match."""
+    from django.urls import URLResolver
+
+    for pattern in patterns:
+        pattern.pattern.regex  # noqa: B018
+        if isinstance(pattern, URLResolver):
+            _compile_patterns(pattern.url_patterns)
 
 
 def _close_connections() -> None:

@@ -2,8 +2,11 @@
 are recycled only past a high, jittered limit, and each worker opens its own database connection
 after the fork, before its first request. Checked on a real gunicorn with a private PostgreSQL."""
 
+import json
 import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,34 @@ def test_workers_answer_each_on_a_connection_of_its_own_opened_after_the_fork(tm
         log = web.stop()
         postgres.destroy()
     assert "Traceback" not in log, log[-3000:]
+
+
+# Run in a fresh interpreter: the master's preload and warm-up, then one API request (a bearer
+# token that does not verify: no database needed) with every module import and every build of a
+# URL name table counted.
+_FIRST_REQUEST = """
+import io, json, runpy, sys
+from config.wsgi import application
+runpy.run_path("config/gunicorn.py")["_warm_imports"]()
+from django.urls.resolvers import URLResolver
+populated = []
+populate = URLResolver._populate
+URLResolver._populate = lambda self: (populated.append(repr(self)), populate(self))[1]
+before = set(sys.modules)
+environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/ecommerce/kpis", "QUERY_STRING": "",
+           "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "wsgi.input": io.BytesIO(),
+           "wsgi.url_scheme": "http", "HTTP_AUTHORIZATION": "Bearer not.a.token", "HTTP_X_WORKSPACE": "acme"}
+statuses = []
+b"".join(application(environ, lambda status, headers: statuses.append(status)))
+print(json.dumps({"status": statuses[0], "imported": sorted(set(sys.modules) - before), "populated": populated}))
+"""
+
+
+def test_a_fresh_workers_first_request_imports_nothing_and_builds_no_url_table():
+    env = pulse_env(database_url="sqlite:///:memory:", redis_url="", WEB_CONCURRENCY="1")
+    result = subprocess.run(
+        [sys.executable, "-c", _FIRST_REQUEST], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    first = json.loads(result.stdout.strip().splitlines()[-1])
+    assert first == {"status": "401 Unauthorized", "imported": [], "populated": []}
