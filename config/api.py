@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -194,6 +194,10 @@ class AnalyticsEndpoint(APIView):
 
 Handler: TypeAlias = Callable[..., HttpResponseBase]
 CSV_NOTE = "Add `?format=csv` (or `Accept: text/csv`) for CSV."
+NOT_MODIFIED = OpenApiResponse(
+    description="Not modified: `If-None-Match` named the answer's current `ETag` (JSON answers carry one, "
+    "with `Cache-Control: private, no-cache`; it changes with the data, the parameters and the settings)."
+)
 AS_OF_HEADER = OpenApiParameter(
     "X-Data-As-Of", str, OpenApiParameter.HEADER, response=True, description="When the result was computed."
 )
@@ -215,7 +219,7 @@ class InsightEndpoint(AnalyticsEndpoint):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         params = self.insight.validate({**request.query_params.dict(), **kwargs})
         self.choose_table()
-        if self.insight.paginated or self.refresh or request.accepted_media_type != JSONRenderer.media_type:
+        if not self.insight.keeps_body or self.refresh or request.accepted_media_type != JSONRenderer.media_type:
             result = self.insight.run(self.workspace, params, refresh=self.refresh)
             return self.answer_page(result) if self.insight.paginated else self.answer(result)
         return self.answer_body(self.insight.body(self.workspace, params, "json", self.render_json))
@@ -254,11 +258,14 @@ def insight_schema(insight: Insight) -> Callable[[Handler], Handler]:
     if is_list:
         parameters.append(AS_OF_HEADER)
     description = " ".join(part for part in (insight.description, CSV_NOTE) if part)
+    responses: dict[int, object] = {200: insight.response}
+    if insight.keeps_body:
+        responses[304] = NOT_MODIFIED
     return extend_schema(
         summary=insight.summary,
         description=description,
         parameters=parameters,
-        responses={200: insight.response},
+        responses=responses,
         operation_id=insight.operation_id,
     )
 

@@ -164,6 +164,12 @@ class Insight:
     paginated: bool = False
 
     @property
+    def keeps_body(self) -> bool:
+        """Whether its JSON answer is kept as bytes with an ETag (:meth:`body`): not a page of a
+        list, nor one that ``present`` shapes anew for each request."""
+        return self.present is None and not self.paginated
+
+    @property
     def app(self) -> str:
         return self.name.partition(".")[0]
 
@@ -223,10 +229,11 @@ class Insight:
     def body(self, workspace: Tenant, params: Mapping[str, Any], form: str, render: Render) -> Body:
         """The answer for validated ``params`` as ``render`` writes it in the form named ``form``
         (``json``), kept in the cache as bytes under the same data version as the result, so a
-        hit writes it as it is. Not kept when the result is volatile or ``present`` shapes it
-        anew for each request (a body would freeze one request's account of how it was made)."""
+        hit writes it as it is. Not kept when the result is volatile or the insight does not
+        :attr:`keep its body <keeps_body>` (a kept body would freeze one request's account of
+        how its result was made)."""
         params, key = self.prepare(workspace, params)
-        if key is None or self.present is not None:
+        if key is None or not self.keeps_body:
             return Body(*render(self._result(workspace, params, key)), etag=None, hit=False)
 
         def produce() -> tuple[Cached, bytes, dict[str, str]]:
