@@ -225,3 +225,16 @@ def test_a_write_still_runs_in_the_request_transaction(workspace, owner, api_as)
     # Inside the test's own transaction, ATOMIC_REQUESTS opens a savepoint and releases it.
     assert statements[0].startswith("SAVEPOINT")
     assert statements[-1].startswith("RELEASE SAVEPOINT")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_membership_is_read_by_a_prepared_statement_on_postgresql(shop, owner, api_as):
+    client = api_as(owner)
+    for _ in range(6):  # psycopg prepares a statement from its fifth run (prepare_threshold)
+        assert client.get(KPIS).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT "accounts_membership"."id"%'],
+        )
+        assert cursor.fetchone() == (1,)
