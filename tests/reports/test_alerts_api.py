@@ -328,12 +328,13 @@ def test_lists_take_a_fixed_number_of_queries(api_as, viewer, workspace, hook, d
         rule = make_rule(workspace, name=f"rule {number}", recipients=[viewer], webhooks=[hook])
         Incident.objects.create(workspace=workspace, rule=rule, opened_at=NOW, value=Decimal(number))
     client = api_as(viewer)
-    # the request's savepoint and its release; the user, the membership, the count, the page,
-    # its recipients, its webhooks
-    with django_assert_num_queries(8):
+    # the request's savepoint and its release; the user with the membership, the count, the
+    # page, its recipients, its webhooks
+    with django_assert_num_queries(7):
         assert len(client.get(RULES).json()["results"]) == 3
-    # the savepoint and its release; the user, the membership, the count, the page with its rules
-    with django_assert_num_queries(6):
+    # the savepoint and its release; the user with the membership, the count, the page with its
+    # rules
+    with django_assert_num_queries(5):
         assert len(client.get(INCIDENTS).json()["results"]) == 3
 
 
