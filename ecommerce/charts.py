@@ -216,7 +216,7 @@ def top_products_figure(rows: list[dict], metric: str = "revenue", currency: str
     )
     # Labels inside the plot on narrow screens would hide the bars: the margin holds them.
     layout(fig, height=max(340, 26 * len(rows) + 60), margin={"l": 280, "r": 20, "t": 20, "b": 40}, showlegend=False)
-    return money_axis(fig, currency, axis="x") if metric == "revenue" else fig
+    return money_axis(fig, currency, axis="x") if metric != "units" else fig
 
 
 def forecast_figure(fit: dict, periods: int, currency: str = "USD") -> go.Figure:

@@ -143,8 +143,8 @@ CUSTOMERS_TOP = _insight(
     "customers_top",
     analytics.top_customers,
     r.EcommerceCustomersSerializer,
-    "Customers ranked by total spent",
-    query=q.LimitQuerySerializer,
+    "Customers ranked by net value (spent − returned), gross spend, units or returns",
+    query=q.RankingQuerySerializer,
     csv_filename="top-customers",
 )
 SEGMENTS = _insight(
@@ -175,9 +175,17 @@ PRODUCTS_TOP = _insight(
     "products_top",
     analytics.top_products,
     r.EcommerceProductsSerializer,
-    "Top products by revenue or units (postage, fees and vouchers excluded)",
-    query=q.ProductsQuerySerializer,
+    "Top products by net value (sales − returns), gross sales, units or returns (postage, fees and vouchers excluded)",
+    query=q.RankingQuerySerializer,
     csv_filename="top-products",
+)
+PRODUCTS_RETURNED = _insight(
+    "products_returned",
+    analytics.returned_products,
+    r.EcommerceReturnedProductsSerializer,
+    "The products returned the most, by value returned, with their sales and orders cancelled in full",
+    query=q.LimitQuerySerializer,
+    csv_filename="returned-products",
 )
 REVENUE_MONTHLY = _insight(
     "revenue_monthly",

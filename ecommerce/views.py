@@ -134,7 +134,7 @@ class CustomersView(EcommercePage):
         segments = self.insight("segments")
         ltv = self.insight("lifetime_value", period=self.model_period())
         cohorts = self.insight("cohorts")
-        top = self.insight("customers_top", limit=10)
+        top = self.insight("customers_top", order_by="net", limit=10)
         return {
             "segments": segments,
             "segments_chart": charts.to_html(charts.segments_figure(segments["rows"])),
@@ -161,18 +161,21 @@ class ProductsView(EcommercePage):
     tab = "products"
 
     def page_context(self) -> dict:
-        by_revenue = self.insight("products_top", order_by="revenue", limit=10)
-        by_units = self.insight("products_top", order_by="units", limit=10)
+        by_net = self.insight("products_top", order_by="net", limit=10)
+        returned = self.insight("products_returned", limit=10)
         return {
-            "by_revenue": by_revenue["rows"],
-            "by_units": by_units["rows"],
-            "revenue_chart": charts.to_html(
-                charts.top_products_figure(by_revenue["rows"], "revenue", self.workspace.currency)
+            "by_net": by_net["rows"],
+            "returned": returned["rows"],
+            "net_chart": charts.to_html(
+                charts.top_products_figure(by_net["rows"], "net_revenue", self.workspace.currency)
             ),
-            "units_chart": charts.to_html(charts.top_products_figure(by_units["rows"], "units")),
+            "returned_chart": charts.to_html(
+                charts.top_products_figure(returned["rows"], "returns_value", self.workspace.currency)
+            ),
             "csv": {
-                "revenue": self.api_csv("products/top", order_by="revenue", limit=250),
-                "units": self.api_csv("products/top", order_by="units", limit=250),
+                "net": self.api_csv("products/top", order_by="net", limit=250),
+                "returned": self.api_csv("products/returned", limit=250),
+                "returns": self.api_csv("returns"),
             },
         }
 

@@ -24,7 +24,8 @@ from ecommerce.analytics.geography import (
 from ecommerce.analytics.health import health
 from ecommerce.analytics.kpis import METRICS, kpis
 from ecommerce.analytics.patterns import revenue_by_hour, revenue_by_weekday, revenue_by_weekday_hour
-from ecommerce.analytics.products import top_products
+from ecommerce.analytics.products import returned_products, top_products
+from ecommerce.analytics.rankings import ORDERINGS
 from ecommerce.analytics.reductions import CACHE_NAMESPACE, closed_period, data_bounds, sales_lines, shared_reads
 from ecommerce.analytics.series import (
     compare_interval,
@@ -38,6 +39,7 @@ from ecommerce.segments import SEGMENT_RULES, SEGMENTS, segment_for
 __all__ = [
     "CACHE_NAMESPACE",
     "METRICS",
+    "ORDERINGS",
     "SEGMENTS",
     "SEGMENT_RULES",
     "closed_period",
@@ -61,6 +63,7 @@ __all__ = [
     "kpis",
     "lifetime_value",
     "resolve_country",
+    "returned_products",
     "revenue_by_hour",
     "revenue_by_weekday",
     "revenue_by_weekday_hour",

@@ -15,6 +15,7 @@ from config.cache import Cached
 from config.money import money, ratio
 from config.periods import Period
 from ecommerce.analytics.geography import country_label
+from ecommerce.analytics.rankings import cancelled_json, cancelled_orders, ranked
 from ecommerce.analytics.reductions import (
     ZERO,
     Payload,
@@ -23,6 +24,7 @@ from ecommerce.analytics.reductions import (
     logged_fit,
     period_json,
     read_once,
+    return_lines,
     sales_lines,
 )
 from ecommerce.fits import stored_fit
@@ -32,38 +34,46 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def top_customers(workspace: Workspace, period: Period, limit: int = 10) -> Payload:
-    """Customers ranked by what they spent: orders, average order value, first and last purchase
-    (local times in the workspace time zone). Lines without a customer id are left out."""
+def top_customers(workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10) -> Payload:
+    """Customers ranked by net value (what they spent less what they returned), gross spend, units
+    or returns (:mod:`ecommerce.analytics.rankings`): orders, average order value, first and last
+    purchase in the period (local times in the workspace time zone; null for a customer who only
+    returned goods in it). Lines without a customer id are left out."""
     tz = workspace.tzinfo
-    rows = (
-        sales_lines(workspace, period)
-        .exclude(customer_id="")
+    lines = sales_lines(workspace, period).exclude(customer_id="")
+    top = ranked(lines, return_lines(workspace, period).exclude(customer_id=""), "customer_id", order_by, limit)
+    ids = [figures.key for figures in top]
+    details = {
+        row["customer_id"]: row
+        for row in lines.filter(customer_id__in=ids)
         .values("customer_id")
         .annotate(
-            total_spent=Sum("amount"),
             orders=Count("invoice_no", distinct=True),
             first_purchase=Min("invoice_date"),
             last_purchase=Max("invoice_date"),
             country=Max("country"),
         )
-        .order_by("-total_spent", "customer_id")[:limit]
-    )
-    return {
-        **period_json(period),
-        "rows": [
-            {
-                "customer_id": row["customer_id"],
-                "country": country_label(row["country"]),
-                "total_spent": money(row["total_spent"]),
-                "orders": row["orders"],
-                "avg_order_value": money(row["total_spent"] / row["orders"]),
-                "first_purchase": row["first_purchase"].astimezone(tz).isoformat(),
-                "last_purchase": row["last_purchase"].astimezone(tz).isoformat(),
-            }
-            for row in rows
-        ],
+        .order_by()
     }
+    cancelled = cancelled_orders(workspace, lines, "customer_id", ids)
+    rows = []
+    for figures in top:
+        row = details.get(figures.key)
+        rows.append(
+            {
+                "customer_id": figures.key,
+                "country": country_label(row["country"]) if row else None,
+                "total_spent": money(figures.gross),
+                "units": figures.units,
+                "orders": row["orders"] if row else 0,
+                "avg_order_value": money(figures.gross / row["orders"]) if row else None,
+                "first_purchase": row["first_purchase"].astimezone(tz).isoformat() if row else None,
+                "last_purchase": row["last_purchase"].astimezone(tz).isoformat() if row else None,
+                **figures.json(),
+                **cancelled_json(cancelled, figures.key),
+            }
+        )
+    return {**period_json(period), "order_by": order_by, "rows": rows}
 
 
 def _quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:

@@ -11,7 +11,15 @@ from config.periods import Period
 from ecommerce import models as m
 from ecommerce.analytics.kpis import kpi_payload, kpi_totals
 from ecommerce.analytics.products import rank_products
-from ecommerce.analytics.reductions import ZERO, Payload, closed_period, period_json, sales_lines, sums_by
+from ecommerce.analytics.reductions import (
+    ZERO,
+    Payload,
+    closed_period,
+    period_json,
+    return_lines,
+    sales_lines,
+    sums_by,
+)
 from ecommerce.analytics.series import series_rows
 
 COUNTRY_LABELS = {"EIRE": "Ireland", "RSA": "South Africa", "USA": "United States"}
@@ -114,7 +122,11 @@ def country_detail(workspace: Workspace, period: Period, name: str, limit: int =
     series = []
     if closed.is_bounded:
         series = series_rows(sales_lines(workspace, period).filter(in_country), workspace, closed, "month")
-    products = rank_products(sales_lines(workspace, period).filter(in_country), "revenue", limit)
+    lines, returns = (
+        sales_lines(workspace, period).filter(in_country),
+        return_lines(workspace, period).filter(in_country),
+    )
+    products = rank_products(workspace, lines, returns, "net", limit)
     return {
         **period_json(closed),
         "country": country,

@@ -1,52 +1,74 @@
-"""The top products by revenue or units."""
+"""Products ranked by net value, gross sales, units or returns (:mod:`ecommerce.analytics.rankings`)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, QuerySet
 
 from accounts.models import Workspace
 from config.money import money
 from config.periods import Period
-from ecommerce.analytics.reductions import Lines, Payload, period_json, sales_lines
+from ecommerce import models as m
+from ecommerce.analytics.rankings import cancelled_json, cancelled_orders, ranked
+from ecommerce.analytics.reductions import Lines, Payload, period_json, return_lines, sales_lines
 
 
-def rank_products(queryset: Lines, order_by: str, limit: int) -> list[Payload]:
-    """The top products by revenue or units, with their description and orders.
+def rank_products(
+    workspace: Workspace, lines: Lines, returns: QuerySet[m.ReturnLine], order_by: str, limit: int
+) -> list[Payload]:
+    """The top products of ``lines`` and ``returns`` by ``order_by``, with their description,
+    orders and the orders cancelled in full.
 
-    Two queries: the ranking by sums over every product, then the description and the distinct
-    orders of the top ones only (4 times faster on the real file than computing those for every
-    product, whose COUNT(DISTINCT) sorts every line).
+    The ranking sums every product; the descriptions and the distinct orders are read for the
+    top ones only (COUNT(DISTINCT) over every product sorts every line).
     """
-    products = queryset.filter(is_product=True)
-    rows = list(
-        products.values("stock_code")
-        .annotate(revenue=Sum("amount"), units=Sum("quantity"))
-        .order_by(f"-{order_by}", "stock_code")[:limit]
-    )
+    top = ranked(lines.filter(is_product=True), returns.filter(is_product=True), "stock_code", order_by, limit)
+    codes = [figures.key for figures in top]
     details = {
         row["stock_code"]: row
-        for row in products.filter(stock_code__in=[row["stock_code"] for row in rows])
+        for row in lines.filter(is_product=True, stock_code__in=codes)
         .values("stock_code")
         .annotate(description=Max("description"), orders=Count("invoice_no", distinct=True))
         .order_by()
     }
-    return [
-        {
-            "stock_code": row["stock_code"],
-            "description": details[row["stock_code"]]["description"],
-            "revenue": money(row["revenue"]),
-            "units": row["units"],
-            "orders": details[row["stock_code"]]["orders"],
-            "average_price": money(row["revenue"] / row["units"]) if row["units"] else None,
-        }
-        for row in rows
-    ]
+    described = {} if len(details) == len(codes) else _return_descriptions(returns, codes)
+    cancelled = cancelled_orders(workspace, lines, "stock_code", codes)
+    rows = []
+    for figures in top:
+        sold = details.get(figures.key, {"description": described.get(figures.key, ""), "orders": 0})
+        rows.append(
+            {
+                "stock_code": figures.key,
+                "description": sold["description"],
+                "revenue": money(figures.gross),
+                "units": figures.units,
+                "orders": sold["orders"],
+                "average_price": money(figures.gross / figures.units) if figures.units else None,
+                **figures.json(),
+                **cancelled_json(cancelled, figures.key),
+            }
+        )
+    return rows
 
 
-def top_products(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> Payload:
-    """Products (non-product codes such as postage, fees and vouchers excluded) by revenue or units."""
+def _return_descriptions(returns: QuerySet[m.ReturnLine], codes: list[str]) -> dict[str, str]:
+    """Descriptions of products that were only returned in the period."""
+    rows = returns.filter(stock_code__in=codes).values("stock_code").annotate(description=Max("description"))
+    return {row["stock_code"]: row["description"] for row in rows.order_by()}
+
+
+def top_products(workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10) -> Payload:
+    """Products (non-product codes such as postage, fees and vouchers excluded) by net value,
+    gross sales, units sold or returns."""
+    lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
     return {
         **period_json(period),
         "order_by": order_by,
-        "rows": rank_products(sales_lines(workspace, period), order_by, limit),
+        "rows": rank_products(workspace, lines, returns, order_by, limit),
     }
+
+
+def returned_products(workspace: Workspace, period: Period, limit: int = 10) -> Payload:
+    """The products returned the most in the period, by value returned (only products with returns)."""
+    lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
+    rows = rank_products(workspace, lines, returns, "returns", limit)
+    return {**period_json(period), "rows": [row for row in rows if row["returned_units"]]}

@@ -1,4 +1,4 @@
-"""Filters of the transactions list: country, customer, product, invoice and a local date range."""
+"""Filters of the transactions and returns lists: country, customer, product, invoice and a local date range."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ from django import forms
 
 from config.periods import MAX_DATE, MIN_DATE
 from ecommerce import analytics
-from ecommerce.models import SalesLine
+from ecommerce.models import ReturnLine, SalesLine
 
 
 class TransactionFilterForm(forms.Form):
@@ -48,3 +48,8 @@ class TransactionFilter(django_filters.FilterSet):
     def filter_date_to(self, queryset, name, value):
         end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=self._tz)
         return queryset.filter(invoice_date__lt=end)
+
+
+class ReturnFilter(TransactionFilter):
+    class Meta(TransactionFilter.Meta):
+        model = ReturnLine

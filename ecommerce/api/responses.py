@@ -145,11 +145,25 @@ class EcommerceCountriesSerializer(_AnswerSerializer):
     rows = EcommerceCountryRowSerializer(many=True)
 
 
-class EcommerceProductRowSerializer(serializers.Serializer):
+class _ReturnsAwareSerializer(serializers.Serializer):
+    """What a returns-aware ranking adds to a row (``ecommerce.analytics.rankings``)."""
+
+    returns_value = _money(help_text="Value returned in the period.")
+    returned_units = serializers.IntegerField(help_text="Units returned in the period.")
+    net_revenue = _money(help_text="Gross sales − returns value; the default ranking.")
+    return_rate = _nullable_float("Returns value / gross sales; null without sales.")
+    cancelled_orders = serializers.IntegerField(
+        help_text="Orders cancelled in full: every line reversed by a return of the same customer, stock code, "
+        "unit price and opposite quantity, at or after the sale."
+    )
+    cancelled_value = _money(help_text="Gross value of this row's lines in those orders.")
+
+
+class EcommerceProductRowSerializer(_ReturnsAwareSerializer):
     stock_code = serializers.CharField()
     description = serializers.CharField()
-    revenue = _money()
-    units = serializers.IntegerField()
+    revenue = _money(help_text="Gross sales.")
+    units = serializers.IntegerField(help_text="Units sold.")
     orders = serializers.IntegerField()
     average_price = _money(allow_null=True)
 
@@ -167,20 +181,26 @@ class EcommerceProductsSerializer(_AnswerSerializer):
     rows = EcommerceProductRowSerializer(many=True)
 
 
+class EcommerceReturnedProductsSerializer(_AnswerSerializer):
+    rows = EcommerceProductRowSerializer(many=True, help_text="Products with returns, by value returned.")
+
+
 # --- Customers -----------------------------------------------------------------------------------
 
 
-class EcommerceCustomerRowSerializer(serializers.Serializer):
+class EcommerceCustomerRowSerializer(_ReturnsAwareSerializer):
     customer_id = serializers.CharField()
-    country = serializers.CharField(help_text="As shown.")
-    total_spent = _money()
+    country = serializers.CharField(allow_null=True, help_text="As shown; null without purchases in the period.")
+    total_spent = _money(help_text="Gross spend.")
+    units = serializers.IntegerField(help_text="Units bought.")
     orders = serializers.IntegerField()
-    avg_order_value = _money()
-    first_purchase = serializers.DateTimeField(help_text="Local time in the workspace time zone.")
-    last_purchase = serializers.DateTimeField(help_text="Local time in the workspace time zone.")
+    avg_order_value = _money(allow_null=True, help_text="Null without purchases in the period.")
+    first_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time in the workspace time zone.")
+    last_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time in the workspace time zone.")
 
 
 class EcommerceCustomersSerializer(_AnswerSerializer):
+    order_by = serializers.CharField()
     rows = EcommerceCustomerRowSerializer(many=True)
 
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from config.money import money
 from config.periods import PeriodQuerySerializer, serializer_for_intervals
 from ecommerce import analytics
-from ecommerce.models import SalesLine
+from ecommerce.models import ReturnLine, SalesLine
 
 MAX_LIMIT = 250
 MAX_FORECAST_DAYS = 365
@@ -38,8 +38,14 @@ class LimitQuerySerializer(PeriodQuerySerializer):
     limit = _limit_field()
 
 
-class ProductsQuerySerializer(PeriodQuerySerializer):
-    order_by = serializers.ChoiceField(choices=("revenue", "units"), default="revenue", required=False)
+class RankingQuerySerializer(PeriodQuerySerializer):
+    order_by = serializers.ChoiceField(
+        choices=tuple(analytics.ORDERINGS),
+        default="net",
+        required=False,
+        help_text="net: sales − returns of the period (the default); gross: sales (revenue is its earlier "
+        "name); units: units sold; returns: value returned.",
+    )
     limit = _limit_field()
 
 
@@ -94,3 +100,14 @@ class TransactionSerializer(serializers.ModelSerializer):
             "country_label": analytics.country_label(line["country"]),
             "is_product": line["is_product"],
         }
+
+
+class ReturnLineSerializer(TransactionSerializer):
+    """A return line, shown as a sales line is (:class:`TransactionSerializer`)."""
+
+    amount = serializers.CharField(
+        read_only=True, help_text="|quantity| × unit price: the value returned, to the cent."
+    )
+
+    class Meta(TransactionSerializer.Meta):
+        model = ReturnLine

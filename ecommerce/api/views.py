@@ -1,4 +1,5 @@
-"""The transactions list: cleaned sales lines, a page of JSON or every line as streamed CSV.
+"""The transactions and returns lists: cleaned sales or return lines, a page of JSON or every line
+as streamed CSV.
 
 The analytics endpoints are the registry's generic views of :mod:`ecommerce.insights`
 (``ecommerce.api.urls``)."""
@@ -21,8 +22,8 @@ from config.pagination import PagePagination
 from config.replicas import read_as_of
 from ecommerce.analytics.geography import COUNTRY_LABELS
 from ecommerce.api import serializers as s
-from ecommerce.api.filters import TransactionFilter
-from ecommerce.models import SalesLine
+from ecommerce.api.filters import ReturnFilter, TransactionFilter
+from ecommerce.models import ReturnLine, SalesLine
 
 CSV_BATCH = 2_000  # lines read, serialised and sent at a time by the transactions CSV
 
@@ -96,7 +97,7 @@ class TransactionsView(WorkspaceScopedMixin, ListAPIView):
         if request.accepted_renderer.format != CSVRenderer.format:
             return super().list(request, *args, **kwargs)
         lines = self.filter_queryset(self.get_queryset())
-        fields = s.TransactionSerializer.Meta.fields
+        fields = self.serializer_class.Meta.fields
         if connection.vendor == "postgresql":
             # Every line of a workspace: PostgreSQL writes the CSV, several times faster.
             stream = copy_csv(fields, *_copy_select(lines), time_zone=self.workspace.timezone)
@@ -106,3 +107,15 @@ class TransactionsView(WorkspaceScopedMixin, ListAPIView):
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
         return response
+
+
+@extend_schema(
+    summary="Return lines (cancellations, invoices C…), paginated and filterable like the transactions",
+    description="Quantities are as in the file (negative); `amount` is |quantity| × unit price, the value "
+    "returned. JSON answers one page; CSV answers every line the filters select, newest first, streamed.",
+)
+class ReturnsView(TransactionsView):
+    queryset = ReturnLine.objects.order_by("-invoice_date", "-id").values(*s.ReturnLineSerializer.COLUMNS)
+    serializer_class = s.ReturnLineSerializer
+    filterset_class = ReturnFilter
+    csv_filename = "returns"

@@ -266,6 +266,13 @@ def test_country_detail_accepts_ireland_and_eire(shop, name):
             "units": 2,
             "orders": 1,
             "average_price": "12.75",
+            # C2002 was B's, in EIRE: 1 × 12.75 back.
+            "returns_value": "12.75",
+            "returned_units": 1,
+            "net_revenue": "12.75",
+            "return_rate": 0.5,
+            "cancelled_orders": 0,
+            "cancelled_value": "0.00",
         }
     ]
 
@@ -277,38 +284,74 @@ def test_unknown_country_is_not_found(shop, other_shop):
         analytics.country_detail(shop, Period(), "Germany")
 
 
-def test_top_customers_skip_lines_without_customer(shop):
-    rows = analytics.top_customers(shop, Period(), 10)["rows"]
+def test_top_customers_rank_by_net_and_skip_lines_without_customer(shop):
+    """Net: A 46.05 − 5.10 (C2001) = 40.95; C 20.00; B 25.50 − 12.75 (C2002) = 12.75."""
+    rows = analytics.top_customers(shop, Period(), "net", 10)["rows"]
     assert rows == [
         {
             "customer_id": "A",
             "country": "United Kingdom",
             "total_spent": "46.05",
+            "units": 8,
             "orders": 2,
             "avg_order_value": "23.03",
             "first_purchase": "2011-01-03T10:15:00+00:00",
             "last_purchase": "2011-02-07T09:05:00+00:00",
-        },
-        {
-            "customer_id": "B",
-            "country": "Ireland",
-            "total_spent": "25.50",
-            "orders": 1,
-            "avg_order_value": "25.50",
-            "first_purchase": "2011-01-04T14:30:00+00:00",
-            "last_purchase": "2011-01-04T14:30:00+00:00",
+            "returns_value": "5.10",
+            "returned_units": 2,
+            "net_revenue": "40.95",
+            "return_rate": 0.1107,
+            "cancelled_orders": 0,
+            "cancelled_value": "0.00",
         },
         {
             "customer_id": "C",
             "country": "France",
             "total_spent": "20.00",
+            "units": 1,
             "orders": 1,
             "avg_order_value": "20.00",
             "first_purchase": "2011-02-08T16:20:00+00:00",
             "last_purchase": "2011-02-08T16:20:00+00:00",
+            "returns_value": "0.00",
+            "returned_units": 0,
+            "net_revenue": "20.00",
+            "return_rate": 0.0,
+            "cancelled_orders": 0,
+            "cancelled_value": "0.00",
+        },
+        {
+            "customer_id": "B",
+            "country": "Ireland",
+            "total_spent": "25.50",
+            "units": 2,
+            "orders": 1,
+            "avg_order_value": "25.50",
+            "first_purchase": "2011-01-04T14:30:00+00:00",
+            "last_purchase": "2011-01-04T14:30:00+00:00",
+            "returns_value": "12.75",
+            "returned_units": 1,
+            "net_revenue": "12.75",
+            "return_rate": 0.5,
+            "cancelled_orders": 0,
+            "cancelled_value": "0.00",
         },
     ]
-    assert [r["customer_id"] for r in analytics.top_customers(shop, Period(), 1)["rows"]] == ["A"]
+    assert [r["customer_id"] for r in analytics.top_customers(shop, Period(), "net", 1)["rows"]] == ["A"]
+
+
+@pytest.mark.parametrize(
+    ("order_by", "expected"),
+    [
+        ("gross", [("A", "46.05"), ("B", "25.50"), ("C", "20.00")]),
+        ("revenue", [("A", "46.05"), ("B", "25.50"), ("C", "20.00")]),
+        ("units", [("A", "46.05"), ("B", "25.50"), ("C", "20.00")]),  # 8, 2, 1 units
+        ("returns", [("B", "25.50"), ("A", "46.05"), ("C", "20.00")]),  # 12.75, 5.10, 0
+    ],
+)
+def test_top_customers_other_orderings(shop, order_by, expected):
+    rows = analytics.top_customers(shop, Period(), order_by, 10)["rows"]
+    assert [(r["customer_id"], r["total_spent"]) for r in rows] == expected
 
 
 def test_rfm_segments_by_hand(shop):
@@ -413,26 +456,41 @@ def test_cohorts_of_an_empty_range(shop):
     assert analytics.cohorts(shop, EMPTY)["cohorts"] == []
 
 
-def test_top_products_exclude_non_product_codes(shop):
-    by_revenue = analytics.top_products(shop, Period(), "revenue", 10)["rows"]
-    assert by_revenue == [
-        {
-            "stock_code": "22423",
-            "description": "REGENCY CAKESTAND 3 TIER",
-            "revenue": "38.25",
-            "units": 3,
-            "orders": 2,
-            "average_price": "12.75",
-        },
-        {
-            "stock_code": "85123A",
-            "description": "WHITE HANGING HEART T-LIGHT HOLDER",
-            "revenue": "36.55",
-            "units": 16,
-            "orders": 2,
-            "average_price": "2.28",
-        },
-    ]
+HEART = {
+    "stock_code": "85123A",
+    "description": "WHITE HANGING HEART T-LIGHT HOLDER",
+    "revenue": "36.55",
+    "units": 16,
+    "orders": 2,
+    "average_price": "2.28",
+    "returns_value": "5.10",
+    "returned_units": 2,
+    "net_revenue": "31.45",
+    "return_rate": 0.1395,
+    "cancelled_orders": 0,
+    "cancelled_value": "0.00",
+}
+CAKESTAND = {
+    "stock_code": "22423",
+    "description": "REGENCY CAKESTAND 3 TIER",
+    "revenue": "38.25",
+    "units": 3,
+    "orders": 2,
+    "average_price": "12.75",
+    "returns_value": "12.75",
+    "returned_units": 1,
+    "net_revenue": "25.50",
+    "return_rate": 0.3333,
+    "cancelled_orders": 0,
+    "cancelled_value": "0.00",
+}
+
+
+def test_top_products_rank_by_net_and_exclude_non_product_codes(shop):
+    """Net: 85123A 36.55 − 5.10 = 31.45 ahead of 22423 38.25 − 12.75 = 25.50; gross the other way."""
+    assert analytics.top_products(shop, Period(), "net", 10)["rows"] == [HEART, CAKESTAND]
+    assert analytics.top_products(shop, Period(), "gross", 10)["rows"] == [CAKESTAND, HEART]
+    assert analytics.top_products(shop, Period(), "returns", 10)["rows"] == [CAKESTAND, HEART]
     by_units = analytics.top_products(shop, Period(), "units", 1)["rows"]
     assert [(r["stock_code"], r["units"]) for r in by_units] == [("85123A", 16)]
 
@@ -470,7 +528,7 @@ def test_weekday_hour_grid(shop):
 
 
 def test_other_tenants_lines_never_count(shop, other_shop):
-    assert analytics.top_customers(shop, Period(), 10)["rows"][0]["customer_id"] == "A"
+    assert analytics.top_customers(shop, Period(), limit=10)["rows"][0]["customer_id"] == "A"
     assert analytics.top_products(shop, Period(), "revenue", 10)["rows"][0]["stock_code"] == "22423"
     assert analytics.revenue_by_hour(shop, Period())["rows"][12]["revenue"] == "0.00"
 

@@ -32,6 +32,8 @@ ENDPOINTS = [
     "customers/lifetime-value",
     "customers/cohorts",
     "products/top",
+    "products/returned",
+    "returns",
     "revenue/monthly",
     "revenue/growth",
     "revenue/by-hour",
@@ -159,7 +161,7 @@ def test_country_detail_by_either_name(shop, owner, api_as, name, label):
 
 def test_customer_product_and_revenue_payloads(shop, owner, api_as):
     client = api_as(owner)
-    assert [r["customer_id"] for r in client.get(BASE + "customers/top", {"limit": 2}).json()["rows"]] == ["A", "B"]
+    assert [r["customer_id"] for r in client.get(BASE + "customers/top", {"limit": 2}).json()["rows"]] == ["A", "C"]
     segments = client.get(BASE + "customers/segments").json()
     assert {r["segment"]: r["customers"] for r in segments["rows"] if r["customers"]} == {
         "Champions": 1,
@@ -356,7 +358,7 @@ def test_session_auth_works_for_csv_links(shop, owner, client):
     client.force_login(owner)
     response = client.get(BASE + "products/top?format=csv")
     assert response.status_code == 200
-    assert response.content.decode().splitlines()[1].startswith("22423,")
+    assert response.content.decode().splitlines()[1].startswith("85123A,")  # first by net value
 
 
 def test_results_are_cached_until_the_data_version_moves(
@@ -419,9 +421,10 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     with django_assert_num_queries(2):
         assert client.get(BASE + "countries").status_code == 200
     # user with membership; resolve the country; data bounds; the sums per invoice (KPIs and monthly
-    # series), the distinct products, the returns; products ranked, then the top ones'
-    # descriptions and orders.
-    with django_assert_num_queries(8):
+    # series), the distinct products, the returns; the products' sales and returns, then the top
+    # ones' descriptions and orders; the returns with a customer, then the top products' lines by
+    # customers who returned goods (no order is reversed: its lines are not read).
+    with django_assert_num_queries(11):
         assert client.get(BASE + "countries/Ireland").status_code == 200
     # user with membership; count; page.
     with django_assert_num_queries(5):
@@ -432,13 +435,16 @@ def test_pinned_query_counts(shop, owner, api_as, django_assert_num_queries):
     with django_assert_num_queries(7 if connection.vendor == "postgresql" else 4):
         assert client.get(BASE + "transactions", {"format": "csv"}).getvalue()
     for endpoint, queries in (
-        ("customers/top", 1),  # the customers ranked
+        # sales and returns per customer; the top ones' orders and dates; the returns with a
+        # customer; the top customers' lines by customers who returned goods
+        ("customers/top", 5),
         ("customers/segments", 2),  # data bounds; recency, frequency and money per customer
         # data bounds; per customer; per customer and day; the stored fit looked up, and kept
         # (none yet: it is fitted now)
         ("customers/lifetime-value", 5),
         ("customers/cohorts", 1),  # spend per customer and day
-        ("products/top", 2),  # products ranked; the top ones' descriptions and orders
+        ("products/top", 5),  # as customers/top, per product
+        ("products/returned", 5),  # the same ranking, by returns
         ("revenue/monthly", 2),  # data bounds; the sums per invoice
         ("revenue/growth", 2),  # data bounds; the sums per invoice
         ("revenue/by-hour", 1),  # the sums per invoice

@@ -31,6 +31,7 @@ ENDPOINTS = {
     "customers/lifetime-value": "ecommerce.lifetime_value",
     "customers/cohorts": "ecommerce.cohorts",
     "products/top": "ecommerce.products_top",
+    "products/returned": "ecommerce.products_returned",
     "revenue/monthly": "ecommerce.revenue_monthly",
     "revenue/growth": "ecommerce.revenue_growth",
     "revenue/by-hour": "ecommerce.by_hour",
