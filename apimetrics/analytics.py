@@ -30,7 +30,6 @@ Payload = dict[str, Any]
 Source = tuple[str, dt.datetime | None, dt.datetime | None]
 # The group of a row of counts: its time slot and dimension values, as the database gives them.
 GroupKey = tuple[Any, ...]
-ORDERINGS = ("requests", "errors", "error_rate", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "endpoint", "consumer")
 
 
 @dataclass
@@ -42,6 +41,7 @@ class Acc:
     status_5xx: int = 0
     sum_ms: float = 0.0
     histogram: dict[int, int] = field(default_factory=dict)
+    codes: dict[int, int] = field(default_factory=dict)  # requests by status code, when asked for
 
     def add(self, other: "Acc") -> None:
         self.requests += other.requests
@@ -50,22 +50,23 @@ class Acc:
         self.status_4xx += other.status_4xx
         self.status_5xx += other.status_5xx
         self.sum_ms += other.sum_ms
-        for key, count in other.histogram.items():
-            self.histogram[key] = self.histogram.get(key, 0) + count
+        for mine, theirs in ((self.histogram, other.histogram), (self.codes, other.codes)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
 
 
-def _pct(part: int, whole: int) -> float:
+def percent(part: int, whole: int) -> float:
     return round(part / whole * 100, 2) if whole else 0.0
 
 
-def _stats(acc: Acc, apdex_threshold_ms: int | None = None) -> Payload:
+def acc_stats(acc: Acc, apdex_threshold_ms: int | None = None) -> Payload:
     p50, p95, p99 = hist.percentiles(acc.histogram, QUANTILES)
     stats: Payload = {
         "requests": acc.requests,
         "errors_4xx": acc.status_4xx,
         "errors_5xx": acc.status_5xx,
-        "error_rate_4xx": _pct(acc.status_4xx, acc.requests),
-        "error_rate_5xx": _pct(acc.status_5xx, acc.requests),
+        "error_rate_4xx": percent(acc.status_4xx, acc.requests),
+        "error_rate_5xx": percent(acc.status_5xx, acc.requests),
         "avg_ms": round(acc.sum_ms / acc.requests, 2) if acc.requests else None,
         "p50_ms": p50,
         "p95_ms": p95,
@@ -136,6 +137,8 @@ def _sources(
 
 
 _DIMS = {None: ("", "e"), "endpoint": ("method, endpoint", "e"), "consumer": ("consumer", "c")}
+# The sparse maps of a rollup row, with what each one counts a raw event under.
+_MAPS = {"histogram": BUCKET_SQL, "status_codes": "status_code"}
 
 
 def _source_sql(
@@ -146,8 +149,10 @@ def _source_sql(
     project_id: int,
     dims: str | None,
     unit: str | None,
-    histogram: bool,
+    part: str,
 ) -> tuple[str, list[object]]:
+    """The SQL of one source's ``part``: its counts, or the entries of one of its sparse maps
+    (:data:`_MAPS`) as (key ``b``, count ``n``) rows."""
     columns, kind = _DIMS[dims]
     params: list[object] = [project_id]
     if table == "raw":
@@ -170,13 +175,13 @@ def _source_sql(
     selected = f"{selected}, " if selected else ""
     # The statements below interpolate table and column names and fragments of apimetrics.sql,
     # never a value: values go in ``params``.
-    if histogram:
+    if part in _MAPS:
         if table == "raw":
-            body = f"SELECT {selected}{BUCKET_SQL} AS b, 1 AS n FROM {from_} WHERE {where}"  # noqa: S608
+            body = f"SELECT {selected}{_MAPS[part]} AS b, 1 AS n FROM {from_} WHERE {where}"  # noqa: S608
         else:
             body = (
                 f"SELECT {selected}CAST(e.key AS INTEGER) AS b, CAST(e.value AS BIGINT) AS n "  # noqa: S608
-                f"FROM {from_}, {sql.json_each('r.histogram')} e WHERE {where}"
+                f"FROM {from_}, {sql.json_each('r.' + part)} e WHERE {where}"
             )
     elif table == "raw":
         status = ", ".join(
@@ -192,7 +197,7 @@ def _source_sql(
     return body, params
 
 
-def _collect(
+def collect(
     project: Project,
     start: dt.datetime | None,
     end: dt.datetime | None,
@@ -201,8 +206,10 @@ def _collect(
     dims: str | None = None,
     unit: str | None = None,
     levels: tuple[str, ...] = ("day", "hour"),
+    codes: bool = False,
 ) -> dict[GroupKey, Acc]:
-    """Counts and histograms per (time slot?, dimension values…) over [start, end).
+    """Counts and histograms (and with ``codes``, requests by status code) per (time slot?,
+    dimension values…) over [start, end).
 
     ``unit`` groups by UTC minute, hour or day; only rollup levels at least as fine may be used.
     """
@@ -210,17 +217,15 @@ def _collect(
     names = (["t"] if unit else []) + ([c.strip() for c in _DIMS[dims][0].split(",")] if dims else [])
     keys = ", ".join(names)
     results: dict[GroupKey, Acc] = {}
-    for histogram in (False, True):
+    for part in ("counts", "histogram", "status_codes") if codes else ("counts", "histogram"):
         parts: list[str] = []
         params: list[object] = []
         for table, lo, hi in sources:
-            body, source_params = _source_sql(
-                table, lo, hi, project_id=project.pk, dims=dims, unit=unit, histogram=histogram
-            )
+            body, source_params = _source_sql(table, lo, hi, project_id=project.pk, dims=dims, unit=unit, part=part)
             parts.append(body)
             params.extend(source_params)
         union = " UNION ALL ".join(parts)
-        if histogram:
+        if part != "counts":
             group = f"{keys}, b" if keys else "b"
             query = f"SELECT {group}, SUM(n) FROM ({union}) u GROUP BY {group}"  # noqa: S608 (the sources above)
         else:
@@ -231,9 +236,9 @@ def _collect(
         width = len(names)
         for row in sql.fetchall(query, params):
             key = tuple(sql.as_datetime(v) if unit and i == 0 else v for i, v in enumerate(row[:width]))
-            if histogram:
-                acc = results.setdefault(key, Acc())
-                acc.histogram[int(row[width])] = acc.histogram.get(int(row[width]), 0) + int(row[width + 1])
+            if part != "counts":
+                found = getattr(results.setdefault(key, Acc()), "histogram" if part == "histogram" else "codes")
+                found[int(row[width])] = found.get(int(row[width]), 0) + int(row[width + 1])
             elif row[width] is not None:
                 requests, s2, s3, s4, s5, total = row[width:]
                 results[key] = Acc(int(requests), int(s2), int(s3), int(s4), int(s5), float(total or 0))
@@ -266,7 +271,7 @@ def data_span(
     return first, last
 
 
-def _bounds(project: Project, period: Period) -> tuple[dt.datetime | None, dt.datetime | None]:
+def local_bounds(project: Project, period: Period) -> tuple[dt.datetime | None, dt.datetime | None]:
     return period.bounds(project.tzinfo)
 
 
@@ -291,8 +296,8 @@ def _summary_of(
     endpoint: GroupKey = (),
 ) -> Payload:
     # One endpoint's counts are its group of the endpoint rollups: the rows the whole summary reads.
-    acc = _collect(project, start, end, rolled_until, dims="endpoint" if endpoint else None).get(endpoint, Acc())
-    stats = _stats(acc, project.apdex_threshold_ms)
+    acc = collect(project, start, end, rolled_until, dims="endpoint" if endpoint else None).get(endpoint, Acc())
+    stats = acc_stats(acc, project.apdex_threshold_ms)
     stats["status_2xx"], stats["status_3xx"] = acc.status_2xx, acc.status_3xx
     if start is None or end is None:
         first, last = data_span(project, rolled_until)
@@ -311,26 +316,26 @@ def _throughput(requests: int, start: dt.datetime | None, end: dt.datetime | Non
 
 def requests_in(project: Project, period: Period, rolled_until: dt.datetime | None) -> int:
     """The project's tracked requests over the period (rollups, raw events past the watermark)."""
-    start, end = _bounds(project, period)
-    return _collect(project, start, end, rolled_until).get((), Acc()).requests
+    start, end = local_bounds(project, period)
+    return collect(project, start, end, rolled_until).get((), Acc()).requests
 
 
 def summary(project: Project, period: Period, rolled_until: dt.datetime | None, endpoint: GroupKey = ()) -> Payload:
     """Requests, 4xx and 5xx rates apart, throughput (requests/min), avg, p50/p95/p99, Apdex,
     and the same for the previous period of equal length (when the range is bounded); of one
     ``endpoint`` (method, template) when given."""
-    start, end = _bounds(project, period)
+    start, end = local_bounds(project, period)
     current = _summary_of(project, start, end, rolled_until, endpoint)
     previous = change = None
     if period.is_bounded:
-        prev_start, prev_end = _bounds(project, period.previous())
+        prev_start, prev_end = local_bounds(project, period.previous())
         previous = _summary_of(project, prev_start, prev_end, rolled_until, endpoint)
         change = {
             name: growth_pct(current[name], previous[name])
             for name in ("requests", "error_rate_4xx", "error_rate_5xx", "throughput_rpm", "avg_ms", "p95_ms")
         }
     return {
-        **_meta(project, period, rolled_until),
+        **period_meta(project, period, rolled_until),
         "apdex_threshold_ms": project.apdex_threshold_ms,
         **current,
         "previous": previous,
@@ -338,7 +343,7 @@ def summary(project: Project, period: Period, rolled_until: dt.datetime | None, 
     }
 
 
-def _meta(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
+def period_meta(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
     return {
         "project": project.key,
         "date_from": period.date_from,
@@ -367,7 +372,7 @@ def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: Zone
 def time_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> Payload:
     """Per minute, hour or day in the project's time zone, every bucket present (zero-filled)."""
     return {
-        **_meta(project, period, rolled_until),
+        **period_meta(project, period, rolled_until),
         "interval": interval,
         "timezone": project.timezone,
         "series": _series(project, period, interval, rolled_until),
@@ -375,8 +380,18 @@ def time_series(project: Project, period: Period, interval: str, rolled_until: d
 
 
 def _series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> list[Payload]:
+    return [
+        _bucket_row(project, bucket, interval, acc)
+        for bucket, acc in bucket_accs(project, period, interval, rolled_until)
+    ]
+
+
+def bucket_accs(
+    project: Project, period: Period, interval: str, rolled_until: dt.datetime | None, *, codes: bool = False
+) -> list[tuple[dt.date, Acc]]:
+    """Every local minute, hour or day bucket of the period (zero-filled) with its counts."""
     tz = project.tzinfo
-    start, end = _bounds(project, period)
+    start, end = local_bounds(project, period)
     first, last = start, (end - dt.timedelta(minutes=1) if end else None)
     if first is None or last is None:
         data_first, data_last = data_span(project, rolled_until)
@@ -393,9 +408,9 @@ def _series(project: Project, period: Period, interval: str, rolled_until: dt.da
         bucket_of = lambda moment: _local_start(moment, interval, tz)  # noqa: E731
     unit, levels = _resolution(tz, interval, first, last)
     rows: dict[dt.date, Acc] = {}
-    for (moment,), acc in _collect(project, start, end, rolled_until, unit=unit, levels=levels).items():
+    for (moment,), acc in collect(project, start, end, rolled_until, unit=unit, levels=levels, codes=codes).items():
         rows.setdefault(bucket_of(moment), Acc()).add(acc)
-    return [_bucket_row(project, bucket, interval, rows.get(bucket) or Acc()) for bucket in starts]
+    return [(bucket, rows.get(bucket) or Acc()) for bucket in starts]
 
 
 def _resolution(tz: ZoneInfo, interval: str, first: dt.datetime, last: dt.datetime) -> tuple[str, tuple[str, ...]]:
@@ -408,18 +423,22 @@ def _resolution(tz: ZoneInfo, interval: str, first: dt.datetime, last: dt.dateti
     return "minute", ()
 
 
+def bucket_label(project: Project, bucket: dt.date) -> str:
+    """A day bucket is a local date; a minute or hour bucket the local time it starts."""
+    return bucket.astimezone(project.tzinfo).isoformat() if isinstance(bucket, dt.datetime) else bucket.isoformat()
+
+
 def _bucket_row(project: Project, bucket: dt.date, interval: str, acc: Acc) -> Payload:
     """A day bucket is a local date; a minute or hour bucket is the instant it starts."""
     tz = project.tzinfo
+    label = bucket_label(project, bucket)
     if isinstance(bucket, dt.datetime):
-        label = bucket.astimezone(tz).isoformat()
         lo, hi = bucket, bucket + _UNIT[interval]
     else:  # from local midnight to the next: 23 or 25 hours when the clocks change
-        label = bucket.isoformat()
         lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
     return {
         "bucket": label,
-        **_stats(acc, project.apdex_threshold_ms),
+        **acc_stats(acc, project.apdex_threshold_ms),
         "status_2xx": acc.status_2xx,
         "status_3xx": acc.status_3xx,
         "throughput_rpm": _throughput(acc.requests, lo.astimezone(dt.UTC), hi.astimezone(dt.UTC)),
@@ -438,58 +457,3 @@ def time_series_or_daily(
         return time_series(project, period, "hour", rolled_until)
     except ValidationError:
         return time_series(project, period, "day", rolled_until)
-
-
-def _ordered(rows: list[Payload], order_by: str, name_field: str) -> list[Payload]:
-    descending = order_by.startswith("-")
-    key = order_by.lstrip("-")
-    if key in ("endpoint", "consumer"):
-        return sorted(rows, key=lambda row: (str(row.get(name_field) or ""), row.get("method", "")), reverse=descending)
-    if key == "errors":
-        key = "errors_total"
-    present = [row for row in rows if row.get(key) is not None]
-    missing = [row for row in rows if row.get(key) is None]
-    present.sort(key=lambda row: (row[key], row["requests"]), reverse=descending)
-    return present + missing
-
-
-def _table(
-    project: Project,
-    period: Period,
-    rolled_until: dt.datetime | None,
-    *,
-    dims: str,
-    label: Callable[[GroupKey], Payload],
-    order_by: str,
-    limit: int,
-) -> Payload:
-    """One row per group of ``dims`` (``endpoint``: method and endpoint; ``consumer``), each
-    labelled by ``label(key)``, with requests, errors, rates and latency percentiles."""
-    start, end = _bounds(project, period)
-    rows: list[Payload] = []
-    for key, acc in _collect(project, start, end, rolled_until, dims=dims).items():
-        errors = acc.status_4xx + acc.status_5xx
-        rows.append({**label(key), **_stats(acc), "errors_total": errors, "error_rate": _pct(errors, acc.requests)})
-    name = f"{dims}s"
-    return {
-        **_meta(project, period, rolled_until),
-        "order_by": order_by,
-        name: _ordered(rows, order_by, dims)[:limit],
-        f"total_{name}": len(rows),
-    }
-
-
-def endpoints(
-    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
-) -> Payload:
-    """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
-    label = lambda key: {"method": key[0], "endpoint": key[1]}  # noqa: E731
-    return _table(project, period, rolled_until, dims="endpoint", label=label, order_by=order_by, limit=limit)
-
-
-def consumers(
-    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
-) -> Payload:
-    """Per consumer (events without one grouped under ``null``)."""
-    label = lambda key: {"consumer": key[0] or None}  # noqa: E731
-    return _table(project, period, rolled_until, dims="consumer", label=label, order_by=order_by, limit=limit)

@@ -10,7 +10,7 @@ computed afresh (the rollups' bump covers everything before the watermark).
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from apimetrics import analytics, health
+from apimetrics import analytics, health, tables
 from apimetrics.analytics import Payload
 from apimetrics.api import serializers as s
 from apimetrics.models import Project
@@ -112,19 +112,19 @@ TIME_SERIES = _insight(
 )
 ENDPOINTS = _insight(
     "endpoints",
-    analytics.endpoints,
+    tables.endpoints,
     s.EndpointsQuerySerializer,
     s.ApiEndpointsSerializer,
-    "Per method and endpoint: requests, errors, latency percentiles",
+    "Per method and endpoint: requests, share of traffic, errors, latency percentiles, Apdex",
     csv_rows_key="endpoints",
     csv_filename="api-endpoints",
 )
 CONSUMERS = _insight(
     "consumers",
-    analytics.consumers,
+    tables.consumers,
     s.ConsumersQuerySerializer,
     s.ApiConsumersSerializer,
-    "Per consumer: requests, errors, latency percentiles",
+    "Per consumer: requests, share of traffic, errors, latency percentiles, Apdex",
     csv_rows_key="consumers",
     csv_filename="api-consumers",
 )
@@ -144,4 +144,31 @@ HEALTH = register(
             Metric("staleness_hours", "Hours since the latest tracked event", "hours", higher_is_better=False),
         ),
     )
+)
+SLOWEST = _insight(
+    "slowest_endpoints",
+    tables.slowest_endpoints,
+    s.SlowestQuerySerializer,
+    s.ApiSlowestSerializer,
+    "The slowest endpoints by p95 latency, with their share of traffic and Apdex",
+    csv_rows_key="endpoints",
+    csv_filename="api-slowest-endpoints",
+)
+STATUS_CODES = _insight(
+    "status_codes",
+    tables.status_codes,
+    PeriodQuerySerializer,
+    s.ApiStatusCodesSerializer,
+    "Requests by status class and status code, over the range and per endpoint",
+    csv_rows_key="rows",
+    csv_filename="api-status-codes",
+)
+STATUS_SERIES = _insight(
+    "status_series",
+    tables.status_series,
+    s.StatusSeriesQuerySerializer,
+    s.ApiStatusSeriesSerializer,
+    "Requests by status class and status code per minute, hour or day (zero-filled)",
+    csv_rows_key="series",
+    csv_filename="api-status-series",
 )

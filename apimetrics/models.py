@@ -1,8 +1,8 @@
 """Monitored API projects, their hashed keys, raw request events and the per-minute/per-hour rollups.
 
 Raw events are the source of truth for ``retention_days``; rollups (kept forever) are what the
-analytics read. Each rollup row holds counts by status class, the sum of response times and a
-sparse log-bucketed latency histogram (see :mod:`apimetrics.histogram`), so rows merge by addition.
+analytics read. Each rollup row holds counts by status class and by status code, the sum of
+response times and a sparse log-bucketed latency histogram (see :mod:`apimetrics.histogram`), so rows merge by addition.
 """
 
 from django.conf import settings
@@ -134,6 +134,9 @@ class Rollup(models.Model):
     status_5xx = models.BigIntegerField()
     sum_response_ms = models.FloatField()
     histogram = models.JSONField(help_text="Sparse latency histogram {bucket index: count}.")
+    # Rollups made before this column existed hold {}: ``backfill_rollups --rebuild`` refills
+    # those whose raw events retention still keeps.
+    status_codes = models.JSONField(default=dict, help_text="Requests by status code {code: count}.")
 
     class Meta:
         abstract = True

@@ -73,12 +73,12 @@ _STATUS_SUMS = ", ".join(
 )
 _ROLLUP_COLUMNS = (
     "project_id, kind, {time}, method, endpoint, consumer, requests, status_2xx, status_3xx, status_4xx, "
-    "status_5xx, sum_response_ms, histogram"
+    "status_5xx, sum_response_ms, histogram, status_codes"
 )
 _DIMENSIONS = {
     # kind: (columns grouped in the inner query, the outer select of method, endpoint, consumer)
-    "e": ("method, endpoint", "method, endpoint, ''"),
-    "c": ("consumer", "'', '', consumer"),
+    "e": ("method, endpoint", "method, endpoint, '' AS consumer"),
+    "c": ("consumer", "'' AS method, '' AS endpoint, consumer"),
 }
 
 
@@ -99,16 +99,23 @@ def _roll_from_raw(project_id: int, unit: str, start: dt.datetime, end: dt.datet
         f"DELETE FROM {table} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",  # noqa: S608
         params,
     )
+    events = f"FROM {sql.EVENTS} WHERE project_id = %s AND timestamp >= %s AND timestamp < %s"
+    t = sql.trunc(unit, "timestamp")
     for kind, (grouped, selected) in _DIMENSIONS.items():
+        # The histogram and the counts by code group the slot's events two ways: each is built
+        # by its own aggregate (h, c), joined on the slot and the dimension.
+        joined = " AND ".join(f"c.{name.strip()} = h.{name.strip()}" for name in grouped.split(","))
         sql.execute(
-            f"INSERT INTO {table} ({_ROLLUP_COLUMNS.format(time=column)}) "  # noqa: S608 (names and fixed fragments)
-            f"SELECT project_id, '{kind}', t, {selected}, SUM(n), SUM(s2), SUM(s3), SUM(s4), SUM(s5), SUM(total), "
-            f"{sql.json_object_agg('b', 'n')} FROM ("
-            f"SELECT project_id, {sql.trunc(unit, 'timestamp')} AS t, {grouped}, {BUCKET_SQL} AS b, "
+            f"INSERT INTO {table} ({_ROLLUP_COLUMNS.format(time=column)}) SELECT h.*, c.codes FROM ("  # noqa: S608 (names and fixed fragments)
+            f"SELECT project_id, '{kind}' AS kind, t, {selected}, SUM(n) AS n, SUM(s2), SUM(s3), SUM(s4), SUM(s5), "
+            f"SUM(total), {sql.json_object_agg('b', 'n')} FROM ("
+            f"SELECT project_id, {t} AS t, {grouped}, {BUCKET_SQL} AS b, "
             f"COUNT(*) AS n, {_STATUS_SUMS}, SUM(response_time_ms) AS total "
-            f"FROM {sql.EVENTS} WHERE project_id = %s AND timestamp >= %s AND timestamp < %s "
-            f"GROUP BY project_id, t, {grouped}, b) s GROUP BY project_id, t, {grouped}",
-            params,
+            f"{events} GROUP BY project_id, t, {grouped}, b) s GROUP BY project_id, t, {grouped}) h JOIN ("
+            f"SELECT t, {grouped}, {sql.json_object_agg('code', 'n')} AS codes FROM ("
+            f"SELECT {t} AS t, {grouped}, CAST(status_code AS TEXT) AS code, COUNT(*) AS n "
+            f"{events} GROUP BY t, {grouped}, code) x GROUP BY t, {grouped}) c ON c.t = h.t AND {joined}",
+            params * 2,
         )
 
 

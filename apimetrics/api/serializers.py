@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import validate_timezone
-from apimetrics.analytics import ORDERINGS
 from apimetrics.keys import MAX_GRACE_HOURS
 from apimetrics.models import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, ApiKey, Project, default_retention_days
+from apimetrics.tables import ORDERINGS
 from apimetrics.tracking import MAX_RESPONSE_MS, METHODS
 from config.periods import PeriodQuerySerializer
 
@@ -131,6 +131,14 @@ class EndpointsQuerySerializer(TableQuerySerializer):
     other_column = "consumer"
 
 
+class SlowestQuerySerializer(PeriodQuerySerializer):
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=10, required=False)
+
+
+class StatusSeriesQuerySerializer(PeriodQuerySerializer):
+    interval = serializers.ChoiceField(choices=("minute", "hour", "day"), default="day", required=False)
+
+
 class ConsumersQuerySerializer(TableQuerySerializer):
     other_column = "endpoint"
 
@@ -207,6 +215,10 @@ class ApiTimeSeriesSerializer(_MetaSerializer):
 class _TableRowSerializer(_StatsSerializer):
     errors_total = serializers.IntegerField()
     error_rate = serializers.FloatField(help_text="Percent.")
+    traffic_share = serializers.FloatField(help_text="Percent of the project's requests in the range.")
+    apdex = serializers.FloatField(
+        allow_null=True, help_text="From the merged latency histograms, with the project's threshold."
+    )
 
 
 class ApiEndpointRowSerializer(_TableRowSerializer):
@@ -228,3 +240,41 @@ class ApiConsumersSerializer(_MetaSerializer):
     order_by = serializers.CharField()
     total_consumers = serializers.IntegerField()
     consumers = ApiConsumerRowSerializer(many=True)
+
+
+class ApiSlowestSerializer(ApiEndpointsSerializer):
+    """The endpoints table ordered by ``-p95_ms``."""
+
+
+class ApiStatusCodeSerializer(serializers.Serializer):
+    status_code = serializers.IntegerField()
+    status_class = serializers.CharField(help_text="2xx, 3xx, 4xx or 5xx.")
+    requests = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Percent of the requests of the whole (the endpoint's, in rows).")
+
+
+class ApiStatusCodeRowSerializer(ApiStatusCodeSerializer):
+    method = serializers.CharField()
+    endpoint = serializers.CharField()
+
+
+class ApiStatusCodesSerializer(_MetaSerializer):
+    requests = serializers.IntegerField()
+    classes = serializers.DictField(child=serializers.IntegerField(), help_text="Requests by class: 2xx … 5xx.")
+    codes = ApiStatusCodeSerializer(many=True)
+    rows = ApiStatusCodeRowSerializer(many=True, help_text="One per endpoint and status code.")
+
+
+class ApiStatusBucketSerializer(_BucketSerializer):
+    requests = serializers.IntegerField()
+    status_2xx = serializers.IntegerField()
+    status_3xx = serializers.IntegerField()
+    status_4xx = serializers.IntegerField()
+    status_5xx = serializers.IntegerField()
+    codes = serializers.DictField(child=serializers.IntegerField(), help_text="Requests by status code.")
+
+
+class ApiStatusSeriesSerializer(_MetaSerializer):
+    interval = serializers.CharField()
+    timezone = serializers.CharField()
+    series = ApiStatusBucketSerializer(many=True)

@@ -18,4 +18,19 @@ urlpatterns = [
     ),
     path("projects/<slug:key>/metrics/endpoints", insight_view("apimetrics.endpoints"), name="apimetrics-endpoints"),
     path("projects/<slug:key>/metrics/consumers", insight_view("apimetrics.consumers"), name="apimetrics-consumers"),
+    path(
+        "projects/<slug:key>/metrics/slowest-endpoints",
+        insight_view("apimetrics.slowest_endpoints"),
+        name="apimetrics-slowest-endpoints",
+    ),
+    path(
+        "projects/<slug:key>/metrics/status-codes",
+        insight_view("apimetrics.status_codes"),
+        name="apimetrics-status-codes",
+    ),
+    path(
+        "projects/<slug:key>/metrics/status-codes/time-series",
+        insight_view("apimetrics.status_series"),
+        name="apimetrics-status-series",
+    ),
 ]

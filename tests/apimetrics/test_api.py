@@ -162,6 +162,8 @@ def test_endpoints_are_sortable(api_as, owner, traffic, frozen):
         "p99_ms": bv(1000),
         "errors_total": 2,
         "error_rate": 40.0,
+        "traffic_share": 83.33,  # 5 of 6
+        "apdex": 0.8,  # 10, 20 (the 404), 5 and 40 ms satisfied; the 503 frustrated
     }
     by_p95 = client.get(f"/api/v1/projects/shop/metrics/endpoints?{DAY}&order_by=p95_ms").json()["endpoints"]
     assert [row["endpoint"] for row in by_p95] == ["/orders", "/items"]

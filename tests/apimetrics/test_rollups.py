@@ -317,13 +317,13 @@ def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
         }
 
     for dims in (None, "endpoint", "consumer"):
-        fast = rounded(analytics._collect(project, lo, hi, rolled, dims=dims))
-        minutes = rounded(analytics._collect(project, lo, hi, rolled, dims=dims, levels=()))
-        raw = rounded(analytics._collect(project, lo, hi, None, dims=dims))
+        fast = rounded(analytics.collect(project, lo, hi, rolled, dims=dims))
+        minutes = rounded(analytics.collect(project, lo, hi, rolled, dims=dims, levels=()))
+        raw = rounded(analytics.collect(project, lo, hi, None, dims=dims))
         assert fast == minutes == raw
-    by_day = analytics._collect(project, None, None, rolled, unit="day")
+    by_day = analytics.collect(project, None, None, rolled, unit="day")
     assert sum(acc.requests for acc in by_day.values()) == 700  # rolled days and hours plus raw events
-    assert rounded(by_day) == rounded(analytics._collect(project, None, None, None, unit="day"))
+    assert rounded(by_day) == rounded(analytics.collect(project, None, None, None, unit="day"))
 
 
 def test_rebuild_keeps_rollups_older_than_the_raw_events(workspace):

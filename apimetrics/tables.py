@@ -1,0 +1,150 @@
+"""Breakdowns of a project's traffic: per endpoint and per consumer (with Apdex and share of
+traffic), the slowest endpoints, and requests by status code and class per endpoint and over time.
+
+Like every API-metrics figure they are read from the rollups (plus the raw events after the
+watermark, :func:`apimetrics.analytics.collect`): Apdex from the merged latency histograms, status
+codes from the rollups' counts by code.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from apimetrics.analytics import (
+    Acc,
+    GroupKey,
+    Payload,
+    acc_stats,
+    bucket_accs,
+    bucket_label,
+    collect,
+    local_bounds,
+    percent,
+    period_meta,
+)
+from apimetrics.models import Project
+from config.periods import Period
+
+ORDERINGS = ("requests", "traffic_share", "errors", "error_rate", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "apdex")
+ORDERINGS += ("endpoint", "consumer")
+CLASSES = ("2xx", "3xx", "4xx", "5xx")
+
+
+def _ordered(rows: list[Payload], order_by: str, name_field: str) -> list[Payload]:
+    descending = order_by.startswith("-")
+    key = order_by.lstrip("-")
+    if key in ("endpoint", "consumer"):
+        return sorted(rows, key=lambda row: (str(row.get(name_field) or ""), row.get("method", "")), reverse=descending)
+    if key == "errors":
+        key = "errors_total"
+    present = [row for row in rows if row.get(key) is not None]
+    missing = [row for row in rows if row.get(key) is None]
+    present.sort(key=lambda row: (row[key], row["requests"]), reverse=descending)
+    return present + missing
+
+
+def _table(
+    project: Project,
+    period: Period,
+    rolled_until: dt.datetime | None,
+    *,
+    dims: str,
+    label: Callable[[GroupKey], Payload],
+    order_by: str,
+    limit: int,
+) -> Payload:
+    """One row per group of ``dims`` (``endpoint``: method and endpoint; ``consumer``), each
+    labelled by ``label(key)``, with requests and their share of the project's, errors, rates,
+    latency percentiles and Apdex (from the merged histograms of the rollups)."""
+    start, end = local_bounds(project, period)
+    rows: list[Payload] = []
+    groups = collect(project, start, end, rolled_until, dims=dims)
+    total = sum(acc.requests for acc in groups.values())
+    for key, acc in groups.items():
+        errors = acc.status_4xx + acc.status_5xx
+        rows.append(
+            {
+                **label(key),
+                **acc_stats(acc, project.apdex_threshold_ms),
+                "traffic_share": percent(acc.requests, total),
+                "errors_total": errors,
+                "error_rate": percent(errors, acc.requests),
+            }
+        )
+    name = f"{dims}s"
+    return {
+        **period_meta(project, period, rolled_until),
+        "order_by": order_by,
+        name: _ordered(rows, order_by, dims)[:limit],
+        f"total_{name}": len(rows),
+    }
+
+
+def endpoints(
+    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
+) -> Payload:
+    """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
+    label = lambda key: {"method": key[0], "endpoint": key[1]}  # noqa: E731
+    return _table(project, period, rolled_until, dims="endpoint", label=label, order_by=order_by, limit=limit)
+
+
+def consumers(
+    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
+) -> Payload:
+    """Per consumer (events without one grouped under ``null``)."""
+    label = lambda key: {"consumer": key[0] or None}  # noqa: E731
+    return _table(project, period, rolled_until, dims="consumer", label=label, order_by=order_by, limit=limit)
+
+
+def slowest_endpoints(project: Project, period: Period, rolled_until: dt.datetime | None, limit: int = 10) -> Payload:
+    """The endpoints by p95 latency, slowest first, each with its share of the traffic and Apdex."""
+    return endpoints(project, period, rolled_until, order_by="-p95_ms", limit=limit)
+
+
+def _classes(acc: Acc) -> dict[str, int]:
+    return dict(zip(CLASSES, (acc.status_2xx, acc.status_3xx, acc.status_4xx, acc.status_5xx), strict=True))
+
+
+def _codes(acc: Acc) -> list[Payload]:
+    """Requests by status code, in code order, with the class and the share of ``acc``'s requests."""
+    return [
+        {"status_code": code, "status_class": f"{code // 100}xx", "requests": n, "share": percent(n, acc.requests)}
+        for code, n in sorted(acc.codes.items())
+    ]
+
+
+def status_codes(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
+    """Requests by status class and by status code over the period, and per (method, endpoint)
+    by code (``rows``, the CSV's lines: one per endpoint and code, shares of the endpoint's)."""
+    start, end = local_bounds(project, period)
+    groups = collect(project, start, end, rolled_until, dims="endpoint", codes=True)
+    total = Acc()
+    rows: list[Payload] = []
+    for (method, endpoint), acc in sorted(groups.items()):
+        total.add(acc)
+        rows.extend({"method": method, "endpoint": endpoint, **code} for code in _codes(acc))
+    return {
+        **period_meta(project, period, rolled_until),
+        "requests": total.requests,
+        "classes": _classes(total),
+        "codes": _codes(total),
+        "rows": rows,
+    }
+
+
+def status_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> Payload:
+    """Requests by status class and code per minute, hour or day (zero-filled, project time zone)."""
+    series = [
+        {
+            "bucket": bucket_label(project, bucket),
+            "requests": acc.requests,
+            **{f"status_{name}": count for name, count in _classes(acc).items()},
+            "codes": {str(code): count for code, count in sorted(acc.codes.items())},
+        }
+        for bucket, acc in bucket_accs(project, period, interval, rolled_until, codes=True)
+    ]
+    return {
+        **period_meta(project, period, rolled_until),
+        "interval": interval,
+        "timezone": project.timezone,
+        "series": series,
+    }
