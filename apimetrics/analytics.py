@@ -137,6 +137,10 @@ def _sources(
 
 
 _DIMS = {None: ("", "e"), "endpoint": ("method, endpoint", "e"), "consumer": ("consumer", "c")}
+# What a breakdown may be narrowed to (column names, never values, go into the SQL); a match is a
+# tuple of (column, value) pairs: (("method", "GET"), ("endpoint", "/items")) or (("consumer", "a"),).
+_MATCHABLE = {"method": "method", "endpoint": "endpoint", "consumer": "consumer"}
+Match = tuple[tuple[str, str], ...]
 # The sparse maps of a rollup row, with what each one counts a raw event under.
 _MAPS = {"histogram": BUCKET_SQL, "status_codes": "status_code"}
 
@@ -150,28 +154,34 @@ def _source_sql(
     dims: str | None,
     unit: str | None,
     part: str,
+    match: Match = (),
 ) -> tuple[str, list[object]]:
     """The SQL of one source's ``part``: its counts, or the entries of one of its sparse maps
-    (:data:`_MAPS`) as (key ``b``, count ``n``) rows."""
+    (:data:`_MAPS`) as (key ``b``, count ``n``) rows; only the rows of ``match`` (column, value)
+    pairs when given (one endpoint's or consumer's, read from the rollups of its kind)."""
     columns, kind = _DIMS[dims]
     params: list[object] = [project_id]
+    prefix = ""
     if table == "raw":
         time_column, from_, where = "timestamp", sql.EVENTS, "project_id = %s"
         t = sql.trunc(unit, "timestamp") if unit else None
     else:
         from_ = sql.LEVELS[table] + " r"
-        where = "r.project_id = %s AND r.kind = %s"
-        params.append(kind)
+        where, prefix = "r.project_id = %s AND r.kind = %s", "r."
+        params.append(_DIMS["consumer"][1] if dict(match).keys() == {"consumer"} else kind)
         time_column = f"r.{table}"
         t = None if unit is None else time_column if table == unit else sql.trunc(unit, time_column)
         columns = ", ".join(f"r.{name.strip()}" for name in columns.split(",")) if columns else ""
+    for name, value in match:
+        where += f" AND {prefix}{_MATCHABLE[name]} = %s"
+        params.append(value)
     if lo is not None:
         where += f" AND {time_column} >= %s"
         params.append(sql.param(lo))
     if hi is not None:
         where += f" AND {time_column} < %s"
         params.append(sql.param(hi))
-    selected = ", ".join(part for part in (f"{t} AS t" if t else "", columns) if part)
+    selected = ", ".join(piece for piece in (f"{t} AS t" if t else "", columns) if piece)
     selected = f"{selected}, " if selected else ""
     # The statements below interpolate table and column names and fragments of apimetrics.sql,
     # never a value: values go in ``params``.
@@ -207,6 +217,7 @@ def collect(
     unit: str | None = None,
     levels: tuple[str, ...] = ("day", "hour"),
     codes: bool = False,
+    match: Match = (),
 ) -> dict[GroupKey, Acc]:
     """Counts and histograms (and with ``codes``, requests by status code) per (time slot?,
     dimension values…) over [start, end).
@@ -221,7 +232,9 @@ def collect(
         parts: list[str] = []
         params: list[object] = []
         for table, lo, hi in sources:
-            body, source_params = _source_sql(table, lo, hi, project_id=project.pk, dims=dims, unit=unit, part=part)
+            body, source_params = _source_sql(
+                table, lo, hi, project_id=project.pk, dims=dims, unit=unit, part=part, match=match
+            )
             parts.append(body)
             params.extend(source_params)
         union = " UNION ALL ".join(parts)
@@ -387,7 +400,13 @@ def _series(project: Project, period: Period, interval: str, rolled_until: dt.da
 
 
 def bucket_accs(
-    project: Project, period: Period, interval: str, rolled_until: dt.datetime | None, *, codes: bool = False
+    project: Project,
+    period: Period,
+    interval: str,
+    rolled_until: dt.datetime | None,
+    *,
+    codes: bool = False,
+    match: Match = (),
 ) -> list[tuple[dt.date, Acc]]:
     """Every local minute, hour or day bucket of the period (zero-filled) with its counts."""
     tz = project.tzinfo
@@ -408,7 +427,8 @@ def bucket_accs(
         bucket_of = lambda moment: _local_start(moment, interval, tz)  # noqa: E731
     unit, levels = _resolution(tz, interval, first, last)
     rows: dict[dt.date, Acc] = {}
-    for (moment,), acc in collect(project, start, end, rolled_until, unit=unit, levels=levels, codes=codes).items():
+    found = collect(project, start, end, rolled_until, unit=unit, levels=levels, codes=codes, match=match)
+    for (moment,), acc in found.items():
         rows.setdefault(bucket_of(moment), Acc()).add(acc)
     return [(bucket, rows.get(bucket) or Acc()) for bucket in starts]
 

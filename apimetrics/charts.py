@@ -76,5 +76,39 @@ def error_rate_figure(series: list[dict]) -> go.Figure:
     return _layout(fig, title="Error rates", yaxis="% of requests")
 
 
+def status_codes_figure(series: list[dict]) -> go.Figure:
+    """Requests per bucket stacked by status code, coloured by class (one trace per code)."""
+    x = [row["bucket"] for row in series]
+    codes = sorted({int(code) for row in series for code in row["codes"]})
+    fig = go.Figure()
+    for code in codes:
+        color = COLORS["5xx"] if code >= 500 else COLORS["4xx"] if code >= 400 else COLORS["ok"]
+        opacity = 1 - 0.25 * (codes.index(code) % 3)  # codes of one class apart
+        fig.add_bar(
+            x=x,
+            y=[row["codes"].get(str(code), 0) for row in series],
+            name=str(code),
+            marker_color=color,
+            opacity=opacity,
+        )
+    fig.update_layout(barmode="stack", bargap=0.1)
+    return _layout(fig, title="Requests by status code", yaxis="requests")
+
+
+def apdex_figure(series: list[dict], threshold_ms: int) -> go.Figure:
+    """Apdex per bucket (gaps where a bucket had no requests), on its 0–1 scale."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[row["bucket"] for row in series],
+        y=[row["apdex"] for row in series],
+        name="Apdex",
+        mode="lines+markers",
+        line={"color": COLORS["p50"], "width": 2},
+        connectgaps=False,
+    )
+    fig.update_yaxes(range=[0, 1.05])
+    return _layout(fig, title=f"Apdex (T = {threshold_ms} ms)", yaxis="Apdex")
+
+
 def to_html(fig: go.Figure) -> SafeString:
     return figure_html(fig)

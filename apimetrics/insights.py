@@ -172,3 +172,23 @@ STATUS_SERIES = _insight(
     csv_rows_key="series",
     csv_filename="api-status-series",
 )
+ENDPOINT_DETAIL = _insight(
+    "endpoint_detail",
+    tables.endpoint_detail,
+    s.EndpointDetailQuerySerializer,
+    s.ApiEndpointDetailSerializer,
+    "One endpoint: requests, errors by status code, p50/p95/p99 and Apdex, in total and over time",
+    csv_rows_key="series",
+    csv_tables=("codes",),
+    csv_filename="api-endpoint",
+)
+CONSUMER_DETAIL = _insight(
+    "consumer_detail",
+    tables.consumer_detail,
+    s.ConsumerDetailQuerySerializer,
+    s.ApiConsumerDetailSerializer,
+    "One consumer: requests, errors by status code, p50/p95/p99 and Apdex, in total and over time",
+    csv_rows_key="series",
+    csv_tables=("codes",),
+    csv_filename="api-consumer",
+)

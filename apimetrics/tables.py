@@ -9,9 +9,12 @@ codes from the rollups' counts by code.
 import datetime as dt
 from collections.abc import Callable
 
+from rest_framework.exceptions import ValidationError
+
 from apimetrics.analytics import (
     Acc,
     GroupKey,
+    Match,
     Payload,
     acc_stats,
     bucket_accs,
@@ -148,3 +151,57 @@ def status_series(project: Project, period: Period, interval: str, rolled_until:
         "timezone": project.timezone,
         "series": series,
     }
+
+
+def _detail(
+    project: Project, period: Period, rolled_until: dt.datetime | None, match: Match, interval: str | None
+) -> Payload:
+    """One endpoint's or consumer's figures over the period (with its share of the project's
+    requests and its requests by status code) and per bucket: requests, errors, p50/p95/p99,
+    Apdex and status codes. Without ``interval``: hourly, or daily when the range holds more
+    hours than a series may."""
+    if interval is None:
+        try:
+            return _detail(project, period, rolled_until, match, "hour")
+        except ValidationError:
+            interval = "day"
+    start, end = local_bounds(project, period)
+    everything = collect(project, start, end, rolled_until).get((), Acc())
+    acc = collect(project, start, end, rolled_until, codes=True, match=match).get((), Acc())
+    threshold = project.apdex_threshold_ms
+    series = [
+        {
+            "bucket": bucket_label(project, bucket),
+            **acc_stats(bucket_acc, threshold),
+            "codes": {str(code): count for code, count in sorted(bucket_acc.codes.items())},
+        }
+        for bucket, bucket_acc in bucket_accs(project, period, interval, rolled_until, codes=True, match=match)
+    ]
+    return {
+        **period_meta(project, period, rolled_until),
+        **dict(match),
+        "interval": interval,
+        "timezone": project.timezone,
+        "totals": {**acc_stats(acc, threshold), "traffic_share": percent(acc.requests, everything.requests)},
+        "codes": _codes(acc),
+        "series": series,
+    }
+
+
+def endpoint_detail(
+    project: Project,
+    period: Period,
+    rolled_until: dt.datetime | None,
+    method: str,
+    endpoint: str,
+    interval: str | None = None,
+) -> Payload:
+    """One (method, endpoint) of the project: see :func:`_detail`."""
+    return _detail(project, period, rolled_until, (("method", method), ("endpoint", endpoint)), interval)
+
+
+def consumer_detail(
+    project: Project, period: Period, rolled_until: dt.datetime | None, consumer: str, interval: str | None = None
+) -> Payload:
+    """One consumer of the project (``""``: the requests sent without one): see :func:`_detail`."""
+    return _detail(project, period, rolled_until, (("consumer", consumer),), interval)

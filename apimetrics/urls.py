@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apimetrics import pages, views
+from apimetrics import details, pages, views
 
 app_name = "apimetrics"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     # Two segments: no project's key can shadow it (a key is one segment).
     path("projects/new", pages.ProjectCreatePage.as_view(), name="project-new"),
     path("<slug:key>/", views.ProjectDashboardView.as_view(), name="project"),
+    path("<slug:key>/endpoint", details.EndpointPage.as_view(), name="endpoint"),
+    path("<slug:key>/consumer", details.ConsumerPage.as_view(), name="consumer"),
     path("<slug:key>/settings/", pages.ProjectSettingsPage.as_view(), name="project-settings"),
     path("<slug:key>/delete", pages.ProjectDeletePage.as_view(), name="project-delete"),
     path("<slug:key>/keys/", pages.KeysPage.as_view(), name="project-keys"),

@@ -35,6 +35,11 @@ class ProjectListView(WorkspaceDashboardView):
         return context
 
 
+def range_query(period: Period) -> dict[str, object]:
+    """The page's range as query parameters, for its CSV links and the pages it links to."""
+    return {k: v for k, v in (("date_from", period.date_from), ("date_to", period.date_to)) if v}
+
+
 def _interval(period, first, last) -> str:
     if period.is_bounded:
         days = period.days
@@ -85,12 +90,12 @@ class ProjectDashboardView(WorkspaceDashboardView):
         interval = series["interval"]
         summary = self.insight("apimetrics.summary", project=project)
         rows = series["series"]
-        query = {k: v for k, v in (("date_from", self.period.date_from), ("date_to", self.period.date_to)) if v}
+        query = range_query(self.period)
         api = {
             name.replace("-", "_"): reverse(f"api:apimetrics-{name}", kwargs={"key": project.key})
             + "?"
             + urlencode({**query, "format": "csv"})
-            for name in ("summary", "time-series", "endpoints", "consumers")
+            for name in ("summary", "time-series", "endpoints", "consumers", "slowest-endpoints", "status-codes")
         }
         api["time_series"] += f"&interval={interval}"
         context.update(
@@ -101,6 +106,9 @@ class ProjectDashboardView(WorkspaceDashboardView):
             interval=interval,
             endpoints=self.insight("apimetrics.endpoints", project=project)["endpoints"],
             consumers=self.insight("apimetrics.consumers", project=project, limit=20)["consumers"],
+            slowest=self.insight("apimetrics.slowest_endpoints", project=project)["endpoints"],
+            status=self.insight("apimetrics.status_codes", project=project),
+            range_query="".join(f"{key}={value}&" for key, value in query.items()),
             requests_chart=charts.to_html(charts.requests_figure(rows)),
             latency_chart=charts.to_html(charts.latency_figure(rows)),
             error_chart=charts.to_html(charts.error_rate_figure(rows)),

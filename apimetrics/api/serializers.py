@@ -131,6 +131,17 @@ class EndpointsQuerySerializer(TableQuerySerializer):
     other_column = "consumer"
 
 
+class EndpointDetailQuerySerializer(SeriesQuerySerializer):
+    method = serializers.CharField(max_length=10, help_text="The HTTP method, as tracked (GET).")
+    endpoint = serializers.CharField(max_length=255, help_text="The endpoint template, as tracked (/users/{id}).")
+
+
+class ConsumerDetailQuerySerializer(SeriesQuerySerializer):
+    consumer = serializers.CharField(
+        max_length=128, allow_blank=True, help_text="The consumer; empty for the requests sent without one."
+    )
+
+
 class SlowestQuerySerializer(PeriodQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=10, required=False)
 
@@ -278,3 +289,30 @@ class ApiStatusSeriesSerializer(_MetaSerializer):
     interval = serializers.CharField()
     timezone = serializers.CharField()
     series = ApiStatusBucketSerializer(many=True)
+
+
+class ApiDetailTotalsSerializer(_StatsSerializer):
+    apdex = serializers.FloatField(allow_null=True)
+    traffic_share = serializers.FloatField(help_text="Percent of the project's requests in the range.")
+
+
+class ApiDetailBucketSerializer(_BucketSerializer, _StatsSerializer):
+    apdex = serializers.FloatField(allow_null=True)
+    codes = serializers.DictField(child=serializers.IntegerField(), help_text="Requests by status code.")
+
+
+class _DetailSerializer(_MetaSerializer):
+    interval = serializers.CharField()
+    timezone = serializers.CharField()
+    totals = ApiDetailTotalsSerializer()
+    codes = ApiStatusCodeSerializer(many=True)
+    series = ApiDetailBucketSerializer(many=True)
+
+
+class ApiEndpointDetailSerializer(_DetailSerializer):
+    method = serializers.CharField()
+    endpoint = serializers.CharField()
+
+
+class ApiConsumerDetailSerializer(_DetailSerializer):
+    consumer = serializers.CharField(help_text="Empty for the requests sent without a consumer.")

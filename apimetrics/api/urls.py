@@ -24,6 +24,12 @@ urlpatterns = [
         name="apimetrics-slowest-endpoints",
     ),
     path(
+        "projects/<slug:key>/metrics/endpoint", insight_view("apimetrics.endpoint_detail"), name="apimetrics-endpoint"
+    ),
+    path(
+        "projects/<slug:key>/metrics/consumer", insight_view("apimetrics.consumer_detail"), name="apimetrics-consumer"
+    ),
+    path(
         "projects/<slug:key>/metrics/status-codes",
         insight_view("apimetrics.status_codes"),
         name="apimetrics-status-codes",

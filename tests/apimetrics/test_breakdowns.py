@@ -20,55 +20,19 @@ GET /items: 6 requests (66.67 % of 9), Apdex (2 + 1/2) / 6 = 0.417; POST /orders
 (2 + 1/2) / 3 = 0.833. Consumer a: 5, (3 + 1/2) / 5 = 0.7; b: 3, (1 + 1/2) / 3 = 0.5; none: 1, 0.
 """
 
-import datetime as dt
-
 import pytest
-import time_machine
 
-from apimetrics import rollups
 from apimetrics.histogram import bucket_of, bucket_value
-from apimetrics.models import RequestEvent
-from tests.apimetrics.factories import make_event
+from tests.apimetrics.conftest import at
 
 pytestmark = pytest.mark.django_db
 
-NOW = dt.datetime(2026, 3, 10, 12, 0, 30, tzinfo=dt.UTC)
 DAY = {"date_from": "2026-03-10", "date_to": "2026-03-10"}
 METRICS = "/api/v1/projects/shop/metrics/"
 
 
-def at(hour: int, minute: int, second: int) -> dt.datetime:
-    return dt.datetime(2026, 3, 10, hour, minute, second, tzinfo=dt.UTC)
-
-
 def bv(value: float) -> float:
     return round(bucket_value(bucket_of(value)), 2)
-
-
-@pytest.fixture
-def mix(project):
-    project.apdex_threshold_ms = 100
-    project.save()
-    events = [
-        (at(9, 0, 5), "GET", "/items", 200, 50, "a"),
-        (at(9, 0, 10), "GET", "/items", 200, 150, "a"),
-        (at(9, 0, 20), "GET", "/items", 404, 30, "b"),
-        (at(9, 0, 30), "POST", "/orders", 201, 80, "a"),
-        (at(9, 1, 0), "GET", "/items", 500, 20, "a"),
-        (at(9, 2, 0), "POST", "/orders", 201, 90, "a"),
-        (at(9, 3, 0), "POST", "/orders", 422, 120, "b"),
-        (at(10, 0, 0), "GET", "/items", 200, 1000, "b"),
-    ]
-    late = (at(11, 59, 30), "GET", "/items", 503, 10, "")
-
-    def event(when, method, endpoint, status, ms, consumer):
-        return make_event(project, when, method=method, endpoint=endpoint, status=status, ms=ms, consumer=consumer)
-
-    RequestEvent.objects.bulk_create([event(*row) for row in events])
-    rollups.rollup_project(project_id=project.pk, now=NOW)
-    RequestEvent.objects.bulk_create([event(*late)])
-    with time_machine.travel(NOW, tick=False):
-        yield project
 
 
 def test_endpoints_carry_apdex_and_share_of_traffic(mix, owner, api_as):
