@@ -90,12 +90,17 @@ def period_q(workspace: Workspace, period: Period) -> Q:
 
 
 def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
-    """First and last local dates with sales lines (None, None without data)."""
-    bounds = m.SalesLine.objects.filter(workspace=workspace).aggregate(
-        first=Min("invoice_date"), last=Max("invoice_date")
+    """First and last local dates with sales lines (None, None without data), read once per
+    :func:`shared_reads` block (the closed period and the partial buckets of a series)."""
+    bounds = read_once(
+        m.SalesLine.objects.filter(workspace=workspace)
+        .values("workspace")
+        .annotate(first=Min("invoice_date"), last=Max("invoice_date"))
+        .values_list("first", "last")
+        .order_by()
     )
     tz = workspace.tzinfo
-    first, last = bounds["first"], bounds["last"]
+    first, last = bounds[0] if bounds else (None, None)
     return (first.astimezone(tz).date() if first else None, last.astimezone(tz).date() if last else None)
 
 

@@ -1,4 +1,9 @@
-"""Revenue, orders and units per day, week, month or year, and month-over-month growth."""
+"""Revenue, orders and units per day, week, month or year, and month-over-month growth.
+
+A bucket is **partial** when the range or the data (from its first to its last day with sales)
+does not cover every one of its days: the real file's December 2011 holds 9 days of data. Growth
+against or of a partial bucket is not a comparison of whole periods: it is null, and
+``growth_partial`` says so."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.models import Workspace
 from config.money import money
-from config.periods import Period, bucket_starts, growth_pct, truncate
+from config.periods import Period, bucket_starts, growth_pct, next_bucket, truncate
 from ecommerce.analytics.reductions import (
     NO_SALES,
     ZERO,
@@ -17,6 +22,7 @@ from ecommerce.analytics.reductions import (
     Payload,
     by_local_time,
     closed_period,
+    data_bounds,
     period_json,
     sales_lines,
 )
@@ -31,15 +37,22 @@ def _bucket_key(bucket: dt.date, interval: str) -> str:
 
 
 def series_rows(queryset: Lines, workspace: Workspace, period: Period, interval: str) -> list[Payload]:
-    """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %."""
+    """Revenue, orders and units per bucket, gap-free over the (closed) period, with growth %
+    and whether the bucket is partial (see the module's docstring)."""
     week_start = workspace.week_start
     by_bucket = by_local_time(
         queryset, workspace.tzinfo, lambda local: truncate(local, interval, week_start=week_start)
     )
-    out, previous = [], None
+    first, last = data_bounds(workspace)
+    covered_from = max(day for day in (period.date_from, first) if day is not None)
+    covered_to = min(day for day in (period.date_to, last) if day is not None)
+    out: list[Payload] = []
+    previous: Decimal | None = None
     for bucket in bucket_starts(period.date_from, period.date_to, interval, week_start=week_start):
         row = by_bucket.get(bucket, NO_SALES)
         revenue = row["revenue"] or ZERO
+        partial = bucket < covered_from or next_bucket(bucket, interval) - dt.timedelta(days=1) > covered_to
+        growth_partial = previous is not None and (partial or out[-1]["partial"])
         out.append(
             {
                 "bucket": _bucket_key(bucket, interval),
@@ -47,7 +60,9 @@ def series_rows(queryset: Lines, workspace: Workspace, period: Period, interval:
                 "revenue": money(revenue),
                 "orders": row["orders"],
                 "units": row["units"] or 0,
-                "growth_pct": growth_pct(revenue, previous),
+                "partial": partial,
+                "growth_pct": None if growth_partial else growth_pct(revenue, previous),
+                "growth_partial": growth_partial,
             }
         )
         previous = revenue
@@ -120,7 +135,9 @@ def revenue_growth(workspace: Workspace, period: Period) -> Payload:
                 "revenue": row["revenue"],
                 "previous_revenue": previous,
                 "change": money(Decimal(row["revenue"]) - Decimal(previous)) if previous is not None else None,
+                "partial": row["partial"],
                 "growth_pct": row["growth_pct"],
+                "growth_partial": row["growth_partial"],
             }
         )
         previous = row["revenue"]

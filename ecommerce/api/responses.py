@@ -94,7 +94,15 @@ class EcommerceSeriesRowSerializer(serializers.Serializer):
     revenue = _money()
     orders = serializers.IntegerField()
     units = serializers.IntegerField()
-    growth_pct = _nullable_float("Against the previous bucket; null without a base.")
+    partial = serializers.BooleanField(
+        help_text="True when the range or the data (its first to last day with sales) covers only part of the bucket."
+    )
+    growth_pct = _nullable_float(
+        "Against the previous bucket; null without a base, and null when this bucket or the previous one is partial."
+    )
+    growth_partial = serializers.BooleanField(
+        help_text="True when growth_pct is null because this bucket or the previous one is partial."
+    )
 
 
 class EcommerceSeriesSerializer(_AnswerSerializer):
@@ -117,7 +125,9 @@ class EcommerceGrowthRowSerializer(serializers.Serializer):
     revenue = _money()
     previous_revenue = _money(allow_null=True)
     change = _money(allow_null=True)
-    growth_pct = _nullable_float()
+    partial = serializers.BooleanField(help_text="The month is covered only in part (see the series).")
+    growth_pct = _nullable_float("Null when this month or the previous one is partial.")
+    growth_partial = serializers.BooleanField()
 
 
 class EcommerceGrowthSerializer(_AnswerSerializer):

@@ -91,11 +91,75 @@ def test_three_decimal_prices_sum_exactly(workspace):
     assert analytics.kpis(workspace, Period())["revenue"] == "0.02"  # 0.015 rounded half up, once
 
 
-def test_monthly_series_with_growth(shop):
+def test_monthly_series_marks_partial_months_and_compares_no_growth_with_them(shop):
+    """The data run from 3 January to 8 February: both months are partial, so February's growth
+    (−59.09 % as if whole) is not given."""
     result = analytics.revenue_series(shop, Period(), "month")
     assert result["rows"] == [
-        {"bucket": "2011-01", "start": "2011-01-01", "revenue": "80.05", "orders": 3, "units": 19, "growth_pct": None},
-        {"bucket": "2011-02", "start": "2011-02-01", "revenue": "32.75", "orders": 2, "units": 2, "growth_pct": -59.09},
+        {
+            "bucket": "2011-01",
+            "start": "2011-01-01",
+            "revenue": "80.05",
+            "orders": 3,
+            "units": 19,
+            "partial": True,
+            "growth_pct": None,
+            "growth_partial": False,
+        },
+        {
+            "bucket": "2011-02",
+            "start": "2011-02-01",
+            "revenue": "32.75",
+            "orders": 2,
+            "units": 2,
+            "partial": True,
+            "growth_pct": None,
+            "growth_partial": True,
+        },
+    ]
+
+
+@pytest.fixture
+def spring(workspace):
+    """One 10.00 sale on 15 March, 10 April and 20 May 2011, 30.00 on 25 April."""
+    for day, price in (((3, 15), "10.00"), ((4, 10), "10.00"), ((4, 25), "30.00"), ((5, 20), "10.00")):
+        SalesLineFactory(workspace=workspace, invoice_date=utc(2011, *day, 12), quantity=1, unit_price=Decimal(price))
+    return workspace
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [
+        # March from the 15th and May to the 20th hold data only in part, whatever the range.
+        (Period(), [("2011-03", True, None, False), ("2011-04", False, None, True), ("2011-05", True, None, True)]),
+        (
+            Period(dt.date(2011, 3, 1), dt.date(2011, 5, 31)),
+            [("2011-03", True, None, False), ("2011-04", False, None, True), ("2011-05", True, None, True)],
+        ),
+        # A range that covers April alone: whole, and nothing before it to compare with.
+        (Period(dt.date(2011, 4, 1), dt.date(2011, 4, 30)), [("2011-04", False, None, False)]),
+        # A range that cuts April: partial.
+        (Period(dt.date(2011, 4, 1), dt.date(2011, 4, 20)), [("2011-04", True, None, False)]),
+    ],
+)
+def test_partial_buckets_follow_the_range_and_the_data(spring, period, expected):
+    rows = analytics.revenue_series(spring, period, "month")["rows"]
+    assert [(r["bucket"], r["partial"], r["growth_pct"], r["growth_partial"]) for r in rows] == expected
+
+
+def test_whole_buckets_keep_their_growth(spring):
+    """Weeks from Monday 11 April to Sunday 24 April lie wholly inside the data: 10.00 then 0.00."""
+    rows = analytics.revenue_series(spring, Period(dt.date(2011, 4, 11), dt.date(2011, 4, 24)), "week")["rows"]
+    assert [(r["bucket"], r["revenue"], r["partial"], r["growth_pct"]) for r in rows] == [
+        ("2011-04-11", "0.00", False, None),
+        ("2011-04-18", "0.00", False, None),
+    ]
+    rows = analytics.revenue_series(spring, Period(dt.date(2011, 4, 4), dt.date(2011, 5, 1)), "week")["rows"]
+    assert [(r["bucket"], r["revenue"], r["partial"], r["growth_pct"]) for r in rows] == [
+        ("2011-04-04", "10.00", False, None),
+        ("2011-04-11", "0.00", False, -100.0),
+        ("2011-04-18", "0.00", False, None),
+        ("2011-04-25", "30.00", False, None),
     ]
 
 
@@ -124,7 +188,16 @@ def test_weekly_series_starts_on_monday_and_fills_gaps(shop):
 def test_yearly_series(shop):
     rows = analytics.revenue_series(shop, Period(), "year")["rows"]
     assert rows == [
-        {"bucket": "2011", "start": "2011-01-01", "revenue": "112.80", "orders": 5, "units": 21, "growth_pct": None}
+        {
+            "bucket": "2011",
+            "start": "2011-01-01",
+            "revenue": "112.80",
+            "orders": 5,
+            "units": 21,
+            "partial": True,  # 3 January to 8 February
+            "growth_pct": None,
+            "growth_partial": False,
+        }
     ]
 
 
@@ -497,8 +570,24 @@ def test_top_products_rank_by_net_and_exclude_non_product_codes(shop):
 
 def test_revenue_growth_month_over_month(shop):
     assert analytics.revenue_growth(shop, Period())["rows"] == [
-        {"month": "2011-01", "revenue": "80.05", "previous_revenue": None, "change": None, "growth_pct": None},
-        {"month": "2011-02", "revenue": "32.75", "previous_revenue": "80.05", "change": "-47.30", "growth_pct": -59.09},
+        {
+            "month": "2011-01",
+            "revenue": "80.05",
+            "previous_revenue": None,
+            "change": None,
+            "partial": True,
+            "growth_pct": None,
+            "growth_partial": False,
+        },
+        {
+            "month": "2011-02",
+            "revenue": "32.75",
+            "previous_revenue": "80.05",
+            "change": "-47.30",
+            "partial": True,
+            "growth_pct": None,  # two partial months
+            "growth_partial": True,
+        },
     ]
 
 
@@ -551,9 +640,9 @@ def test_insights_of_one_block_read_each_reduction_once(shop, django_assert_num_
 
     apart = overview()
     # Per period of the KPIs (January, and December before it) the sums per invoice and the
-    # distinct products; the returns of both; the customers' RFM; their spend per day (lifetime
-    # value and cohorts). Nothing more for the others.
-    with analytics.shared_reads(), django_assert_num_queries(7):
+    # distinct products; the returns of both; the data's bounds (partial buckets); the customers'
+    # RFM; their spend per day (lifetime value and cohorts). Nothing more for the others.
+    with analytics.shared_reads(), django_assert_num_queries(8):
         assert overview() == apart
     assert apart[2]["rows"][0]["revenue"] == "54.55"  # 1001 (15.30 + 18.00) and 1003 (21.25), UK
 

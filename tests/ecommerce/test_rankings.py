@@ -295,3 +295,16 @@ def test_customers_page_ranks_by_net(cancellations, owner, client):
     x = _row(table, 'data-customer="X"')
     assert "cancelled in full ×1" in x
     assert [cell for cell in ("10.00", "222.00", "212.00", "96 %") if cell not in x] == []
+
+
+def test_overview_marks_partial_months_and_withholds_their_growth(shop, owner, client):
+    """The shop's data run from 3 January to 8 February 2011: both months are partial."""
+    from django.urls import reverse
+
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:dashboard")).content.decode()
+    february = _row(html, '<tr class="partial"><td>2011-02')
+    assert ">partial</span>" in february
+    assert "-47.30" in february
+    assert "n/a (partial)" in february
+    assert "-59.1" not in html
