@@ -14,6 +14,7 @@ from accounts.models import Workspace
 from config.cache import Cached
 from config.money import money, ratio
 from config.periods import Period
+from ecommerce import models as m
 from ecommerce.analytics.geography import country_label
 from ecommerce.analytics.rankings import cancelled_json, cancelled_orders, ranked
 from ecommerce.analytics.reductions import (
@@ -55,7 +56,7 @@ def top_customers(workspace: Workspace, period: Period, order_by: str = "net", l
         )
         .order_by()
     }
-    cancelled = cancelled_orders(workspace, lines, "customer_id", ids)
+    cancelled = cancelled_orders(workspace, period, lines, "customer_id", ids)
     rows = []
     for figures in top:
         row = details.get(figures.key)
@@ -241,16 +242,42 @@ def _spend_per_customer_month(workspace: Workspace, period: Period) -> dict[tupl
     return per_month
 
 
-def _cohort_cells(per_month: dict[tuple[str, int], Decimal]) -> tuple[dict[Cell, int], dict[Cell, Decimal]]:
+def _first_purchases(workspace: Workspace, period: Period) -> dict[str, int] | None:
+    """The month (year × 12 + month − 1) of each customer's first purchase ever, when the period
+    starts after the data does (one grouped query); None for a period from the start of the
+    data, whose first purchases are the customers' first ever."""
+    if period.date_from is None:
+        return None
+    rows = read_once(
+        m.SalesLine.objects.filter(workspace=workspace)
+        .exclude(customer_id="")
+        .values("customer_id")
+        .annotate(first=TruncDate(Min("invoice_date"), tzinfo=workspace.tzinfo))
+        .values_list("customer_id", "first")
+        .order_by()
+    )
+    # A customer acquired before the period belongs to no cohort of it: -1 is before every month.
+    return {customer: day.year * 12 + day.month - 1 if day >= period.date_from else -1 for customer, day in rows}
+
+
+def _cohort_cells(
+    per_month: dict[tuple[str, int], Decimal], first_ever: dict[str, int] | None
+) -> tuple[dict[Cell, int], dict[Cell, Decimal]]:
     """Active customers and revenue per (cohort, months since): every (customer, month) row is
-    one active customer of its cell, the cohort being the customer's first month."""
+    one active customer of its cell, the cohort being the month of the customer's first purchase
+    ever (``first_ever``; without it, their first in ``per_month``). Customers acquired before
+    the period are left out."""
     first: dict[str, int] = {}
     for customer, index in per_month:
         if index < first.get(customer, index + 1):
             first[customer] = index
+    if first_ever is not None:
+        first = {customer: first_ever[customer] for customer in first if first_ever[customer] >= 0}
     active: dict[Cell, int] = {}
     spent: dict[Cell, Decimal] = {}
     for (customer, index), revenue in per_month.items():
+        if customer not in first:
+            continue
         cell = (first[customer], index - first[customer])
         active[cell] = active.get(cell, 0) + 1
         spent[cell] = spent.get(cell, ZERO) + revenue
@@ -274,8 +301,10 @@ def _cohort_row(start: int, last_index: int, active: dict[Cell, int], spent: dic
 
 
 def cohorts(workspace: Workspace, period: Period) -> Payload:
-    """Monthly acquisition cohorts (month of a customer's first purchase within the period) ×
-    months since: active customers, retention % of the cohort, and revenue.
+    """Monthly acquisition cohorts × months since: active customers, retention % of the cohort,
+    and revenue. A customer is acquired by their first purchase ever: the period selects the
+    cohorts acquired in it and their activity in it, never their history (a customer of 2010
+    buying again in 2011 is in no cohort of a 2011 range).
 
     The database reduces the lines to spend per customer and local day (the reduction the
     lifetime value reads too, :func:`_spend_per_customer_day`); Python adds those up per customer
@@ -285,7 +314,9 @@ def cohorts(workspace: Workspace, period: Period) -> Payload:
     per_month = _spend_per_customer_month(workspace, period)
     if not per_month:
         return {**period_json(period), "max_age": 0, "cohorts": [], "rows": []}
-    active, spent = _cohort_cells(per_month)
+    active, spent = _cohort_cells(per_month, _first_purchases(workspace, period))
+    if not active:
+        return {**period_json(period), "max_age": 0, "cohorts": [], "rows": []}
     last_index = max(index for _, index in per_month)
     out_cohorts, out_rows = [], []
     for start in sorted({start for start, _ in active}):

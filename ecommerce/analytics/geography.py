@@ -126,7 +126,7 @@ def country_detail(workspace: Workspace, period: Period, name: str, limit: int =
         sales_lines(workspace, period).filter(in_country),
         return_lines(workspace, period).filter(in_country),
     )
-    products = rank_products(workspace, lines, returns, "net", limit)
+    products = rank_products(workspace, period, lines, returns, "net", limit, in_country)
     return {
         **period_json(closed),
         "country": country,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import Workspace
 from config.money import money
@@ -13,10 +13,17 @@ from ecommerce.analytics.reductions import Lines, Payload, period_json, return_l
 
 
 def rank_products(
-    workspace: Workspace, lines: Lines, returns: QuerySet[m.ReturnLine], order_by: str, limit: int
+    workspace: Workspace,
+    period: Period,
+    lines: Lines,
+    returns: QuerySet[m.ReturnLine],
+    order_by: str,
+    limit: int,
+    where: Q | None = None,
 ) -> list[Payload]:
     """The top products of ``lines`` and ``returns`` by ``order_by``, with their description,
-    orders and the orders cancelled in full.
+    orders and the orders cancelled in full (``where``: what narrows ``lines``, for the returns
+    that reverse them).
 
     The ranking sums every product; the descriptions and the distinct orders are read for the
     top ones only (COUNT(DISTINCT) over every product sorts every line).
@@ -31,7 +38,7 @@ def rank_products(
         .order_by()
     }
     described = {} if len(details) == len(codes) else _return_descriptions(returns, codes)
-    cancelled = cancelled_orders(workspace, lines, "stock_code", codes)
+    cancelled = cancelled_orders(workspace, period, lines, "stock_code", codes, where)
     rows = []
     for figures in top:
         sold = details.get(figures.key, {"description": described.get(figures.key, ""), "orders": 0})
@@ -63,12 +70,12 @@ def top_products(workspace: Workspace, period: Period, order_by: str = "net", li
     return {
         **period_json(period),
         "order_by": order_by,
-        "rows": rank_products(workspace, lines, returns, order_by, limit),
+        "rows": rank_products(workspace, period, lines, returns, order_by, limit),
     }
 
 
 def returned_products(workspace: Workspace, period: Period, limit: int = 10) -> Payload:
     """The products returned the most in the period, by value returned (only products with returns)."""
     lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
-    rows = rank_products(workspace, lines, returns, "returns", limit)
+    rows = rank_products(workspace, period, lines, returns, "returns", limit)
     return {**period_json(period), "rows": [row for row in rows if row["returned_units"]]}

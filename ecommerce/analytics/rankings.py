@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import Workspace
 from config.money import money, ratio
+from config.periods import Period
 from ecommerce import models as m
 from ecommerce.analytics.reductions import ZERO, Lines, Payload, read_once
 
@@ -73,12 +74,15 @@ def ranked(lines: Lines, returns: QuerySet[m.ReturnLine], field: str, order_by: 
     return sorted(found.values(), key=lambda f: (-getattr(f, attribute), f.key))[:limit]
 
 
-def _reversals(workspace: Workspace) -> Reversals:
+def _reversals(workspace: Workspace, since: dt.datetime | None, where: Q) -> Reversals:
     """The sales lines a return line reverses, by (customer, stock code, unit price, quantity),
-    with the latest time of such a return: one query over the returns with a customer."""
+    with the latest time of such a return: one query over the returns with a customer from
+    ``since`` on (a return never reverses a later sale) that match ``where``."""
+    returns = m.ReturnLine.objects.filter(where, workspace=workspace)
+    if since is not None:
+        returns = returns.filter(invoice_date__gte=since)
     rows = read_once(
-        m.ReturnLine.objects.filter(workspace=workspace)
-        .exclude(customer_id="")
+        returns.exclude(customer_id="")
         .values_list("customer_id", "stock_code", "unit_price", "quantity", "invoice_date")
         .order_by()
     )
@@ -97,15 +101,18 @@ def _is_reversed(line: Any, reversals: Reversals) -> bool:
 _LINE = ("invoice_no", "customer_id", "stock_code", "unit_price", "quantity", "invoice_date", "amount")
 
 
-def cancelled_orders(workspace: Workspace, lines: Lines, field: str, keys: Iterable[str]) -> dict[str, Payload]:
-    """Per value of ``field`` among ``keys``: its orders among ``lines`` cancelled in full and the
-    value of its lines in them (see the module's docstring).
+def cancelled_orders(
+    workspace: Workspace, period: Period, lines: Lines, field: str, keys: Iterable[str], where: Q | None = None
+) -> dict[str, Payload]:
+    """Per value of ``field`` among ``keys``: its orders among ``lines`` (of ``period``) cancelled
+    in full and the value of its lines in them (see the module's docstring). ``where`` narrows the
+    returns read as ``lines`` are (a country's page reads that country's returns, by its index).
 
     Only the lines of those keys by customers with returns are read, then every line of the few
     orders where one of them is reversed: the real file's whole history has 3,800 return
     invoices against 20,000 orders.
     """
-    reversals = _reversals(workspace)
+    reversals = _reversals(workspace, period.bounds(workspace.tzinfo)[0], where or Q())
     if not reversals:
         return {}
     customers = {key[0] for key in reversals}

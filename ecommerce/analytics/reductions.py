@@ -35,6 +35,7 @@ ZERO = Decimal(0)
 Payload = dict[str, Any]  # an insight's JSON-ready answer
 Lines = QuerySet[m.SalesLine]
 _QS = TypeVar("_QS", bound=QuerySet[Any])
+_T = TypeVar("_T")
 
 
 class InvoiceSums(Protocol):
@@ -92,15 +93,15 @@ def period_q(workspace: Workspace, period: Period) -> Q:
 def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
     """First and last local dates with sales lines (None, None without data), read once per
     :func:`shared_reads` block (the closed period and the partial buckets of a series)."""
-    bounds = read_once(
-        m.SalesLine.objects.filter(workspace=workspace)
-        .values("workspace")
-        .annotate(first=Min("invoice_date"), last=Max("invoice_date"))
-        .values_list("first", "last")
-        .order_by()
+    # An aggregate without grouping: PostgreSQL reads MIN and MAX at the two ends of the date index.
+    bounds = remember(
+        ("data_bounds", (workspace.pk,)),
+        lambda: m.SalesLine.objects.filter(workspace=workspace).aggregate(
+            first=Min("invoice_date"), last=Max("invoice_date")
+        ),
     )
     tz = workspace.tzinfo
-    first, last = bounds[0] if bounds else (None, None)
+    first, last = bounds["first"], bounds["last"]
     return (first.astimezone(tz).date() if first else None, last.astimezone(tz).date() if last else None)
 
 
@@ -127,7 +128,7 @@ def period_json(period: Period) -> dict[str, str | None]:
     return {"date_from": iso(period.date_from), "date_to": iso(period.date_to)}
 
 
-_Memo = dict[tuple[str, tuple[Any, ...]], list[Any]]
+_Memo = dict[tuple[str, tuple[Any, ...]], Any]
 _shared_reads: contextvars.ContextVar[_Memo | None] = contextvars.ContextVar("ecommerce_shared_reads", default=None)
 
 
@@ -149,17 +150,22 @@ def shared_reads() -> Iterator[None]:
         _shared_reads.reset(token)
 
 
+def remember(key: tuple[str, tuple[Any, ...]], compute: Callable[[], _T]) -> _T:
+    """``compute()``, once per :func:`shared_reads` block and ``key``, else afresh."""
+    memo = _shared_reads.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    value: _T = memo[key]
+    return value
+
+
 def read_once(rows: QuerySet[Any, Any]) -> list[Any]:
     """The rows of the reduction ``rows``, read once per :func:`shared_reads` block (by its SQL
     and parameters), else afresh."""
-    memo = _shared_reads.get()
-    if memo is None:
-        return list(rows)
     sql, params = rows.query.sql_with_params()
-    key = (sql, tuple(params))
-    if key not in memo:
-        memo[key] = list(rows)
-    return memo[key]
+    return remember((sql, tuple(params)), lambda: list(rows))
 
 
 def _per_invoice(queryset: Lines) -> list[InvoiceSums]:
