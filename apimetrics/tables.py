@@ -27,8 +27,11 @@ from apimetrics.analytics import (
 from apimetrics.models import Project
 from config.periods import Period
 
-ORDERINGS = ("requests", "traffic_share", "errors", "error_rate", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "apdex")
-ORDERINGS += ("endpoint", "consumer")
+# What the endpoint and consumer tables may be ordered by (``-`` first for descending).
+ORDERINGS = (
+    *("requests", "traffic_share", "errors", "error_rate", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "apdex"),
+    *("endpoint", "consumer"),
+)
 CLASSES = ("2xx", "3xx", "4xx", "5xx")
 
 
