@@ -257,7 +257,7 @@ def main() -> None:
     from django.db import connection
 
     from accounts.models import Workspace
-    from apimetrics import analytics, keys, projects
+    from apimetrics import analytics, keys, projects, tables
     from apimetrics.models import Project, RequestEvent, RollupState
     from apimetrics.recording import EVENT_COLUMNS
     from apimetrics.tracking import clean_events
@@ -371,7 +371,7 @@ def main() -> None:
     rollup_queries = {
         "summary": lambda: analytics.summary(big, period, analytics.rollup_watermark(big)),
         "time-series (day)": lambda: analytics.time_series(big, period, "day", analytics.rollup_watermark(big)),
-        "endpoints": lambda: analytics.endpoints(big, period, analytics.rollup_watermark(big)),
+        "endpoints": lambda: tables.endpoints(big, period, analytics.rollup_watermark(big)),
     }
     check_rollup = rollup_queries["summary"]()
     check_raw = raw_queries["summary"]()[0][0]
