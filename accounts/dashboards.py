@@ -54,7 +54,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
         """The last day of the page's data: presets end on it when it is before today."""
         return None
 
-    def insight(self, name: str, **params: Any) -> Any:
+    def insight(self, name: str, /, **params: Any) -> Any:
         """The payload of the registered insight ``name`` for the page's workspace and period
         (``params`` may name another period), through its cache; when it was computed joins the
         page's :attr:`data_as_of`."""

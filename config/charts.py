@@ -80,15 +80,19 @@ def summary(figure: go.Figure) -> str:
     return text + ". The table or CSV beside it holds the figures."
 
 
-def figure_html(figure: go.Figure, config: Mapping[str, object] | None = None) -> SafeString:
+def figure_html(
+    figure: go.Figure, config: Mapping[str, object] | None = None, links: Mapping[str, str] | None = None
+) -> SafeString:
     """The figure as a container that ``static/js/charts.js`` draws, with Plotly's ``config``
-    (``DEFAULT_CONFIG`` and what is given); an empty figure's sentence instead."""
+    (``DEFAULT_CONFIG`` and what is given); an empty figure's sentence instead. ``links`` maps a
+    point's label (a bar's category, a map region's location) to the page a click on it opens."""
     meta = figure.layout.meta
     if not figure.data and isinstance(meta, dict) and meta.get("empty"):
         return format_html('<p class="chart-empty">{}</p>', meta["empty"])
-    spec = '{"figure": %s, "config": %s}' % (  # noqa: UP031 (two JSON documents, already encoded)
+    spec = '{"figure": %s, "config": %s, "links": %s}' % (  # noqa: UP031 (JSON documents, already encoded)
         pio.to_json(figure),
         json.dumps({**DEFAULT_CONFIG, **(config or {})}),
+        json.dumps(dict(links or {})),
     )
     geo = any(trace.type in _GEO_TRACES for trace in figure.data)
     return format_html(

@@ -8,6 +8,8 @@ the base template; the world map reads its TopoJSON from our static files, not a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import plotly.graph_objects as go
 from django.templatetags.static import static
@@ -25,8 +27,14 @@ def _f(value) -> float:
     return float(value) if value is not None else 0.0
 
 
-def to_html(fig: go.Figure) -> SafeString:
-    return figure_html(fig, {"topojsonURL": static("ecommerce/topojson/")})
+def to_html(fig: go.Figure, links: Mapping[str, str] | None = None) -> SafeString:
+    """The figure for a page; ``links`` maps a point's label to the page its click opens."""
+    return figure_html(fig, {"topojsonURL": static("ecommerce/topojson/")}, links)
+
+
+def product_label(row: Mapping[str, Any]) -> str:
+    """A product as a bar's category: its description, shortened, and its code."""
+    return f"{(row['description'] or row['stock_code'])[:32]} ({row['stock_code']})"
 
 
 def revenue_series_figure(
@@ -208,7 +216,7 @@ def top_products_figure(rows: list[dict], metric: str = "revenue", currency: str
     fig = go.Figure(
         go.Bar(
             x=[_f(row[metric]) for row in rows],
-            y=[f"{(row['description'] or row['stock_code'])[:32]} ({row['stock_code']})" for row in rows],
+            y=[product_label(row) for row in rows],
             orientation="h",
             marker_color=ACCENT,
             name=metric.title(),

@@ -122,12 +122,12 @@ COUNTRY = _insight(
     "country",
     analytics.country_detail,
     r.EcommerceCountryDetailSerializer,
-    "One country: KPIs, monthly series and top products (404 when unknown)",
+    "One country: KPIs, monthly series, top products and customers (404 when unknown)",
     query=q.LimitQuerySerializer,
     url_params=("name",),
     operation_id="ecommerce_country_detail",
     csv_rows_key="monthly",
-    csv_tables=("kpis", "top_products"),
+    csv_tables=("kpis", "top_products", "top_customers"),
     csv_filename="country",
     # The country's scalars: what an alert on one country (its ``name``) watches, read from its
     # KPIs alone rather than the whole page.
@@ -138,6 +138,30 @@ COUNTRY = _insight(
         Metric("kpis.average_order_value", "Average order value in the country", "money"),
         Metric("kpis.return_rate", "Return rate in the country", "ratio", higher_is_better=False),
     ),
+)
+CUSTOMER = _insight(
+    "customer",
+    analytics.customer_detail,
+    r.EcommerceCustomerDetailSerializer,
+    "One customer: KPIs, segment, first purchase, monthly series, latest orders and returns (404 when unknown)",
+    query=q.LimitQuerySerializer,
+    url_params=("customer_id",),
+    operation_id="ecommerce_customer_detail",
+    csv_rows_key="orders",
+    csv_tables=("kpis", "monthly", "returns"),
+    csv_filename="customer",
+)
+PRODUCT = _insight(
+    "product",
+    analytics.product_detail,
+    r.EcommerceProductDetailSerializer,
+    "One product: KPIs with returns, monthly series and top countries (404 when unknown)",
+    query=q.LimitQuerySerializer,
+    url_params=("stock_code",),
+    operation_id="ecommerce_product_detail",
+    csv_rows_key="monthly",
+    csv_tables=("kpis", "top_countries"),
+    csv_filename="product",
 )
 CUSTOMERS_TOP = _insight(
     "customers_top",

@@ -26,7 +26,7 @@ TABS = (
 class EcommercePage(WorkspaceDashboardView):
     tab = "dashboard"
 
-    def insight(self, name: str, **params: Any) -> Any:
+    def insight(self, name: str, /, **params: Any) -> Any:
         """The e-commerce insight ``name`` (``kpis`` is ``ecommerce.kpis``)."""
         return super().insight(f"ecommerce.{name}", **params)
 
@@ -48,8 +48,21 @@ class EcommercePage(WorkspaceDashboardView):
         query = {name: day.isoformat() for name, day in ends if day}
         return f"/api/v1/ecommerce/{path}?{urlencode({**query, **params, 'format': 'csv'})}"
 
+    def detail_link(self, page: str, key: str) -> str:
+        """The detail page (country, customer, product) of ``key``, with the page's time controls."""
+        return reverse(f"ecommerce:{page}", args=[key]) + self.time_query
+
+    def country_links(self, rows: list[dict]) -> dict[str, str]:
+        """A map's regions (labels, as it draws them) to their country pages."""
+        return {row["label"]: self.detail_link("country", row["country"]) for row in rows}
+
+    def product_links(self, rows: list[dict]) -> dict[str, str]:
+        """A top-products chart's bars to their product pages."""
+        return {charts.product_label(row): self.detail_link("product", row["stock_code"]) for row in rows}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["query_suffix"] = self.time_query  # the time controls, carried to the detail pages
         context["tabs"] = [
             {"name": label, "url": reverse(f"ecommerce:{name}") + self.time_query, "active": name == self.tab}
             for name, label in TABS
@@ -109,7 +122,9 @@ class DashboardView(EcommercePage):
             "cards": kpi_cards(kpis, self.workspace.currency),
             "interval": interval,
             "series_chart": charts.to_html(charts.revenue_series_figure(series["rows"], previous, currency)),
-            "map_chart": charts.to_html(charts.countries_map_figure(countries["rows"], currency)),
+            "map_chart": charts.to_html(
+                charts.countries_map_figure(countries["rows"], currency), self.country_links(countries["rows"])
+            ),
             "countries": countries["rows"][:15],
             "countries_total": countries["countries_total"],
             "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"], currency)),
@@ -167,10 +182,12 @@ class ProductsView(EcommercePage):
             "by_net": by_net["rows"],
             "returned": returned["rows"],
             "net_chart": charts.to_html(
-                charts.top_products_figure(by_net["rows"], "net_revenue", self.workspace.currency)
+                charts.top_products_figure(by_net["rows"], "net_revenue", self.workspace.currency),
+                self.product_links(by_net["rows"]),
             ),
             "returned_chart": charts.to_html(
-                charts.top_products_figure(returned["rows"], "returns_value", self.workspace.currency)
+                charts.top_products_figure(returned["rows"], "returns_value", self.workspace.currency),
+                self.product_links(returned["rows"]),
             ),
             "csv": {
                 "net": self.api_csv("products/top", order_by="net", limit=250),

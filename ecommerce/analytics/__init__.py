@@ -11,11 +11,11 @@ from ecommerce.analytics.customers import (
     rfm_frame,
     top_customers,
 )
+from ecommerce.analytics.details import country_detail, customer_detail, product_detail
 from ecommerce.analytics.forecast import daily_revenue, forecast_days, forecast_fit, forecast_model
 from ecommerce.analytics.geography import (
     countries,
     country_code,
-    country_detail,
     country_kpis,
     country_label,
     country_spellings,
@@ -53,6 +53,7 @@ __all__ = [
     "country_label",
     "country_spellings",
     "customer_days",
+    "customer_detail",
     "customer_segments",
     "daily_revenue",
     "data_bounds",
@@ -62,6 +63,7 @@ __all__ = [
     "health",
     "kpis",
     "lifetime_value",
+    "product_detail",
     "resolve_country",
     "returned_products",
     "revenue_by_hour",

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import Workspace
@@ -19,6 +19,7 @@ from ecommerce.analytics.geography import country_label
 from ecommerce.analytics.rankings import cancelled_json, cancelled_orders, ranked
 from ecommerce.analytics.reductions import (
     ZERO,
+    Lines,
     Payload,
     closed_period,
     iso,
@@ -35,14 +36,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def top_customers(workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10) -> Payload:
-    """Customers ranked by net value (what they spent less what they returned), gross spend, units
-    or returns (:mod:`ecommerce.analytics.rankings`): orders, average order value, first and last
-    purchase in the period (local times in the workspace time zone; null for a customer who only
-    returned goods in it). Lines without a customer id are left out."""
+def rank_customers(
+    workspace: Workspace,
+    period: Period,
+    lines: Lines,
+    returns: QuerySet[m.ReturnLine],
+    order_by: str,
+    limit: int,
+    where: Q | None = None,
+) -> list[Payload]:
+    """The customers of ``lines`` and ``returns`` ranked by net value (what they spent less what
+    they returned), gross spend, units or returns (:mod:`ecommerce.analytics.rankings`): orders,
+    average order value, first and last purchase in the period (local times in the workspace time
+    zone; null for a customer who only returned goods in it). Lines without a customer id are
+    left out; ``where`` is what narrows ``lines``, for the returns that reverse them."""
     tz = workspace.tzinfo
-    lines = sales_lines(workspace, period).exclude(customer_id="")
-    top = ranked(lines, return_lines(workspace, period).exclude(customer_id=""), "customer_id", order_by, limit)
+    lines = lines.exclude(customer_id="")
+    top = ranked(lines, returns.exclude(customer_id=""), "customer_id", order_by, limit)
     ids = [figures.key for figures in top]
     details = {
         row["customer_id"]: row
@@ -56,7 +66,7 @@ def top_customers(workspace: Workspace, period: Period, order_by: str = "net", l
         )
         .order_by()
     }
-    cancelled = cancelled_orders(workspace, period, lines, "customer_id", ids)
+    cancelled = cancelled_orders(workspace, period, lines, "customer_id", ids, where)
     rows = []
     for figures in top:
         row = details.get(figures.key)
@@ -74,6 +84,13 @@ def top_customers(workspace: Workspace, period: Period, order_by: str = "net", l
                 **cancelled_json(cancelled, figures.key),
             }
         )
+    return rows
+
+
+def top_customers(workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10) -> Payload:
+    """Customers ranked by :func:`rank_customers` over the whole workspace."""
+    lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
+    rows = rank_customers(workspace, period, lines, returns, order_by, limit)
     return {**period_json(period), "order_by": order_by, "rows": rows}
 
 

@@ -1,4 +1,4 @@
-"""Countries: the ranking, one country's detail, and the spellings a person may type."""
+"""Countries: the ranking and the spellings a person may type."""
 
 from __future__ import annotations
 
@@ -10,17 +10,15 @@ from config.money import money, ratio
 from config.periods import Period
 from ecommerce import models as m
 from ecommerce.analytics.kpis import kpi_payload, kpi_totals
-from ecommerce.analytics.products import rank_products
 from ecommerce.analytics.reductions import (
     ZERO,
     Payload,
     closed_period,
     period_json,
-    return_lines,
     sales_lines,
     sums_by,
+    unmatchable,
 )
-from ecommerce.analytics.series import series_rows
 
 COUNTRY_LABELS = {"EIRE": "Ireland", "RSA": "South Africa", "USA": "United States"}
 COUNTRY_ALIASES = {label.lower(): code for code, label in COUNTRY_LABELS.items()}
@@ -84,10 +82,7 @@ def country_spellings(name: str) -> list[str]:
 def resolve_country(workspace: Workspace, name: str) -> str:
     """The stored country for ``name`` (see :func:`country_spellings`; ``Ireland`` finds
     ``EIRE``); 404 when the workspace has no sales line for it."""
-    code = country_code(name)
-    max_length = m.LineBase._meta.get_field("country").max_length
-    if "\x00" in code or (max_length is not None and len(code) > max_length):
-        # No stored country holds a NUL (PostgreSQL refuses one in a query) or is that long.
+    if unmatchable("country", country_code(name)):
         raise NotFound("Not found.")
     # Any one line, in no order: ordered by id (``first()``'s) the primary key would be walked
     # through the lines of every other country, and ordered by country PostgreSQL reads the
@@ -111,27 +106,3 @@ def country_kpis(workspace: Workspace, period: Period, name: str, limit: int = 1
     (``limit``, the page's, is accepted and unused)."""
     country = resolve_country(workspace, name)
     return {"kpis": _country_kpis(workspace, period, closed_period(workspace, period), country)}
-
-
-def country_detail(workspace: Workspace, period: Period, name: str, limit: int = 10) -> Payload:
-    """One country: KPIs over the period, its monthly series and its top products."""
-    country = resolve_country(workspace, name)
-    closed = closed_period(workspace, period)
-    in_country = Q(country=country)
-    totals = _country_kpis(workspace, period, closed, country)
-    series = []
-    if closed.is_bounded:
-        series = series_rows(sales_lines(workspace, period).filter(in_country), workspace, closed, "month")
-    lines, returns = (
-        sales_lines(workspace, period).filter(in_country),
-        return_lines(workspace, period).filter(in_country),
-    )
-    products = rank_products(workspace, period, lines, returns, "net", limit, in_country)
-    return {
-        **period_json(closed),
-        "country": country,
-        "label": country_label(country),
-        "kpis": totals,
-        "monthly": series,
-        "top_products": products,
-    }

@@ -90,6 +90,13 @@ def period_q(workspace: Workspace, period: Period) -> Q:
     return q
 
 
+def unmatchable(field: str, value: str) -> bool:
+    """Whether no stored line can hold ``value`` as ``field``: empty, holding a NUL (PostgreSQL
+    refuses one in a query) or longer than the column, so a look-up can answer 404 unasked."""
+    max_length = getattr(m.LineBase._meta.get_field(field), "max_length", None)
+    return not value or "\x00" in value or (max_length is not None and len(value) > max_length)
+
+
 def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:
     """First and last local dates with sales lines (None, None without data), read once per
     :func:`shared_reads` block (the closed period and the partial buckets of a series)."""

@@ -178,12 +178,21 @@ class EcommerceProductRowSerializer(_ReturnsAwareSerializer):
     average_price = _money(allow_null=True)
 
 
-class EcommerceCountryDetailSerializer(_AnswerSerializer):
-    country = serializers.CharField()
-    label = serializers.CharField()
+class EcommerceProductCountrySerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="As in the data (EIRE).")
+    label = serializers.CharField(help_text="As shown (Ireland).")
+    revenue = _money()
+    units = serializers.IntegerField()
+    orders = serializers.IntegerField()
+
+
+class EcommerceProductDetailSerializer(_AnswerSerializer):
+    stock_code = serializers.CharField()
+    description = serializers.CharField()
     kpis = EcommerceKpiFiguresSerializer()
+    returned_units = serializers.IntegerField(help_text="Units of the product returned in the period.")
     monthly = EcommerceSeriesRowSerializer(many=True)
-    top_products = EcommerceProductRowSerializer(many=True)
+    top_countries = EcommerceProductCountrySerializer(many=True)
 
 
 class EcommerceProductsSerializer(_AnswerSerializer):
@@ -212,6 +221,43 @@ class EcommerceCustomerRowSerializer(_ReturnsAwareSerializer):
 class EcommerceCustomersSerializer(_AnswerSerializer):
     order_by = serializers.CharField()
     rows = EcommerceCustomerRowSerializer(many=True)
+
+
+class EcommerceCountryDetailSerializer(_AnswerSerializer):
+    country = serializers.CharField()
+    label = serializers.CharField()
+    kpis = EcommerceKpiFiguresSerializer()
+    monthly = EcommerceSeriesRowSerializer(many=True)
+    top_products = EcommerceProductRowSerializer(many=True)
+    top_customers = EcommerceCustomerRowSerializer(many=True)
+
+
+class EcommerceCustomerOrderSerializer(serializers.Serializer):
+    invoice_no = serializers.CharField()
+    invoice_date = serializers.DateTimeField(help_text="Local time in the workspace time zone.")
+    revenue = _money()
+    units = serializers.IntegerField()
+    lines = serializers.IntegerField()
+
+
+class EcommerceCustomerReturnSerializer(serializers.Serializer):
+    invoice_no = serializers.CharField()
+    invoice_date = serializers.DateTimeField(help_text="Local time in the workspace time zone.")
+    stock_code = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="Negative, as in the file.")
+    amount = _money(help_text="Positive: the value returned.")
+
+
+class EcommerceCustomerDetailSerializer(_AnswerSerializer):
+    customer_id = serializers.CharField()
+    country = serializers.CharField(allow_null=True, help_text="As shown; null without purchases in the period.")
+    segment = serializers.CharField(allow_null=True, help_text="RFM segment; null without purchases in the period.")
+    first_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time; in the period.")
+    last_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time; in the period.")
+    kpis = EcommerceKpiFiguresSerializer()
+    monthly = EcommerceSeriesRowSerializer(many=True)
+    orders = EcommerceCustomerOrderSerializer(many=True, help_text="The latest orders, up to the limit.")
+    returns = EcommerceCustomerReturnSerializer(many=True, help_text="The latest returned lines, up to the limit.")
 
 
 class EcommerceSegmentRowSerializer(serializers.Serializer):

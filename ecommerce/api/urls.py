@@ -18,6 +18,9 @@ urlpatterns = [
     path("customers/cohorts", insight_view("ecommerce.cohorts"), name="ecommerce-customers-cohorts"),
     path("products/top", insight_view("ecommerce.products_top"), name="ecommerce-products-top"),
     path("products/returned", insight_view("ecommerce.products_returned"), name="ecommerce-products-returned"),
+    # After the fixed paths above, which no customer id or stock code of the data spells.
+    path("customers/<str:customer_id>", insight_view("ecommerce.customer"), name="ecommerce-customer"),
+    path("products/<str:stock_code>", insight_view("ecommerce.product"), name="ecommerce-product"),
     path("revenue/monthly", insight_view("ecommerce.revenue_monthly"), name="ecommerce-revenue-monthly"),
     path("revenue/growth", insight_view("ecommerce.revenue_growth"), name="ecommerce-revenue-growth"),
     path("revenue/by-hour", insight_view("ecommerce.by_hour"), name="ecommerce-revenue-by-hour"),

@@ -107,9 +107,26 @@
     if (touch) {
       figure.config.displayModeBar = false;
     }
-    Plotly.newPlot(plot, figure.figure.data, figure.figure.layout, figure.config);
+    Plotly.newPlot(plot, figure.figure.data, figure.figure.layout, figure.config).then(function () {
+      follow(plot, figure.links || {});
+    });
     if (shown.length) listUnder(container, shown);
     if (range) offerAnnotation(plot);
+  }
+
+  // A click on a bar or a map region whose label the page linked opens its detail page.
+  function follow(plot, links) {
+    if (!Object.keys(links).length) {
+      return;
+    }
+    plot.classList.add("linked");
+    plot.on("plotly_click", function (event) {
+      var point = event.points[0];
+      var url = links[point.location] || links[point.y] || links[point.x] || links[point.label];
+      if (url) {
+        window.location.assign(url);
+      }
+    });
   }
 
   function bundle(containers) {

@@ -1,0 +1,113 @@
+"""E-commerce drill-down pages: one country, one customer, one product.
+
+Each page reads one detail insight (:mod:`ecommerce.insights`), the same cached result the
+API serves and its CSV exports; the dashboards' rows, bars and map regions link here.
+"""
+
+from urllib.parse import quote
+
+from django.http import Http404
+
+from config.errors import NotFound
+from ecommerce import charts
+from ecommerce.views import EcommercePage
+
+
+class DetailPage(EcommercePage):
+    """A page of one thing the URL names (``url_kwarg``), read from the insight ``detail``; an
+    unknown one is the 404 page."""
+
+    detail = ""
+    url_kwarg = ""
+
+    def page_context(self) -> dict:
+        key = self.kwargs[self.url_kwarg]
+        try:
+            payload = self.insight(self.detail, **{self.url_kwarg: key})
+        except NotFound as error:
+            raise Http404(error.message) from error
+        return {
+            "detail": payload,
+            "series_chart": charts.to_html(
+                charts.revenue_series_figure(payload["monthly"], None, self.workspace.currency)
+            ),
+            "csv": self.detail_csv(key),
+            **self.extra_context_for(payload),
+        }
+
+    def detail_csv(self, key: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def extra_context_for(self, payload: dict) -> dict:
+        return {}
+
+
+class CountryView(DetailPage):
+    template_name = "ecommerce/country.html"
+    tab = "dashboard"
+    detail = "country"
+    url_kwarg = "name"
+
+    def detail_csv(self, key: str) -> dict[str, str]:
+        path = f"countries/{quote(key, safe='')}"
+        return {
+            "monthly": self.api_csv(path),
+            "kpis": self.api_csv(path, table="kpis"),
+            "products": self.api_csv(path, table="top_products"),
+            "customers": self.api_csv(path, table="top_customers"),
+        }
+
+    def extra_context_for(self, payload: dict) -> dict:
+        products = payload["top_products"]
+        return {
+            "products_chart": charts.to_html(
+                charts.top_products_figure(products, "revenue", self.workspace.currency),
+                self.product_links(products),
+            ),
+        }
+
+
+class CustomerView(DetailPage):
+    template_name = "ecommerce/customer.html"
+    tab = "customers"
+    detail = "customer"
+    url_kwarg = "customer_id"
+
+    def detail_csv(self, key: str) -> dict[str, str]:
+        path = f"customers/{quote(key, safe='')}"
+        return {
+            "orders": self.api_csv(path),
+            "kpis": self.api_csv(path, table="kpis"),
+            "monthly": self.api_csv(path, table="monthly"),
+            "returns": self.api_csv(path, table="returns"),
+        }
+
+    def extra_context_for(self, payload: dict) -> dict:
+        ltv = self.insight("lifetime_value")
+        predicted = ltv["predicted"] or {}
+        by_segment = {row["segment"]: row for row in predicted.get("by_segment", [])}
+        return {"predicted": by_segment.get(payload["segment"]) if predicted.get("available") else None}
+
+
+class ProductView(DetailPage):
+    template_name = "ecommerce/product.html"
+    tab = "products"
+    detail = "product"
+    url_kwarg = "stock_code"
+
+    def detail_csv(self, key: str) -> dict[str, str]:
+        path = f"products/{quote(key, safe='')}"
+        return {
+            "monthly": self.api_csv(path),
+            "kpis": self.api_csv(path, table="kpis"),
+            "countries": self.api_csv(path, table="top_countries"),
+        }
+
+    def extra_context_for(self, payload: dict) -> dict:
+        rows = payload["top_countries"]
+        return {
+            "map_chart": charts.to_html(
+                charts.countries_map_figure(rows, self.workspace.currency),
+                self.country_links(rows),
+            )
+        }
