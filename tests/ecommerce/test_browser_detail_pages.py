@@ -1,0 +1,52 @@
+"""The detail pages in Chromium at a desktop and a phone width: a click on a dashboard's table
+row opens the right page with the right figures (the hand-built shop's), nothing is wider than
+the viewport, every chart is drawn, no script error (the browser_page fixture fails on any) and
+no serious or critical axe-core violation."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (1366, 360)
+# (dashboard, the row link clicked, the detail page it opens, its revenue and its title)
+CLICKS = (
+    ("/ecommerce/", "#countries-table a:text-is('Ireland')", "/ecommerce/countries/EIRE/", "25.50", "Country: Ireland"),
+    ("/ecommerce/customers/", "#top-customers a:text-is('A')", "/ecommerce/customers/A/", "46.05", "Customer A"),
+    (
+        "/ecommerce/products/",
+        "#products-revenue a:text-is('85123A')",
+        "/ecommerce/products/85123A/",
+        "36.55",
+        "Product 85123A: WHITE HANGING HEART T-LIGHT HOLDER",
+    ),
+)
+
+
+def _serious(page) -> list[str]:
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_row_opens_its_detail_page_which_fits_draws_and_passes_axe(browser_page, shop, owner, width):
+    page = browser_page(owner)
+    page.set_default_timeout(45_000)  # the machine running the suite may be busy
+    page.set_viewport_size({"width": width, "height": 900})
+    for dashboard, link, detail, revenue, title in CLICKS:
+        page.goto(dashboard)
+        page.click(link)
+        page.wait_for_url(f"**{detail}")
+        assert page.locator("#detail-title").inner_text() == title
+        assert page.locator('[data-kpi="revenue"] .value').inner_text() == revenue
+        charts = page.locator(".pulse-chart").count()
+        page.wait_for_function(f"document.querySelectorAll('.pulse-chart .main-svg').length >= {charts}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{detail} at {width} px is {overflow} px too wide"
+        serious = _serious(page)
+        assert not serious, f"{detail} at {width} px:\n" + "\n".join(serious)
+        page.pulse_screenshot(f"detail{detail.replace('/', '-').rstrip('-')}-{width}")
