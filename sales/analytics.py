@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, Expression, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import Workspace
+from config.errors import NotFound
 from config.insights import hours_since
 from config.money import Amount, money, ratio
 from config.periods import Period, bucket_starts, growth_pct, trunc, zero_fill
@@ -88,8 +89,11 @@ class StoreTotals(TypedDict):
     records: int
 
 
-def records_in(workspace: Workspace, period: Period) -> QuerySet[SalesRecord]:
+def records_in(workspace: Workspace, period: Period, store: Store | None = None) -> QuerySet[SalesRecord]:
+    """The records of the period, of one store when ``store`` is given."""
     queryset = SalesRecord.objects.filter(workspace=workspace)
+    if store is not None:
+        queryset = queryset.filter(store=store)
     if period.date_from is not None:
         queryset = queryset.filter(date__gte=period.date_from)
     if period.date_to is not None:
@@ -227,9 +231,10 @@ def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def series(workspace: Workspace, period: Period, interval: str = "day") -> Series:
-    """Revenue, ad spend, ROAS and records per bucket, every bucket of the range present."""
-    queryset = records_in(workspace, period)
+def series(workspace: Workspace, period: Period, interval: str = "day", store: Store | None = None) -> Series:
+    """Revenue, ad spend, ROAS and records per bucket, every bucket of the range present (of one
+    store when ``store`` is given)."""
+    queryset = records_in(workspace, period, store)
     # Records are already local days: no truncation for days.
     bucket = F("date") if interval == "day" else trunc(interval, "date", week_start=workspace.week_start)
     rows: dict[dt.date, Mapping[str, Any]] = {
@@ -263,10 +268,13 @@ def series(workspace: Workspace, period: Period, interval: str = "day") -> Serie
     )
 
 
-def top_users(workspace: Workspace, period: Period, limit: int = TOP_USERS_DEFAULT) -> list[TopUser]:
-    """Members ranked by the revenue they recorded; ties go to the lower user id."""
+def top_users(
+    workspace: Workspace, period: Period, limit: int = TOP_USERS_DEFAULT, store: Store | None = None
+) -> list[TopUser]:
+    """Members ranked by the revenue they recorded (in one store when ``store`` is given); ties go
+    to the lower user id."""
     rows = (
-        records_in(workspace, period)
+        records_in(workspace, period, store)
         .exclude(recorded_by=None)
         .values("recorded_by", "recorded_by__email", "recorded_by__full_name")
         .annotate(revenue=Sum("revenue"), ad_spend=Sum("ad_spend"), records=Count("*"))
@@ -323,3 +331,28 @@ def health(workspace: Workspace, period: Period) -> dict[str, Any]:
     day = SalesRecord.objects.filter(workspace=workspace).aggregate(day=Max("date"))["day"]
     latest = None if day is None else Period(day, day).bounds(ZoneInfo(workspace.timezone))[1]
     return {"latest": latest, "staleness_hours": hours_since(latest)}
+
+
+def store_detail(workspace: Workspace, period: Period, store_id: int) -> dict[str, Any]:
+    """One store: its totals over the period, its daily revenue, ad spend and ROAS, and its top
+    sellers; 404 when the workspace has no such store."""
+    store = Store.objects.filter(workspace=workspace, pk=store_id).first()
+    if store is None:
+        raise NotFound("Not found.")
+    days = series(workspace, period, "day", store)
+    totals = records_in(workspace, period, store).aggregate(
+        revenue=Sum("revenue", default=0), ad_spend=Sum("ad_spend", default=0), records=Count("*")
+    )
+    return {
+        "store_id": store.pk,
+        "name": store.name,
+        "city": store.city,
+        "date_from": days["date_from"],
+        "date_to": days["date_to"],
+        "total_revenue": money(totals["revenue"]),
+        "total_ad_spend": money(totals["ad_spend"]),
+        "roas": roas(totals["revenue"], totals["ad_spend"]),
+        "records": totals["records"],
+        "days": days["buckets"],
+        "top_sellers": top_users(workspace, period, TOP_USERS_DEFAULT, store),
+    }

@@ -104,3 +104,20 @@ HEALTH = register(
         metrics=(Metric("staleness_hours", "Hours since the latest sales", "hours", higher_is_better=False),),
     )
 )
+STORE = register(
+    Insight(
+        name="sales.store",
+        compute=analytics.store_detail,
+        query=PeriodQuerySerializer,
+        response=s.StoreDetailSerializer,
+        namespace=CACHE_NAMESPACE,
+        summary="One store: revenue, ad spend, ROAS and records, its days and its top sellers (404 when unknown)",
+        # Daily buckets only: weeks never enter, so no setting of the workspace changes it.
+        key_settings=_no_settings,
+        url_params=("store_id",),
+        operation_id="sales_store_detail",
+        csv_rows_key="days",
+        csv_tables=("top_sellers",),
+        csv_filename="sales-store",
+    )
+)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.SalesDashboardView.as_view(), name="dashboard"),
     path("stores/", pages.StoresPage.as_view(), name="stores"),
     path("stores/<int:pk>/", pages.StoreEditPage.as_view(), name="store"),
+    path("stores/<int:store_id>/performance/", views.StoreDashboardView.as_view(), name="store-performance"),
     path("stores/<int:pk>/delete", pages.StoreDeletePage.as_view(), name="store-delete"),
     path("records/", pages.RecordsPage.as_view(), name="records"),
     path("records/<int:pk>/", pages.RecordEditPage.as_view(), name="record"),

@@ -3,9 +3,11 @@
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.http import Http404
 from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
+from config.errors import NotFound
 from config.insights import get_insight
 from config.numbers import KpiCard, kpi_card
 from config.periods import Period
@@ -51,8 +53,7 @@ class SalesDashboardView(WorkspaceDashboardView):
         insights = latest_report(InsightReport, workspace)
         quality = latest_report(QualityReport, workspace)
 
-        ends = (("date_from", period.date_from), ("date_to", period.date_to))
-        query = {name: day.isoformat() for name, day in ends if day}
+        query = _period_query(period)
 
         def csv_url(name: str, **extra) -> str:
             return f"{reverse(f'api:sales-{name}')}?{urlencode({**query, **extra, 'format': 'csv'})}"
@@ -100,3 +101,41 @@ def _kpis(summary: dict, currency: str) -> list[KpiCard]:
         kpi_card("records", "Records", summary["records"], pct=change.get("records")),
         kpi_card("stores", "Stores selling", summary.get("stores"), comparable=False),
     ]
+
+
+class StoreDashboardView(WorkspaceDashboardView):
+    """One store's figures over the dashboard's date range, reached from the dashboard's stores."""
+
+    template_name = "sales/store.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.workspace is None:
+            raise Http404("You belong to no workspace.")
+        store_id = self.kwargs["store_id"]
+        try:
+            store = self.insight("sales.store", store_id=store_id)
+        except NotFound as error:
+            raise Http404(error.message) from error
+        query = _period_query(self.period)
+        api = reverse("api:sales-store-figures", args=[store_id])
+        context.update(
+            store=store,
+            data_as_of=self.data_as_of,
+            dashboard_url=reverse("sales:dashboard") + self.time_query,
+            revenue_chart=charts.to_html(
+                charts.revenue_vs_ad_spend_figure({"buckets": store["days"]}, self.workspace.currency)
+            ),
+            roas_chart=charts.to_html(charts.roas_trend_figure({"buckets": store["days"]})),
+            csv={
+                "days": f"{api}?{urlencode({**query, 'format': 'csv'})}",
+                "sellers": f"{api}?{urlencode({**query, 'table': 'top_sellers', 'format': 'csv'})}",
+            },
+        )
+        return context
+
+
+def _period_query(period: Period) -> dict[str, str]:
+    """The period's ends as the API's query parameters."""
+    ends = (("date_from", period.date_from), ("date_to", period.date_to))
+    return {name: day.isoformat() for name, day in ends if day}

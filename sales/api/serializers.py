@@ -254,6 +254,21 @@ class StorePerformanceSerializer(serializers.Serializer):
     records = serializers.IntegerField()
 
 
+class StoreDetailSerializer(serializers.Serializer):
+    store_id = serializers.IntegerField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+    date_from = serializers.DateField(allow_null=True, help_text="The store's first day with data in the period.")
+    date_to = serializers.DateField(allow_null=True, help_text="The store's last day with data in the period.")
+    total_revenue = MoneyString()
+    total_ad_spend = MoneyString()
+    roas = serializers.FloatField(allow_null=True, help_text="Revenue / ad spend; null when nothing was spent.")
+    records = serializers.IntegerField()
+    days = BucketSerializer(many=True, help_text="Every day of the range, zero-filled.")
+    top_sellers = TopUserSerializer(many=True)
+    data_as_of = serializers.DateTimeField(help_text="When the figures were computed.")
+
+
 def _ordered(row: dict, keys: tuple[str, ...]) -> dict:
     """``row`` with ``keys`` first, in that order: PostgreSQL's jsonb does not keep key order, and
     the CSV columns follow it."""

@@ -29,6 +29,7 @@ urlpatterns = [
     path("series", insight_view("sales.series"), name="sales-series"),
     path("top-users", insight_view("sales.top_users"), name="sales-top-users"),
     path("by-store", insight_view("sales.by_store"), name="sales-by-store"),
+    path("by-store/<int:store_id>", insight_view("sales.store"), name="sales-store-figures"),
     path("insights", views.InsightsView.as_view(), name="sales-insights"),
     path("quality", views.QualityView.as_view(), name="sales-quality"),
     *router.urls,
