@@ -50,3 +50,17 @@ def test_a_row_opens_its_detail_page_which_fits_draws_and_passes_axe(browser_pag
         serious = _serious(page)
         assert not serious, f"{detail} at {width} px:\n" + "\n".join(serious)
         page.pulse_screenshot(f"detail{detail.replace('/', '-').rstrip('-')}-{width}")
+
+
+def test_a_click_on_a_bar_opens_its_product(browser_page, shop, owner):
+    page = browser_page(owner)
+    page.set_default_timeout(45_000)
+    page.goto("/ecommerce/products/")
+    bars = page.locator("#products-revenue .pulse-chart g.point path")
+    bars.first.wait_for()
+    # The bars are drawn bottom up: the last is the top seller, 22423 (25.50 + 12.75).
+    box = bars.last.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/ecommerce/products/22423/")
+    assert page.locator('[data-kpi="revenue"] .value').inner_text() == "38.25"
