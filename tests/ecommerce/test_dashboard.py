@@ -45,7 +45,7 @@ def test_overview_shows_kpis_with_deltas_and_charts(shop, owner, client):
     assert '▼ -29.9 % <span class="muted">vs previous</span>' in html  # against 46.75 in the 28 days before
     assert html.count('class="pulse-chart"') >= 3  # series, map, heat map
     assert (
-        '<a href="/ecommerce/countries/France/?date_from=2011-02-01&amp;date_to=2011-02-28">France</a>' in html
+        '<a href="/ecommerce/countries/France/?preset=custom&amp;date_from=2011-02-01&amp;date_to=2011-02-28' in html
     )  # the only country in February
     assert (
         "/api/v1/ecommerce/countries?date_from=2011-02-01&amp;date_to=2011-02-28&amp;limit=250&amp;format=csv" in html

@@ -6,6 +6,8 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
+ALL = {"preset": "all"}  # the whole history (the pages' default is the last 30 days of data)
+
 PAGES = [
     ("ecommerce:country", "EIRE"),
     ("ecommerce:customer", "A"),
@@ -51,7 +53,7 @@ def kpi(html: str, key: str) -> str:
 
 def test_the_country_page_shows_its_figures_products_and_customers(shop, owner, client):
     client.force_login(owner)
-    html = client.get(reverse("ecommerce:country", args=["United Kingdom"])).content.decode()
+    html = client.get(reverse("ecommerce:country", args=["United Kingdom"]), ALL).content.decode()
     # Lines 1, 2, 4, 5: 15.30 + 18.00 + 21.25 + 12.75; invoices 1001, 1003, 1004; return C2001.
     assert [kpi(html, key) for key in ("revenue", "net_revenue", "orders", "average_order_value", "units")] == [
         "67.30",
@@ -62,9 +64,15 @@ def test_the_country_page_shows_its_figures_products_and_customers(shop, owner, 
     ]
     assert kpi(html, "returns_value") == "5.10"
     assert "Country: United Kingdom" in html
-    assert '<a href="/ecommerce/products/85123A/">85123A</a></td><td>WHITE HANGING HEART T-LIGHT HOLDER</td>' in html
-    assert '<td class="num">36.55</td>' in html  # 85123A in the UK: 15.30 + 21.25
-    assert '<a href="/ecommerce/customers/A/">A</a></td><td>United Kingdom</td><td class="num">46.05</td>' in html
+    assert (
+        '<a href="/ecommerce/products/85123A/?preset=all">85123A</a></td><td>WHITE HANGING HEART T-LIGHT HOLDER</td>'
+        in html
+    )
+    assert '<td class="num">$36.55</td>' in html  # 85123A in the UK: 15.30 + 21.25
+    assert (
+        '<a href="/ecommerce/customers/A/?preset=all">A</a></td><td>United Kingdom</td><td class="num">$46.05</td>'
+        in html
+    )
     assert "/api/v1/ecommerce/countries/United%20Kingdom?table=top_customers&amp;format=csv" in html
 
 
@@ -74,12 +82,12 @@ def test_the_country_page_finds_a_country_by_its_name_and_keeps_the_range(shop, 
     html = client.get(url, {"date_from": "2011-01-01", "date_to": "2011-01-31"}).content.decode()
     assert "Country: Ireland" in html
     assert (kpi(html, "revenue"), kpi(html, "returns_value")) == ("25.50", "0.00")  # C2002 is in February
-    assert '<a href="/ecommerce/products/22423/?date_from=2011-01-01&amp;date_to=2011-01-31">' in html
+    assert '<a href="/ecommerce/products/22423/?preset=custom&amp;date_from=2011-01-01&amp;date_to=2011-01-31' in html
 
 
 def test_the_customer_page_shows_orders_returns_segment_and_first_purchase(shop, owner, client):
     client.force_login(owner)
-    html = client.get(reverse("ecommerce:customer", args=["A"])).content.decode()
+    html = client.get(reverse("ecommerce:customer", args=["A"]), ALL).content.decode()
     # Invoices 1001 (15.30 + 18.00) and 1004 (12.75); C2001 returned 2 × 2.55.
     assert [kpi(html, key) for key in ("revenue", "net_revenue", "orders", "average_order_value", "units")] == [
         "46.05",
@@ -99,7 +107,10 @@ def test_the_customer_page_shows_orders_returns_segment_and_first_purchase(shop,
         '<td>1001</td><td>2011-01-03T10:15</td><td class="num">33.30</td><td class="num">7</td>'
         '<td class="num">2</td>' in orders
     )
-    assert '<td>C2001</td><td>2011-01-05T11:00</td><td><a href="/ecommerce/products/85123A/">85123A</a></td>' in html
+    assert (
+        '<td>C2001</td><td>2011-01-05T11:00</td><td><a href="/ecommerce/products/85123A/?preset=all">85123A</a></td>'
+        in html
+    )
     assert '<td class="num">-2</td><td class="num">5.10</td>' in html
     # Three customers are too few for the value model.
     assert '– <span class="sub">(no model for this range)</span>' in html
@@ -108,7 +119,7 @@ def test_the_customer_page_shows_orders_returns_segment_and_first_purchase(shop,
 
 def test_the_product_page_shows_sales_returns_and_countries(shop, owner, client):
     client.force_login(owner)
-    html = client.get(reverse("ecommerce:product", args=["85123A"])).content.decode()
+    html = client.get(reverse("ecommerce:product", args=["85123A"]), ALL).content.decode()
     # Lines 1 and 4: 6 × 2.55 + 10 × 2.125 in invoices 1001 and 1003; C2001 returned 2 of them.
     assert [kpi(html, key) for key in ("revenue", "net_revenue", "orders", "units", "returns_value")] == [
         "36.55",
@@ -120,7 +131,7 @@ def test_the_product_page_shows_sales_returns_and_countries(shop, owner, client)
     assert "Product 85123A: WHITE HANGING HEART T-LIGHT HOLDER" in html
     assert "Units returned: 2" in html
     assert (
-        '<a href="/ecommerce/countries/United%20Kingdom/">United Kingdom</a></td><td class="num">36.55</td>'
+        '<a href="/ecommerce/countries/United%20Kingdom/?preset=all">United Kingdom</a></td><td class="num">36.55</td>'
         '<td class="num">16</td><td class="num">2</td>' in html
     )
 
@@ -128,15 +139,18 @@ def test_the_product_page_shows_sales_returns_and_countries(shop, owner, client)
 def test_the_dashboards_rows_and_bars_link_to_the_detail_pages(shop, owner, client):
     client.force_login(owner)
     query = {"date_from": "2011-01-01", "date_to": "2011-02-28"}
-    suffix = "?date_from=2011-01-01&amp;date_to=2011-02-28"
+    suffix = "?preset=custom&amp;date_from=2011-01-01&amp;date_to=2011-02-28"
     overview = client.get(reverse("ecommerce:dashboard"), query).content.decode()
-    assert f'<a href="/ecommerce/countries/EIRE/{suffix}">Ireland</a>' in overview
+    assert f'<a href="/ecommerce/countries/EIRE/{suffix}' in overview
     # The map's regions: a click on Ireland opens EIRE's page.
-    assert '"Ireland": "/ecommerce/countries/EIRE/?date_from=2011-01-01\\u0026date_to=2011-02-28"' in overview
+    assert (
+        '"Ireland": "/ecommerce/countries/EIRE/?preset=custom\\u0026date_from=2011-01-01\\u0026date_to=2011-02-28'
+        in overview
+    )
     customers = client.get(reverse("ecommerce:customers"), query).content.decode()
-    assert f'<a href="/ecommerce/customers/B/{suffix}">B</a>' in customers
+    assert f'<a href="/ecommerce/customers/B/{suffix}' in customers
     products = client.get(reverse("ecommerce:products"), query).content.decode()
-    assert f'<a href="/ecommerce/products/22423/{suffix}">22423</a>' in products
+    assert f'<a href="/ecommerce/products/22423/{suffix}' in products
     assert '"REGENCY CAKESTAND 3 TIER (22423)": "/ecommerce/products/22423/' in products
 
 

@@ -16,7 +16,9 @@ def test_a_store_row_opens_its_page_which_fits_draws_and_passes_axe(browser_page
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/sales/?date_from=2026-03-01&date_to=2026-03-31")
     page.click("#stores a:text-is('North')")
-    page.wait_for_url(f"**/sales/stores/{stores[0].pk}/performance/?date_from=2026-03-01&date_to=2026-03-31")
+    page.wait_for_url(
+        f"**/sales/stores/{stores[0].pk}/performance/?preset=custom&date_from=2026-03-01&date_to=2026-03-31"
+    )
     assert page.locator('[data-kpi="total_revenue"] .value').inner_text() == "150.50"
     assert page.locator('[data-kpi="roas"] .value').inner_text() == "3.76"
     page.wait_for_function("document.querySelectorAll('.pulse-chart .main-svg').length >= 2")
