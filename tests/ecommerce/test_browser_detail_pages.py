@@ -15,7 +15,7 @@ CLICKS = (
     ("/ecommerce/customers/", "#top-customers a:text-is('A')", "/ecommerce/customers/A/", "46.05", "Customer A"),
     (
         "/ecommerce/products/",
-        "#products-revenue a:text-is('85123A')",
+        "#products-net a:text-is('85123A')",
         "/ecommerce/products/85123A/",
         "36.55",
         "Product 85123A: WHITE HANGING HEART T-LIGHT HOLDER",
@@ -56,11 +56,12 @@ def test_a_click_on_a_bar_opens_its_product(browser_page, shop, owner):
     page = browser_page(owner)
     page.set_default_timeout(45_000)
     page.goto("/ecommerce/products/?preset=all")
-    bars = page.locator("#products-revenue .pulse-chart g.point path")
+    bars = page.locator("#products-net .pulse-chart g.point path")
     bars.first.wait_for()
-    # The bars are drawn bottom up: the last is the top seller, 22423 (25.50 + 12.75).
+    # The bars are drawn bottom up: the last is the top seller by net value, 85123A
+    # (15.30 + 21.25 − 5.10 = 31.45, against 22423's 25.50 + 12.75 − 12.75 = 25.50).
     box = bars.last.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_url("**/ecommerce/products/22423/?preset=all")
-    assert page.locator('[data-kpi="revenue"] .value').inner_text() == "38.25"
+    page.wait_for_url("**/ecommerce/products/85123A/?preset=all")
+    assert page.locator('[data-kpi="revenue"] .value').inner_text() == "36.55"

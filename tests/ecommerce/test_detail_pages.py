@@ -69,10 +69,11 @@ def test_the_country_page_shows_its_figures_products_and_customers(shop, owner, 
         in html
     )
     assert '<td class="num">$36.55</td>' in html  # 85123A in the UK: 15.30 + 21.25
+    # Customer A in the UK: spent 46.05 (lines 1, 2, 4), returned 5.10 (C2001): net 40.95.
     assert (
-        '<a href="/ecommerce/customers/A/?preset=all">A</a></td><td>United Kingdom</td><td class="num">$46.05</td>'
-        in html
-    )
+        '<a href="/ecommerce/customers/A/?preset=all">A</a></td><td>United Kingdom</td>'
+        '<td class="num">$40.95</td><td class="num">$46.05</td><td class="num">$5.10</td>'
+    ) in html
     assert "/api/v1/ecommerce/countries/United%20Kingdom?table=top_customers&amp;format=csv" in html
 
 
