@@ -169,7 +169,10 @@ def test_the_detail_csv_and_json_answer_the_same_figures(shop, owner, api_as):
     assert lines[0].split(",")[:5] == ["invoice_no", "invoice_date", "stock_code", "quantity", "amount"]
     assert lines[1].startswith("C2001,2011-01-05T11:00:00+00:00,85123A,-2,5.10")
     country = api.get("/api/v1/ecommerce/countries/EIRE", {"table": "top_customers", "format": "csv"})
-    assert country.content.decode().splitlines()[1].startswith("B,Ireland,25.50,1,25.50")
+    # B in Ireland: line 3 (2 × 12.75, one order) and C2002 (1 × 12.75 back): net 12.75, rate 0.5.
+    assert country.content.decode().splitlines()[1] == (
+        "B,Ireland,25.50,2,1,25.50,2011-01-04T14:30:00+00:00,2011-01-04T14:30:00+00:00,12.75,1,12.75,0.5,0,0.00"
+    )
 
 
 @pytest.mark.parametrize("path", ["customers/ZZZ", "products/NOPE", "products/" + "X" * 40, "customers/%00"])
