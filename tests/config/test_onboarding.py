@@ -143,7 +143,8 @@ def test_an_empty_dashboard_shows_its_next_step_instead_of_empty_charts(client, 
     [
         ("ecommerce:dashboard", "orders", 3),
         ("ecommerce:customers", "orders from known customers", 3),
-        ("ecommerce:products", "orders", 2),
+        # The most-returned products' chart is a sentence: these orders have no returns.
+        ("ecommerce:products", "orders", 1),
         ("ecommerce:forecast", "orders to forecast from", 1),
     ],
 )
@@ -181,7 +182,7 @@ def test_stores_without_records_say_so_instead_of_drawing_charts(client, owner, 
 
     assert "No sales recorded yet: " in html
     assert "The charts appear with the first sales records." in html
-    assert "<td>Camden</td>" in html
+    assert '">Camden</a>' in html
     assert CHART not in html
     assert 'id="get-started"' not in html
 

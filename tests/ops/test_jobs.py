@@ -51,9 +51,10 @@ def test_jobs_list_is_staff_only(schedule, api_as, owner, anon_api):
 def test_jobs_list_shows_schedule_and_never_run_jobs(schedule, api_as, staff_user, django_assert_num_queries):
     jobs.sync_beat_schedule()
     client = api_as(staff_user)
-    # savepoint (ATOMIC_REQUESTS); the user; periodic tasks with their schedules (one join);
-    # the latest run of each job (grouped ids as a subquery); release savepoint
-    with django_assert_num_queries(5):
+    # savepoint (ATOMIC_REQUESTS); the membership the X-Workspace header names with its user
+    # (none: staff need none here), then the user alone; periodic tasks with their schedules (one
+    # join); the latest run of each job (grouped ids as a subquery); release savepoint
+    with django_assert_num_queries(6):
         response = client.get("/api/v1/jobs/")
     assert response.status_code == 200
     body = response.json()
