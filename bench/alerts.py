@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-DATA = Path(os.environ.get("PULSE_RETAIL_FILE", "/work/shared/data/online-retail.csv.gz"))
+DATA = Path(os.environ.get("PULSE_RETAIL_FILE", ROOT.parent / "shared" / "data" / "online-retail.csv.gz"))
 SLUG, PROJECT = "bench-alerts", "bench-alerts-10m"
 NOW = dt.datetime(2011, 12, 10, 8, 0, tzinfo=dt.UTC)
 EVENTS_END = dt.datetime(2011, 12, 10, tzinfo=dt.UTC)
