@@ -181,6 +181,9 @@ def _roll_batch(project_id: int, start: dt.datetime, end: dt.datetime) -> dt.dat
         if connection.vendor == "postgresql":
             # Aggregating a batch sorts and hashes far more than the default 4 MB.
             sql.execute("SET LOCAL work_mem = '64MB'", [])
+            # A partition just filled has no statistics yet: the planner then guesses one row per
+            # side and joins the two aggregates of a batch in a nested loop, quadratic in its slots.
+            sql.execute("SET LOCAL enable_nestloop = off", [])
         _roll_minutes(project_id, start, end)
         _roll_hours(project_id, _floor_hour(start), _floor_hour(end))
         _roll_days(project_id, _floor_day(start), _floor_day(end))

@@ -1,6 +1,7 @@
 """'Load sample data': the demo sets go into a workspace of the user's own, never into theirs."""
 
 import pytest
+import structlog
 from django.test import Client
 from django.urls import reverse
 
@@ -35,9 +36,13 @@ def test_the_url_is_named():
 def test_a_user_without_a_sample_workspace_gets_one_filled_with_every_demo_set(client, owner, workspace):
     client.force_login(owner)
 
-    response = client.post(URL)
+    with structlog.testing.capture_logs() as logs:
+        response = client.post(URL)
 
     sample = Workspace.objects.get(sample_for=owner)
+    # The sample's tracking key is made and hashed, and never written to a log.
+    assert [entry["event"] for entry in logs if "pk_" in repr(entry)] == []
+    assert any(entry["event"] == "sample_workspace_loaded" for entry in logs)
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.session[SESSION_WORKSPACE_KEY] == sample.slug
