@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import Workspace, WorkspaceExport
-from config.insights import HealthSerializer, Insight, Metric, always_fresh, register, workspace_settings
-from config.periods import Period, PeriodQuerySerializer
+from config.insights import Metric, register_health
+from config.periods import Period
 
 
 def failed_jobs(workspace: Workspace, period: Period) -> dict[str, Any]:
@@ -22,16 +22,10 @@ def failed_jobs(workspace: Workspace, period: Period) -> dict[str, Any]:
     return {"failed": jobs.count()}
 
 
-JOBS = register(
-    Insight(
-        name="accounts.jobs",
-        compute=failed_jobs,
-        query=PeriodQuerySerializer,
-        response=HealthSerializer,
-        namespace="accounts",
-        summary="The workspace's jobs (exports) that failed in the window",
-        key_settings=workspace_settings,
-        volatile=always_fresh,
-        metrics=(Metric("failed", "Failed jobs", "count", higher_is_better=False),),
-    )
+JOBS = register_health(
+    "accounts.jobs",
+    failed_jobs,
+    namespace="accounts",
+    summary="The workspace's jobs (exports) that failed in the window",
+    metrics=(Metric("failed", "Failed jobs", "count", higher_is_better=False),),
 )

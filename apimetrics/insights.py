@@ -15,17 +15,7 @@ from apimetrics.analytics import Payload
 from apimetrics.api import serializers as s
 from apimetrics.models import Project
 from config.errors import NotFound
-from config.insights import (
-    AnySerializer,
-    HealthSerializer,
-    Insight,
-    Metric,
-    QuerySerializer,
-    Tenant,
-    always_fresh,
-    register,
-    workspace_settings,
-)
+from config.insights import AnySerializer, Insight, Metric, QuerySerializer, Tenant, register, register_health
 from config.periods import PeriodQuerySerializer
 
 
@@ -129,21 +119,15 @@ CONSUMERS = _insight(
     csv_filename="api-consumers",
 )
 # Registered for alerts only (no endpoint serves it): every project of the workspace at once.
-HEALTH = register(
-    Insight(
-        name="apimetrics.health",
-        compute=health.health,
-        query=PeriodQuerySerializer,
-        response=HealthSerializer,
-        namespace=analytics.CACHE_NAMESPACE,
-        summary="Requests tracked across every API project; hours since the latest event",
-        key_settings=workspace_settings,
-        volatile=always_fresh,
-        metrics=(
-            Metric("requests", "Tracked requests (all projects)", "count"),
-            Metric("staleness_hours", "Hours since the latest tracked event", "hours", higher_is_better=False),
-        ),
-    )
+HEALTH = register_health(
+    "apimetrics.health",
+    health.health,
+    namespace=analytics.CACHE_NAMESPACE,
+    summary="Requests tracked across every API project; hours since the latest event",
+    metrics=(
+        Metric("requests", "Tracked requests (all projects)", "count"),
+        Metric("staleness_hours", "Hours since the latest tracked event", "hours", higher_is_better=False),
+    ),
 )
 SLOWEST = _insight(
     "slowest_endpoints",

@@ -26,7 +26,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from config.cache import Body, Cached, cached, cached_body
-from config.periods import Period
+from config.periods import Period, PeriodQuerySerializer
 
 # The parameters a window gives a scalar: a stored filter may not name them.
 WINDOW_PARAMS = ("date_from", "date_to")
@@ -318,6 +318,32 @@ def register(insight: Insight) -> Insight:
         raise ValueError(f"An insight named {insight.name!r} is already registered.")
     _registry[insight.name] = insight
     return insight
+
+
+def register_health(
+    name: str,
+    compute: Callable[..., Any],
+    *,
+    namespace: str,
+    summary: str,
+    metrics: tuple[Metric, ...],
+    key_settings: KeySettings = workspace_settings,
+) -> Insight:
+    """Register an app's health insight (:class:`HealthSerializer`): read by alerts over a window,
+    served by no endpoint, and never cached (:func:`always_fresh`)."""
+    return register(
+        Insight(
+            name=name,
+            compute=compute,
+            query=PeriodQuerySerializer,
+            response=HealthSerializer,
+            namespace=namespace,
+            summary=summary,
+            key_settings=key_settings,
+            volatile=always_fresh,
+            metrics=metrics,
+        )
+    )
 
 
 def get_insight(name: str) -> Insight:

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from accounts.models import Workspace
 from config.cache import Cached
-from config.insights import HealthSerializer, Insight, Metric, always_fresh, register, workspace_settings
+from config.insights import Insight, Metric, register, register_health, workspace_settings
 from config.periods import PeriodQuerySerializer
 from ecommerce import analytics
 from ecommerce.api import responses as r
@@ -261,19 +261,13 @@ FORECAST = _insight(
     csv_filename="forecast",
 )
 # Registered for alerts only: no endpoint serves it.
-HEALTH = register(
-    Insight(
-        name="ecommerce.health",
-        compute=analytics.health,
-        query=PeriodQuerySerializer,
-        response=HealthSerializer,
-        namespace=analytics.CACHE_NAMESPACE,
-        summary="Hours since the latest invoice line; imports that failed in the window",
-        key_settings=workspace_settings,
-        volatile=always_fresh,
-        metrics=(
-            Metric("staleness_hours", "Hours since the latest invoice line", "hours", higher_is_better=False),
-            Metric("failed", "Failed imports", "count", higher_is_better=False),
-        ),
-    )
+HEALTH = register_health(
+    "ecommerce.health",
+    analytics.health,
+    namespace=analytics.CACHE_NAMESPACE,
+    summary="Hours since the latest invoice line; imports that failed in the window",
+    metrics=(
+        Metric("staleness_hours", "Hours since the latest invoice line", "hours", higher_is_better=False),
+        Metric("failed", "Failed imports", "count", higher_is_better=False),
+    ),
 )

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from config.errors import NotFound
-from config.insights import HealthSerializer, Insight, Metric, Tenant, always_fresh, register, week_settings
+from config.insights import Insight, Metric, Tenant, register, register_health, week_settings
 from config.periods import PeriodQuerySerializer
 from sales import analytics
 from sales.api import serializers as s
@@ -91,18 +91,13 @@ BY_STORE = register(
         paginated=True,
     )
 )
-HEALTH = register(
-    Insight(
-        name="sales.health",
-        compute=analytics.health,
-        query=PeriodQuerySerializer,
-        response=HealthSerializer,
-        namespace=CACHE_NAMESPACE,
-        summary="Hours since the end of the latest day with sales records (for alerts)",
-        key_settings=_no_settings,
-        volatile=always_fresh,
-        metrics=(Metric("staleness_hours", "Hours since the latest sales", "hours", higher_is_better=False),),
-    )
+HEALTH = register_health(
+    "sales.health",
+    analytics.health,
+    namespace=CACHE_NAMESPACE,
+    summary="Hours since the end of the latest day with sales records (for alerts)",
+    key_settings=_no_settings,
+    metrics=(Metric("staleness_hours", "Hours since the latest sales", "hours", higher_is_better=False),),
 )
 STORE = register(
     Insight(

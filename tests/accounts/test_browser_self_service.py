@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.invitations import invitation_token
 from accounts.models import Invitation, Membership
+from tests.browser import page_overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,10 +63,6 @@ def test_invite_accept_and_the_viewer_sees_no_write_controls(browser_page, owner
     invitee.pulse_screenshot("self-service-4-viewer-members")
 
 
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_every_new_page_fits_wide_and_narrow_screens(browser_page, owner, workspace):
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -91,7 +88,7 @@ def test_every_new_page_fits_wide_and_narrow_screens(browser_page, owner, worksp
             for name, path in pages.items():
                 page.goto(path)
                 expect(page.locator("h1").first).to_be_visible()
-                assert _fits(page), f"{path} scrolls sideways at {width} px"
+                assert page_overflow(page) <= 0, f"{path} scrolls sideways at {width} px"
                 page.pulse_screenshot(f"self-service-{name}-{width_name}")
     # The owner's settings form: a field error is shown next to its field, at any width.
     logged_in.set_viewport_size({"width": 360, "height": 900})
@@ -100,7 +97,7 @@ def test_every_new_page_fits_wide_and_narrow_screens(browser_page, owner, worksp
     logged_in.click("#settings-form button[type=submit]")
     expect(logged_in.locator("#id_slug_error")).to_contain_text("Use 2 to 60 lowercase letters")
     expect(logged_in.locator("#id_slug")).to_have_attribute("aria-invalid", "true")
-    assert _fits(logged_in)
+    assert page_overflow(logged_in) <= 0
     logged_in.pulse_screenshot("self-service-settings-error-narrow")
 
 
@@ -125,7 +122,7 @@ def test_the_error_pages_fit_wide_and_narrow_screens(chromium, live_server, view
             assert response.status == status
             expect(page.locator(f"#error-{name}")).to_be_visible()
             expect(page.locator("#nav-account")).to_be_visible()
-            assert _fits(page), f"{path} scrolls sideways at {width} px"
+            assert page_overflow(page) <= 0, f"{path} scrolls sideways at {width} px"
             page.screenshot(path=str(ARTIFACTS / f"self-service-error-{name}-{width_name}.png"), full_page=True)
     context.close()
 

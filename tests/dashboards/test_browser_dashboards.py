@@ -5,11 +5,11 @@ no serious or critical axe-core violation; and the time controls surviving navig
 import io
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from apimetrics import demo
 from ecommerce import tasks
 from sales.services import records_generate_fake
+from tests.browser import assert_page_fits_draws_and_passes_axe
 from tests.ecommerce.factories import generate_shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -24,15 +24,6 @@ PAGES = (
     "/api-metrics/demo-shop-api/",
 )
 WIDTHS = (1366, 360)
-# Geometry read in the page: how far the page and each KPI card's figure reach past their boxes.
-OVERFLOW = """() => ({
-  page: document.documentElement.scrollWidth - window.innerWidth,
-  kpis: Array.from(document.querySelectorAll('.kpi'), (card) => {
-    const value = card.querySelector('.value');
-    const box = card.getBoundingClientRect();
-    return Math.max(value.scrollWidth - value.clientWidth, Math.ceil(box.right) - window.innerWidth);
-  }),
-})"""
 
 
 @pytest.fixture
@@ -44,15 +35,6 @@ def every_dashboard(workspace, owner):
     return workspace
 
 
-def _serious(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:3]}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_dashboard_fits_draws_and_passes_axe(browser_page, every_dashboard, owner, width):
     page = browser_page(owner)
@@ -60,15 +42,7 @@ def test_every_dashboard_fits_draws_and_passes_axe(browser_page, every_dashboard
     page.set_viewport_size({"width": width, "height": 900})
     for path in PAGES:
         page.goto(path)
-        charts = page.locator(".pulse-chart").count()
-        if charts:
-            page.wait_for_function(f"document.querySelectorAll('.pulse-chart .main-svg').length >= {charts}")
-        assert page.locator(".pulse-chart .main-svg").count() >= charts, path
-        geometry = page.evaluate(OVERFLOW)
-        assert geometry["page"] <= 0, f"{path} at {width} px is {geometry['page']} px too wide"
-        assert all(over <= 0 for over in geometry["kpis"]), f"{path} at {width} px: KPI overflow {geometry['kpis']}"
-        serious = _serious(page)
-        assert not serious, f"{path} at {width} px:\n" + "\n".join(serious)
+        assert_page_fits_draws_and_passes_axe(page, f"{path} at {width} px")
         page.pulse_screenshot(f"dashboard{path.replace('/', '-').rstrip('-')}-{width}")
 
 

@@ -4,7 +4,8 @@ the viewport, every chart is drawn, no script error (the browser_page fixture fa
 no serious or critical axe-core violation."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser import assert_page_fits_draws_and_passes_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -23,15 +24,6 @@ CLICKS = (
 )
 
 
-def _serious(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:3]}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_row_opens_its_detail_page_which_fits_draws_and_passes_axe(browser_page, shop, owner, width):
     page = browser_page(owner)
@@ -43,12 +35,7 @@ def test_a_row_opens_its_detail_page_which_fits_draws_and_passes_axe(browser_pag
         page.wait_for_url(f"**{detail}?preset=all")
         assert page.locator("#detail-title").inner_text() == title
         assert page.locator('[data-kpi="revenue"] .value').inner_text() == revenue
-        charts = page.locator(".pulse-chart").count()
-        page.wait_for_function(f"document.querySelectorAll('.pulse-chart .main-svg').length >= {charts}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{detail} at {width} px is {overflow} px too wide"
-        serious = _serious(page)
-        assert not serious, f"{detail} at {width} px:\n" + "\n".join(serious)
+        assert_page_fits_draws_and_passes_axe(page, f"{detail} at {width} px")
         page.pulse_screenshot(f"detail{detail.replace('/', '-').rstrip('-')}-{width}")
 
 
