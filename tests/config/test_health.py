@@ -17,11 +17,12 @@ from rest_framework.test import APIClient
 
 from config import health
 from tests.conftest import bearer_client
+from tests.ops.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("PULSE_TEST_PORT", "8107"))
+PORT = free_port(8107)  # locked for this run: see free_port
 
 
 PUBLIC = {"REMOTE_ADDR": "93.184.216.34"}  # a public address (TEST-NET ranges count as private)

@@ -9,7 +9,6 @@ and a private Redis (cache, throttles, broker).
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import uuid
@@ -24,23 +23,13 @@ from tests.ops.servers import (
     PrivateRedis,
     free_port,
     manage,
+    once_per_suite,
     pulse_env,
     wait_for,
 )
 
-# They bring their own servers, so one pass of the suite is enough: by default they run where
-# DATABASE_URL is unset (the embedded-default pass of .ci/run); PULSE_FAULT_TESTS=1 forces them,
-# PULSE_FAULT_TESTS=0 skips them.
-_MODE = os.environ.get("PULSE_FAULT_TESTS", "auto")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        _MODE == "0" or (_MODE == "auto" and bool(os.environ.get("DATABASE_URL"))),
-        reason="fault tests run once, in the embedded-default pass (PULSE_FAULT_TESTS=1 forces them)",
-    ),
-]
+pytestmark = [pytest.mark.slow, once_per_suite]
 
-PORT = int(os.environ.get("PULSE_OPS_TEST_PORT", "8104"))
 PASSWORD = "fault-test-password-1"
 
 
@@ -79,7 +68,7 @@ def prod_env(postgres, redis_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def web(prod_env):
-    server = Gunicorn(prod_env, free_port(PORT), workers=2)
+    server = Gunicorn(prod_env, free_port(8104), workers=2)
     yield server
     log = server.stop()
     # gunicorn names the address it binds, once; no other raw address, no password or token

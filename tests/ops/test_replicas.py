@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from tests.ops.servers import ROOT, PrivatePrimary, PrivateReplica, manage, pulse_env, wait_for
+from tests.ops.servers import ROOT, PrivatePrimary, PrivateReplica, manage, once_per_suite, pulse_env, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, once_per_suite]
 
 CHECK_SECONDS = 0.5
 STICKY_SECONDS = 2
