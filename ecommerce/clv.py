@@ -52,7 +52,7 @@ CALIBRATION_ORIGINS = 4
 ORIGIN_STEP_WEEKS = 4
 SERIES_MAX_TERMS = 100_000  # eq. 10's series where SciPy's 2F1 fails (bgnbd_expected)
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 2
+FIT_VERSION = 3
 
 
 def summarise(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -224,6 +224,18 @@ def _predicted_spend(summary: pd.DataFrame, days: float, models: dict):
     return purchases, purchases * spend
 
 
+def _value_scale(models: dict) -> float:
+    """The factor that matched the holdouts' totals (1 without holdouts)."""
+    return models["value_scale"] if models["value_scale"] is not None else 1.0
+
+
+def _predicted(summary: pd.DataFrame, models: dict) -> pd.DataFrame:
+    """``summary`` with each customer's expected purchase days (``purchases``) and calibrated
+    spend (``clv``) over the next :data:`HORIZON_DAYS` days."""
+    purchases, spend = _predicted_spend(summary, HORIZON_DAYS, models["whole"])
+    return summary.assign(purchases=purchases, clv=spend * _value_scale(models))
+
+
 def _enough(summary: pd.DataFrame) -> bool:
     return (
         len(summary) >= MIN_CUSTOMERS
@@ -275,17 +287,17 @@ def inputs_digest(days: pd.DataFrame, last_day: dt.date) -> str:
 
 def fit(days: pd.DataFrame, last_day: dt.date) -> dict:
     """The parameters of both models fitted on the whole period and on each calibration part
-    (``whole`` None where there are too few customers to fit)."""
+    (``whole`` None where there are too few customers to fit), and ``value_scale``: the factor
+    that makes the origins' predicted holdout totals their actual totals, which calibrates every
+    12-month value (None without a holdout)."""
     whole = summarise(days, pd.Timestamp(last_day))
     if not _enough(whole):
-        return {"whole": None, "origins": []}
-    return {
-        "whole": _fit_models(whole),
-        "origins": [
-            {"calibration_end": end.date().isoformat(), "models": _fit_models(summary)}
-            for end, _, summary in _calibrations(days, last_day)
-        ],
-    }
+        return {"whole": None, "origins": [], "value_scale": None}
+    origins = [
+        {"calibration_end": end.date().isoformat(), "models": _fit_models(summary)}
+        for end, _, summary in _calibrations(days, last_day)
+    ]
+    return {"whole": _fit_models(whole), "origins": origins, "value_scale": _scale(_checks(days, last_day, origins))}
 
 
 def _check(days: pd.DataFrame, end: pd.Timestamp, holdout_days: int, summary: pd.DataFrame, models: dict) -> dict:
@@ -315,16 +327,21 @@ def _error_pct(predicted: float, actual: float) -> float | None:
     return round((predicted - actual) / actual * 100, 2) if actual else None
 
 
-def holdout_error(days: pd.DataFrame, last_day: dt.date, origins: list[dict]) -> dict | None:
-    """The latest holdout's errors, the predictions scaled by the factor fitted on the earlier
-    origins' holdouts (so the check is out of sample); and ``value_scale``, the factor fitted on
-    every origin, which calibrates the 12-month value. ``origins`` is what :func:`fit` returned."""
+def _checks(days: pd.DataFrame, last_day: dt.date, origins: list[dict]) -> list[dict]:
+    """The holdout check of every origin of ``origins`` (:func:`fit`'s), latest first."""
     stored = {origin["calibration_end"]: origin["models"] for origin in origins}
-    checks = [
+    return [
         _check(days, end, holdout_days, summary, stored[end.date().isoformat()])
         for end, holdout_days, summary in _calibrations(days, last_day)
         if end.date().isoformat() in stored
     ]
+
+
+def holdout_error(days: pd.DataFrame, last_day: dt.date, origins: list[dict]) -> dict | None:
+    """The latest holdout's errors, the predictions scaled by the factor fitted on the earlier
+    origins' holdouts (so the check is out of sample); and ``value_scale``, the factor fitted on
+    every origin, which calibrates the 12-month value. ``origins`` is what :func:`fit` returned."""
+    checks = _checks(days, last_day, origins)
     if not checks:
         return None
     latest, scale = checks[0], _scale(checks[1:])
@@ -376,13 +393,8 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], 
             "note": f"Needs at least {MIN_CUSTOMERS} customers and {MIN_REPEAT_CUSTOMERS} repeat customers.",
         }
     models = models if models is not None else fit(days, last_day)
-    whole = models["whole"]
     holdout = holdout_error(days, last_day, models["origins"])
-    # The models' spend times the factor that matched the holdouts' totals (1 without holdouts).
-    scale = holdout["value_scale"] if holdout is not None and holdout["value_scale"] is not None else 1.0
-    purchases, spend = _predicted_spend(summary, HORIZON_DAYS, whole)
-    summary["purchases"] = purchases
-    summary["clv"] = spend * scale
+    summary = _predicted(summary, models)
     summary["segment"] = summary.index.map(segments)
     by_segment = []
     for name in SEGMENTS:
@@ -401,14 +413,29 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], 
         **base,
         "available": True,
         "parameters": {
-            "bgnbd": {key: round(value, 6) for key, value in whole["bgnbd"].items()},
-            "gamma_gamma": {key: round(value, 6) for key, value in whole["gamma_gamma"].items()},
+            name: {key: round(value, 6) for key, value in models["whole"][name].items()}
+            for name in ("bgnbd", "gamma_gamma")
         },
         "total_predicted_clv": money(float(summary["clv"].sum())),
         "avg_predicted_clv": money(float(summary["clv"].mean())),
         "by_segment": by_segment,
-        "calibration_scale": round(scale, 4),
+        "calibration_scale": round(_value_scale(models), 4),
         "holdout": holdout,
         "note": "Undiscounted expected spend over the next 365 days, calibrated on the holdouts' totals; "
         "purchases are counted as purchase days.",
+    }
+
+
+def predict_customer(days: pd.DataFrame, last_day: dt.date, customer_id: str, models: dict) -> dict | None:
+    """One customer's own predicted 12-month value by the models :func:`predict` uses (the same
+    fit, the same calibration): None when the models cannot be fitted or the customer bought
+    nothing in ``days``."""
+    summary = summarise(days, pd.Timestamp(last_day))
+    if not _enough(summary) or models["whole"] is None or customer_id not in summary.index:
+        return None
+    row = _predicted(summary.loc[[customer_id]], models).iloc[0]
+    return {
+        "horizon_days": HORIZON_DAYS,
+        "predicted_clv": money(float(row["clv"])),
+        "expected_purchases": round(float(row["purchases"]), 3),
     }

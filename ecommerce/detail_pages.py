@@ -86,7 +86,7 @@ class CustomerView(DetailPage):
         ltv = self.insight("lifetime_value")
         predicted = ltv["predicted"] or {}
         by_segment = {row["segment"]: row for row in predicted.get("by_segment", [])}
-        return {"predicted": by_segment.get(payload["segment"]) if predicted.get("available") else None}
+        return {"segment_value": by_segment.get(payload["segment"]) if predicted.get("available") else None}
 
 
 class ProductView(DetailPage):

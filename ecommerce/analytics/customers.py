@@ -204,6 +204,18 @@ def clv_models(workspace: Workspace, days: pd.DataFrame, last_day: dt.date) -> C
     )
 
 
+def predicted_value(workspace: Workspace, period: Period, customer_id: str) -> Payload | None:
+    """The customer's own predicted 12-month value, by the models and calibration of
+    :func:`lifetime_value` for the same period (the stored fit of the same data)."""
+    from ecommerce import clv
+
+    last_day = closed_period(workspace, period).date_to
+    days = customer_days(workspace, period)
+    if last_day is None or days.empty:
+        return None
+    return clv.predict_customer(days, last_day, customer_id, clv_models(workspace, days, last_day).value)
+
+
 def lifetime_value(workspace: Workspace, period: Period) -> Payload:
     """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
     :mod:`ecommerce.clv`) with its calibration/holdout error.

@@ -9,7 +9,7 @@ from config.errors import NotFound
 from config.money import money
 from config.periods import Period
 from ecommerce import models as m
-from ecommerce.analytics.customers import rank_customers, rfm_frame
+from ecommerce.analytics.customers import predicted_value, rank_customers, rfm_frame
 from ecommerce.analytics.geography import country_label, resolve_country
 from ecommerce.analytics.kpis import kpi_payload, kpi_totals
 from ecommerce.analytics.products import rank_products
@@ -86,6 +86,7 @@ def customer_detail(workspace: Workspace, period: Period, customer_id: str, limi
         "customer_id": customer_id,
         "country": country_label(bounds["country"]) if bounds["country"] else None,
         "segment": _segment(workspace, period, customer_id),
+        "predicted": predicted_value(workspace, period, customer_id),
         "first_purchase": bounds["first"].astimezone(tz).isoformat() if bounds["first"] else None,
         "last_purchase": bounds["last"].astimezone(tz).isoformat() if bounds["last"] else None,
         "kpis": totals,

@@ -247,6 +247,12 @@ class EcommerceCustomerReturnSerializer(serializers.Serializer):
     amount = _money(help_text="Positive: the value returned.")
 
 
+class EcommerceCustomerValueSerializer(serializers.Serializer):
+    horizon_days = serializers.IntegerField()
+    predicted_clv = _money(help_text="Expected spend over the horizon, calibrated as the lifetime value's.")
+    expected_purchases = serializers.FloatField(help_text="Expected purchase days over the horizon.")
+
+
 class EcommerceCustomerDetailSerializer(_AnswerSerializer):
     customer_id = serializers.CharField()
     country = serializers.CharField(allow_null=True, help_text="As shown; null without purchases in the period.")
@@ -257,6 +263,11 @@ class EcommerceCustomerDetailSerializer(_AnswerSerializer):
     monthly = EcommerceSeriesRowSerializer(many=True)
     orders = EcommerceCustomerOrderSerializer(many=True, help_text="The latest orders, up to the limit.")
     returns = EcommerceCustomerReturnSerializer(many=True, help_text="The latest returned lines, up to the limit.")
+    predicted = EcommerceCustomerValueSerializer(
+        allow_null=True,
+        help_text="The customer's own predicted value by the lifetime value's models (BG/NBD + Gamma-Gamma); "
+        "null when the range has too few customers to fit them or the customer no purchase in it.",
+    )
 
 
 class EcommerceSegmentRowSerializer(serializers.Serializer):

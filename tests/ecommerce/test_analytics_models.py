@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from config import numbers
 from config.insights import get_insight
 from config.periods import Period
 from ecommerce import analytics, clv, forecasting, tasks
@@ -177,7 +178,7 @@ def test_stored_clv_models_predict_what_a_fresh_fit_does(repeat_customers):
     last_day = dt.date(2011, 10, 29)
     segments = {f"C{n}": "Loyal" for n in range(60)}
     models = clv.fit(days, last_day)
-    assert set(models) == {"whole", "origins"}
+    assert set(models) == {"whole", "origins", "value_scale"}
     assert set(models["whole"]) == {"bgnbd", "gamma_gamma", "fallback"}
     assert clv.predict(days, last_day, segments=segments, models=models) == clv.predict(
         days, last_day, segments=segments
@@ -335,3 +336,26 @@ def test_an_import_signal_warms_the_workspace(shop, monkeypatch):
     replace_compute(monkeypatch, "ecommerce.kpis", lambda *a, **k: pytest.fail("recomputed"))
     assert get_insight("ecommerce.kpis").run(shop, {"period": Period(), "compare": "previous"}).hit
     assert get_insight("ecommerce.forecast").run(shop, {"period": Period(), "periods": 30}).hit
+
+
+@pytest.mark.django_db
+def test_each_customers_own_predicted_value_adds_up_to_the_lifetime_values(repeat_customers, owner, client):
+    predicted = analytics.lifetime_value(repeat_customers, Period())["predicted"]
+    detail = {f"C{n}": analytics.customer_detail(repeat_customers, Period(), f"C{n}")["predicted"] for n in range(60)}
+    assert {value["horizon_days"] for value in detail.values()} == {365}
+    # Each customer's value is a share of the same calibrated prediction: they add up to the
+    # total and, per segment, average to the segment's figure (each rounded to the cent).
+    values = {customer: Decimal(value["predicted_clv"]) for customer, value in detail.items()}
+    assert abs(sum(values.values()) - Decimal(predicted["total_predicted_clv"])) <= Decimal("0.005") * 60
+    frame, _ = analytics.rfm_frame(repeat_customers, Period())
+    segments = dict(zip(frame["customer_id"], frame["segment"], strict=True))
+    for row in predicted["by_segment"]:
+        members = [values[customer] for customer, segment in segments.items() if segment == row["segment"]]
+        if members:
+            assert abs(sum(members) / len(members) - Decimal(row["avg_predicted_clv"])) <= Decimal("0.005")
+    assert all(value["expected_purchases"] > 0 for value in detail.values())
+    # The page shows the customer's own figure, in the workspace's currency.
+    client.force_login(owner)
+    html = client.get("/ecommerce/customers/C4/", {"preset": "all"}).content.decode()
+    shown = numbers.format_money(detail["C4"]["predicted_clv"], repeat_customers.currency)
+    assert f'<dd id="predicted-value">{shown} <span class="sub">({detail["C4"]["expected_purchases"]} expected' in html

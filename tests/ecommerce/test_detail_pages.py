@@ -105,7 +105,7 @@ def test_the_customer_page_shows_orders_returns_segment_and_first_purchase(shop,
     orders = html[html.index('id="customer-orders"') : html.index('id="customer-returns"')]
     assert orders.index("<td>1004</td>") < orders.index("<td>1001</td>")  # latest first
     assert (
-        '<td>1001</td><td>2011-01-03T10:15</td><td class="num">33.30</td><td class="num">7</td>'
+        '<td>1001</td><td>2011-01-03T10:15</td><td class="num">$33.30</td><td class="num">7</td>'
         '<td class="num">2</td>' in orders
     )
     assert (
