@@ -1,13 +1,13 @@
-"""Base of the HTML dashboards: login, the session's workspace, the time controls."""
+"""Base of the HTML dashboards: login, the session's workspace, the time controls, the filters."""
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import AccessMixin
 from django.views.generic import TemplateView
 
 from accounts.tenancy import page_membership
+from config.filters import ActiveFilter, PageFilter, chips, query_string, read_filters
 from config.insights import get_insight
 from config.periods import COMPARISONS, PRESETS, TimeChoice, TimeControlsQuerySerializer, local_today
 
@@ -18,10 +18,12 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
     ``self.time`` is what the time controls of the query string resolved to (invalid input shows
     an error above the page and falls back to the defaults); ``self.period`` its dates and
     ``self.compare`` its comparison. ``self.refresh`` is true when staff asked to bypass caches
-    with ``?refresh=1``.
+    with ``?refresh=1``. ``self.active_filters`` are the page's declared :attr:`filters` the query
+    string names (a wrong one is left out with an error, as the time controls are).
     """
 
     query_serializer_class = TimeControlsQuerySerializer
+    filters: tuple[PageFilter, ...] = ()
 
     def dispatch(self, request, *args, **kwargs):
         # Login is checked here (AccessMixin, not LoginRequiredMixin): a share link (reports)
@@ -35,6 +37,10 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
         self.computed_at: list[dt.datetime] = []
         self.time = self._time_choice(request.GET)
         self.period, self.compare = self.time.period, self.time.compare
+        self.active_filters: dict[str, ActiveFilter] = {}
+        if self.workspace is not None:
+            self.active_filters, errors = read_filters(self.filters, request.GET, self.workspace)
+            self.form_errors = "; ".join(filter(None, (self.form_errors, *errors)))
         return super().dispatch(request, *args, **kwargs)
 
     def _time_choice(self, data) -> TimeChoice:
@@ -71,9 +77,19 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
 
     @property
     def time_query(self) -> str:
-        """The time controls as a query string ("" for the defaults), for links to other pages."""
-        query = self.time.query()
-        return f"?{urlencode(query)}" if query else ""
+        """The time controls as a query string ("" for the defaults), for links to other apps'
+        pages (whose figures the filters of this one do not narrow)."""
+        return query_string(self.time.query())
+
+    @property
+    def filter_query(self) -> dict[str, str]:
+        """The filters in use as the query string carries them."""
+        return {name: item.raw for name, item in self.active_filters.items()}
+
+    @property
+    def page_query(self) -> str:
+        """The time controls and the filters as a query string, for links within the page's app."""
+        return query_string({**self.time.query(), **self.filter_query})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -83,6 +99,9 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
             period=self.period,
             time=self.time,
             time_query=self.time_query,
+            page_query=self.page_query,
+            filter_query=self.filter_query,
+            filter_chips=chips(self.request.path, self.time.query(), self.active_filters),
             last_data_day=self.last_day,
             presets=PRESETS,
             comparisons=COMPARISONS,

@@ -64,7 +64,7 @@ class EcommercePage(WorkspaceDashboardView):
         context = super().get_context_data(**kwargs)
         context["query_suffix"] = self.time_query  # the time controls, carried to the detail pages
         context["tabs"] = [
-            {"name": label, "url": reverse(f"ecommerce:{name}") + self.time_query, "active": name == self.tab}
+            {"name": label, "url": reverse(f"ecommerce:{name}") + self.page_query, "active": name == self.tab}
             for name, label in TABS
         ]
         if self.workspace is not None:
