@@ -24,6 +24,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
 
     query_serializer_class = TimeControlsQuerySerializer
     filters: tuple[PageFilter, ...] = ()
+    filters_note = ""  # what on the page the filters do not narrow, said beside their chips
 
     def dispatch(self, request, *args, **kwargs):
         # Login is checked here (AccessMixin, not LoginRequiredMixin): a share link (reports)
@@ -102,6 +103,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
             page_query=self.page_query,
             filter_query=self.filter_query,
             filter_chips=chips(self.request.path, self.time.query(), self.active_filters),
+            filters_note=self.filters_note,
             last_data_day=self.last_day,
             presets=PRESETS,
             comparisons=COMPARISONS,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -299,9 +299,12 @@ class Insight:
 
 
 def _key_value(value: Any) -> Any:
-    """A parameter as it enters the cache key: a period by its dates, a row by its key."""
+    """A parameter as it enters the cache key: a period by its dates, another value object (an
+    e-commerce scope) by its fields, a row by its key."""
     if isinstance(value, Period):
         return [_key_value(value.date_from), _key_value(value.date_to)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _key_value(getattr(value, item.name)) for item in fields(value)}
     if isinstance(value, models.Model):
         return f"{value._meta.label_lower}:{value.pk}"
     if isinstance(value, dt.date | dt.datetime):

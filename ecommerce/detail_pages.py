@@ -19,6 +19,7 @@ class DetailPage(EcommercePage):
 
     detail = ""
     url_kwarg = ""
+    filters = ()  # the page is already one country's, customer's or product's
 
     def page_context(self) -> dict:
         key = self.kwargs[self.url_kwarg]

@@ -5,15 +5,18 @@ cached results the API serves, so a page after an import's cache warming reads o
 """
 
 import datetime as dt
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
+from config.filters import PageFilter, query_string
 from config.numbers import KpiCard, format_share, kpi_card
 from config.periods import Period
 from ecommerce import analytics, charts
+from ecommerce.api.serializers import scope_field
 
 TABS = (
     ("dashboard", "Overview"),
@@ -23,8 +26,28 @@ TABS = (
 )
 
 
+def _country(workspace, value: str) -> tuple[str, str]:
+    country = analytics.resolve_scope(workspace, analytics.Scope(country=value)).country
+    return country, analytics.country_label(country)
+
+
+def _line_value(name: str, workspace, value: str) -> tuple[str, str]:
+    analytics.resolve_scope(workspace, analytics.Scope(**{name: value}))
+    return value, value
+
+
+# The dashboards' filters: the API's ``country``, ``customer`` and ``product`` parameters, validated
+# and resolved as the API does (a value the workspace has no line of is its 404).
+SCOPE_FILTERS = (
+    PageFilter("country", "Country", partial(scope_field, "country"), _country),
+    PageFilter("customer", "Customer", partial(scope_field, "customer"), partial(_line_value, "customer")),
+    PageFilter("product", "Product", partial(scope_field, "product"), partial(_line_value, "product")),
+)
+
+
 class EcommercePage(WorkspaceDashboardView):
     tab = "dashboard"
+    filters = SCOPE_FILTERS
 
     def insight(self, name: str, /, **params: Any) -> Any:
         """The e-commerce insight ``name`` (``kpis`` is ``ecommerce.kpis``)."""
@@ -39,6 +62,29 @@ class EcommercePage(WorkspaceDashboardView):
         """What the fitted models (lifetime value, forecast) learn from: the whole history, unless
         dates were picked by hand; fitted after each import, they are never fitted on a page."""
         return self.period if self.time.preset == "custom" else Period()
+
+    @property
+    def scope(self) -> analytics.Scope:
+        """The lines the filters in use leave (their values as resolved: the country as stored)."""
+        return analytics.Scope(**{name: item.value for name, item in self.active_filters.items()})
+
+    def filter_link(self, name: str, value: str) -> str:
+        """The overview, where the figures of the filter's lines are, with the filter ``name`` set to
+        ``value`` beside the time controls and the other filters."""
+        query = {**self.time.query(), **self.filter_query, name: value}
+        return reverse("ecommerce:dashboard") + query_string(query)
+
+    def with_links(self, rows: list[dict], name: str, key: str, page: str) -> list[dict]:
+        """``rows`` with the link that applies their filter ``name`` (their ``key``) and the one to
+        their detail ``page``."""
+        return [
+            {**row, "filter_url": self.filter_link(name, row[key]), "detail_url": self.detail_link(page, row[key])}
+            for row in rows
+        ]
+
+    def scoped_csv(self, path: str, period: Period | None = None, **params) -> str:
+        """:meth:`api_csv` of a table the filters narrow, carrying them."""
+        return self.api_csv(path, period, **self.filter_query, **params)
 
     def api_csv(self, path: str, period: Period | None = None, **params) -> str:
         """The API endpoint of a table, as CSV, for the page's dates or ``period`` (session auth
@@ -109,14 +155,15 @@ class DashboardView(EcommercePage):
     tab = "dashboard"
 
     def page_context(self) -> dict:
-        kpis = self.insight("kpis", compare=self.compare)
-        series = self.insight("series_compare", compare=self.compare)
+        scope = self.scope
+        kpis = self.insight("kpis", compare=self.compare, scope=scope)
+        series = self.insight("series_compare", compare=self.compare, scope=scope)
         interval = series["interval"]
         previous = series["previous"]["rows"] if series["previous"] else None
-        countries = self.insight("countries", order_by="revenue", limit=250)
-        heat = self.insight("weekday_hour")
+        countries = self.insight("countries", order_by="revenue", limit=250, scope=scope)
+        heat = self.insight("weekday_hour", scope=scope)
         currency = self.workspace.currency
-        growth = self.insight("revenue_growth")
+        growth = self.insight("revenue_growth", scope=scope)
         return {
             "kpis": kpis,
             "cards": kpi_cards(kpis, self.workspace.currency),
@@ -125,18 +172,18 @@ class DashboardView(EcommercePage):
             "map_chart": charts.to_html(
                 charts.countries_map_figure(countries["rows"], currency), self.country_links(countries["rows"])
             ),
-            "countries": countries["rows"][:15],
+            "countries": self.with_links(countries["rows"][:15], "country", "country", "country"),
             "countries_total": countries["countries_total"],
             "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"], currency)),
             "growth": growth["rows"],
             "csv": {
-                "kpis": self.api_csv("kpis", compare=self.compare),
-                "series": self.api_csv("series", interval=interval),
-                "countries": self.api_csv("countries", limit=250),
-                "monthly": self.api_csv("revenue/growth"),
-                "by_hour": self.api_csv("revenue/by-hour"),
-                "by_weekday": self.api_csv("revenue/by-weekday"),
-                "transactions": self.api_csv("transactions"),
+                "kpis": self.scoped_csv("kpis", compare=self.compare),
+                "series": self.scoped_csv("series", interval=interval),
+                "countries": self.scoped_csv("countries", limit=250),
+                "monthly": self.scoped_csv("revenue/growth"),
+                "by_hour": self.scoped_csv("revenue/by-hour"),
+                "by_weekday": self.scoped_csv("revenue/by-weekday"),
+                "transactions": self.scoped_csv("transactions"),
             },
         }
 
@@ -144,12 +191,13 @@ class DashboardView(EcommercePage):
 class CustomersView(EcommercePage):
     template_name = "ecommerce/customers.html"
     tab = "customers"
+    filters_note = "The filters narrow the top customers; segments, lifetime value and cohorts cover every line."
 
     def page_context(self) -> dict:
         segments = self.insight("segments")
         ltv = self.insight("lifetime_value", period=self.model_period())
         cohorts = self.insight("cohorts")
-        top = self.insight("customers_top", order_by="net", limit=10)
+        top = self.insight("customers_top", order_by="net", limit=10, scope=self.scope)
         return {
             "segments": segments,
             "segments_chart": charts.to_html(charts.segments_figure(segments["rows"])),
@@ -158,7 +206,7 @@ class CustomersView(EcommercePage):
                 charts.lifetime_value_figure(ltv["historical"], ltv["predicted"], self.workspace.currency)
             ),
             "cohorts_chart": charts.to_html(charts.cohort_heatmap_figure(cohorts["cohorts"])),
-            "top_customers": top["rows"],
+            "top_customers": self.with_links(top["rows"], "customer", "customer_id", "customer"),
             "csv": {
                 "segments": self.api_csv("customers/segments"),
                 "ltv": self.api_csv("customers/lifetime-value", self.model_period()),
@@ -166,7 +214,7 @@ class CustomersView(EcommercePage):
                     "customers/lifetime-value", self.model_period(), table="predicted.by_segment"
                 ),
                 "cohorts": self.api_csv("customers/cohorts"),
-                "top": self.api_csv("customers/top", limit=250),
+                "top": self.scoped_csv("customers/top", limit=250),
             },
         }
 
@@ -176,11 +224,11 @@ class ProductsView(EcommercePage):
     tab = "products"
 
     def page_context(self) -> dict:
-        by_net = self.insight("products_top", order_by="net", limit=10)
-        returned = self.insight("products_returned", limit=10)
+        by_net = self.insight("products_top", order_by="net", limit=10, scope=self.scope)
+        returned = self.insight("products_returned", limit=10, scope=self.scope)
         return {
-            "by_net": by_net["rows"],
-            "returned": returned["rows"],
+            "by_net": self.with_links(by_net["rows"], "product", "stock_code", "product"),
+            "returned": self.with_links(returned["rows"], "product", "stock_code", "product"),
             "net_chart": charts.to_html(
                 charts.top_products_figure(by_net["rows"], "net_revenue", self.workspace.currency),
                 self.product_links(by_net["rows"]),
@@ -190,9 +238,9 @@ class ProductsView(EcommercePage):
                 self.product_links(returned["rows"]),
             ),
             "csv": {
-                "net": self.api_csv("products/top", order_by="net", limit=250),
-                "returned": self.api_csv("products/returned", limit=250),
-                "returns": self.api_csv("returns"),
+                "net": self.scoped_csv("products/top", order_by="net", limit=250),
+                "returned": self.scoped_csv("products/returned", limit=250),
+                "returns": self.scoped_csv("returns"),
             },
         }
 
@@ -200,6 +248,7 @@ class ProductsView(EcommercePage):
 class ForecastView(EcommercePage):
     template_name = "ecommerce/forecast.html"
     tab = "forecast"
+    filters_note = "The forecast covers every line: the filters do not narrow it."
     periods = 30
 
     def page_context(self) -> dict:

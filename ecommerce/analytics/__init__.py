@@ -26,7 +26,16 @@ from ecommerce.analytics.kpis import METRICS, kpis
 from ecommerce.analytics.patterns import revenue_by_hour, revenue_by_weekday, revenue_by_weekday_hour
 from ecommerce.analytics.products import returned_products, top_products
 from ecommerce.analytics.rankings import ORDERINGS
-from ecommerce.analytics.reductions import CACHE_NAMESPACE, closed_period, data_bounds, sales_lines, shared_reads
+from ecommerce.analytics.reductions import (
+    CACHE_NAMESPACE,
+    EVERY_LINE,
+    Scope,
+    closed_period,
+    data_bounds,
+    sales_lines,
+    shared_reads,
+)
+from ecommerce.analytics.scope import resolve_scope
 from ecommerce.analytics.series import (
     compare_interval,
     revenue_growth,
@@ -38,10 +47,12 @@ from ecommerce.segments import SEGMENT_RULES, SEGMENTS, segment_for
 
 __all__ = [
     "CACHE_NAMESPACE",
+    "EVERY_LINE",
     "METRICS",
     "ORDERINGS",
     "SEGMENTS",
     "SEGMENT_RULES",
+    "Scope",
     "closed_period",
     "clv_models",
     "cohorts",
@@ -65,6 +76,7 @@ __all__ = [
     "lifetime_value",
     "product_detail",
     "resolve_country",
+    "resolve_scope",
     "returned_products",
     "revenue_by_hour",
     "revenue_by_weekday",

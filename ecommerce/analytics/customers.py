@@ -18,9 +18,11 @@ from ecommerce import models as m
 from ecommerce.analytics.geography import country_label
 from ecommerce.analytics.rankings import cancelled_json, cancelled_orders, ranked
 from ecommerce.analytics.reductions import (
+    EVERY_LINE,
     ZERO,
     Lines,
     Payload,
+    Scope,
     closed_period,
     iso,
     logged_fit,
@@ -87,10 +89,12 @@ def rank_customers(
     return rows
 
 
-def top_customers(workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10) -> Payload:
-    """Customers ranked by :func:`rank_customers` over the whole workspace."""
-    lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
-    rows = rank_customers(workspace, period, lines, returns, order_by, limit)
+def top_customers(
+    workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10, scope: Scope = EVERY_LINE
+) -> Payload:
+    """Customers ranked by :func:`rank_customers` over the scope's lines of the workspace."""
+    lines, returns = sales_lines(workspace, period, scope), return_lines(workspace, period, scope)
+    rows = rank_customers(workspace, period, lines, returns, order_by, limit, scope.q())
     return {**period_json(period), "order_by": order_by, "rows": rows}
 
 

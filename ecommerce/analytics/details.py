@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import Count, Max, Min, Q, Sum
 
 from accounts.models import Workspace
-from config.errors import NotFound
 from config.money import money
 from config.periods import Period
 from ecommerce import models as m
@@ -17,19 +16,12 @@ from ecommerce.analytics.reductions import (
     ZERO,
     Payload,
     closed_period,
+    existing_value,
     period_json,
     return_lines,
     sales_lines,
-    unmatchable,
 )
 from ecommerce.analytics.series import series_rows
-
-
-def _existing(workspace: Workspace, field: str, value: str) -> str:
-    """``value`` when a sales line of the workspace has it as ``field``; 404 otherwise."""
-    if unmatchable(field, value) or not m.SalesLine.objects.filter(workspace=workspace, **{field: value}).exists():
-        raise NotFound("Not found.")
-    return value
 
 
 def _kpis_and_months(workspace: Workspace, period: Period, scope: Q) -> tuple[Payload, Period, list[Payload]]:
@@ -69,7 +61,7 @@ def country_detail(workspace: Workspace, period: Period, name: str, limit: int =
 
 def customer_detail(workspace: Workspace, period: Period, customer_id: str, limit: int = 10) -> Payload:
     """One customer: KPIs, segment, first and last purchase, monthly series, latest orders and returns."""
-    customer_id = _existing(workspace, "customer_id", customer_id)
+    customer_id = existing_value(workspace, "customer_id", customer_id)
     scope = Q(customer_id=customer_id)
     totals, closed, months = _kpis_and_months(workspace, period, scope)
     tz = workspace.tzinfo
@@ -116,7 +108,7 @@ def customer_detail(workspace: Workspace, period: Period, customer_id: str, limi
 
 def product_detail(workspace: Workspace, period: Period, stock_code: str, limit: int = 10) -> Payload:
     """One product: KPIs (its returns included), monthly series and top countries by revenue."""
-    stock_code = _existing(workspace, "stock_code", stock_code)
+    stock_code = existing_value(workspace, "stock_code", stock_code)
     scope = Q(stock_code=stock_code)
     totals, closed, months = _kpis_and_months(workspace, period, scope)
     lines = sales_lines(workspace, period).filter(scope)

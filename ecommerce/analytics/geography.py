@@ -11,8 +11,10 @@ from config.periods import Period
 from ecommerce import models as m
 from ecommerce.analytics.kpis import kpi_payload, kpi_totals
 from ecommerce.analytics.reductions import (
+    EVERY_LINE,
     ZERO,
     Payload,
+    Scope,
     closed_period,
     period_json,
     sales_lines,
@@ -36,8 +38,11 @@ def country_code(name: str) -> str:
 # --- Countries ---------------------------------------------------------------------------------
 
 
-def countries(workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10) -> Payload:
-    """Top countries by revenue or units, with orders, customers, AOV and share of revenue.
+def countries(
+    workspace: Workspace, period: Period, order_by: str = "revenue", limit: int = 10, scope: Scope = EVERY_LINE
+) -> Payload:
+    """Top countries of the scope's lines by revenue or units, with orders, customers, AOV and
+    share of revenue (a country filter leaves one country, with all of the revenue).
 
     The sums per invoice are added up per country in Python (:func:`sums_by`), which counts
     distinct invoices and customers: alone no slower on the real file than grouping every line
@@ -45,7 +50,7 @@ def countries(workspace: Workspace, period: Period, order_by: str = "revenue", l
     series. The share needs the total, and the ranking and limit are applied to that small
     result (a few dozen countries at most).
     """
-    by_country = sums_by(sales_lines(workspace, period), lambda row: row.country)
+    by_country = sums_by(sales_lines(workspace, period, scope), lambda row: row.country)
     rows = [{"country": country, **sums} for country, sums in by_country.items()]
     total = sum((row["revenue"] for row in rows), ZERO)
     rows.sort(key=lambda row: (-row[order_by], row["country"]))

@@ -18,9 +18,11 @@ from config.money import money, ratio
 from config.periods import Period, growth_pct
 from ecommerce import models as m
 from ecommerce.analytics.reductions import (
+    EVERY_LINE,
     ZERO,
     Lines,
     Payload,
+    Scope,
     Sums,
     closed_period,
     distinct_count,
@@ -112,10 +114,10 @@ def _delta(name: str, current: Any, previous: Any) -> Payload:
 # --- KPIs ------------------------------------------------------------------------------------
 
 
-def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> Payload:
-    """The KPIs of the period and, with ``compare`` = ``previous`` (the period of equal length just
-    before) or ``year`` (the same dates a year earlier), the same for the comparison period with
-    deltas (absolute change and percent change, None without a base).
+def kpis(workspace: Workspace, period: Period, compare: str = "previous", scope: Scope = EVERY_LINE) -> Payload:
+    """The KPIs of the scope's lines in the period and, with ``compare`` = ``previous`` (the period
+    of equal length just before) or ``year`` (the same dates a year earlier), the same for the
+    comparison period with deltas (absolute change and percent change, None without a base).
 
     Queries: data bounds (only when the period is open), two over the sales lines per period
     (:func:`_sales_totals`), one over the returns.
@@ -129,7 +131,7 @@ def kpis(workspace: Workspace, period: Period, compare: str = "previous") -> Pay
     if not current.is_bounded:  # no data at all
         totals = {"current": kpi_payload(ZERO, 0, 0, 0, 0, ZERO)}
     else:  # the current period filtered as asked: see closed_period
-        totals = kpi_totals(workspace, {**periods, "current": period})
+        totals = kpi_totals(workspace, {**periods, "current": period}, extra=scope.q())
     payload: Payload = {**period_json(current), **totals["current"], "compare": compare}
     if previous is not None:
         payload["previous"] = {**period_json(previous), **totals["previous"]}

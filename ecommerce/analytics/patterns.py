@@ -7,12 +7,21 @@ import calendar
 from accounts.models import Workspace
 from config.money import money, ratio
 from config.periods import Period
-from ecommerce.analytics.reductions import NO_SALES, ZERO, Payload, by_local_time, period_json, sales_lines
+from ecommerce.analytics.reductions import (
+    EVERY_LINE,
+    NO_SALES,
+    ZERO,
+    Payload,
+    Scope,
+    by_local_time,
+    period_json,
+    sales_lines,
+)
 
 
-def revenue_by_hour(workspace: Workspace, period: Period) -> Payload:
-    """Revenue, orders and units by local hour of day, all 24 hours in order."""
-    found = by_local_time(sales_lines(workspace, period), workspace.tzinfo, lambda local: local.hour)
+def revenue_by_hour(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
+    """Revenue, orders and units of the scope's lines by local hour of day, all 24 hours in order."""
+    found = by_local_time(sales_lines(workspace, period, scope), workspace.tzinfo, lambda local: local.hour)
     total = sum((row["revenue"] for row in found.values()), ZERO)
     rows = []
     for hour in range(24):
@@ -29,9 +38,9 @@ def revenue_by_hour(workspace: Workspace, period: Period) -> Payload:
     return {**period_json(period), "rows": rows}
 
 
-def revenue_by_weekday(workspace: Workspace, period: Period) -> Payload:
+def revenue_by_weekday(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
     """Revenue, orders and units by local day of week, Monday first, all seven days present."""
-    found = by_local_time(sales_lines(workspace, period), workspace.tzinfo, lambda local: local.isoweekday())
+    found = by_local_time(sales_lines(workspace, period, scope), workspace.tzinfo, lambda local: local.isoweekday())
     total = sum((row["revenue"] for row in found.values()), ZERO)
     rows = []
     for weekday in range(1, 8):
@@ -49,10 +58,10 @@ def revenue_by_weekday(workspace: Workspace, period: Period) -> Payload:
     return {**period_json(period), "rows": rows}
 
 
-def revenue_by_weekday_hour(workspace: Workspace, period: Period) -> Payload:
+def revenue_by_weekday_hour(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
     """Revenue per (weekday, hour) cell: 7 × 24, Monday first (the dashboard's heat map)."""
     found = by_local_time(
-        sales_lines(workspace, period), workspace.tzinfo, lambda local: (local.isoweekday(), local.hour)
+        sales_lines(workspace, period, scope), workspace.tzinfo, lambda local: (local.isoweekday(), local.hour)
     )
     cells = []
     for weekday in range(1, 8):

@@ -9,7 +9,7 @@ from config.money import money
 from config.periods import Period
 from ecommerce import models as m
 from ecommerce.analytics.rankings import cancelled_json, cancelled_orders, ranked
-from ecommerce.analytics.reductions import Lines, Payload, period_json, return_lines, sales_lines
+from ecommerce.analytics.reductions import EVERY_LINE, Lines, Payload, Scope, period_json, return_lines, sales_lines
 
 
 def rank_products(
@@ -63,19 +63,22 @@ def _return_descriptions(returns: QuerySet[m.ReturnLine], codes: list[str]) -> d
     return {row["stock_code"]: row["description"] for row in rows.order_by()}
 
 
-def top_products(workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10) -> Payload:
-    """Products (non-product codes such as postage, fees and vouchers excluded) by net value,
-    gross sales, units sold or returns."""
-    lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
+def top_products(
+    workspace: Workspace, period: Period, order_by: str = "net", limit: int = 10, scope: Scope = EVERY_LINE
+) -> Payload:
+    """Products of the scope's lines (non-product codes such as postage, fees and vouchers
+    excluded) by net value, gross sales, units sold or returns."""
+    lines, returns = sales_lines(workspace, period, scope), return_lines(workspace, period, scope)
     return {
         **period_json(period),
         "order_by": order_by,
-        "rows": rank_products(workspace, period, lines, returns, order_by, limit),
+        "rows": rank_products(workspace, period, lines, returns, order_by, limit, scope.q()),
     }
 
 
-def returned_products(workspace: Workspace, period: Period, limit: int = 10) -> Payload:
-    """The products returned the most in the period, by value returned (only products with returns)."""
-    lines, returns = sales_lines(workspace, period), return_lines(workspace, period)
-    rows = rank_products(workspace, period, lines, returns, "returns", limit)
+def returned_products(workspace: Workspace, period: Period, limit: int = 10, scope: Scope = EVERY_LINE) -> Payload:
+    """The products returned the most in the period and scope, by value returned (only products
+    with returns)."""
+    lines, returns = sales_lines(workspace, period, scope), return_lines(workspace, period, scope)
+    rows = rank_products(workspace, period, lines, returns, "returns", limit, scope.q())
     return {**period_json(period), "rows": [row for row in rows if row["returned_units"]]}

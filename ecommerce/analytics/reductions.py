@@ -16,6 +16,7 @@ import contextvars
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ import structlog
 from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from accounts.models import Workspace
+from config.errors import NotFound
 from config.periods import Period
 from ecommerce import models as m
 
@@ -59,16 +61,36 @@ class Sums(TypedDict):
 NO_SALES = Sums(revenue=ZERO, units=0, orders=0, customers=0)  # a bucket nothing was sold in
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What narrows an insight's sales and return lines besides its period: one country (as
+    stored), one customer id, one product (stock code); each left out (None) narrows nothing.
+    Insights take it as a parameter, so their cache keys name it."""
+
+    country: str | None = None
+    customer: str | None = None
+    product: str | None = None
+
+    def q(self) -> Q:
+        """The lines of the scope (an empty Q, which adds nothing to a query, for every line)."""
+        fields = {"country": self.country, "customer_id": self.customer, "stock_code": self.product}
+        return Q(**{field: value for field, value in fields.items() if value is not None})
+
+
+EVERY_LINE = Scope()
+
+
 # --- Building blocks -----------------------------------------------------------------------
 
 
-def sales_lines(workspace: Workspace, period: Period) -> Lines:
-    """Sales lines of the workspace inside the period (local dates in the workspace time zone)."""
-    return _in_period(m.SalesLine.objects.filter(workspace=workspace), workspace, period)
+def sales_lines(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Lines:
+    """Sales lines of the workspace inside the period (local dates in the workspace time zone)
+    and the scope."""
+    return _in_period(m.SalesLine.objects.filter(scope.q(), workspace=workspace), workspace, period)
 
 
-def return_lines(workspace: Workspace, period: Period) -> QuerySet[m.ReturnLine]:
-    return _in_period(m.ReturnLine.objects.filter(workspace=workspace), workspace, period)
+def return_lines(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> QuerySet[m.ReturnLine]:
+    return _in_period(m.ReturnLine.objects.filter(scope.q(), workspace=workspace), workspace, period)
 
 
 def _in_period(queryset: _QS, workspace: Workspace, period: Period) -> _QS:
@@ -95,6 +117,13 @@ def unmatchable(field: str, value: str) -> bool:
     refuses one in a query) or longer than the column, so a look-up can answer 404 unasked."""
     max_length = getattr(m.LineBase._meta.get_field(field), "max_length", None)
     return not value or "\x00" in value or (max_length is not None and len(value) > max_length)
+
+
+def existing_value(workspace: Workspace, field: str, value: str) -> str:
+    """``value`` when a sales line of the workspace has it as ``field``; 404 otherwise."""
+    if unmatchable(field, value) or not m.SalesLine.objects.filter(workspace=workspace, **{field: value}).exists():
+        raise NotFound("Not found.")
+    return value
 
 
 def data_bounds(workspace: Workspace) -> tuple[dt.date | None, dt.date | None]:

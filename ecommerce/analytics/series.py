@@ -16,10 +16,12 @@ from accounts.models import Workspace
 from config.money import money
 from config.periods import Period, bucket_starts, growth_pct, next_bucket, truncate
 from ecommerce.analytics.reductions import (
+    EVERY_LINE,
     NO_SALES,
     ZERO,
     Lines,
     Payload,
+    Scope,
     by_local_time,
     closed_period,
     data_bounds,
@@ -69,12 +71,12 @@ def series_rows(queryset: Lines, workspace: Workspace, period: Period, interval:
     return out
 
 
-def revenue_series(workspace: Workspace, period: Period, interval: str = "day") -> Payload:
-    """Revenue, orders and units per day/week/month/year bucket (weeks start on the workspace's
+def revenue_series(workspace: Workspace, period: Period, interval: str = "day", scope: Scope = EVERY_LINE) -> Payload:
+    """Revenue, orders and units of the scope's lines per day/week/month/year bucket (weeks start on the workspace's
     ``week_start``), every bucket of the period present (zero-filled), with growth % against the
     previous bucket."""
     closed = closed_period(workspace, period)
-    rows = series_rows(sales_lines(workspace, period), workspace, closed, interval) if closed.is_bounded else []
+    rows = series_rows(sales_lines(workspace, period, scope), workspace, closed, interval) if closed.is_bounded else []
     return {**period_json(closed), "interval": interval, "rows": rows}
 
 
@@ -98,8 +100,10 @@ def compare_interval(period: Period) -> str:
     return "year"
 
 
-def revenue_series_compare(workspace: Workspace, period: Period, compare: str = "previous") -> Payload:
-    """The dashboard's series (bucketed by :func:`compare_interval`), with the comparison period
+def revenue_series_compare(
+    workspace: Workspace, period: Period, compare: str = "previous", scope: Scope = EVERY_LINE
+) -> Payload:
+    """The dashboard's series of the scope's lines (bucketed by :func:`compare_interval`), with the comparison period
     (``compare``: the previous period of equal length, the same dates a year earlier, or
     ``none``) bucketed the same way (drawn on the same positions for comparison)."""
     closed = closed_period(workspace, period)
@@ -109,24 +113,24 @@ def revenue_series_compare(workspace: Workspace, period: Period, compare: str = 
     payload: Payload = {
         **period_json(closed),
         "interval": interval,
-        "rows": series_rows(sales_lines(workspace, period), workspace, closed, interval),
+        "rows": series_rows(sales_lines(workspace, period, scope), workspace, closed, interval),
         "previous": None,
     }
     if compare != "none":
         previous = closed.previous_year() if compare == "year" else closed.previous()
-        rows = series_rows(sales_lines(workspace, previous), workspace, previous, interval)
+        rows = series_rows(sales_lines(workspace, previous, scope), workspace, previous, interval)
         payload["previous"] = {**period_json(previous), "rows": rows}
     return payload
 
 
-def revenue_monthly(workspace: Workspace, period: Period) -> Payload:
+def revenue_monthly(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
     """Revenue, orders, units per month (zero-filled) with month-over-month growth."""
-    return revenue_series(workspace, period, "month")
+    return revenue_series(workspace, period, "month", scope)
 
 
-def revenue_growth(workspace: Workspace, period: Period) -> Payload:
+def revenue_growth(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
     """Month-over-month growth: each month's revenue against the previous month's."""
-    series = revenue_series(workspace, period, "month")
+    series = revenue_series(workspace, period, "month", scope)
     rows, previous = [], None
     for row in series["rows"]:
         rows.append(

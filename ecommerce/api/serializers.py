@@ -1,11 +1,14 @@
 """Query parameters of the analytics endpoints and the transactions list serializer."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from config.money import money
-from config.periods import PeriodQuerySerializer, serializer_for_intervals
+from config.periods import PeriodQuerySerializer
+from config.periods import SeriesQuerySerializer as PeriodSeriesQuerySerializer
 from ecommerce import analytics
-from ecommerce.models import ReturnLine, SalesLine
+from ecommerce.models import LineBase, ReturnLine, SalesLine
 
 MAX_LIMIT = 250
 MAX_FORECAST_DAYS = 365
@@ -17,7 +20,38 @@ def _limit_field(default: int = 10):
     )
 
 
-class KpisQuerySerializer(PeriodQuerySerializer):
+# A filter of the lines (its query parameter) and the column it matches.
+SCOPE_COLUMNS = {"country": "country", "customer": "customer_id", "product": "stock_code"}
+
+
+def scope_field(name: str, help_text: str = "") -> serializers.CharField:
+    """The value of the filter ``name``, at most as long as its column (a longer one is a 400,
+    as an empty one is)."""
+    max_length = LineBase._meta.get_field(SCOPE_COLUMNS[name]).max_length
+    return serializers.CharField(max_length=max_length, required=False, help_text=help_text)
+
+
+class ScopedQuerySerializer(PeriodQuerySerializer):
+    """A period and the filters that narrow the lines (:class:`~ecommerce.analytics.Scope`); a
+    country, customer or product without a sales line in the workspace is a 404, as its detail
+    endpoint answers."""
+
+    country = scope_field(
+        "country",
+        "Only this country's lines (as stored; Ireland, South Africa and United States too); 404 when the "
+        "workspace has no sales line in it.",
+    )
+    customer = scope_field("customer", "Only this customer's lines (its id); 404 when it bought nothing.")
+    product = scope_field("product", "Only this product's lines (its stock code); 404 when it never sold.")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params = super().params
+        values = {name: params.pop(name, None) for name in SCOPE_COLUMNS}
+        return {**params, "scope": analytics.Scope(**values)}
+
+
+class KpisQuerySerializer(ScopedQuerySerializer):
     compare = serializers.ChoiceField(
         choices=("previous", "year", "none"),
         default="previous",
@@ -26,10 +60,11 @@ class KpisQuerySerializer(PeriodQuerySerializer):
     )
 
 
-SeriesQuerySerializer = serializer_for_intervals("day", "week", "month", "year", default="day")
+class SeriesQuerySerializer(ScopedQuerySerializer, PeriodSeriesQuerySerializer):
+    interval_choices = ("day", "week", "month", "year")
 
 
-class CountriesQuerySerializer(PeriodQuerySerializer):
+class CountriesQuerySerializer(ScopedQuerySerializer):
     order_by = serializers.ChoiceField(choices=("revenue", "units"), default="revenue", required=False)
     limit = _limit_field()
 
@@ -38,7 +73,11 @@ class LimitQuerySerializer(PeriodQuerySerializer):
     limit = _limit_field()
 
 
-class RankingQuerySerializer(PeriodQuerySerializer):
+class ScopedLimitQuerySerializer(ScopedQuerySerializer):
+    limit = _limit_field()
+
+
+class RankingQuerySerializer(ScopedQuerySerializer):
     order_by = serializers.ChoiceField(
         choices=tuple(analytics.ORDERINGS),
         default="net",
