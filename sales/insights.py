@@ -13,15 +13,20 @@ from sales.models import Store
 from sales.services import CACHE_NAMESPACE
 
 
-def _store(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
-    """The workspace's store named by ``store`` (its id) in place of the id: 404 when it has none,
-    so no filter reads another workspace's store."""
-    if params.get("store") is None:
-        return params
-    store = Store.objects.filter(workspace_id=workspace.pk, pk=params["store"]).first()
+def store_of(workspace: Tenant, store_id: int) -> Store:
+    """The workspace's store ``store_id``: 404 when it has none, so no filter reads another
+    workspace's store."""
+    store = Store.objects.filter(workspace_id=workspace.pk, pk=store_id).first()
     if store is None:
         raise NotFound("Not found.")
-    return {**params, "store": store}
+    return store
+
+
+def _store(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
+    """The store named by ``store`` (its id) in place of the id (:func:`store_of`)."""
+    if params.get("store") is None:
+        return params
+    return {**params, "store": store_of(workspace, params["store"])}
 
 
 def _no_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,6 +65,7 @@ SERIES = register(
         namespace=CACHE_NAMESPACE,
         summary="Revenue, ad spend and ROAS per day, week or month (zero-filled)",
         key_settings=week_settings,
+        resolve=_store,
         csv_rows_key="buckets",
         csv_filename="sales-series",
     )
@@ -74,6 +80,7 @@ TOP_USERS = register(
         summary="Members ranked by the revenue they recorded (ties: lower user id first)",
         description="A bounded list (`limit`, at most 100): not paginated.",
         key_settings=_no_settings,
+        resolve=_store,
         csv_filename="sales-top-users",
     )
 )

@@ -8,10 +8,13 @@ from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
 from config.errors import NotFound
+from config.filters import PageFilter, query_string
 from config.insights import get_insight
 from config.numbers import KpiCard, kpi_card
 from config.periods import Period
 from sales import charts
+from sales.api.serializers import store_field
+from sales.insights import store_of
 from sales.models import InsightReport, QualityReport
 from sales.selectors import latest_report
 
@@ -25,8 +28,15 @@ def auto_interval(period: Period) -> str:
     return "week" if period.days > 62 else "day"
 
 
+def _store(workspace, store_id: int) -> tuple[int, str]:
+    return store_id, store_of(workspace, store_id).name
+
+
 class SalesDashboardView(WorkspaceDashboardView):
     template_name = "sales/dashboard.html"
+    # The API's ``store`` parameter: the summary, the series and the top sellers follow it.
+    filters = (PageFilter("store", "Store", store_field, _store),)
+    filters_note = "The stores table lists every store."
 
     def last_data_day(self) -> dt.date | None:
         # The whole history's summary (cached, warmed by the nightly ETL) ends on the last record.
@@ -42,14 +52,15 @@ class SalesDashboardView(WorkspaceDashboardView):
         def insight(name: str, **params):
             return get_insight(name).run(workspace, {"period": period, **params}, refresh=refresh)
 
-        summary = insight("sales.summary", compare=self.compare)
+        store = {name: item.value for name, item in self.active_filters.items()}
+        summary = insight("sales.summary", compare=self.compare, **store)
         effective = _period_of(summary.value)
         interval = self.request.GET.get("interval")
         if interval not in INTERVALS:
             interval = auto_interval(effective)
-        series = insight("sales.series", interval=interval).value
-        top = insight("sales.top_users", limit=5).value
-        stores = insight("sales.by_store").value
+        series = insight("sales.series", interval=interval, **store).value
+        top = insight("sales.top_users", limit=5, **store).value
+        stores = [{**row, "filter_url": self.store_link(row["store_id"])} for row in insight("sales.by_store").value]
         insights = latest_report(InsightReport, workspace)
         quality = latest_report(QualityReport, workspace)
 
@@ -72,15 +83,19 @@ class SalesDashboardView(WorkspaceDashboardView):
             quality=quality,
             can_write=self.membership.can_write,
             csv={
-                "summary": csv_url("summary", compare=self.compare),
-                "series": csv_url("series", interval=interval),
+                "summary": csv_url("summary", compare=self.compare, **self.filter_query),
+                "series": csv_url("series", interval=interval, **self.filter_query),
                 "stores": csv_url("by-store"),
-                "top_users": csv_url("top-users", limit=5),
+                "top_users": csv_url("top-users", limit=5, **self.filter_query),
                 "insights": reverse("api:sales-insights") + "?format=csv",
                 "quality": reverse("api:sales-quality") + "?format=csv",
             },
         )
         return context
+
+    def store_link(self, store_id: int) -> str:
+        """This dashboard narrowed to the store ``store_id``, in the same range."""
+        return reverse("sales:dashboard") + query_string({**self.time.query(), "store": str(store_id)})
 
 
 def _period_of(summary: dict) -> Period:

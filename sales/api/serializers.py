@@ -4,7 +4,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from config.errors import DomainError
-from config.periods import MIN_DATE, PeriodQuerySerializer, serializer_for_intervals
+from config.periods import MIN_DATE, PeriodQuerySerializer
+from config.periods import SeriesQuerySerializer as PeriodSeriesQuerySerializer
 from sales import analytics, records_csv
 from sales.models import InsightReport, QualityReport, SalesRecord, Store
 from sales.services import FAKE_MAX_COUNT, local_today
@@ -167,24 +168,32 @@ class RecordFilterQuerySerializer(PeriodQuerySerializer):
     """Validates the date range of the records list (from ≤ to, sane bounds)."""
 
 
+def store_field() -> serializers.IntegerField:
+    """One store's figures: its id, within the database's range (a larger one is a 400)."""
+    return serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="One store's figures (its id); 404 when unknown."
+    )
+
+
 class SummaryQuerySerializer(PeriodQuerySerializer):
     compare = serializers.ChoiceField(
         choices=["previous", "year", "none"],
         default="previous",
         help_text="Previous period of equal length, a year back, or none (no previous nor change).",
     )
-    store = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, help_text="One store's figures (its id); 404 when unknown."
-    )
+    store = store_field()
 
 
 class TopUsersQuerySerializer(PeriodQuerySerializer):
     limit = serializers.IntegerField(
         min_value=1, max_value=analytics.TOP_USERS_MAX, default=analytics.TOP_USERS_DEFAULT
     )
+    store = store_field()
 
 
-SeriesQuerySerializer = serializer_for_intervals("day", "week", "month")
+class SeriesQuerySerializer(PeriodSeriesQuerySerializer):
+    interval_choices = ("day", "week", "month")
+    store = store_field()
 
 
 # --- Response shapes (documentation; the views return the analytics functions' dicts) ----

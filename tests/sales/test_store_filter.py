@@ -9,6 +9,7 @@ Records (ad spend in brackets):
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -65,3 +66,93 @@ def test_a_malformed_store_answers_400(stores, api_as, owner, value):
     response = api_as(owner).get(f"{URL}{value}")
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["store"]
+
+
+# --- The dashboard's store chip ----------------------------------------------------------------
+
+DASHBOARD = "/sales/"
+DAYS = {"preset": "custom", "date_from": "2026-03-07", "date_to": "2026-03-08"}
+DAYS_QUERY = "preset=custom&amp;date_from=2026-03-07&amp;date_to=2026-03-08"
+
+
+def _cards(html: str) -> dict[str, str]:
+    """The value shown by each KPI card of the page."""
+    return dict(re.findall(r'data-kpi="(\w+)">.*?class="value"[^>]*>([^<]+)<', html, re.S))
+
+
+def test_the_dashboard_follows_a_store_chip_for_every_member(stores, client, owner, admin_user, viewer):
+    north, _, _ = stores
+    for user in (owner, admin_user, viewer):
+        client.force_login(user)
+        html = client.get(DASHBOARD, {**DAYS, "store": north.pk}).content.decode()
+        assert _cards(html) == {
+            "revenue": "$150.00",
+            "ad_spend": "$30.00",
+            "roas": "5.00",
+            "records": "2",
+            "stores": "1",
+        }
+        chip = re.search(r'<li class="chip" data-filter="store">(.*?)</li>', html, re.S).group(1)
+        assert "Store: <strong>North</strong>" in chip
+        assert f'href="/sales/?{DAYS_QUERY}"' in chip
+        assert f'<input type="hidden" name="store" value="{north.pk}">' in html
+        for table in ("summary", "series", "top-users"):
+            assert re.search(rf"/api/v1/sales/{table}\?[^\"]*store={north.pk}[^\"]*format=csv", html), table
+        assert "/api/v1/sales/by-store?date_from=2026-03-07&amp;date_to=2026-03-08&amp;format=csv" in html
+
+
+def test_a_store_row_applies_its_filter(stores, client, owner):
+    _, south, _ = stores
+    client.force_login(owner)
+    html = client.get(DASHBOARD, DAYS).content.decode()
+    assert _cards(html)["revenue"] == "$450.00"
+    row = re.search(rf'<tr data-store="{south.pk}">(.*?)</tr>', html, re.S).group(1)
+    assert f'href="/sales/?{DAYS_QUERY}&amp;store={south.pk}" class="apply-filter"' in row
+    assert f'href="/sales/stores/{south.pk}/performance/?{DAYS_QUERY}" class="detail-link"' in row
+    assert "filter-chips" not in html
+    south_html = client.get(DASHBOARD, {**DAYS, "store": south.pk}).content.decode()
+    assert (_cards(south_html)["revenue"], _cards(south_html)["roas"]) == ("$300.00", "6.00")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("abc", "store: A valid integer is required."), ("0", "store: Ensure this value is greater than or equal to 1.")],
+)
+def test_a_malformed_store_is_the_error_line(stores, client, owner, value, message):
+    client.force_login(owner)
+    html = client.get(DASHBOARD, {**DAYS, "store": value}).content.decode()
+    assert f'<li class="error" role="alert">{message}</li>' in html
+    assert _cards(html)["revenue"] == "$450.00"
+
+
+def test_another_workspaces_store_is_no_filter_and_anonymous_logs_in(stores, client, owner, outsider):
+    north, _, theirs = stores
+    client.force_login(owner)
+    html = client.get(DASHBOARD, {**DAYS, "store": theirs.pk}).content.decode()
+    assert f"store: no store &#x27;{theirs.pk}&#x27; in this workspace." in html
+    assert "filter-chips" not in html
+    assert _cards(html)["revenue"] == "$450.00"
+    client.force_login(outsider)
+    html = client.get(DASHBOARD, {**DAYS, "store": north.pk}).content.decode()
+    assert f"store: no store &#x27;{north.pk}&#x27; in this workspace." in html
+    assert _cards(html)["revenue"] == "$999.00"
+    client.logout()
+    response = client.get(DASHBOARD, {"store": north.pk})
+    assert (response.status_code, "/accounts/login/" in response["Location"]) == (302, True)
+
+
+def test_the_series_and_top_sellers_endpoints_take_the_store(stores, api_as, anon_api, owner, viewer, outsider):
+    north, _, theirs = stores
+    query = "date_from=2026-03-07&date_to=2026-03-08&interval=day&store="
+    for user in (owner, viewer):
+        series = api_as(user).get(f"/api/v1/sales/series?{query}{north.pk}").json()
+        assert [(row["revenue"], row["ad_spend"]) for row in series["buckets"]] == [
+            ("50.00", "10.00"),
+            ("100.00", "20.00"),
+        ]
+    assert api_as(owner).get(f"/api/v1/sales/series?{query}{theirs.pk}").status_code == 404
+    assert api_as(owner).get("/api/v1/sales/top-users?store=x").json()["error"]["fields"] == {
+        "store": ["A valid integer is required."]
+    }
+    assert api_as(outsider).get(f"/api/v1/sales/top-users?store={north.pk}").status_code == 404
+    assert anon_api.get(f"/api/v1/sales/series?{query}{north.pk}").status_code == 401
