@@ -62,7 +62,7 @@ class CountryView(DetailPage):
         products = payload["top_products"]
         return {
             "products_chart": charts.to_html(
-                charts.top_products_figure(products, "revenue", self.workspace.currency),
+                charts.top_products_figure(products, "net_revenue", self.workspace.currency),
                 self.product_links(products),
             ),
         }

@@ -1,6 +1,8 @@
 """The country, customer and product pages, their API answers and CSV, on the hand-built shop
 (figures from the table in ``tests/ecommerce/conftest.py``)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -75,6 +77,14 @@ def test_the_country_page_shows_its_figures_products_and_customers(shop, owner, 
         '<td class="num">$40.95</td><td class="num">$46.05</td><td class="num">$5.10</td>'
     ) in html
     assert "/api/v1/ecommerce/countries/United%20Kingdom?table=top_customers&amp;format=csv" in html
+
+
+def test_the_country_pages_products_chart_draws_the_net_value_its_table_ranks_by(shop, owner, client):
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:country", args=["United Kingdom"]), ALL).content.decode()
+    # Bottom up: 22423 (12.75, nothing returned in the UK), then 85123A (36.55 − 5.10 = 31.45, not
+    # its gross 36.55); the monthly series is the page's other chart.
+    assert re.findall(r'"x":\s*\[([^\]]*)\]', html)[1] == "12.75,31.45"
 
 
 def test_the_country_page_finds_a_country_by_its_name_and_keeps_the_range(shop, owner, client):
