@@ -19,7 +19,9 @@ class DetailPage(EcommercePage):
 
     detail = ""
     url_kwarg = ""
-    filters = ()  # the page is already one country's, customer's or product's
+    # The filters are read, shown and carried back to the dashboards, but the page is already one
+    # country's, customer's or product's.
+    filters_note = "The filters narrow the dashboards, not this page."
 
     def page_context(self) -> dict:
         key = self.kwargs[self.url_kwarg]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
+from accounts.models import Workspace
 from config.filters import PageFilter, query_string
 from config.numbers import KpiCard, format_share, kpi_card
 from config.periods import Period
@@ -26,12 +27,12 @@ TABS = (
 )
 
 
-def _country(workspace, value: str) -> tuple[str, str]:
+def _country(workspace: Workspace, value: str) -> tuple[str, str]:
     country = analytics.resolve_scope(workspace, analytics.Scope(country=value)).country
     return country, analytics.country_label(country)
 
 
-def _line_value(name: str, workspace, value: str) -> tuple[str, str]:
+def _line_value(name: str, workspace: Workspace, value: str) -> tuple[str, str]:
     analytics.resolve_scope(workspace, analytics.Scope(**{name: value}))
     return value, value
 
@@ -95,8 +96,9 @@ class EcommercePage(WorkspaceDashboardView):
         return f"/api/v1/ecommerce/{path}?{urlencode({**query, **params, 'format': 'csv'})}"
 
     def detail_link(self, page: str, key: str) -> str:
-        """The detail page (country, customer, product) of ``key``, with the page's time controls."""
-        return reverse(f"ecommerce:{page}", args=[key]) + self.time_query
+        """The detail page (country, customer, product) of ``key``, with the page's time controls and
+        filters (kept for the way back)."""
+        return reverse(f"ecommerce:{page}", args=[key]) + self.page_query
 
     def country_links(self, rows: list[dict]) -> dict[str, str]:
         """A map's regions (labels, as it draws them) to their country pages."""
@@ -108,7 +110,7 @@ class EcommercePage(WorkspaceDashboardView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_suffix"] = self.time_query  # the time controls, carried to the detail pages
+        context["query_suffix"] = self.page_query  # the time controls and filters, carried to the detail pages
         context["tabs"] = [
             {"name": label, "url": reverse(f"ecommerce:{name}") + self.page_query, "active": name == self.tab}
             for name, label in TABS

@@ -209,3 +209,15 @@ def test_outsiders_filter_only_their_own_lines_and_anonymous_is_sent_to_log_in(s
     response = client.get(reverse("ecommerce:dashboard"), {"country": "EIRE"})
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_detail_page_carries_the_filters_back_to_the_dashboards(shop, owner, client):
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:dashboard"), {"preset": "all", "product": "22423"}).content.decode()
+    row = re.search(r'<tr data-country="EIRE">(.*?)</tr>', html, re.S).group(1)
+    assert 'href="/ecommerce/countries/EIRE/?preset=all&amp;product=22423" class="detail-link"' in row
+    page = client.get("/ecommerce/countries/EIRE/", {"preset": "all", "product": "22423"}).content.decode()
+    assert "Product: <strong>22423</strong>" in page
+    assert '<p class="muted" id="filters-note">The filters narrow the dashboards, not this page.</p>' in page
+    assert 'href="/ecommerce/?preset=all&amp;product=22423"' in page  # the Overview tab
+    assert "/api/v1/ecommerce/countries/EIRE?format=csv" in page  # the page's own figures, unfiltered
