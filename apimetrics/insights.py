@@ -15,7 +15,16 @@ from apimetrics.analytics import Payload
 from apimetrics.api import serializers as s
 from apimetrics.models import Project
 from config.errors import NotFound
-from config.insights import AnySerializer, Insight, Metric, QuerySerializer, Tenant, register, register_health
+from config.insights import (
+    AnySerializer,
+    Insight,
+    Metric,
+    QuerySerializer,
+    SeriesMarks,
+    Tenant,
+    register,
+    register_health,
+)
 from config.periods import PeriodQuerySerializer
 
 
@@ -39,6 +48,16 @@ def _volatile(params: Mapping[str, Any]) -> bool:
     end = params["period"].bounds(params["project"].tzinfo)[1]
     rolled_until = params["rolled_until"]
     return end is None or rolled_until is None or end > rolled_until
+
+
+def _marks_scope(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A project's series carry its own annotations and the whole workspace's, on its clock."""
+    project = params["project"]
+    return {"project_id": project.pk, "time_zone": project.timezone}
+
+
+# The marks of a project's time series (its CSV's ``annotations`` column).
+_MARKS = SeriesMarks(scope=_marks_scope)
 
 
 def _error_rate(summary: Mapping[str, Any]) -> float:
@@ -99,6 +118,7 @@ TIME_SERIES = _insight(
     "The summary per minute, hour or day (zero-filled, project time zone)",
     csv_rows_key="series",
     csv_filename="api-time-series",
+    csv_marks=_MARKS,
 )
 ENDPOINTS = _insight(
     "endpoints",
@@ -155,6 +175,7 @@ STATUS_SERIES = _insight(
     "Requests by status class and status code per minute, hour or day (zero-filled)",
     csv_rows_key="series",
     csv_filename="api-status-series",
+    csv_marks=_MARKS,
 )
 ENDPOINT_DETAIL = _insight(
     "endpoint_detail",
@@ -165,6 +186,7 @@ ENDPOINT_DETAIL = _insight(
     csv_rows_key="series",
     csv_tables=("codes",),
     csv_filename="api-endpoint",
+    csv_marks=_MARKS,
 )
 CONSUMER_DETAIL = _insight(
     "consumer_detail",
@@ -175,4 +197,5 @@ CONSUMER_DETAIL = _insight(
     csv_rows_key="series",
     csv_tables=("codes",),
     csv_filename="api-consumer",
+    csv_marks=_MARKS,
 )

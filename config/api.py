@@ -178,13 +178,17 @@ class AnalyticsEndpoint(APIView):
     def answer_page(self, result: Cached) -> Response:
         """A list result a page at a time (``?page=``, ``?page_size=``; set ``pagination_class``
         for the schema), with ``X-Data-As-Of``. As CSV, every row: a download is the whole table."""
-        if self.request.accepted_renderer.format == CSVRenderer.format:
+        if self.as_csv:
             return self.answer(result)
         paginator = PagePagination()
         page: list[object] | None = paginator.paginate_queryset(result.value, self.request, view=self)
         response = paginator.get_paginated_response(page)
         response["X-Data-As-Of"] = result.computed_at.isoformat()
         return response
+
+    @property
+    def as_csv(self) -> bool:
+        return self.request.accepted_renderer.format == CSVRenderer.format
 
     @property
     def refresh(self) -> bool:
@@ -221,8 +225,16 @@ class InsightEndpoint(AnalyticsEndpoint):
         self.choose_table()
         if not self.insight.keeps_body or self.refresh or request.accepted_media_type != JSONRenderer.media_type:
             result = self.insight.run(self.workspace, params, refresh=self.refresh)
+            if self.insight.csv_marks and self.csv_rows_key == self.insight.csv_rows_key and self.as_csv:
+                return self.answer_csv(result, params)
             return self.answer_page(result) if self.insight.paginated else self.answer(result)
         return self.answer_body(self.insight.body(self.workspace, params, "json", self.render_json))
+
+    def answer_csv(self, result: Cached, params: Mapping[str, Any]) -> Response:
+        """The main table as CSV, with each bucket's annotations where the insight is a series."""
+        rows = csv_rows(result.value, self.csv_rows_key)
+        marked = self.insight.marked_rows(self.workspace, params, result.value, rows)
+        return Response(marked, headers={"X-Data-As-Of": result.computed_at.isoformat()})
 
     def render_json(self, result: Cached) -> tuple[bytes, dict[str, str]]:
         """What :meth:`answer` would send, as bytes (plain JSON: no ``indent`` was asked for)."""

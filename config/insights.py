@@ -25,6 +25,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
 
+from config import timeline
 from config.cache import Body, Cached, cached, cached_body
 from config.periods import Period, PeriodQuerySerializer
 
@@ -109,6 +110,17 @@ def week_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any
     return {"week_start": workspace.week_start}
 
 
+@dataclass(frozen=True)
+class SeriesMarks:
+    """How the rows of a series' CSV meet the annotations: ``start`` names the row's bucket start,
+    ``interval`` the buckets' length where the payload does not name it, and ``scope`` what of
+    the resolved parameters narrows the marks (an API project and its time zone)."""
+
+    start: str = "bucket"
+    interval: str | None = None
+    scope: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+
+
 # What an answer's body is made of: its bytes and the headers that go with them.
 Render = Callable[[Cached], tuple[bytes, dict[str, str]]]
 KeySettings = Callable[[Tenant, Mapping[str, Any]], Mapping[str, Any]]
@@ -158,6 +170,8 @@ class Insight:
     csv_rows_key: str | None = None
     csv_tables: tuple[str, ...] = ()
     csv_filename: str = ""
+    # A time series: its main CSV table gets the ``annotations`` of each bucket.
+    csv_marks: SeriesMarks | None = None
     url_params: tuple[str, ...] = ()
     operation_id: str | None = None  # where the path alone would not make a unique one
     # A list without a bound of its own (every store…): the API answers it a page at a time.
@@ -245,6 +259,26 @@ class Insight:
     def value(self, workspace: Tenant, **params: Any) -> Any:
         """The payload for parameters given in Python (already valid), through the cache."""
         return self.run(workspace, params).value
+
+    def marked_rows(
+        self, workspace: Tenant, params: Mapping[str, Any], payload: Any, rows: list[dict[str, object]]
+    ) -> list[dict[str, object]]:
+        """The rows of the main CSV table of a time series with the texts of the annotations that
+        touch each bucket (``annotations``); the rows as they are for any other insight."""
+        marks = self.csv_marks
+        if marks is None:
+            return rows
+        scope: Mapping[str, Any] = {}
+        if marks.scope is not None:
+            scope = marks.scope(self.prepare(workspace, params)[0])
+        texts = timeline.bucket_texts(
+            workspace,
+            [str(row[marks.start]) for row in rows],
+            marks.interval or payload["interval"],
+            period=params.get("period"),
+            **scope,
+        )
+        return [{**row, "annotations": text} for row, text in zip(rows, texts, strict=True)]
 
     @property
     def filter_names(self) -> tuple[str, ...]:

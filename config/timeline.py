@@ -7,16 +7,19 @@
   a project by id and still be checked against its workspace, and a digest can read each
   project's figures by its key.
 - ``reports`` registers :func:`register_annotation_source`; the dashboards' chart data (the
-  ``chart_annotations`` template tag) reads the marks of a page through it.
+  ``chart_marks`` template tag) reads the marks of a page through it, and the series CSVs the
+  texts of each bucket's marks (:func:`bucket_texts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypedDict
+from collections.abc import Callable, Sequence
+from typing import Any, TypedDict, cast
 
 from django.dispatch import Signal
+
+from config.periods import next_bucket
 
 # Arguments: workspace_id, kind ("import", "key_rotation", "incident"), text, starts_at (aware),
 # and optionally ends_at and project_id.
@@ -65,11 +68,39 @@ def project_in_workspace(workspace_id: int, project_id: int) -> bool:
 
 
 def register_annotation_source(source: AnnotationSource) -> None:
-    """``source(workspace, period=…, project_id=…, time_zone=…)`` lists the marks of a page's
-    charts, their times on the clock of ``time_zone`` (None: the workspace's)."""
+    """``source(workspace, period=…, project_id=…, time_zone=…, limit=…)`` lists the marks of a
+    page's charts, their times on the clock of ``time_zone`` (None: the workspace's), at most
+    ``limit`` of them (None: every one)."""
     _annotation_source[:] = [source]
 
 
 def chart_marks(workspace: Any, **scope: Any) -> list[ChartMark]:
     """The marks a dashboard of ``workspace`` draws (none while no app keeps annotations)."""
     return [mark for source in _annotation_source for mark in source(workspace, **scope)]
+
+
+def _local_start(start: str) -> dt.datetime:
+    """A bucket's start (an ISO date, or the ISO local time of a minute or hour with its offset)
+    as the wall-clock time the marks are written in."""
+    return dt.datetime.fromisoformat(start).replace(tzinfo=None)
+
+
+def bucket_texts(workspace: Any, starts: Sequence[str], interval: str, **scope: Any) -> list[str]:
+    """For each bucket of a series (its start, as a series row writes it, on the clock of
+    ``scope``'s ``time_zone``), the texts of the marks whose moment or range touches it, joined by
+    "; " in the order of their starts: the ``annotations`` column of a series CSV."""
+    firsts = [_local_start(start) for start in starts]
+    # next_bucket keeps the type it is given: a datetime here.
+    buckets = [(first, cast(dt.datetime, next_bucket(first, interval))) for first in firsts]
+    marks = [
+        (
+            dt.datetime.fromisoformat(mark["start"]),
+            dt.datetime.fromisoformat(mark["end"] or mark["start"]),
+            mark["text"],
+        )
+        for mark in chart_marks(workspace, limit=None, **scope)
+    ]
+    return [
+        "; ".join(text for first, last, text in marks if first < bucket_end and last >= bucket_start)
+        for bucket_start, bucket_end in buckets
+    ]

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from accounts.models import Workspace
 from config.cache import Cached
-from config.insights import Insight, Metric, register, register_health, workspace_settings
+from config.insights import Insight, Metric, SeriesMarks, register, register_health, workspace_settings
 from config.periods import PeriodQuerySerializer
 from ecommerce import analytics
 from ecommerce.api import responses as r
@@ -113,6 +113,7 @@ SERIES = _insight(
     key_settings=workspace_settings,
     csv_filename="series",
     resolve=_scope,
+    csv_marks=SeriesMarks(start="start"),
 )
 SERIES_COMPARE = _insight(
     "series_compare",
@@ -123,6 +124,7 @@ SERIES_COMPARE = _insight(
     key_settings=workspace_settings,
     csv_filename="series-compare",
     resolve=_scope,
+    csv_marks=SeriesMarks(start="start"),
 )
 COUNTRIES = _insight(
     "countries",

@@ -50,13 +50,16 @@ def annotation_update(*, annotation: Annotation, data: Mapping[str, Any]) -> Ann
     return annotation
 
 
-def annotations_in(workspace: Workspace, period: Period | None, project_id: int | None = None) -> QuerySet[Annotation]:
-    """The workspace's annotations that overlap ``period`` (local dates); with ``project_id``,
-    the project's and the whole workspace's, else the whole workspace's only."""
+def annotations_in(
+    workspace: Workspace, period: Period | None, project_id: int | None = None, zone: ZoneInfo | None = None
+) -> QuerySet[Annotation]:
+    """The workspace's annotations that overlap ``period`` (dates local to ``zone``, the
+    workspace's unless told); with ``project_id``, the project's and the whole workspace's, else
+    the whole workspace's only."""
     rows = Annotation.objects.filter(workspace=workspace)
     workspace_wide = Q(project_id__isnull=True)
     rows = rows.filter(workspace_wide | Q(project_id=project_id) if project_id else workspace_wide)
-    start, end = (period or Period()).bounds(ZoneInfo(workspace.timezone))
+    start, end = (period or Period()).bounds(zone or ZoneInfo(workspace.timezone))
     if end is not None:
         rows = rows.filter(starts_at__lt=end)
     if start is not None:
@@ -69,10 +72,16 @@ def _local(moment: dt.datetime | None, zone: ZoneInfo) -> str | None:
 
 
 def marks_for(
-    workspace: Workspace, *, period: Period | None = None, project_id: int | None = None, time_zone: str | None = None
+    workspace: Workspace,
+    *,
+    period: Period | None = None,
+    project_id: int | None = None,
+    time_zone: str | None = None,
+    limit: int | None = 200,
 ) -> list[timeline.ChartMark]:
     """The marks as the charts draw them: wall-clock times of the charts' time zone (the
-    workspace's, or a project's on its page), as the charts' axes are."""
+    workspace's, or a project's on its page), as the charts' axes are, and the period's dates
+    on that clock too. A chart draws the first ``limit``; a CSV holds every one (None)."""
     zone = ZoneInfo(time_zone or workspace.timezone)
     return [
         {
@@ -83,7 +92,7 @@ def marks_for(
             "kind": row.kind,
             "project_id": row.project_id,
         }
-        for row in annotations_in(workspace, period, project_id)[:200]
+        for row in annotations_in(workspace, period, project_id, zone)[:limit]
     ]
 
 

@@ -155,8 +155,10 @@ def shared_table(link: ShareLink, name: str) -> tuple[str, list[Row]]:
     filters (a link that allows CSV, an insight of its dashboard: the view checks both)."""
     insight = get_insight(name)
     query = {**query_of(link), **{key: link.filters[key] for key in insight.url_params if key in link.filters}}
-    value = insight.run(link.workspace, insight.validate(query)).value
-    return insight.csv_filename or name, csv_rows(value, insight.csv_rows_key)
+    params = insight.validate(query)
+    value = insight.run(link.workspace, params).value
+    rows = insight.marked_rows(link.workspace, params, value, csv_rows(value, insight.csv_rows_key))
+    return insight.csv_filename or name, rows
 
 
 def share_view_record(link: ShareLink) -> None:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from config.errors import NotFound
-from config.insights import Insight, Metric, Tenant, register, register_health, week_settings
+from config.insights import Insight, Metric, SeriesMarks, Tenant, register, register_health, week_settings
 from config.periods import PeriodQuerySerializer
 from sales import analytics
 from sales.api import serializers as s
@@ -68,6 +68,7 @@ SERIES = register(
         resolve=_store,
         csv_rows_key="buckets",
         csv_filename="sales-series",
+        csv_marks=SeriesMarks(),
     )
 )
 TOP_USERS = register(
@@ -121,5 +122,6 @@ STORE = register(
         csv_rows_key="days",
         csv_tables=("top_sellers",),
         csv_filename="sales-store",
+        csv_marks=SeriesMarks(interval="day"),
     )
 )

@@ -69,9 +69,9 @@ def test_detail_csv_has_the_series_and_the_codes(mix, owner, api_as):
     series = client.get(METRICS + "endpoint", {**DAY, **ITEMS, "interval": "day", "format": "csv"}).content.decode()
     lines = series.splitlines()
     assert lines[0].startswith("bucket,requests,errors_4xx,errors_5xx")
-    assert lines[0].endswith("apdex,codes.200,codes.404,codes.500,codes.503")
+    assert lines[0].endswith("apdex,codes.200,codes.404,codes.500,codes.503,annotations")
     assert lines[1].startswith("2026-03-10,6,1,2,")
-    assert lines[1].endswith("0.417,3,1,1,1")
+    assert lines[1].endswith("0.417,3,1,1,1,")  # no annotations
     codes = client.get(METRICS + "endpoint", {**DAY, **ITEMS, "format": "csv", "table": "codes"}).content.decode()
     assert codes.splitlines() == [
         "status_code,status_class,requests,share",

@@ -513,9 +513,9 @@ def test_analytics_answer_csv(api_as, owner, sales_data):
     assert lines[1].startswith("480.00,120.00,4.0,5,2,2026-02-27,2026-03-31")
     series = client.get("/api/v1/sales/series", {"interval": "month"}, HTTP_ACCEPT="text/csv").content.decode()
     assert series.splitlines() == [
-        "bucket,revenue,ad_spend,roas,records",
-        "2026-02-01,80.00,20.00,4.0,1",
-        "2026-03-01,400.00,100.00,4.0,4",
+        "bucket,revenue,ad_spend,roas,records,annotations",
+        "2026-02-01,80.00,20.00,4.0,1,",
+        "2026-03-01,400.00,100.00,4.0,4,",
     ]
     top = client.get("/api/v1/sales/top-users", {"format": "csv"}).content.decode().splitlines()
     assert top[0] == "rank,user_id,email,full_name,total_revenue,total_ad_spend,roas,records"
@@ -527,7 +527,7 @@ def test_csv_links_work_with_the_session(owner, sales_data):
     assert browser.login(username=owner.email, password=PASSWORD)
     response = browser.get("/api/v1/sales/series?interval=month&format=csv")
     assert response.status_code == 200
-    assert response.content.decode().splitlines()[2] == "2026-03-01,400.00,100.00,4.0,4"
+    assert response.content.decode().splitlines()[2] == "2026-03-01,400.00,100.00,4.0,4,"
 
 
 def test_money_stays_exact_over_many_cents(api_as, owner, stores):

@@ -97,7 +97,7 @@ def test_the_store_api_and_its_csv(sales_data, north, owner, outsider, api_as):
     ]
     csv = api_as(owner).get(f"/api/v1/sales/by-store/{north.pk}", {"format": "csv", **MARCH}).content.decode()
     assert csv.splitlines()[0].split(",")[:5] == ["bucket", "revenue", "ad_spend", "roas", "records"]
-    assert csv.splitlines()[2] == "2026-03-02,100.00,40.00,2.5,1"
+    assert csv.splitlines()[2] == "2026-03-02,100.00,40.00,2.5,1,"  # no annotations
     response = api_as(outsider).get(f"/api/v1/sales/by-store/{north.pk}")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
