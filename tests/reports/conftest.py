@@ -4,6 +4,7 @@ webhook receiver listening on loopback."""
 import datetime as dt
 import http.server
 import json
+import socket
 import threading
 from decimal import Decimal
 
@@ -50,6 +51,32 @@ def make_rule(workspace, **fields) -> AlertRule:
     }
     with time_machine.travel(NOW, tick=False):  # due at NOW
         return alert_services.rule_create(workspace=workspace, user=None, data=data)
+
+
+@pytest.fixture
+def allow_private(settings):
+    settings.PULSE_WEBHOOKS_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def firing(workspace):
+    """Revenue of 200 on Sunday 8 March: above 150 at NOW, gone a day later."""
+    daily_sales(workspace, {dt.date(2026, 3, 8): "200.00"})
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """``dns["hooks.example.com"] = "1.2.3.4"``: what the resolver answers for a name."""
+    answers: dict[str, str] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):

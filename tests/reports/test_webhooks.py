@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import socket
 from decimal import Decimal
 
 import pytest
@@ -15,18 +14,7 @@ import time_machine
 from config.errors import Invalid
 from reports import alert_services, webhooks
 from reports.models import WebhookDelivery
-from tests.reports.conftest import NOW, daily_sales, make_rule
-
-
-@pytest.fixture
-def allow_private(settings):
-    settings.PULSE_WEBHOOKS_ALLOW_PRIVATE = True
-
-
-@pytest.fixture
-def firing(workspace):
-    """Revenue of 200 on Sunday 8 March: above 150 at NOW, gone a day later."""
-    daily_sales(workspace, {dt.date(2026, 3, 8): "200.00"})
+from tests.reports.conftest import NOW, make_rule
 
 
 def _round(at, django_capture_on_commit_callbacks):
@@ -131,21 +119,6 @@ def test_private_and_unusable_urls_are_refused_when_made(workspace, url):
     with pytest.raises(Invalid) as refused:
         _hook(workspace, url)
     assert list(refused.value.fields) == ["url"]
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """``dns["hooks.example.com"] = "1.2.3.4"``: what the resolver answers for a name."""
-    answers: dict[str, str] = {}
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in answers:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
 
 
 def test_a_name_rebound_to_loopback_after_creation_is_refused_at_delivery(
