@@ -15,6 +15,7 @@ receiver must remember to clear.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -347,6 +348,25 @@ def _key_value(value: Any) -> Any:
 
 
 _registry: dict[str, Insight] = {}
+_shared_reads: list[Callable[[], contextlib.AbstractContextManager[None]]] = []
+
+
+def register_shared_reads(block: Callable[[], contextlib.AbstractContextManager[None]]) -> None:
+    """``block()`` opens an app's scope in which its insights keep what they read of the
+    database for the next ones (e-commerce's sums per invoice of a window)."""
+    if block not in _shared_reads:
+        _shared_reads.append(block)
+
+
+@contextlib.contextmanager
+def shared_reads() -> Iterator[None]:
+    """One task reading many insights (an alert round) in every app's shared-reads scope: the
+    insights of one window read the database's reductions of it once. It lasts the task only, so
+    nothing it keeps outlives the data."""
+    with contextlib.ExitStack() as stack:
+        for block in _shared_reads:
+            stack.enter_context(block())
+        yield
 
 
 def register(insight: Insight) -> Insight:

@@ -16,7 +16,15 @@ from rest_framework import serializers
 
 from accounts.models import Workspace
 from config.cache import Cached
-from config.insights import Insight, Metric, SeriesMarks, register, register_health, workspace_settings
+from config.insights import (
+    Insight,
+    Metric,
+    SeriesMarks,
+    register,
+    register_health,
+    register_shared_reads,
+    workspace_settings,
+)
 from config.periods import PeriodQuerySerializer
 from ecommerce import analytics
 from ecommerce.api import responses as r
@@ -49,6 +57,9 @@ def _shared(compute: Compute) -> Compute:
             return compute(workspace, **params)
 
     return run
+
+
+register_shared_reads(analytics.shared_reads)
 
 
 def _insight(

@@ -15,11 +15,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.insights import get_insight
 from config.periods import Period
+from reports import alert_services
+from reports.models import AlertRule
 from tests.ecommerce.factories import ReturnLineFactory, SalesLineFactory
 from tests.reports.conftest import NOW, make_rule
 
@@ -93,3 +97,27 @@ def test_a_country_scalar_computes_the_kpis_alone_and_agrees_with_the_page(lines
     assert len(scalar_queries.captured_queries) == len(page_queries.captured_queries) - 10
     payload = country.run(workspace, country.scalar_params(SUNDAY, {"name": "France"}), scalars=True).value
     assert set(payload) == {"kpis"}
+
+
+def test_a_round_reads_a_window_once_for_every_country_it_watches(lines, workspace):
+    def round_queries(countries: list[str]) -> int:
+        AlertRule.objects.all().delete()
+        cache.clear()
+        for name in countries:
+            make_rule(
+                workspace,
+                insight="ecommerce.country",
+                metric="kpis.revenue",
+                filters={"name": name},
+                threshold=Decimal("1000"),
+            )
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+            assert alert_services.evaluate_due(now=NOW) == len(countries)
+        return len(queries.captured_queries)
+
+    one = round_queries(["France"])
+    # Germany costs the look-up of its name alone: the window's sums per invoice, distinct
+    # products and returns were read once, for every country.
+    assert round_queries(["France", "Germany"]) == one + 1
+    values = AlertRule.objects.order_by("pk").values_list("filters__name", "last_outcome", "last_value")
+    assert list(values) == [("France", "clear", Decimal("40.00")), ("Germany", "clear", Decimal("100.00"))]
