@@ -16,6 +16,7 @@ receiver must remember to clear.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -349,6 +350,7 @@ def _key_value(value: Any) -> Any:
 
 _registry: dict[str, Insight] = {}
 _shared_reads: list[Callable[[], contextlib.AbstractContextManager[None]]] = []
+_reading_many: contextvars.ContextVar[bool] = contextvars.ContextVar("insights_reading_many", default=False)
 
 
 def register_shared_reads(block: Callable[[], contextlib.AbstractContextManager[None]]) -> None:
@@ -363,10 +365,21 @@ def shared_reads() -> Iterator[None]:
     """One task reading many insights (an alert round) in every app's shared-reads scope: the
     insights of one window read the database's reductions of it once. It lasts the task only, so
     nothing it keeps outlives the data."""
-    with contextlib.ExitStack() as stack:
-        for block in _shared_reads:
-            stack.enter_context(block())
-        yield
+    token = _reading_many.set(True)
+    try:
+        with contextlib.ExitStack() as stack:
+            for block in _shared_reads:
+                stack.enter_context(block())
+            yield
+    finally:
+        _reading_many.reset(token)
+
+
+def reading_many() -> bool:
+    """Whether the insights compute inside :func:`shared_reads`: an insight narrowed by a filter
+    (a country) may then reduce its window for every value of the filter at once, which the next
+    readings of the task find kept, rather than read its own slice alone."""
+    return _reading_many.get()
 
 
 def register(insight: Insight) -> Insight:

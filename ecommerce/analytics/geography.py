@@ -6,10 +6,11 @@ from django.db.models import Count, Q, Sum
 
 from accounts.models import Workspace
 from config.errors import NotFound
+from config.insights import reading_many
 from config.money import money, ratio
 from config.periods import Period
 from ecommerce import models as m
-from ecommerce.analytics.kpis import kpi_payload
+from ecommerce.analytics.kpis import kpi_payload, kpi_totals
 from ecommerce.analytics.reductions import (
     EVERY_LINE,
     ZERO,
@@ -134,11 +135,13 @@ def _every_country_kpis(workspace: Workspace, period: Period) -> dict[str, Paylo
 
 def country_kpis(workspace: Workspace, period: Period, name: str, limit: int = 10) -> Payload:
     """One country's KPIs alone (its alerts' scalars), without the page's monthly series and top
-    products (``limit``, the page's, is accepted and unused). Every country's are reduced at once
-    and kept for the block (:func:`remember`): an alert round reads several countries over the
-    same windows, each then one look-up."""
+    products (``limit``, the page's, is accepted and unused): read over the country's index of
+    the lines and returns in the window; in a task reading many insights (an alert round),
+    every country's at once, kept for the task (:func:`remember`), each next one a look-up."""
     country = remember(("country", (workspace.pk, name)), lambda: resolve_country(workspace, name))
     if not closed_period(workspace, period).is_bounded:  # no data at all
         return {"kpis": kpi_payload(ZERO, 0, 0, 0, 0, ZERO)}
+    if not reading_many():
+        return {"kpis": kpi_totals(workspace, {"current": period}, extra=Q(country=country))["current"]}
     every = remember(("every_country_kpis", (workspace.pk, period)), lambda: _every_country_kpis(workspace, period))
     return {"kpis": every.get(country) or kpi_payload(ZERO, 0, 0, 0, 0, ZERO)}
