@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from django.db import transaction
 from django.db.models import Case, F, Value, When
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import User, Workspace
@@ -101,11 +102,21 @@ def evaluate_due(*, now: dt.datetime | None = None) -> int:
                 changed.append((rule, reading, transition))
     # One commit for the round: a commit per transition waited on the disk hundreds of times.
     with transaction.atomic():
+        announced = []
         for rule, reading, transition in changed:
             rule.save(update_fields=STATE_FIELDS)
-            _record(rule, reading, transition, now)
+            announced.extend(_record(rule, reading, transition, now))
         _save_states(unchanged)
+        transaction.on_commit(lambda: _announce(announced))
     return len(due)
+
+
+def _announce(events: list[tuple[Signal, Incident]]) -> None:
+    """Send the round's incident signals, once it has committed, in one transaction of their
+    own: what their receivers write (the incidents' annotations) commits once too."""
+    with transaction.atomic():
+        for signal, incident in events:
+            signal.send(sender=Incident, incident=incident)
 
 
 def _save_states(rules: list[AlertRule]) -> None:
@@ -149,7 +160,11 @@ def _quiet(rule: AlertRule, now: dt.datetime) -> bool:
     return rule.muted or (rule.snoozed_until is not None and rule.snoozed_until > now)
 
 
-def _record(rule: AlertRule, reading: alerts.Reading, transition: str, now: dt.datetime) -> None:
+def _record(
+    rule: AlertRule, reading: alerts.Reading, transition: str, now: dt.datetime
+) -> list[tuple[Signal, Incident]]:
+    """Store the transition's incident and its notifications; returns the signal to send of it
+    once the round commits (none for a resolution without an open incident)."""
     quiet = _quiet(rule, now)
     if transition == "fired":
         incident = Incident.objects.create(
@@ -164,16 +179,16 @@ def _record(rule: AlertRule, reading: alerts.Reading, transition: str, now: dt.d
     else:
         found = rule.incidents.filter(resolved_at__isnull=True).order_by("-opened_at").first()
         if found is None:
-            return
+            return []
         incident = found
         incident.resolved_at, incident.resolved_value = now, reading.value
         incident.save(update_fields=["resolved_at", "resolved_value"])
         # Those who were never told it fired are not told it resolved.
         quiet = quiet or not incident.notified
         signal, event = signals.incident_resolved, "incident.resolved"
-    transaction.on_commit(lambda: signal.send(sender=Incident, incident=incident))
     if not quiet:
         _notify(incident, event, rule.webhooks.all())
+    return [(signal, incident)]
 
 
 def _notify(incident: Incident, event: str, targets: Iterable[Webhook]) -> None:
