@@ -250,6 +250,7 @@ REVENUE_MONTHLY = _insight(
     query=q.ScopedQuerySerializer,
     csv_filename="revenue-monthly",
     resolve=_scope,
+    csv_marks=SeriesMarks(start="start"),
 )
 REVENUE_GROWTH = _insight(
     "revenue_growth",
@@ -259,6 +260,7 @@ REVENUE_GROWTH = _insight(
     query=q.ScopedQuerySerializer,
     csv_filename="revenue-growth",
     resolve=_scope,
+    csv_marks=SeriesMarks(start="start", interval="month"),
 )
 BY_HOUR = _insight(
     "by_hour",

@@ -136,6 +136,7 @@ def revenue_growth(workspace: Workspace, period: Period, scope: Scope = EVERY_LI
         rows.append(
             {
                 "month": row["bucket"],
+                "start": row["start"],
                 "revenue": row["revenue"],
                 "previous_revenue": previous,
                 "change": money(Decimal(row["revenue"]) - Decimal(previous)) if previous is not None else None,

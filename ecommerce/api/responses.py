@@ -121,6 +121,7 @@ class EcommerceSeriesCompareSerializer(EcommerceSeriesSerializer):
 
 class EcommerceGrowthRowSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="2011-01.")
+    start = serializers.DateField(help_text="The month's first day.")
     revenue = _money()
     previous_revenue = _money(allow_null=True)
     change = _money(allow_null=True)

@@ -572,6 +572,7 @@ def test_revenue_growth_month_over_month(shop):
     assert analytics.revenue_growth(shop, Period())["rows"] == [
         {
             "month": "2011-01",
+            "start": "2011-01-01",
             "revenue": "80.05",
             "previous_revenue": None,
             "change": None,
@@ -581,6 +582,7 @@ def test_revenue_growth_month_over_month(shop):
         },
         {
             "month": "2011-02",
+            "start": "2011-02-01",
             "revenue": "32.75",
             "previous_revenue": "80.05",
             "change": "-47.30",

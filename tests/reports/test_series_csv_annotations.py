@@ -85,6 +85,20 @@ def test_ecommerce_weekly_series_csv_joins_the_marks_of_each_week(api_as, owner,
     ]
 
 
+def test_ecommerce_monthly_csvs_join_the_marks_of_each_month(api_as, owner, marks):
+    client = api_as(owner)
+    monthly = client.get("/api/v1/ecommerce/revenue/monthly", MARCH).content.decode().splitlines()
+    assert monthly == [
+        "bucket,start,revenue,orders,units,partial,growth_pct,growth_partial,annotations",
+        "2026-03,2026-03-01,0.00,0,0,True,,False,Promo start; Outage; =cmd()",
+    ]
+    growth = client.get("/api/v1/ecommerce/revenue/growth", MARCH).content.decode().splitlines()
+    assert growth == [
+        "month,start,revenue,previous_revenue,change,partial,growth_pct,growth_partial,annotations",
+        "2026-03,2026-03-01,0.00,,,True,,False,Promo start; Outage; =cmd()",
+    ]
+
+
 def test_api_time_series_csv_has_the_project_s_marks_on_its_clock(api_as, owner, marks, workspace):
     # After the workspace's 4 March (UTC) but still the 4th in New York: in the last bucket.
     Annotation.objects.create(workspace=workspace, starts_at=_utc(5, 2), text="Late")
