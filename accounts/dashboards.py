@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 from accounts.tenancy import page_membership
 from config.filters import ActiveFilter, PageFilter, chips, query_string, read_filters
 from config.insights import get_insight
-from config.periods import COMPARISONS, PRESETS, TimeChoice, TimeControlsQuerySerializer, local_today
+from config.periods import COMPARISONS, TimeChoice, TimeControlsQuerySerializer, local_today
 
 
 class WorkspaceDashboardView(AccessMixin, TemplateView):
@@ -105,7 +105,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
             filter_chips=chips(self.request.path, self.time.query(), self.active_filters),
             filters_note=self.filters_note,
             last_data_day=self.last_day,
-            presets=PRESETS,
+            presets=self.query_serializer_class.presets,
             comparisons=COMPARISONS,
             form_errors=self.form_errors,
         )

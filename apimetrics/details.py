@@ -15,10 +15,12 @@ from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import charts
 from apimetrics.models import Project
 from apimetrics.views import range_query
+from config.periods import LiveTimeControlsQuerySerializer
 
 
 class DetailPage(WorkspaceDashboardView):
     template_name = "apimetrics/detail.html"
+    query_serializer_class = LiveTimeControlsQuerySerializer
     insight_name = ""
     api_name = ""
     # The query parameters that name what the page shows, as the API reads them.

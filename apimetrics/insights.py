@@ -25,7 +25,7 @@ from config.insights import (
     register,
     register_health,
 )
-from config.periods import PeriodQuerySerializer
+from config.periods import PeriodQuerySerializer, TimePeriodQuerySerializer
 
 
 def _resolve(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +161,7 @@ SLOWEST = _insight(
 STATUS_CODES = _insight(
     "status_codes",
     tables.status_codes,
-    PeriodQuerySerializer,
+    TimePeriodQuerySerializer,
     s.ApiStatusCodesSerializer,
     "Requests by status class and status code, over the range and per endpoint",
     csv_rows_key="rows",

@@ -12,7 +12,7 @@ from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import analytics, charts
 from apimetrics.models import Project
 from apimetrics.projects import projects_with_active_keys
-from config.periods import MAX_BUCKETS, Period
+from config.periods import MAX_BUCKETS, LiveTimeControlsQuerySerializer, Period
 from config.replicas import read_as_of
 
 
@@ -35,9 +35,9 @@ class ProjectListView(WorkspaceDashboardView):
         return context
 
 
-def range_query(period: Period) -> dict[str, object]:
+def range_query(period: Period) -> dict[str, str]:
     """The page's range as query parameters, for its CSV links and the pages it links to."""
-    return {k: v for k, v in (("date_from", period.date_from), ("date_to", period.date_to)) if v}
+    return {k: v.isoformat() for k, v in (("date_from", period.date_from), ("date_to", period.date_to)) if v}
 
 
 def _interval(period, first, last) -> str:
@@ -52,6 +52,7 @@ def _interval(period, first, last) -> str:
 
 class ProjectDashboardView(WorkspaceDashboardView):
     template_name = "apimetrics/project.html"
+    query_serializer_class = LiveTimeControlsQuerySerializer
 
     def last_data_day(self) -> dt.date | None:
         self.project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])

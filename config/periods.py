@@ -1,8 +1,10 @@
 """Date ranges and time buckets shared by every analytics endpoint.
 
 ``date_from`` and ``date_to`` are inclusive local dates in the workspace time zone; without
-them an analytics function covers the whole history of its data. Series are gap-free: every
-bucket between the first and the last is present, empty ones zero-filled.
+them an analytics function covers the whole history of its data. Where live data is read by the
+minute (API metrics), the ends may instead be aware date-times: the range is then the instants
+[date_from, date_to). Series are gap-free: every bucket between the first and the last is
+present, empty ones zero-filled.
 """
 
 import datetime as dt
@@ -16,6 +18,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import DateField, ExpressionWrapper, F, Func
 from django.db.models.functions import Cast, TruncDay, TruncHour, TruncMinute, TruncMonth, TruncWeek, TruncYear
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MIN_DATE = dt.date(1970, 1, 1)
@@ -41,7 +46,11 @@ Amount = TypeVar("Amount", Decimal, float)
 
 @dataclass(frozen=True)
 class Period:
-    """An inclusive range of local dates; either end may be open (the data's own bound)."""
+    """An inclusive range of local dates; either end may be open (the data's own bound).
+
+    Both ends may instead be aware date-times (:class:`DateOrTimeField`): the instants from
+    ``date_from`` up to ``date_to`` excluded, whatever the time zone.
+    """
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -49,6 +58,11 @@ class Period:
     @property
     def is_bounded(self) -> bool:
         return self.date_from is not None and self.date_to is not None
+
+    @property
+    def has_times(self) -> bool:
+        """Whether the ends are instants rather than local dates."""
+        return isinstance(self.date_from, dt.datetime) or isinstance(self.date_to, dt.datetime)
 
     @property
     def days(self) -> int:
@@ -62,13 +76,19 @@ class Period:
         return self.date_from, self.date_to
 
     def bounds(self, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
-        """Aware datetimes [start, end) covering the local dates of the period."""
+        """Aware datetimes [start, end) covering the local dates of the period (its instants as
+        they are when it has times)."""
+        if self.has_times:
+            return self.date_from, self.date_to  # type: ignore[return-value]
         start = dt.datetime.combine(self.date_from, dt.time.min, tzinfo=tz) if self.date_from else None
         end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if self.date_to else None
         return start, end
 
     def previous(self) -> "Period":
-        """The period of equal length that ends the day before this one starts."""
+        """The period of equal length that ends the day (the instant) before this one starts."""
+        if self.has_times:
+            start, end = self.ends()
+            return Period(start - (end - start), start)
         end = self.ends()[0] - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end)
 
@@ -88,18 +108,67 @@ def _shift_year(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class DateOrTimeField(serializers.Field[dt.date, str, str, Any]):
+    """An ISO date (a whole local day, as everywhere) or an ISO date-time with its offset
+    (``2026-12-07T05:00:00Z``), read as an aware UTC datetime down to the minute: the finest
+    rollup, so a range is read from the rollups alone up to the watermark. A date-time without
+    an offset is refused: the same wall-clock time happens twice on the night the clocks go back."""
+
+    default_error_messages = {
+        "invalid": "Not a date (2026-12-07) or a date-time with its offset (2026-12-07T05:00:00Z).",
+        "naive": "A date-time needs its offset: Z or +hh:mm.",
+    }
+
+    def to_internal_value(self, data: Any) -> dt.date:
+        text = str(data).strip()
+        try:
+            if len(text) == len("2026-12-07"):
+                return dt.date.fromisoformat(text)
+            moment = parse_datetime(text)
+        except ValueError:
+            self.fail("invalid")
+        if moment is None:
+            self.fail("invalid")
+        if moment.utcoffset() is None:
+            self.fail("naive")
+        # Checked before the conversion, which overflows at the ends of the calendar.
+        if not MIN_DATE <= moment.date() <= MAX_DATE:
+            raise serializers.ValidationError(f"Must be between {MIN_DATE} and {MAX_DATE}.")
+        return truncate_time(moment.astimezone(dt.UTC), "minute")
+
+    def to_representation(self, value: dt.date) -> str:
+        return value.isoformat()
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 class PeriodQuerySerializer(serializers.Serializer[None]):
-    date_from = serializers.DateField(required=False, help_text="First day, inclusive (ISO date).")
-    date_to = serializers.DateField(required=False, help_text="Last day, inclusive (ISO date).")
+    # Typed as any field: a subclass may read date-times too (TimePeriodQuerySerializer).
+    date_from: serializers.Field[Any, Any, Any, Any] = serializers.DateField(
+        required=False, help_text="First day, inclusive (ISO date)."
+    )
+    date_to: serializers.Field[Any, Any, Any, Any] = serializers.DateField(
+        required=False, help_text="Last day, inclusive (ISO date)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         for name in ("date_from", "date_to"):
             value = attrs.get(name)
-            if value is not None and not MIN_DATE <= value <= MAX_DATE:
+            if value is not None and not MIN_DATE <= _day(value) <= MAX_DATE:
                 raise serializers.ValidationError({name: f"Must be between {MIN_DATE} and {MAX_DATE}."})
         date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            raise serializers.ValidationError({"date_to": "Must be on or after date_from."})
+        if date_from and date_to:
+            if isinstance(date_from, dt.datetime) != isinstance(date_to, dt.datetime):
+                raise serializers.ValidationError({"date_to": "Give both ends as dates or both as date-times."})
+            if isinstance(date_from, dt.datetime) and date_from >= date_to:
+                raise serializers.ValidationError(
+                    {"date_to": "Must be after date_from, to the minute (a date-time end is excluded)."}
+                )
+            if date_from > date_to:
+                raise serializers.ValidationError({"date_to": "Must be on or after date_from."})
         return attrs
 
     @property
@@ -111,6 +180,20 @@ class PeriodQuerySerializer(serializers.Serializer[None]):
         """The validated query as an analytics function takes it: ``period`` and the rest."""
         rest = {name: value for name, value in self.validated_data.items() if name not in ("date_from", "date_to")}
         return {"period": self.period, **rest}
+
+
+class TimePeriodQuerySerializer(PeriodQuerySerializer):
+    """A range of whole days or of instants, for data read by the minute (API metrics)."""
+
+    date_from = DateOrTimeField(
+        required=False,
+        help_text="First day, inclusive (ISO date), or first instant (ISO date-time with its offset).",
+    )
+    date_to = DateOrTimeField(
+        required=False,
+        help_text="Last day, inclusive (ISO date), or the instant the range ends, excluded (ISO date-time with "
+        "its offset). Both ends are dates or both are date-times.",
+    )
 
 
 class SeriesQuerySerializer(PeriodQuerySerializer):
@@ -243,6 +326,13 @@ PRESETS: dict[str, str] = {
     "all": "All time",
     "custom": "Custom",
 }
+# Presets of live data (API traffic): the last minutes up to now, whatever the data's last day.
+LIVE_PRESETS: dict[str, dt.timedelta] = {
+    "15m": dt.timedelta(minutes=15),
+    "1h": dt.timedelta(hours=1),
+    "24h": dt.timedelta(hours=24),
+}
+LIVE_LABELS = {"15m": "Last 15 minutes", "1h": "Last hour", "24h": "Last 24 hours"}
 COMPARISONS: dict[str, str] = {"previous": "Previous period", "year": "Same period last year", "none": "No comparison"}
 DEFAULT_PRESET, DEFAULT_COMPARE = "30d", "previous"
 _DAYS_BACK = {"today": 0, "7d": 6, "30d": 29, "90d": 89}
@@ -264,6 +354,13 @@ def preset_period(preset: str, anchor: dt.date) -> Period:
     if preset == "12m":
         return Period(_shift_year(anchor, -1) + dt.timedelta(days=1), anchor)
     return Period()
+
+
+def live_period(preset: str, now: dt.datetime) -> Period:
+    """The instants of a live preset: whole minutes up to the end of the current one, so the
+    minute in progress is shown and "last 15 minutes" is 15 minute buckets."""
+    end = truncate_time(now, "minute") + dt.timedelta(minutes=1)
+    return Period(end - LIVE_PRESETS[preset], end)
 
 
 def anchor_day(today: dt.date, last_data_day: dt.date | None) -> dt.date:
@@ -290,6 +387,8 @@ class TimeChoice:
     @property
     def description(self) -> str:
         """What the page says it shows ("last 30 days of data, ending 9 Dec 2011")."""
+        if self.preset in LIVE_PRESETS:
+            return f"{LIVE_LABELS[self.preset].lower()}, up to now"
         if self.preset == "custom" or not self.period.is_bounded:
             return PRESETS[self.preset]
         label = PRESETS[self.preset].lower()
@@ -310,11 +409,18 @@ class TimeChoice:
     def _custom_ends(self) -> tuple[tuple[str, dt.date | None], ...]:
         return (("date_from", self.period.date_from), ("date_to", self.period.date_to))
 
+    def ends_now(self, tz: ZoneInfo) -> bool:
+        """Whether the range reaches the present: what a live view may auto-refresh."""
+        start, end = self.period.bounds(tz)
+        now = timezone.now()
+        return (start is None or start <= now) and (end is None or now < end)
+
 
 class TimeControlsQuerySerializer(PeriodQuerySerializer):
     """A dashboard's query: a preset and a comparison. Dates given without a preset make it
     "custom"; beside another preset they are the dates the form showed, and the preset wins."""
 
+    presets: dict[str, str] = PRESETS
     preset = serializers.ChoiceField(choices=tuple(PRESETS), required=False)
     compare = serializers.ChoiceField(choices=tuple(COMPARISONS), default=DEFAULT_COMPARE, required=False)
 
@@ -329,5 +435,17 @@ class TimeControlsQuerySerializer(PeriodQuerySerializer):
         data stops before ``today``."""
         anchor = anchor_day(today, last_data_day)
         preset = self.validated_data["preset"]
+        if preset in LIVE_PRESETS:
+            return TimeChoice(preset, self.validated_data["compare"], live_period(preset, timezone.now()), today, False)
         period = self.period if preset == "custom" else preset_period(preset, anchor)
         return TimeChoice(preset, self.validated_data["compare"], period, anchor, anchor < today)
+
+
+class LiveTimeControlsQuerySerializer(TimeControlsQuerySerializer):
+    """The time controls of live data (API metrics): the live presets besides the others, and
+    custom ends that may be date-times."""
+
+    presets = {**LIVE_LABELS, **PRESETS}
+    preset = serializers.ChoiceField(choices=tuple(presets), required=False)
+    date_from = DateOrTimeField(required=False)
+    date_to = DateOrTimeField(required=False)

@@ -8,7 +8,7 @@ from apimetrics.keys import MAX_GRACE_HOURS
 from apimetrics.models import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, ApiKey, Project, default_retention_days
 from apimetrics.tables import ORDERINGS
 from apimetrics.tracking import MAX_RESPONSE_MS, METHODS
-from config.periods import PeriodQuerySerializer
+from config.periods import TimePeriodQuerySerializer
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -92,7 +92,7 @@ class TrackAcceptedSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
 
 
-class SummaryQuerySerializer(PeriodQuerySerializer):
+class SummaryQuerySerializer(TimePeriodQuerySerializer):
     endpoint = serializers.RegexField(
         r"^[A-Z]{1,10} /\S{0,254}$",
         required=False,
@@ -104,7 +104,7 @@ class SummaryQuerySerializer(PeriodQuerySerializer):
         return (method, template)
 
 
-class SeriesQuerySerializer(PeriodQuerySerializer):
+class SeriesQuerySerializer(TimePeriodQuerySerializer):
     interval = serializers.ChoiceField(
         choices=("minute", "hour", "day"),
         required=False,
@@ -112,7 +112,7 @@ class SeriesQuerySerializer(PeriodQuerySerializer):
     )
 
 
-class TableQuerySerializer(PeriodQuerySerializer):
+class TableQuerySerializer(TimePeriodQuerySerializer):
     """A per-endpoint or per-consumer table, sortable by any column but ``other_column`` (the
     grouping it does not have)."""
 
@@ -142,11 +142,11 @@ class ConsumerDetailQuerySerializer(SeriesQuerySerializer):
     )
 
 
-class SlowestQuerySerializer(PeriodQuerySerializer):
+class SlowestQuerySerializer(TimePeriodQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=10, required=False)
 
 
-class StatusSeriesQuerySerializer(PeriodQuerySerializer):
+class StatusSeriesQuerySerializer(TimePeriodQuerySerializer):
     interval = serializers.ChoiceField(choices=("minute", "hour", "day"), default="day", required=False)
 
 
@@ -161,8 +161,8 @@ class ConsumersQuerySerializer(TableQuerySerializer):
 
 class _MetaSerializer(serializers.Serializer):
     project = serializers.CharField(help_text="The project's key.")
-    date_from = serializers.DateField(allow_null=True)
-    date_to = serializers.DateField(allow_null=True)
+    date_from = serializers.CharField(allow_null=True, help_text="As asked: an ISO date, or a date-time in UTC.")
+    date_to = serializers.CharField(allow_null=True, help_text="As asked: an ISO date, or a date-time in UTC.")
     rolled_until = serializers.DateTimeField(
         allow_null=True, help_text="The rollup watermark: later events are read from the raw table."
     )
