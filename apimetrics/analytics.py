@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from apimetrics import histogram as hist
 from apimetrics import sql
@@ -22,6 +21,9 @@ from apimetrics.models import MinuteRollup, Project, RequestEvent, RollupState
 from config.periods import Period, bucket_starts, check_bucket_count, growth_pct, truncate_time
 
 CACHE_NAMESPACE = "apimetrics"
+# The most buckets a series has when its interval is left to the server: a chart of about 500
+# points still reads point by point and draws at once.
+MAX_POINTS = 500
 QUANTILES = (0.5, 0.95, 0.99)
 # A payload as the views answer it; its shape is documented (and typed for clients) by the
 # response serializers of apimetrics.api.serializers.
@@ -376,14 +378,36 @@ def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: Zone
     a day when the clocks change has 23 or 25 hours. Every UTC offset is a multiple of 15 minutes,
     so stepping by 15 minutes meets every local hour's start, whatever the offset and its changes."""
     start, end = _local_start(first, interval, tz), _local_start(last, interval, tz)
-    check_bucket_count((end - start) // _UNIT[interval] + 1, interval)
+    check_bucket_count(_bucket_count(first, last, interval, tz), interval)
     step = min(_UNIT[interval], dt.timedelta(minutes=15))
     moments = (start + step * i for i in range((end - start) // step + 1))
     return sorted({_local_start(moment, interval, tz) for moment in moments})
 
 
-def time_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> Payload:
-    """Per minute, hour or day in the project's time zone, every bucket present (zero-filled)."""
+def _bucket_count(first: dt.datetime, last: dt.datetime, interval: str, tz: ZoneInfo) -> int:
+    """How many local minutes or hours hold the instants from ``first`` to ``last``."""
+    return (_local_start(last, interval, tz) - _local_start(first, interval, tz)) // _UNIT[interval] + 1
+
+
+def auto_interval(project: Project, period: Period, rolled_until: dt.datetime | None) -> str:
+    """The finest of minute, hour and day that draws the period in at most MAX_POINTS buckets:
+    up to 500 minutes by the minute, up to 500 hours by the hour, longer by the day (day is the
+    coarsest bucket, so a range of more than 500 days still has a point a day)."""
+    _start, _end, first, last = _range(project, period, rolled_until)
+    if first is None or last is None or first > last:
+        return "day"
+    for interval in ("minute", "hour"):
+        if _bucket_count(first, last, interval, project.tzinfo) <= MAX_POINTS:
+            return interval
+    return "day"
+
+
+def time_series(
+    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
+) -> Payload:
+    """Per minute, hour or day in the project's time zone, every bucket present (zero-filled);
+    without ``interval``, the one :func:`auto_interval` picks for the period."""
+    interval = interval or auto_interval(project, period, rolled_until)
     return {
         **period_meta(project, period, rolled_until),
         "interval": interval,
@@ -399,6 +423,19 @@ def _series(project: Project, period: Period, interval: str, rolled_until: dt.da
     ]
 
 
+def _range(
+    project: Project, period: Period, rolled_until: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None, dt.datetime | None]:
+    """The period's bounds [start, end) (None: open) and the first and last minutes a series of
+    it charts: those of the bounds, the data's own where the period is open."""
+    start, end = local_bounds(project, period)
+    first, last = start, (end - dt.timedelta(minutes=1) if end else None)
+    if first is None or last is None:
+        data_first, data_last = data_span(project, rolled_until)
+        first, last = first or data_first, last or data_last
+    return start, end, first, last
+
+
 def bucket_accs(
     project: Project,
     period: Period,
@@ -410,11 +447,7 @@ def bucket_accs(
 ) -> list[tuple[dt.date, Acc]]:
     """Every local minute, hour or day bucket of the period (zero-filled) with its counts."""
     tz = project.tzinfo
-    start, end = local_bounds(project, period)
-    first, last = start, (end - dt.timedelta(minutes=1) if end else None)
-    if first is None or last is None:
-        data_first, data_last = data_span(project, rolled_until)
-        first, last = first or data_first, last or data_last
+    start, end, first, last = _range(project, period, rolled_until)
     if first is None or last is None or first > last:
         return []
     starts: Sequence[dt.date]
@@ -463,17 +496,3 @@ def _bucket_row(project: Project, bucket: dt.date, interval: str, acc: Acc) -> P
         "status_3xx": acc.status_3xx,
         "throughput_rpm": _throughput(acc.requests, lo.astimezone(dt.UTC), hi.astimezone(dt.UTC)),
     }
-
-
-def time_series_or_daily(
-    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
-) -> Payload:
-    """:func:`time_series` by ``interval``; without one, hourly, or daily when the range holds
-    more hours than a series may (the API's default of a long history). Days beyond the limit
-    still answer 400."""
-    if interval is not None:
-        return time_series(project, period, interval, rolled_until)
-    try:
-        return time_series(project, period, "hour", rolled_until)
-    except ValidationError:
-        return time_series(project, period, "day", rolled_until)

@@ -112,7 +112,7 @@ SUMMARY = _insight(
 )
 TIME_SERIES = _insight(
     "time_series",
-    analytics.time_series_or_daily,
+    analytics.time_series,
     s.SeriesQuerySerializer,
     s.ApiTimeSeriesSerializer,
     "The summary per minute, hour or day (zero-filled, project time zone)",
@@ -170,7 +170,7 @@ STATUS_CODES = _insight(
 STATUS_SERIES = _insight(
     "status_series",
     tables.status_series,
-    s.StatusSeriesQuerySerializer,
+    s.SeriesQuerySerializer,
     s.ApiStatusSeriesSerializer,
     "Requests by status class and status code per minute, hour or day (zero-filled)",
     csv_rows_key="series",

@@ -9,14 +9,13 @@ codes from the rollups' counts by code.
 import datetime as dt
 from collections.abc import Callable
 
-from rest_framework.exceptions import ValidationError
-
 from apimetrics.analytics import (
     Acc,
     GroupKey,
     Match,
     Payload,
     acc_stats,
+    auto_interval,
     bucket_accs,
     bucket_label,
     collect,
@@ -137,8 +136,12 @@ def status_codes(project: Project, period: Period, rolled_until: dt.datetime | N
     }
 
 
-def status_series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> Payload:
-    """Requests by status class and code per minute, hour or day (zero-filled, project time zone)."""
+def status_series(
+    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
+) -> Payload:
+    """Requests by status class and code per minute, hour or day (zero-filled, project time zone;
+    without ``interval``, the one :func:`~apimetrics.analytics.auto_interval` picks)."""
+    interval = interval or auto_interval(project, period, rolled_until)
     series = [
         {
             "bucket": bucket_label(project, bucket),
@@ -161,13 +164,9 @@ def _detail(
 ) -> Payload:
     """One endpoint's or consumer's figures over the period (with its share of the project's
     requests and its requests by status code) and per bucket: requests, errors, p50/p95/p99,
-    Apdex and status codes. Without ``interval``: hourly, or daily when the range holds more
-    hours than a series may."""
-    if interval is None:
-        try:
-            return _detail(project, period, rolled_until, match, "hour")
-        except ValidationError:
-            interval = "day"
+    Apdex and status codes. Without ``interval``, the one
+    :func:`~apimetrics.analytics.auto_interval` picks."""
+    interval = interval or auto_interval(project, period, rolled_until)
     start, end = local_bounds(project, period)
     everything = collect(project, start, end, rolled_until).get((), Acc())
     acc = collect(project, start, end, rolled_until, codes=True, match=match).get((), Acc())

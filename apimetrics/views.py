@@ -40,45 +40,34 @@ def range_query(period: Period) -> dict[str, str]:
     return {k: v.isoformat() for k, v in (("date_from", period.date_from), ("date_to", period.date_to)) if v}
 
 
-def _interval(period, first, last) -> str:
-    if period.is_bounded:
-        days = period.days
-    elif first and last:
-        days = (last - first).days + 1
-    else:
-        days = 1
-    return "hour" if days <= 3 else "day"
-
-
 class ProjectDashboardView(WorkspaceDashboardView):
     template_name = "apimetrics/project.html"
     query_serializer_class = LiveTimeControlsQuerySerializer
 
     def last_data_day(self) -> dt.date | None:
         self.project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])
-        self.span = analytics.data_span(self.project)
-        last = self.span[1]
+        last = analytics.data_span(self.project)[1]
         return last.astimezone(ZoneInfo(self.workspace.timezone)).date() if last else None
 
-    def _series(self, project: Project, interval: str) -> dict:
-        """The series by ``interval``, else by day when that holds too many buckets."""
+    def _series(self, project: Project, interval: str | None) -> dict:
+        """The series by the ``interval`` asked, else by the one the server picks for the range
+        (:func:`apimetrics.analytics.auto_interval`) when that asked holds too many buckets."""
         try:
             return self.insight("apimetrics.time_series", project=project, interval=interval)
         except ValidationError:
-            if interval == "day":
+            if interval is None:
                 raise
-            return self.insight("apimetrics.time_series", project=project, interval="day")
+            return self.insight("apimetrics.time_series", project=project, interval=None)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.workspace is None:
             raise Http404("No workspace.")
         project = self.project
-        first, last = self.span
         asked = self.request.GET.get("interval")
         asked = asked if asked in ("minute", "hour", "day") else None
         try:
-            series = self._series(project, asked or _interval(self.period, first, last))
+            series = self._series(project, asked)
         except ValidationError:
             # Too many days even: refused like any bad range (see WorkspaceDashboardView), with
             # an error above the page, which shows the whole history.
@@ -87,7 +76,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
                 f"The range has more than {MAX_BUCKETS:,} days, too many to chart: narrow it. "
                 "Showing the whole history."
             )
-            series = self._series(project, asked or _interval(self.period, first, last))
+            series = self._series(project, None)
         interval = series["interval"]
         summary = self.insight("apimetrics.summary", project=project)
         rows = series["series"]
@@ -105,6 +94,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
             project=project,
             summary=summary,
             interval=interval,
+            interval_asked=asked,
             endpoints=self.insight("apimetrics.endpoints", project=project)["endpoints"],
             consumers=self.insight("apimetrics.consumers", project=project, limit=20)["consumers"],
             slowest=self.insight("apimetrics.slowest_endpoints", project=project)["endpoints"],

@@ -108,7 +108,8 @@ class SeriesQuerySerializer(TimePeriodQuerySerializer):
     interval = serializers.ChoiceField(
         choices=("minute", "hour", "day"),
         required=False,
-        help_text="Without it: hourly, or daily when the range holds more than 5,000 hours.",
+        help_text="Without it: the finest that keeps the series at 500 buckets or fewer: by the minute up to "
+        "500 minutes, by the hour up to 500 hours, by the day beyond.",
     )
 
 
@@ -144,10 +145,6 @@ class ConsumerDetailQuerySerializer(SeriesQuerySerializer):
 
 class SlowestQuerySerializer(TimePeriodQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=10, required=False)
-
-
-class StatusSeriesQuerySerializer(TimePeriodQuerySerializer):
-    interval = serializers.ChoiceField(choices=("minute", "hour", "day"), default="day", required=False)
 
 
 class ConsumersQuerySerializer(TableQuerySerializer):

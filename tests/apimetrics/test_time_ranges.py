@@ -177,3 +177,70 @@ def test_live_pages_show_bad_input_above_the_page(mix, client, owner, query):
     assert page.status_code == 200
     assert page.context["form_errors"]
     assert page.context["time"].preset == "30d"
+
+
+def _span(start: str, **length: int) -> dict[str, str]:
+    begin = dt.datetime.fromisoformat(start)
+    return {"date_from": start, "date_to": (begin + dt.timedelta(**length)).isoformat()}
+
+
+@pytest.mark.parametrize(
+    ("params", "interval", "buckets"),
+    [
+        (_span("2026-03-10T09:00:00+00:00", minutes=500), "minute", 500),
+        (_span("2026-03-10T09:00:00+00:00", minutes=501), "hour", 9),  # 09:00 to 17:20
+        (_span("2026-03-10T09:30:00+00:00", minutes=500), "minute", 500),
+        (_span("2026-03-01T00:00:00+00:00", hours=500), "hour", 500),
+        (_span("2026-03-01T00:00:00+00:00", hours=501), "day", 21),  # 1 to 21 March, 21:00
+        ({"date_from": "2026-03-10", "date_to": "2026-03-10"}, "hour", 24),
+        ({"date_from": "2026-03-01", "date_to": "2026-03-20"}, "hour", 480),
+        ({"date_from": "2026-03-01", "date_to": "2026-03-21"}, "day", 21),  # 504 hours
+        ({"date_from": "2020-01-01", "date_to": "2026-03-21"}, "day", 2272),  # past 500: still by day
+        ({}, "minute", 180),  # the whole history: its minutes, 09:00 to 11:59
+    ],
+)
+@pytest.mark.parametrize("endpoint", ["time-series", "status-codes/time-series", "endpoint"])
+def test_the_interval_left_to_the_server_keeps_500_buckets_at_most(
+    mix, owner, api_as, endpoint, params, interval, buckets
+):
+    query = {**params, "method": "GET", "endpoint": "/items"} if endpoint == "endpoint" else params
+    body = api_as(owner).get(METRICS + endpoint, query).json()
+    assert (body["interval"], len(body["series"])) == (interval, buckets)
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({**_span("2026-03-01T00:00:00+00:00", minutes=5000), "interval": "minute"}, 200),
+        ({**_span("2026-03-01T00:00:00+00:00", minutes=5001), "interval": "minute"}, 400),
+        ({**_span("2026-03-01T00:00:00+00:00", hours=5001), "interval": "hour"}, 400),
+    ],
+)
+def test_an_interval_asked_beyond_the_bucket_cap_answers_400(mix, owner, api_as, params, status):
+    response = api_as(owner).get(METRICS + "time-series", params)
+    assert response.status_code == status
+    if status == 400:
+        assert list(response.json()["error"]["fields"]) == ["interval"]
+    else:
+        assert len(response.json()["series"]) == 5000
+
+
+@pytest.mark.parametrize(
+    ("query", "interval"),
+    [
+        ({"preset": "15m"}, "minute"),
+        ({"preset": "1h"}, "minute"),
+        ({"preset": "24h"}, "hour"),
+        ({"preset": "7d"}, "hour"),  # 168 hours
+        ({"preset": "30d"}, "day"),  # 720 hours
+        ({"preset": "15m", "interval": "hour"}, "hour"),  # as asked
+        ({"preset": "30d", "interval": "minute"}, "day"),  # too many minutes: the auto one
+    ],
+)
+def test_the_dashboard_picks_its_interval_by_the_same_rule(mix, client, owner, query, interval):
+    client.force_login(owner)
+    with time_machine.travel(LIVE_NOW, tick=False):
+        page = client.get(reverse("apimetrics:project", kwargs={"key": "shop"}), query)
+    assert page.status_code == 200
+    assert page.context["interval"] == interval
+    assert f"&amp;interval={interval}" in page.content.decode()  # the series' CSV link
