@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import charts
 from apimetrics.models import Project
-from apimetrics.views import range_query
+from apimetrics.views import live_context, range_query
 from config.periods import LiveTimeControlsQuerySerializer
 
 
@@ -48,6 +48,7 @@ class DetailPage(WorkspaceDashboardView):
             latency_chart=charts.to_html(charts.latency_figure(series)),
             apdex_chart=charts.to_html(charts.apdex_figure(series, project.apdex_threshold_ms)),
             data_as_of=self.data_as_of,
+            live=live_context(self, project),
         )
         return context
 

@@ -40,6 +40,16 @@ def range_query(period: Period) -> dict[str, str]:
     return {k: v.isoformat() for k, v in (("date_from", period.date_from), ("date_to", period.date_to)) if v}
 
 
+def live_context(view: WorkspaceDashboardView, project: Project) -> dict[str, object]:
+    """The auto-refresh toggle of a live view: offered when the range reaches the present, ticked
+    by ``live=1`` in the URL, with the time the figures were read in the project's time zone."""
+    return {
+        "possible": view.time.ends_now(project.tzinfo),
+        "on": view.request.GET.get("live") == "1",
+        "updated_at": timezone.now().astimezone(project.tzinfo),
+    }
+
+
 class ProjectDashboardView(WorkspaceDashboardView):
     template_name = "apimetrics/project.html"
     query_serializer_class = LiveTimeControlsQuerySerializer
@@ -105,5 +115,6 @@ class ProjectDashboardView(WorkspaceDashboardView):
             error_chart=charts.to_html(charts.error_rate_figure(rows)),
             csv=api,
             data_as_of=self.data_as_of,
+            live=live_context(self, project),
         )
         return context

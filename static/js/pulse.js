@@ -52,26 +52,44 @@
     });
   }
 
-  // A live view reloads itself while its "auto-refresh" box is ticked; the choice is kept for the
-  // next visit in this browser (the page itself stays a plain, cacheable GET).
+  // A live view reloads itself every data-refresh-ms while its "auto-refresh" box is ticked. The
+  // choice is kept in the URL (live=1), so a reload, a bookmark or a shared link keeps it; while
+  // the tab is hidden nothing is reloaded, and a reload that fell due meanwhile happens on return.
   function wireAutoRefresh() {
     var box = document.getElementById("auto-refresh");
     if (!box) {
       return;
     }
     var timer = null;
-    function schedule() {
-      window.clearTimeout(timer);
-      if (box.checked) {
-        timer = window.setTimeout(function () {
-          window.location.reload();
-        }, Number(box.getAttribute("data-seconds")) * 1000);
+    var due = false;
+    function reload() {
+      if (document.hidden) {
+        due = true;
+      } else {
+        window.location.reload();
       }
     }
-    box.checked = window.localStorage.getItem("pulse-auto-refresh") === "1";
+    function schedule() {
+      window.clearTimeout(timer);
+      due = false;
+      if (box.checked) {
+        timer = window.setTimeout(reload, Number(box.getAttribute("data-refresh-ms")) || 30000);
+      }
+    }
     box.addEventListener("change", function () {
-      window.localStorage.setItem("pulse-auto-refresh", box.checked ? "1" : "0");
+      var url = new URL(window.location.href);
+      if (box.checked) {
+        url.searchParams.set("live", "1");
+      } else {
+        url.searchParams.delete("live");
+      }
+      window.history.replaceState(null, "", url.toString());
       schedule();
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && due) {
+        window.location.reload();
+      }
     });
     schedule();
   }
