@@ -138,7 +138,12 @@ def _sources(
     return sources
 
 
-_DIMS = {None: ("", "e"), "endpoint": ("method, endpoint", "e"), "consumer": ("consumer", "c")}
+_DIMS = {
+    None: ("", "e"),
+    "endpoint": ("method, endpoint", "e"),
+    "consumer": ("consumer", "c"),
+    "endpoint_consumer": ("method, endpoint, consumer", "x"),
+}
 # What a breakdown may be narrowed to (column names, never values, go into the SQL); a match is a
 # tuple of (column, value) pairs: (("method", "GET"), ("endpoint", "/items")) or (("consumer", "a"),).
 _MATCHABLE = {"method": "method", "endpoint": "endpoint", "consumer": "consumer"}

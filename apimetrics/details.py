@@ -14,7 +14,8 @@ from django.utils.http import urlencode
 from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import charts
 from apimetrics.models import Project
-from apimetrics.views import live_context, range_query
+from apimetrics.views import link_query, live_context, range_query
+from config.insights import get_insight
 from config.periods import LiveTimeControlsQuerySerializer
 
 
@@ -43,12 +44,16 @@ class DetailPage(WorkspaceDashboardView):
             project=project,
             detail=detail,
             title=self.title(named),
-            csv={"series": csv, "codes": f"{csv}&table=codes"},
+            csv={
+                "series": csv,
+                **{table: f"{csv}&table={table}" for table in get_insight(self.insight_name).csv_tables},
+            },
             codes_chart=charts.to_html(charts.status_codes_figure(series)),
             latency_chart=charts.to_html(charts.latency_figure(series)),
             apdex_chart=charts.to_html(charts.apdex_figure(series, project.apdex_threshold_ms)),
             data_as_of=self.data_as_of,
             live=live_context(self, project),
+            range_query=link_query(self),
         )
         return context
 

@@ -182,9 +182,10 @@ ENDPOINT_DETAIL = _insight(
     tables.endpoint_detail,
     s.EndpointDetailQuerySerializer,
     s.ApiEndpointDetailSerializer,
-    "One endpoint: requests, errors by status code, p50/p95/p99 and Apdex, in total and over time",
+    "One endpoint: requests, errors by status code, p50/p95/p99 and Apdex, in total and over time; "
+    "its slowest consumers",
     csv_rows_key="series",
-    csv_tables=("codes",),
+    csv_tables=("codes", "consumers"),
     csv_filename="api-endpoint",
     csv_marks=_MARKS,
 )

@@ -116,11 +116,13 @@ class RequestEvent(models.Model):
 class Dimension(models.TextChoices):
     ENDPOINT = "e", "Method and endpoint"
     CONSUMER = "c", "Consumer"
+    ENDPOINT_CONSUMER = "x", "Consumer of a method and endpoint"
 
 
 class Rollup(models.Model):
     """Counts of one time slot × dimension value. Endpoint rows (``kind='e'``) leave ``consumer``
-    empty; consumer rows (``kind='c'``) leave ``method`` and ``endpoint`` empty."""
+    empty; consumer rows (``kind='c'``) leave ``method`` and ``endpoint`` empty; rows of one
+    consumer of one endpoint (``kind='x'``) fill all three."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=1, choices=Dimension)

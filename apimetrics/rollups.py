@@ -79,6 +79,8 @@ _DIMENSIONS = {
     # kind: (columns grouped in the inner query, the outer select of method, endpoint, consumer)
     "e": ("method, endpoint", "method, endpoint, '' AS consumer"),
     "c": ("consumer", "'' AS method, '' AS endpoint, consumer"),
+    # The consumers of each endpoint: what ranks an endpoint's consumers by their latency.
+    "x": ("method, endpoint, consumer", "method, endpoint, consumer"),
 }
 
 
@@ -96,7 +98,7 @@ def _roll_from_raw(project_id: int, unit: str, start: dt.datetime, end: dt.datet
     params = [project_id, sql.param(start), sql.param(end)]
     # kind IN (…) lets the (project, kind, time, …) unique index serve the time range.
     sql.execute(
-        f"DELETE FROM {table} WHERE project_id = %s AND kind IN ('e', 'c') AND {column} >= %s AND {column} < %s",  # noqa: S608
+        f"DELETE FROM {table} WHERE project_id = %s AND kind IN ('e', 'c', 'x') AND {column} >= %s AND {column} < %s",  # noqa: S608
         params,
     )
     events = f"FROM {sql.EVENTS} WHERE project_id = %s AND timestamp >= %s AND timestamp < %s"

@@ -56,13 +56,16 @@ def _table(
     label: Callable[[GroupKey], Payload],
     order_by: str,
     limit: int,
+    match: Match = (),
+    name: str = "",
 ) -> Payload:
     """One row per group of ``dims`` (``endpoint``: method and endpoint; ``consumer``), each
-    labelled by ``label(key)``, with requests and their share of the project's, errors, rates,
-    latency percentiles and Apdex (from the merged histograms of the rollups)."""
+    labelled by ``label(key)``, with requests and their share of the project's (of ``match``'s
+    when given), errors, rates, latency percentiles and Apdex (from the merged histograms of the
+    rollups), under ``name`` (``dims`` + s unless told)."""
     start, end = local_bounds(project, period)
     rows: list[Payload] = []
-    groups = collect(project, start, end, rolled_until, dims=dims)
+    groups = collect(project, start, end, rolled_until, dims=dims, match=match)
     total = sum(acc.requests for acc in groups.values())
     for key, acc in groups.items():
         errors = acc.status_4xx + acc.status_5xx
@@ -75,7 +78,7 @@ def _table(
                 "error_rate": percent(errors, acc.requests),
             }
         )
-    name = f"{dims}s"
+    name = name or f"{dims}s"
     return {
         **period_meta(project, period, rolled_until),
         "order_by": order_by,
@@ -197,9 +200,29 @@ def endpoint_detail(
     method: str,
     endpoint: str,
     interval: str | None = None,
+    limit: int = 10,
 ) -> Payload:
-    """One (method, endpoint) of the project: see :func:`_detail`."""
-    return _detail(project, period, rolled_until, (("method", method), ("endpoint", endpoint)), interval)
+    """One (method, endpoint) of the project (see :func:`_detail`) and its ``limit`` slowest
+    consumers by p95, each with its requests and share of the endpoint's (from the rollups of
+    each endpoint's consumers)."""
+    match = (("method", method), ("endpoint", endpoint))
+    label = lambda key: {"consumer": key[2] or None}  # noqa: E731
+    slowest = _table(
+        project,
+        period,
+        rolled_until,
+        dims="endpoint_consumer",
+        label=label,
+        order_by="-p95_ms",
+        limit=limit,
+        match=match,
+        name="consumers",
+    )
+    return {
+        **_detail(project, period, rolled_until, match, interval),
+        "consumers": slowest["consumers"],
+        "total_consumers": slowest["total_consumers"],
+    }
 
 
 def consumer_detail(

@@ -12,7 +12,7 @@ from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import analytics, charts
 from apimetrics.models import Project
 from apimetrics.projects import projects_with_active_keys
-from config.periods import MAX_BUCKETS, LiveTimeControlsQuerySerializer, Period
+from config.periods import LIVE_PRESETS, MAX_BUCKETS, LiveTimeControlsQuerySerializer, Period
 from config.replicas import read_as_of
 
 
@@ -38,6 +38,13 @@ class ProjectListView(WorkspaceDashboardView):
 def range_query(period: Period) -> dict[str, str]:
     """The page's range as query parameters, for its CSV links and the pages it links to."""
     return {k: v.isoformat() for k, v in (("date_from", period.date_from), ("date_to", period.date_to)) if v}
+
+
+def link_query(view: WorkspaceDashboardView) -> str:
+    """The query string ("" or ending with "&") that carries the page's range to the detail pages
+    it links to: a live preset itself, whose end moves on, else the dates in use."""
+    query = view.time.query() if view.time.preset in LIVE_PRESETS else range_query(view.period)
+    return f"{urlencode(query)}&" if query else ""
 
 
 def live_context(view: WorkspaceDashboardView, project: Project) -> dict[str, object]:
@@ -109,7 +116,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
             consumers=self.insight("apimetrics.consumers", project=project, limit=20)["consumers"],
             slowest=self.insight("apimetrics.slowest_endpoints", project=project)["endpoints"],
             status=self.insight("apimetrics.status_codes", project=project),
-            range_query="".join(f"{key}={value}&" for key, value in query.items()),
+            range_query=link_query(self),
             requests_chart=charts.to_html(charts.requests_figure(rows)),
             latency_chart=charts.to_html(charts.latency_figure(rows)),
             error_chart=charts.to_html(charts.error_rate_figure(rows)),

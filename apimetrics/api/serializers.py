@@ -135,6 +135,9 @@ class EndpointsQuerySerializer(TableQuerySerializer):
 class EndpointDetailQuerySerializer(SeriesQuerySerializer):
     method = serializers.CharField(max_length=10, help_text="The HTTP method, as tracked (GET).")
     endpoint = serializers.CharField(max_length=255, help_text="The endpoint template, as tracked (/users/{id}).")
+    limit = serializers.IntegerField(
+        min_value=1, max_value=1000, default=10, required=False, help_text="How many of its slowest consumers."
+    )
 
 
 class ConsumerDetailQuerySerializer(SeriesQuerySerializer):
@@ -306,9 +309,17 @@ class _DetailSerializer(_MetaSerializer):
     series = ApiDetailBucketSerializer(many=True)
 
 
+class ApiEndpointConsumerRowSerializer(ApiConsumerRowSerializer):
+    traffic_share = serializers.FloatField(help_text="Percent of the endpoint's requests in the range.")
+
+
 class ApiEndpointDetailSerializer(_DetailSerializer):
     method = serializers.CharField()
     endpoint = serializers.CharField()
+    consumers = ApiEndpointConsumerRowSerializer(
+        many=True, help_text="Its slowest consumers by p95, slowest first (`limit` of them; `table=consumers` in CSV)."
+    )
+    total_consumers = serializers.IntegerField(help_text="How many consumers called it in the range.")
 
 
 class ApiConsumerDetailSerializer(_DetailSerializer):

@@ -167,3 +167,110 @@ def test_clicking_an_endpoint_row_opens_its_page_with_its_figures(mix, browser_p
     assert page.locator("#status-codes tbody tr").all_inner_texts() == ["201\t2xx\t2\t66.67 %", "422\t4xx\t1\t33.33 %"]
     assert page.locator("input[name=date_from]").input_value() == "2026-03-10"
     page.pulse_screenshot("apimetrics-endpoint")
+
+
+def _consumer_row(consumer, requests, e4, e5, avg, p50, p95, p99, apdex, share):
+    errors = e4 + e5
+    return {
+        "consumer": consumer,
+        "requests": requests,
+        "errors_4xx": e4,
+        "errors_5xx": e5,
+        "error_rate_4xx": round(e4 / requests * 100, 2),
+        "error_rate_5xx": round(e5 / requests * 100, 2),
+        "avg_ms": avg,
+        "p50_ms": bv(p50),
+        "p95_ms": bv(p95),
+        "p99_ms": bv(p99),
+        "apdex": apdex,
+        "traffic_share": share,
+        "errors_total": errors,
+        "error_rate": round(errors / requests * 100, 2),
+    }
+
+
+# GET /items by consumer: a 50, 150, 20 (a 500); b 30 (a 404), 1000; none 10 (a 503, raw).
+SLOWEST_OF_ITEMS = [
+    _consumer_row("b", 2, 1, 0, 515.0, 30, 1000, 1000, 0.5, 33.33),  # 1000 ms frustrated
+    _consumer_row("a", 3, 0, 1, 73.33, 50, 150, 150, 0.5, 50.0),  # 150 tolerating, the 500 frustrated
+    _consumer_row(None, 1, 0, 1, 10.0, 10, 10, 10, 0.0, 16.67),
+]
+
+
+def test_endpoint_detail_lists_its_slowest_consumers_with_their_share(mix, owner, api_as):
+    client = api_as(owner)
+    body = client.get(METRICS + "endpoint", {**DAY, **ITEMS}).json()
+    assert body["consumers"] == SLOWEST_OF_ITEMS
+    assert body["total_consumers"] == 3
+    one = client.get(METRICS + "endpoint", {**DAY, **ITEMS, "limit": 1}).json()
+    assert (one["consumers"], one["total_consumers"]) == (SLOWEST_OF_ITEMS[:1], 3)
+    # POST /orders: a 80, 90; b 120 (a 422).
+    orders = client.get(METRICS + "endpoint", {**DAY, "method": "POST", "endpoint": "/orders"}).json()
+    assert [(row["consumer"], row["requests"], row["traffic_share"]) for row in orders["consumers"]] == [
+        ("b", 1, 33.33),
+        ("a", 2, 66.67),
+    ]
+
+
+def test_slowest_consumers_over_instants_read_minute_rollups_and_raw_events(mix, owner, api_as):
+    window = {"date_from": "2026-03-10T09:00:00Z", "date_to": "2026-03-10T09:01:00Z"}
+    body = api_as(owner).get(METRICS + "endpoint", {**window, **ITEMS}).json()
+    assert [(row["consumer"], row["requests"], row["traffic_share"]) for row in body["consumers"]] == [
+        ("a", 2, 66.67),  # 150 ms
+        ("b", 1, 33.33),  # 30 ms
+    ]
+    late = {"date_from": "2026-03-10T11:00:00Z", "date_to": "2026-03-10T12:00:00Z"}
+    raw = api_as(owner).get(METRICS + "endpoint", {**late, **ITEMS}).json()
+    assert raw["consumers"] == [SLOWEST_OF_ITEMS[2] | {"traffic_share": 100.0}]
+
+
+def test_slowest_consumers_csv(mix, owner, api_as):
+    csv = api_as(owner).get(METRICS + "endpoint", {**DAY, **ITEMS, "format": "csv", "table": "consumers"})
+    lines = csv.content.decode().splitlines()
+    assert lines[0] == (
+        "consumer,requests,errors_4xx,errors_5xx,error_rate_4xx,error_rate_5xx,avg_ms,p50_ms,p95_ms,p99_ms,"
+        "apdex,traffic_share,errors_total,error_rate"
+    )
+    assert [line.split(",")[:2] + line.split(",")[-3:] for line in lines[1:]] == [
+        ["b", "2", "33.33", "1", "50.0"],
+        ["a", "3", "50.0", "1", "33.33"],
+        ["", "1", "16.67", "1", "100.0"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 1001}, {"limit": "ten"}, {"limit": "1e3"}, {"table": "consumer"}],
+)
+def test_slowest_consumers_bad_input_answers_400(mix, owner, api_as, params):
+    response = api_as(owner).get(METRICS + "endpoint", {**DAY, **ITEMS, **params, "format": "csv"})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [next(iter(params))]
+
+
+def test_slowest_consumers_for_members_only(mix, owner, admin_user, viewer, outsider, api_as, anon_api):
+    for user in (owner, admin_user, viewer):
+        assert api_as(user).get(METRICS + "endpoint", {**DAY, **ITEMS}).json()["consumers"] == SLOWEST_OF_ITEMS
+    assert api_as(outsider).get(METRICS + "endpoint", {**DAY, **ITEMS, "format": "csv"}).status_code == 404
+    assert anon_api.get(METRICS + "endpoint", {**DAY, **ITEMS, "table": "consumers"}).status_code == 401
+
+
+def test_endpoint_page_shows_its_slowest_consumers_linked_to_their_pages(mix, client, owner, viewer, outsider):
+    url = reverse("apimetrics:endpoint", kwargs={"key": "shop"})
+    for user in (owner, viewer):
+        client.force_login(user)
+        html = client.get(url, {**DAY, **ITEMS}).content.decode()
+        table = html.split('id="slowest-consumers"')[1].split("</table>")[0]
+        day = "date_from=2026-03-10&amp;date_to=2026-03-10"
+        assert [row.split("consumer=")[1].split('"')[0] for row in table.split("<tr>")[2:]] == ["b", "a", ""]
+        assert f'/api-metrics/shop/consumer?{day}&amp;consumer=b">b</a>' in table
+        assert f'<td class="num">{bv(1000)}</td><td class="num">2</td><td class="num">33.33 %</td>' in table
+        assert "By p95 latency, 3 of 3." in html
+        assert "table=consumers" in html
+    client.force_login(outsider)
+    assert client.get(url, {**DAY, **ITEMS}).status_code == 404
+    client.logout()
+    assert client.get(url, {**DAY, **ITEMS}).status_code == 302
+    client.force_login(owner)
+    consumer_page = client.get(reverse("apimetrics:consumer", kwargs={"key": "shop"}), {**DAY, "consumer": "a"})
+    assert 'id="slowest-consumers"' not in consumer_page.content.decode()

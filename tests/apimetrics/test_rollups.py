@@ -87,6 +87,12 @@ def test_rollup_counts_every_minute_and_hour_exactly(small):
             ("c", m1, "", "", "app", 1, 0, 0, 0, 1, 1000.0, b((1000, 503, 1))),
             ("c", m1, "", "", "web", 1, 0, 1, 0, 0, 5.0, b((5, 1))),
             ("c", T0 + dt.timedelta(hours=1, minutes=30), "", "", "web", 1, 1, 0, 0, 0, 40.0, b((40, 1))),
+            # Each endpoint's consumers.
+            ("x", m0, "GET", "/items", "app", 2, 1, 0, 1, 0, 30.0, b((10, 1), (20, 1))),
+            ("x", m0, "POST", "/orders", "", 1, 1, 0, 0, 0, 300.0, b((300, 1))),
+            ("x", m1, "GET", "/items", "app", 1, 0, 0, 0, 1, 1000.0, b((1000, 503, 1))),
+            ("x", m1, "GET", "/items", "web", 1, 0, 1, 0, 0, 5.0, b((5, 1))),
+            ("x", T0 + dt.timedelta(hours=1, minutes=30), "GET", "/items", "web", 1, 1, 0, 0, 0, 40.0, b((40, 1))),
         ]
     )
     # Hours 9 and 10 are complete; hour 11 is not (rolled until 11:59) and stays in minutes.
