@@ -18,6 +18,7 @@ from config.replicas import read_as_of
 
 class ProjectListView(WorkspaceDashboardView):
     template_name = "apimetrics/projects.html"
+    query_serializer_class = LiveTimeControlsQuerySerializer
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -424,6 +424,14 @@ class TimeControlsQuerySerializer(PeriodQuerySerializer):
     preset = serializers.ChoiceField(choices=tuple(PRESETS), required=False)
     compare = serializers.ChoiceField(choices=tuple(COMPARISONS), default=DEFAULT_COMPARE, required=False)
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping) and data.get("preset") in LIVE_PRESETS and data["preset"] not in self.presets:
+            # A live preset the nav links carry from the API metrics pages: a page of daily data
+            # shows its default range rather than an error.
+            data = {name: value for name, value in data.items() if name != "preset"}
+        validated: dict[str, Any] = super().to_internal_value(data)
+        return validated
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         has_dates = attrs.get("date_from") or attrs.get("date_to")

@@ -134,13 +134,16 @@ def test_live_presets_end_with_the_current_minute(mix, client, owner, preset, re
     assert "date_from=" + period.date_from.isoformat().replace(":", "%3A").replace("+", "%2B") in html
 
 
-def test_live_presets_only_on_the_api_metrics_pages(mix, client, owner):
+def test_live_presets_only_on_the_api_metrics_pages_and_ignored_elsewhere(mix, client, owner):
     client.force_login(owner)
     api = client.get(reverse("apimetrics:project", kwargs={"key": "shop"}))
     sales = client.get("/sales/", {"preset": "15m"})
     assert '<option value="15m"' in api.content.decode()
     assert '<option value="15m"' not in sales.content.decode()
-    assert "preset" in sales.context["form_errors"]
+    # Carried there by the nav links: the page of daily data shows its default range, no error.
+    assert (sales.context["form_errors"], sales.context["time"].preset) == ("", "30d")
+    projects = client.get(reverse("apimetrics:projects"), {"preset": "15m"})
+    assert (projects.context["form_errors"], projects.context["time"].preset) == ("", "15m")
 
 
 @pytest.mark.parametrize(
@@ -244,3 +247,16 @@ def test_the_dashboard_picks_its_interval_by_the_same_rule(mix, client, owner, q
     assert page.status_code == 200
     assert page.context["interval"] == interval
     assert f"&amp;interval={interval}" in page.content.decode()  # the series' CSV link
+
+
+def test_drill_down_links_carry_a_live_preset_or_the_instants(mix, client, owner):
+    client.force_login(owner)
+    project = reverse("apimetrics:project", kwargs={"key": "shop"})
+    endpoint = reverse("apimetrics:endpoint", kwargs={"key": "shop"})
+    with time_machine.travel(LIVE_NOW, tick=False):
+        live = client.get(project, {"preset": "15m"}).content.decode()
+        custom = client.get(endpoint, {**NINE_TO_FIVE_PAST, "method": "GET", "endpoint": "/items"}).content.decode()
+    # The preset, whose end moves on, not the instants of this reading.
+    assert f"{endpoint}?preset=15m&amp;method=GET&amp;endpoint=%2Fitems" in live
+    instants = "date_from=2026-03-10T09%3A00%3A00%2B00%3A00&amp;date_to=2026-03-10T09%3A05%3A00%2B00%3A00"
+    assert f'/api-metrics/shop/consumer?{instants}&amp;consumer=a"' in custom
