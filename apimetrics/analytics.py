@@ -18,18 +18,16 @@ from apimetrics import histogram as hist
 from apimetrics import sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import MinuteRollup, Project, RequestEvent, RollupState
-from config.periods import Period, bucket_starts, check_bucket_count, growth_pct, truncate_time
+from config.periods import MAX_POINTS, Period, bucket_starts, check_bucket_count, growth_pct, truncate_time
 
 CACHE_NAMESPACE = "apimetrics"
-# The most buckets a series has when its interval is left to the server: a chart of about 500
-# points still reads point by point and draws at once.
-MAX_POINTS = 500
 QUANTILES = (0.5, 0.95, 0.99)
 # A payload as the views answer it; its shape is documented (and typed for clients) by the
 # response serializers of apimetrics.api.serializers.
 Payload = dict[str, Any]
 # What a source of counts covers: (table, from, until), either end open when None.
 Source = tuple[str, dt.datetime | None, dt.datetime | None]
+Moment = dt.datetime | None
 # The group of a row of counts: its time slot and dimension values, as the database gives them.
 GroupKey = tuple[Any, ...]
 
@@ -428,9 +426,7 @@ def _series(project: Project, period: Period, interval: str, rolled_until: dt.da
     ]
 
 
-def _range(
-    project: Project, period: Period, rolled_until: dt.datetime | None
-) -> tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None, dt.datetime | None]:
+def _range(project: Project, period: Period, rolled_until: Moment) -> tuple[Moment, Moment, Moment, Moment]:
     """The period's bounds [start, end) (None: open) and the first and last minutes a series of
     it charts: those of the bounds, the data's own where the period is open."""
     start, end = local_bounds(project, period)

@@ -26,6 +26,9 @@ from rest_framework import serializers
 MIN_DATE = dt.date(1970, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 MAX_BUCKETS = 5000
+# The most buckets a series has when its interval is left to the server: a chart of about 500
+# points still reads point by point and draws at once.
+MAX_POINTS = 500
 
 TRUNC = {
     "minute": TruncMinute,
