@@ -25,7 +25,7 @@ from config.insights import (
     register,
     register_health,
 )
-from config.periods import PeriodQuerySerializer, TimePeriodQuerySerializer
+from config.periods import TimePeriodQuerySerializer
 
 
 def _resolve(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
