@@ -5,7 +5,7 @@ The pages' Content-Security-Policy runs scripts from our own origin only, and
 Instead a figure becomes a ``<div class="pulse-chart">`` holding its JSON in a
 ``<script type="application/json">`` (data: the browser never runs it), and
 ``static/js/charts.js``, loaded by the dashboards' base template, draws every such div (loading
-plotly.js only then, the maps' bundle only for a map: ``data-geo``).
+plotly.js only then).
 
 Every app's figures start from :func:`layout`, the one place to change how charts look or to
 add what every time chart shows. A figure without data is :func:`empty_figure`: the page shows
@@ -94,10 +94,8 @@ def figure_html(
         json.dumps({**DEFAULT_CONFIG, **(config or {})}),
         json.dumps(dict(links or {})),
     )
-    geo = any(trace.type in _GEO_TRACES for trace in figure.data)
     return format_html(
-        '<div class="pulse-chart" role="figure" aria-label="{}"{}><script type="application/json">{}</script></div>',
+        '<div class="pulse-chart" role="figure" aria-label="{}"><script type="application/json">{}</script></div>',
         summary(figure),
-        mark_safe(" data-geo") if geo else "",
         mark_safe(spec.translate(_ESCAPES)),
     )

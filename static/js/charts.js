@@ -1,7 +1,7 @@
 // Draws the Plotly figures the pages embed as JSON (config/charts.py): the pages' Content-Security-
 // Policy runs scripts from our own origin only, so no figure brings an inline script of its own.
-// plotly.js is loaded only when the page holds a figure: the smaller bundle unless a figure needs
-// the maps' (data-plotly-geo), so pages without charts load none of it.
+// plotly.js (data-plotly: a bundle of only the traces Pulse draws, static/vendor/plotly/) is loaded
+// only when the page holds a figure, so pages without charts load none of it.
 // Every time chart also gets the page's annotations (config/templatetags/timeline.py): a line or a
 // band for each one in its range, listed under it; clicking a point opens the page's
 // annotation form, where there is one, at that point's date.
@@ -129,13 +129,6 @@
     });
   }
 
-  function bundle(containers) {
-    var geo = containers.some(function (container) {
-      return container.hasAttribute("data-geo");
-    });
-    return (geo && script.getAttribute("data-plotly-geo")) || script.getAttribute("data-plotly");
-  }
-
   function start() {
     var containers = Array.prototype.slice.call(document.querySelectorAll(".pulse-chart"));
     if (!containers.length) {
@@ -143,7 +136,7 @@
     }
     var marks = readMarks();
     var loader = document.createElement("script");
-    loader.src = bundle(containers);
+    loader.src = script.getAttribute("data-plotly");
     loader.onload = function () {
       containers.forEach(function (container) {
         draw(container, marks);

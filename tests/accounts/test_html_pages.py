@@ -203,4 +203,5 @@ def test_switching_needs_a_login_and_a_post(client, owner):
 def test_plotly_js_is_a_static_file():
     from django.contrib.staticfiles import finders
 
-    assert finders.find("plotly/plotly.min.js")
+    assert finders.find("vendor/plotly/plotly.min.js")
+    assert not finders.find("plotly/plotly.min.js")

@@ -1,57 +1,45 @@
-"""The small plotly.js bundle the pages load matches the installed plotly and draws every trace
-type Pulse's charts use (the map's aside, which loads the whole plotly.js)."""
+"""The plotly.js bundle the pages load (static/vendor/plotly/, built from vendor/plotly/) matches
+the installed plotly and holds exactly the trace types Pulse's charts draw."""
 
+import json
 import re
 from pathlib import Path
 
 import plotly
+import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
 
-from config import charts
-
-STATIC = Path(__file__).resolve().parents[2] / "static"
-CARTESIAN = STATIC / "vendor/plotly/plotly-cartesian.min.js"
-# The trace modules the cartesian bundle contains (its package's README).
-CARTESIAN_TRACES = {"bar", "box", "contour", "heatmap", "histogram", "image", "pie", "scatter", "violin"}
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "static/vendor/plotly/plotly.min.js"
+RECIPE = ROOT / "vendor/plotly"
 
 
 def _version(path: Path) -> str:
-    return re.search(r"plotly\.js (?:\(cartesian - minified\) )?v(\S+)", path.read_text()[:300]).group(1)
+    return re.search(r"plotly\.js (?:\(pulse - minified\) )?v(\S+)", path.read_text()[:300]).group(1)
 
 
-def test_the_cartesian_bundle_is_the_installed_plotly_version():
+def _bundled_traces() -> set[str]:
+    """The trace modules the bundle's entry registers with the core; the core holds scatter."""
+    modules = re.findall(r"require\('plotly\.js/lib/(\w+)'\)", (RECIPE / "index.js").read_text())
+    return {"scatter", *modules} - {"core"}
+
+
+def _drawn_traces() -> set[str]:
+    """The trace types the apps' charts.py build (``go.Bar(...)``) or add (``fig.add_scatter(...)``)."""
+    classes = (getattr(go, name) for name in dir(go))
+    types = {cls.__name__.lower() for cls in classes if isinstance(cls, type) and issubclass(cls, BaseTraceType)}
+    source = "".join(path.read_text() for path in ROOT.glob("*/charts.py"))
+    names = re.findall(r"go\.([A-Z]\w*)\(", source) + re.findall(r"\.add_(\w+)\(", source)
+    return {name.lower() for name in names} & types
+
+
+def test_the_bundle_is_the_installed_plotly_version():
     full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    assert _version(CARTESIAN) == _version(full) == "4.1.1"
+    lock = json.loads((RECIPE / "package-lock.json").read_text())
+    assert _version(BUNDLE) == _version(full) == "4.1.1"
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == "4.1.1"
+    assert json.loads((RECIPE / "package.json").read_text())["dependencies"]["plotly.js"] == "4.1.1"
 
 
-def test_every_chart_but_the_map_draws_with_the_cartesian_bundle():
-    from apimetrics import charts as apimetrics_charts
-    from ecommerce import charts as ecommerce_charts
-    from sales import charts as sales_charts
-
-    row = {"start": "2011-01-03", "revenue": "10.00", "orders": 1, "units": 2}
-    bucket = {"bucket": "2026-03-01", "revenue": "10", "ad_spend": "5", "roas": 2.0, "records": 1}
-    api = {
-        "bucket": "2026-03-01T00:00:00Z",
-        "requests": 3,
-        "errors_4xx": 1,
-        "errors_5xx": 0,
-        "p50_ms": 10.0,
-        "p95_ms": 20.0,
-        "p99_ms": 30.0,
-        "error_rate_4xx": 33.3,
-        "error_rate_5xx": 0.0,
-    }
-    figures = [
-        sales_charts.revenue_vs_ad_spend_figure({"buckets": [bucket]}),
-        sales_charts.roas_trend_figure({"buckets": [bucket]}),
-        ecommerce_charts.revenue_series_figure([row], [row]),
-        ecommerce_charts.weekday_hour_heatmap_figure([{"name": "Monday", "hour": 9, "revenue": "1"}]),
-        ecommerce_charts.top_products_figure([{"description": "A", "stock_code": "1", "revenue": "2"}]),
-        apimetrics_charts.requests_figure([api]),
-        apimetrics_charts.latency_figure([api]),
-        apimetrics_charts.error_rate_figure([api]),
-    ]
-    assert {trace.type for figure in figures for trace in figure.data} <= CARTESIAN_TRACES
-    world = ecommerce_charts.countries_map_figure([{"label": "France", "revenue": "2"}])
-    assert "data-geo" in charts.figure_html(world)
-    assert "data-geo" not in charts.figure_html(figures[0])
+def test_the_bundle_holds_exactly_the_traces_the_charts_draw():
+    assert _drawn_traces() == _bundled_traces() == {"bar", "choropleth", "heatmap", "scatter"}
