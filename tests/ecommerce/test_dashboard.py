@@ -162,10 +162,12 @@ def test_chart_functions_are_pure():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
+def test_dashboard_in_a_real_browser(browser_page, live_server, workspace, owner):
     generate_shop(workspace, days=200)
     tasks.warm_workspace_caches(workspace.id)
     page = browser_page(owner)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     # Each chart as first drawn (its script runs while the page is parsed): as wide as its panel.
     page.add_init_script(
         "document.addEventListener('DOMContentLoaded', () => { window.drawnWidths ="
@@ -179,6 +181,10 @@ def test_dashboard_in_a_real_browser(browser_page, workspace, owner):
     assert page.locator("#kpis .kpi").count() == 9
     assert page.locator("#kpis [data-kpi=revenue] .value").get_attribute("title").startswith("$")
     assert page.locator("#countries-map path.choroplethlocation").count() >= 5
+    # One plotly.js bundle draws every chart, the map too, whose outlines come from our own files.
+    assert [url for url in requests if "plotly" in url] == [f"{live_server.url}/static/vendor/plotly/plotly.min.js"]
+    assert f"{live_server.url}/static/ecommerce/topojson/world_110m.json" in requests
+    assert all(url.startswith(live_server.url) for url in requests)
     assert all(drawn == panel for drawn, panel in page.evaluate("window.drawnWidths"))
     page.pulse_screenshot("ecommerce-dashboard")
     # The date-range filter: the KPIs of February alone, as the analytics compute them.
