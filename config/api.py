@@ -225,7 +225,7 @@ class InsightEndpoint(AnalyticsEndpoint):
         self.choose_table()
         if not self.insight.keeps_body or self.refresh or request.accepted_media_type != JSONRenderer.media_type:
             result = self.insight.run(self.workspace, params, refresh=self.refresh)
-            if self.insight.csv_marks and self.csv_rows_key == self.insight.csv_rows_key and self.as_csv:
+            if self.insight.marks_table(self.csv_rows_key) and self.as_csv:
                 return self.answer_csv(result, params)
             return self.answer_page(result) if self.insight.paginated else self.answer(result)
         return self.answer_body(self.insight.body(self.workspace, params, "json", self.render_json))
@@ -233,7 +233,7 @@ class InsightEndpoint(AnalyticsEndpoint):
     def answer_csv(self, result: Cached, params: Mapping[str, Any]) -> Response:
         """The main table as CSV, with each bucket's annotations where the insight is a series."""
         rows = csv_rows(result.value, self.csv_rows_key)
-        marked = self.insight.marked_rows(self.workspace, params, result.value, rows)
+        marked = self.insight.marked_rows(self.workspace, params, result.value, rows, self.csv_rows_key)
         return Response(marked, headers={"X-Data-As-Of": result.computed_at.isoformat()})
 
     def render_json(self, result: Cached) -> tuple[bytes, dict[str, str]]:

@@ -115,12 +115,14 @@ def week_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any
 @dataclass(frozen=True)
 class SeriesMarks:
     """How the rows of a series' CSV meet the annotations: ``start`` names the row's bucket start,
-    ``interval`` the buckets' length where the payload does not name it, and ``scope`` what of
-    the resolved parameters narrows the marks (an API project and its time zone)."""
+    ``interval`` the buckets' length where the payload does not name it, ``scope`` what of the
+    resolved parameters narrows the marks (an API project and its time zone), and ``table`` the
+    CSV table that is the series where it is not the main one (a customer's months)."""
 
     start: str = "bucket"
     interval: str | None = None
     scope: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    table: str | None = None
 
 
 # What an answer's body is made of: its bytes and the headers that go with them.
@@ -262,13 +264,23 @@ class Insight:
         """The payload for parameters given in Python (already valid), through the cache."""
         return self.run(workspace, params).value
 
+    def marks_table(self, table: str | None) -> bool:
+        """Whether the CSV table ``table`` (a ``csv_rows_key``) is a time series that carries
+        annotations."""
+        return self.csv_marks is not None and table == (self.csv_marks.table or self.csv_rows_key)
+
     def marked_rows(
-        self, workspace: Tenant, params: Mapping[str, Any], payload: Any, rows: list[dict[str, object]]
+        self,
+        workspace: Tenant,
+        params: Mapping[str, Any],
+        payload: Any,
+        rows: list[dict[str, object]],
+        table: str | None,
     ) -> list[dict[str, object]]:
-        """The rows of the main CSV table of a time series with the texts of the annotations that
-        touch each bucket (``annotations``); the rows as they are for any other insight."""
+        """The rows of the CSV table ``table`` with, where it is a time series, the texts of the
+        annotations that touch each bucket (``annotations``); the rows as they are otherwise."""
         marks = self.csv_marks
-        if marks is None:
+        if marks is None or not self.marks_table(table):
             return rows
         scope: Mapping[str, Any] = {}
         if marks.scope is not None:

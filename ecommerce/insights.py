@@ -10,6 +10,7 @@ warming task), so the insights of one page read each of the database's reduction
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from rest_framework import serializers
@@ -31,6 +32,8 @@ from ecommerce.api import responses as r
 from ecommerce.api import serializers as q
 
 Compute = Callable[..., dict[str, Any]]
+# The monthly series (rows starting on their month's first day) whose CSVs carry annotations.
+_MONTHS = SeriesMarks(start="start", interval="month")
 
 
 def time_zone_settings(workspace: Workspace, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,6 +160,7 @@ COUNTRY = _insight(
     csv_rows_key="monthly",
     csv_tables=("kpis", "top_products", "top_customers"),
     csv_filename="country",
+    csv_marks=_MONTHS,
     # The country's scalars: what an alert on one country (its ``name``) watches, read from its
     # KPIs alone rather than the whole page.
     scalar_compute=_shared(analytics.country_kpis),
@@ -178,6 +182,7 @@ CUSTOMER = _insight(
     csv_rows_key="orders",
     csv_tables=("kpis", "monthly", "returns"),
     csv_filename="customer",
+    csv_marks=replace(_MONTHS, table="monthly"),
 )
 PRODUCT = _insight(
     "product",
@@ -190,6 +195,7 @@ PRODUCT = _insight(
     csv_rows_key="monthly",
     csv_tables=("kpis", "top_countries"),
     csv_filename="product",
+    csv_marks=_MONTHS,
 )
 CUSTOMERS_TOP = _insight(
     "customers_top",
@@ -250,7 +256,7 @@ REVENUE_MONTHLY = _insight(
     query=q.ScopedQuerySerializer,
     csv_filename="revenue-monthly",
     resolve=_scope,
-    csv_marks=SeriesMarks(start="start"),
+    csv_marks=_MONTHS,
 )
 REVENUE_GROWTH = _insight(
     "revenue_growth",
@@ -260,7 +266,7 @@ REVENUE_GROWTH = _insight(
     query=q.ScopedQuerySerializer,
     csv_filename="revenue-growth",
     resolve=_scope,
-    csv_marks=SeriesMarks(start="start", interval="month"),
+    csv_marks=_MONTHS,
 )
 BY_HOUR = _insight(
     "by_hour",

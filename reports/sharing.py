@@ -157,7 +157,9 @@ def shared_table(link: ShareLink, name: str) -> tuple[str, list[Row]]:
     query = {**query_of(link), **{key: link.filters[key] for key in insight.url_params if key in link.filters}}
     params = insight.validate(query)
     value = insight.run(link.workspace, params).value
-    rows = insight.marked_rows(link.workspace, params, value, csv_rows(value, insight.csv_rows_key))
+    rows = insight.marked_rows(
+        link.workspace, params, value, csv_rows(value, insight.csv_rows_key), insight.csv_rows_key
+    )
     return insight.csv_filename or name, rows
 
 

@@ -5,6 +5,7 @@ as a formula is neutralised like any other cell."""
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from django.test import Client
 from reports.models import Annotation
 from reports.sharing import share_link_create
 from tests.apimetrics.factories import ProjectFactory
+from tests.ecommerce.factories import SalesLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,21 @@ def test_ecommerce_monthly_csvs_join_the_marks_of_each_month(api_as, owner, mark
         "month,start,revenue,previous_revenue,change,partial,growth_pct,growth_partial,annotations",
         "2026-03,2026-03-01,0.00,,,True,,False,Promo start; Outage; =cmd()",
     ]
+
+
+def test_detail_pages_monthly_csvs_join_the_marks_of_each_month(api_as, owner, marks, workspace):
+    SalesLineFactory(
+        workspace=workspace, customer_id="A", country="France", stock_code="85123A", invoice_date=_utc(3, 9),
+        quantity=2, unit_price=Decimal("2.50"),
+    )  # fmt: skip
+    client = api_as(owner)
+    row = "2026-03,2026-03-01,5.00,1,2,True,,False,Promo start; Outage; =cmd()"
+    for path, table in (("customers/A", {"table": "monthly"}), ("countries/France", {}), ("products/85123A", {})):
+        response = client.get(f"/api/v1/ecommerce/{path}", {**MARCH, **table})
+        assert response.content.decode().splitlines()[1:] == [row], path
+    # The customer's main table (their orders) is no series: no annotations column.
+    orders = client.get("/api/v1/ecommerce/customers/A", MARCH).content.decode().splitlines()
+    assert orders[0] == "invoice_no,invoice_date,revenue,units,lines"
 
 
 def test_api_time_series_csv_has_the_project_s_marks_on_its_clock(api_as, owner, marks, workspace):
