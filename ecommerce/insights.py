@@ -28,6 +28,7 @@ from config.insights import (
 )
 from config.periods import PeriodQuerySerializer
 from ecommerce import analytics
+from ecommerce.api import forecast_responses
 from ecommerce.api import responses as r
 from ecommerce.api import serializers as q
 
@@ -298,7 +299,7 @@ WEEKDAY_HOUR = _insight(
 FORECAST = _insight(
     "forecast",
     _forecast,
-    r.EcommerceForecastSerializer,
+    forecast_responses.EcommerceForecastSerializer,
     "Daily revenue forecast (model chosen by backtest, closed days at 0) with 80 % and 95 % intervals",
     description="The model is fitted once per daily series, after each import, and reused; "
     "`fit.source` says `request` when this request had to fit it.",

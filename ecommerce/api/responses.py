@@ -15,12 +15,12 @@ class Money(serializers.CharField):
 _money = Money  # the serializers below name their fields by kind: _money, _share
 
 
-def _nullable_float(help_text: str = "") -> serializers.FloatField:
+def nullable_float(help_text: str = "") -> serializers.FloatField:
     return serializers.FloatField(allow_null=True, help_text=help_text)
 
 
 def _share() -> serializers.FloatField:
-    return _nullable_float("A fraction of the total, 4 places; null when the total is 0.")
+    return nullable_float("A fraction of the total, 4 places; null when the total is 0.")
 
 
 class _PeriodSerializer(serializers.Serializer):
@@ -28,7 +28,7 @@ class _PeriodSerializer(serializers.Serializer):
     date_to = serializers.DateField(allow_null=True, help_text="Last local day (null without data).")
 
 
-class _AnswerSerializer(_PeriodSerializer):
+class AnswerSerializer(_PeriodSerializer):
     data_as_of = serializers.DateTimeField(help_text="When the result was computed.")
 
 
@@ -44,7 +44,7 @@ class EcommerceKpiFiguresSerializer(serializers.Serializer):
     units = serializers.IntegerField()
     average_order_value = _money(allow_null=True, help_text="Null without orders.")
     returns_value = _money()
-    return_rate = _nullable_float("Returns value / revenue; null without revenue.")
+    return_rate = nullable_float("Returns value / revenue; null without revenue.")
 
 
 class EcommerceKpisPreviousSerializer(_PeriodSerializer, EcommerceKpiFiguresSerializer):
@@ -53,17 +53,17 @@ class EcommerceKpisPreviousSerializer(_PeriodSerializer, EcommerceKpiFiguresSeri
 
 class EcommerceMoneyDeltaSerializer(serializers.Serializer):
     change = _money(allow_null=True, help_text="Null when either figure is null.")
-    pct = _nullable_float("Percent change; null without a base.")
+    pct = nullable_float("Percent change; null without a base.")
 
 
 class EcommerceCountDeltaSerializer(serializers.Serializer):
     change = serializers.IntegerField(allow_null=True)
-    pct = _nullable_float("Percent change; null without a base.")
+    pct = nullable_float("Percent change; null without a base.")
 
 
 class EcommerceRatioDeltaSerializer(serializers.Serializer):
-    change = _nullable_float()
-    pct = _nullable_float("Percent change; null without a base.")
+    change = nullable_float()
+    pct = nullable_float("Percent change; null without a base.")
 
 
 class EcommerceKpiDeltasSerializer(serializers.Serializer):
@@ -78,7 +78,7 @@ class EcommerceKpiDeltasSerializer(serializers.Serializer):
     return_rate = EcommerceRatioDeltaSerializer()
 
 
-class EcommerceKpisSerializer(_AnswerSerializer, EcommerceKpiFiguresSerializer):
+class EcommerceKpisSerializer(AnswerSerializer, EcommerceKpiFiguresSerializer):
     compare = serializers.CharField(help_text="previous, year or none.")
     previous = EcommerceKpisPreviousSerializer(allow_null=True, help_text="Null with compare=none or without data.")
     deltas = EcommerceKpiDeltasSerializer(allow_null=True, help_text="Null with compare=none or without data.")
@@ -96,7 +96,7 @@ class EcommerceSeriesRowSerializer(serializers.Serializer):
     partial = serializers.BooleanField(
         help_text="True when the range or the data (its first to last day with sales) covers only part of the bucket."
     )
-    growth_pct = _nullable_float(
+    growth_pct = nullable_float(
         "Against the previous bucket; null without a base, and null when this bucket or the previous one is partial."
     )
     growth_partial = serializers.BooleanField(
@@ -104,7 +104,7 @@ class EcommerceSeriesRowSerializer(serializers.Serializer):
     )
 
 
-class EcommerceSeriesSerializer(_AnswerSerializer):
+class EcommerceSeriesSerializer(AnswerSerializer):
     interval = serializers.CharField()
     rows = EcommerceSeriesRowSerializer(many=True)
 
@@ -126,11 +126,11 @@ class EcommerceGrowthRowSerializer(serializers.Serializer):
     previous_revenue = _money(allow_null=True)
     change = _money(allow_null=True)
     partial = serializers.BooleanField(help_text="The month is covered only in part (see the series).")
-    growth_pct = _nullable_float("Null when this month or the previous one is partial.")
+    growth_pct = nullable_float("Null when this month or the previous one is partial.")
     growth_partial = serializers.BooleanField()
 
 
-class EcommerceGrowthSerializer(_AnswerSerializer):
+class EcommerceGrowthSerializer(AnswerSerializer):
     rows = EcommerceGrowthRowSerializer(many=True)
 
 
@@ -148,7 +148,7 @@ class EcommerceCountryRowSerializer(serializers.Serializer):
     revenue_share = _share()
 
 
-class EcommerceCountriesSerializer(_AnswerSerializer):
+class EcommerceCountriesSerializer(AnswerSerializer):
     order_by = serializers.CharField()
     total_revenue = _money()
     countries_total = serializers.IntegerField(help_text="Countries with sales, before the limit.")
@@ -161,7 +161,7 @@ class _ReturnsAwareSerializer(serializers.Serializer):
     returns_value = _money(help_text="Value returned in the period.")
     returned_units = serializers.IntegerField(help_text="Units returned in the period.")
     net_revenue = _money(help_text="Gross sales − returns value; the default ranking.")
-    return_rate = _nullable_float("Returns value / gross sales; null without sales.")
+    return_rate = nullable_float("Returns value / gross sales; null without sales.")
     cancelled_orders = serializers.IntegerField(
         help_text="Orders cancelled in full: every line reversed by a return of the same customer, stock code, "
         "unit price and opposite quantity, at or after the sale."
@@ -186,7 +186,7 @@ class EcommerceProductCountrySerializer(serializers.Serializer):
     orders = serializers.IntegerField()
 
 
-class EcommerceProductDetailSerializer(_AnswerSerializer):
+class EcommerceProductDetailSerializer(AnswerSerializer):
     stock_code = serializers.CharField()
     description = serializers.CharField()
     kpis = EcommerceKpiFiguresSerializer()
@@ -195,12 +195,12 @@ class EcommerceProductDetailSerializer(_AnswerSerializer):
     top_countries = EcommerceProductCountrySerializer(many=True)
 
 
-class EcommerceProductsSerializer(_AnswerSerializer):
+class EcommerceProductsSerializer(AnswerSerializer):
     order_by = serializers.CharField()
     rows = EcommerceProductRowSerializer(many=True)
 
 
-class EcommerceReturnedProductsSerializer(_AnswerSerializer):
+class EcommerceReturnedProductsSerializer(AnswerSerializer):
     rows = EcommerceProductRowSerializer(many=True, help_text="Products with returns, by value returned.")
 
 
@@ -218,12 +218,12 @@ class EcommerceCustomerRowSerializer(_ReturnsAwareSerializer):
     last_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time in the workspace time zone.")
 
 
-class EcommerceCustomersSerializer(_AnswerSerializer):
+class EcommerceCustomersSerializer(AnswerSerializer):
     order_by = serializers.CharField()
     rows = EcommerceCustomerRowSerializer(many=True)
 
 
-class EcommerceCountryDetailSerializer(_AnswerSerializer):
+class EcommerceCountryDetailSerializer(AnswerSerializer):
     country = serializers.CharField()
     label = serializers.CharField()
     kpis = EcommerceKpiFiguresSerializer()
@@ -254,7 +254,7 @@ class EcommerceCustomerValueSerializer(serializers.Serializer):
     expected_purchases = serializers.FloatField(help_text="Expected purchase days over the horizon.")
 
 
-class EcommerceCustomerDetailSerializer(_AnswerSerializer):
+class EcommerceCustomerDetailSerializer(AnswerSerializer):
     customer_id = serializers.CharField()
     country = serializers.CharField(allow_null=True, help_text="As shown; null without purchases in the period.")
     segment = serializers.CharField(allow_null=True, help_text="RFM segment; null without purchases in the period.")
@@ -277,12 +277,12 @@ class EcommerceSegmentRowSerializer(serializers.Serializer):
     customers_share = _share()
     revenue = _money()
     revenue_share = _share()
-    avg_recency_days = _nullable_float()
-    avg_orders = _nullable_float()
+    avg_recency_days = nullable_float()
+    avg_orders = nullable_float()
     avg_spent = _money(allow_null=True)
 
 
-class EcommerceSegmentsSerializer(_AnswerSerializer):
+class EcommerceSegmentsSerializer(AnswerSerializer):
     reference_date = serializers.DateField(allow_null=True, help_text="The day after the period's last day.")
     customers = serializers.IntegerField()
     revenue = _money()
@@ -295,7 +295,7 @@ class EcommerceHistoricalClvSerializer(serializers.Serializer):
     customers = serializers.IntegerField()
     revenue = _money()
     avg_clv = _money(allow_null=True)
-    avg_orders = _nullable_float()
+    avg_orders = nullable_float()
     avg_order_value = _money(allow_null=True)
 
 
@@ -304,7 +304,7 @@ class EcommercePredictedSegmentSerializer(serializers.Serializer):
     customers = serializers.IntegerField()
     avg_predicted_clv = _money(allow_null=True)
     total_predicted_clv = _money()
-    avg_expected_purchases = _nullable_float()
+    avg_expected_purchases = nullable_float()
 
 
 class EcommerceClvParametersSerializer(serializers.Serializer):
@@ -322,17 +322,17 @@ class EcommerceClvHoldoutSerializer(serializers.Serializer):
     calibration_end = serializers.DateField(help_text="The latest origin: the holdout checked.")
     holdout_days = serializers.IntegerField()
     customers = serializers.IntegerField()
-    scale = _nullable_float("Actual over predicted total of the earlier origins' holdouts; null without them.")
-    value_scale = _nullable_float("The same over every origin: what scales the 12-month value.")
+    scale = nullable_float("Actual over predicted total of the earlier origins' holdouts; null without them.")
+    value_scale = nullable_float("The same over every origin: what scales the 12-month value.")
     mae = _money(help_text="Per customer, predictions times ``scale``.")
     uncalibrated_mae = _money()
     naive_mae = _money(help_text="Each customer's past daily spend rate carried forward.")
-    mae_vs_naive_pct = _nullable_float("How much lower (negative) or higher the MAE is than the naive one.")
+    mae_vs_naive_pct = nullable_float("How much lower (negative) or higher the MAE is than the naive one.")
     predicted_total = _money(help_text="Times ``scale``.")
     uncalibrated_predicted_total = _money()
     actual_total = _money()
-    total_error_pct = _nullable_float()
-    uncalibrated_total_error_pct = _nullable_float()
+    total_error_pct = nullable_float()
+    uncalibrated_total_error_pct = nullable_float()
     origins = EcommerceClvOriginSerializer(many=True, help_text="Latest first.")
 
 
@@ -354,7 +354,7 @@ class EcommercePredictedClvSerializer(serializers.Serializer):
     holdout = EcommerceClvHoldoutSerializer(required=False, allow_null=True, help_text="When available.")
 
 
-class EcommerceLifetimeValueSerializer(_AnswerSerializer):
+class EcommerceLifetimeValueSerializer(AnswerSerializer):
     customers = serializers.IntegerField()
     historical = EcommerceHistoricalClvSerializer(many=True)
     predicted = EcommercePredictedClvSerializer(allow_null=True, help_text="Null without data.")
@@ -371,11 +371,11 @@ class EcommerceCohortCellSerializer(serializers.Serializer):
     cohort = serializers.CharField()
     months_since = serializers.IntegerField()
     customers = serializers.IntegerField()
-    retention_pct = _nullable_float()
+    retention_pct = nullable_float()
     revenue = _money()
 
 
-class EcommerceCohortsSerializer(_AnswerSerializer):
+class EcommerceCohortsSerializer(AnswerSerializer):
     max_age = serializers.IntegerField()
     cohorts = EcommerceCohortSerializer(many=True)
     rows = EcommerceCohortCellSerializer(many=True)
@@ -392,7 +392,7 @@ class EcommerceHourRowSerializer(serializers.Serializer):
     revenue_share = _share()
 
 
-class EcommerceByHourSerializer(_AnswerSerializer):
+class EcommerceByHourSerializer(AnswerSerializer):
     rows = EcommerceHourRowSerializer(many=True)
 
 
@@ -405,7 +405,7 @@ class EcommerceWeekdayRowSerializer(serializers.Serializer):
     revenue_share = _share()
 
 
-class EcommerceByWeekdaySerializer(_AnswerSerializer):
+class EcommerceByWeekdaySerializer(AnswerSerializer):
     rows = EcommerceWeekdayRowSerializer(many=True)
 
 
@@ -417,96 +417,5 @@ class EcommerceWeekdayHourRowSerializer(serializers.Serializer):
     orders = serializers.IntegerField()
 
 
-class EcommerceWeekdayHourSerializer(_AnswerSerializer):
+class EcommerceWeekdayHourSerializer(AnswerSerializer):
     rows = EcommerceWeekdayHourRowSerializer(many=True)
-
-
-# --- Forecast ------------------------------------------------------------------------------------
-
-
-class EcommerceForecastDaySerializer(serializers.Serializer):
-    date = serializers.DateField()
-    revenue = _money()
-    lower_80 = _money()
-    upper_80 = _money()
-    lower_95 = _money()
-    upper_95 = _money()
-
-
-class EcommerceHistoryDaySerializer(serializers.Serializer):
-    date = serializers.DateField()
-    revenue = _money()
-
-
-class EcommerceForecastErrorsSerializer(serializers.Serializer):
-    mae = serializers.FloatField()
-    mape = _nullable_float("Skips days without revenue.")
-    mase = _nullable_float()
-
-
-class EcommerceBacktestErrorsSerializer(EcommerceForecastErrorsSerializer):
-    coverage_80 = _nullable_float("% of the days forecast open whose revenue fell in the 80 % interval.")
-    coverage_95 = _nullable_float("% of the days forecast open whose revenue fell in the 95 % interval.")
-
-
-class EcommerceBacktestCandidateSerializer(EcommerceBacktestErrorsSerializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-
-
-class EcommerceBacktestSerializer(serializers.Serializer):
-    origins = serializers.IntegerField()
-    horizon_days = serializers.IntegerField()
-    first_origin = serializers.DateField()
-    chosen = serializers.CharField(help_text="The candidate with the lowest MASE: the model forecasting.")
-    model = EcommerceBacktestErrorsSerializer(help_text="The chosen model's errors and coverage.")
-    seasonal_naive = EcommerceBacktestErrorsSerializer()
-    mase_ratio = _nullable_float("The chosen model's MASE over the seasonal-naive model's.")
-    candidates = EcommerceBacktestCandidateSerializer(many=True)
-
-
-class EcommerceHoldoutErrorsSerializer(EcommerceForecastErrorsSerializer):
-    accuracy_pct = _nullable_float("100 − MAPE.")
-
-
-class EcommerceHoldoutSerializer(serializers.Serializer):
-    train_days = serializers.IntegerField()
-    test_days = serializers.IntegerField()
-    test_from = serializers.DateField()
-    model = EcommerceHoldoutErrorsSerializer(allow_null=True, help_text="Null when the model could not be fitted.")
-    seasonal_naive = EcommerceHoldoutErrorsSerializer(allow_null=True)
-    original_dashboard_accuracy_pct = serializers.FloatField()
-
-
-class EcommerceClosedDaysSerializer(serializers.Serializer):
-    weekdays = serializers.ListField(child=serializers.CharField(), help_text="No sale in the last 8 weeks.")
-    year_end = serializers.ListField(
-        child=serializers.CharField(), help_text="MM-DD of the year-end closure seen in every year of the history."
-    )
-    country = serializers.CharField(allow_null=True, help_text="ISO 3166 code of the time zone's country.")
-    public_holidays_closed = serializers.BooleanField(
-        help_text="True when the shop sold nothing on most of the country's public holidays in the history."
-    )
-
-
-class EcommerceFitSourceSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(
-        choices=("stored", "request"), help_text="request: the model was fitted to answer this request."
-    )
-    fitted_at = serializers.DateTimeField()
-
-
-class EcommerceForecastSerializer(_AnswerSerializer):
-    model = serializers.CharField(allow_null=True, help_text="The model the backtest chose (null when unfitted).")
-    model_name = serializers.CharField(required=False, help_text="Its name among the backtest's candidates.")
-    closed_days = EcommerceClosedDaysSerializer(allow_null=True, help_text="Forecast as 0 with a zero interval.")
-    fitted_at = serializers.DateTimeField()
-    training_days = serializers.IntegerField()
-    history = EcommerceHistoryDaySerializer(many=True, help_text="The last 90 days.")
-    periods = serializers.IntegerField()
-    forecast = EcommerceForecastDaySerializer(many=True)
-    backtest = EcommerceBacktestSerializer(allow_null=True)
-    holdout = EcommerceHoldoutSerializer(allow_null=True)
-    note = serializers.CharField()
-    fit_seconds = serializers.FloatField()
-    fit = EcommerceFitSourceSerializer()
