@@ -139,7 +139,9 @@ def main() -> None:
     load(workspace, options.events, options.regenerate)
     make_rules(workspace, options.rules)
     rules = list(AlertRule.objects.filter(workspace=workspace).select_related("workspace"))
-    print(f"machine: {os.cpu_count()} cores shared with other engineers; {len(rules):,} rules; round at {NOW}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {len(rules):,} rules; round at {NOW}"
+    )
 
     # Untimed: PostgreSQL's buffers hold what the rules read, for the baseline and the round alike.
     for rule in rules:

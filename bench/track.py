@@ -293,7 +293,7 @@ def main() -> None:
     port, seconds = options.port, options.seconds / options.rounds
     server, workers = start_server(options.port, options.workers, Path("/tmp/pulse-bench-gunicorn.log"))  # noqa: S108
     print(
-        f"machine: {os.cpu_count()} cores shared with other engineers; gunicorn {workers} sync workers, "
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn {workers} sync workers, "
         f"{options.clients} client processes, {options.seconds:.0f} s per measure in {options.rounds} turns"
     )
     try:
