@@ -116,13 +116,14 @@ def week_settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any
 class SeriesMarks:
     """How the rows of a series' CSV meet the annotations: ``start`` names the row's bucket start,
     ``interval`` the buckets' length where the payload does not name it, ``scope`` what of the
-    resolved parameters narrows the marks (an API project and its time zone), and ``table`` the
-    CSV table that is the series where it is not the main one (a customer's months)."""
+    resolved parameters narrows the marks (an API project and its time zone), and ``tables`` the
+    CSV tables that are series, where not the main one alone (a customer's months, a forecast's
+    history besides its days to come)."""
 
     start: str = "bucket"
     interval: str | None = None
     scope: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
-    table: str | None = None
+    tables: tuple[str, ...] = ()
 
 
 # What an answer's body is made of: its bytes and the headers that go with them.
@@ -267,7 +268,7 @@ class Insight:
     def marks_table(self, table: str | None) -> bool:
         """Whether the CSV table ``table`` (a ``csv_rows_key``) is a time series that carries
         annotations."""
-        return self.csv_marks is not None and table == (self.csv_marks.table or self.csv_rows_key)
+        return self.csv_marks is not None and table in (self.csv_marks.tables or (self.csv_rows_key,))
 
     def marked_rows(
         self,

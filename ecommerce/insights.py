@@ -183,7 +183,7 @@ CUSTOMER = _insight(
     csv_rows_key="orders",
     csv_tables=("kpis", "monthly", "returns"),
     csv_filename="customer",
-    csv_marks=replace(_MONTHS, table="monthly"),
+    csv_marks=replace(_MONTHS, tables=("monthly",)),
 )
 PRODUCT = _insight(
     "product",
@@ -309,6 +309,7 @@ FORECAST = _insight(
     csv_rows_key="forecast",
     csv_tables=("history", "backtest", "backtest.candidates", "holdout"),
     csv_filename="forecast",
+    csv_marks=SeriesMarks(start="date", interval="day", tables=("forecast", "history")),
 )
 # Registered for alerts only: no endpoint serves it.
 HEALTH = register_health(

@@ -627,7 +627,7 @@ def test_csv_of_the_other_tables_of_a_payload(repeat_customers, owner, api_as):
     assert lines[0] == "name,label,mae,mape,mase,coverage_80,coverage_95"
     assert [line.split(",")[0] for line in lines[1:]] == [row["name"] for row in forecast["backtest"]["candidates"]]
     history = client.get(BASE + "forecast", {"format": "csv", "table": "history"}).content.decode().splitlines()
-    assert history[0] == "date,revenue"
+    assert history[0] == "date,revenue,annotations"  # a time series: its marks too
     assert len(history) == 1 + len(forecast["history"])
 
 

@@ -156,3 +156,22 @@ def test_shared_series_csv_carries_the_marks_too(workspace, owner, marks):
     response = Client().get(f"{issued.path}csv/sales.series")
     assert response.status_code == 200
     assert response.content.decode().splitlines() == SALES_CSV
+
+
+def test_forecast_csvs_join_the_marks_of_each_day(api_as, owner, marks, workspace):
+    # Eight weeks of sales up to 1 March: the history ends on the 1st, the forecast's days
+    # (2 to 4 March) are the marked ones.
+    for back in range(56):
+        moment = _utc(1, 9) - dt.timedelta(days=back)
+        SalesLineFactory(workspace=workspace, invoice_date=moment, quantity=1, unit_price=Decimal("10.00"))
+    client = api_as(owner)
+    history = client.get("/api/v1/ecommerce/forecast", {"table": "history", "format": "csv"})
+    lines = history.content.decode().splitlines()
+    assert (lines[0], lines[-1]) == ("date,revenue,annotations", "2026-03-01,10.00,")
+    forecast = client.get("/api/v1/ecommerce/forecast", {"periods": 3, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(forecast.content.decode())))
+    assert [(row["date"], row["annotations"]) for row in rows] == [
+        ("2026-03-02", "Promo start; Outage"),
+        ("2026-03-03", "Outage"),
+        ("2026-03-04", "'=cmd()"),
+    ]
