@@ -19,6 +19,9 @@ class DetailPage(EcommercePage):
 
     detail = ""
     url_kwarg = ""
+    api_path = ""  # the detail endpoint under /api/v1/ecommerce/, before the key
+    # The page's CSV links: each one's name and the endpoint's ``table`` (None: its main table).
+    csv_tables: dict[str, str | None] = {}
     # The filters are read, shown and carried back to the dashboards, but the page is already one
     # country's, customer's or product's.
     filters_note = "The filters narrow the dashboards, not this page."
@@ -39,7 +42,10 @@ class DetailPage(EcommercePage):
         }
 
     def detail_csv(self, key: str) -> dict[str, str]:
-        raise NotImplementedError
+        path = f"{self.api_path}/{quote(key, safe='')}"
+        return {
+            name: self.api_csv(path, **({"table": table} if table else {})) for name, table in self.csv_tables.items()
+        }
 
     def extra_context_for(self, payload: dict) -> dict:
         return {}
@@ -50,15 +56,8 @@ class CountryView(DetailPage):
     tab = "dashboard"
     detail = "country"
     url_kwarg = "name"
-
-    def detail_csv(self, key: str) -> dict[str, str]:
-        path = f"countries/{quote(key, safe='')}"
-        return {
-            "monthly": self.api_csv(path),
-            "kpis": self.api_csv(path, table="kpis"),
-            "products": self.api_csv(path, table="top_products"),
-            "customers": self.api_csv(path, table="top_customers"),
-        }
+    api_path = "countries"
+    csv_tables = {"monthly": None, "kpis": "kpis", "products": "top_products", "customers": "top_customers"}
 
     def extra_context_for(self, payload: dict) -> dict:
         products = payload["top_products"]
@@ -75,15 +74,8 @@ class CustomerView(DetailPage):
     tab = "customers"
     detail = "customer"
     url_kwarg = "customer_id"
-
-    def detail_csv(self, key: str) -> dict[str, str]:
-        path = f"customers/{quote(key, safe='')}"
-        return {
-            "orders": self.api_csv(path),
-            "kpis": self.api_csv(path, table="kpis"),
-            "monthly": self.api_csv(path, table="monthly"),
-            "returns": self.api_csv(path, table="returns"),
-        }
+    api_path = "customers"
+    csv_tables = {"orders": None, "kpis": "kpis", "monthly": "monthly", "returns": "returns"}
 
     def extra_context_for(self, payload: dict) -> dict:
         ltv = self.insight("lifetime_value")
@@ -97,14 +89,8 @@ class ProductView(DetailPage):
     tab = "products"
     detail = "product"
     url_kwarg = "stock_code"
-
-    def detail_csv(self, key: str) -> dict[str, str]:
-        path = f"products/{quote(key, safe='')}"
-        return {
-            "monthly": self.api_csv(path),
-            "kpis": self.api_csv(path, table="kpis"),
-            "countries": self.api_csv(path, table="top_countries"),
-        }
+    api_path = "products"
+    csv_tables = {"monthly": None, "kpis": "kpis", "countries": "top_countries"}
 
     def extra_context_for(self, payload: dict) -> dict:
         rows = payload["top_countries"]
