@@ -428,12 +428,13 @@ def predict(days: pd.DataFrame, last_day: dt.date, *, segments: dict[str, str], 
 
 def predict_customer(days: pd.DataFrame, last_day: dt.date, customer_id: str, models: dict) -> dict | None:
     """One customer's own predicted 12-month value by the models :func:`predict` uses (the same
-    fit, the same calibration): None when the models cannot be fitted or the customer bought
-    nothing in ``days``."""
-    summary = summarise(days, pd.Timestamp(last_day))
-    if not _enough(summary) or models["whole"] is None or customer_id not in summary.index:
+    fit of the same ``days``, the same calibration): None when there were too few customers to
+    fit them or the customer bought nothing in ``days``. A customer's summary reads their days
+    alone, so only theirs are summarised."""
+    own = days[days["customer_id"] == customer_id]
+    if models["whole"] is None or own.empty:
         return None
-    row = _predicted(summary.loc[[customer_id]], models).iloc[0]
+    row = _predicted(summarise(own, pd.Timestamp(last_day)), models).iloc[0]
     return {
         "horizon_days": HORIZON_DAYS,
         "predicted_clv": money(float(row["clv"])),
