@@ -22,6 +22,11 @@ PAGES = (
     "/ecommerce/forecast/",
     "/api-metrics/",
     "/api-metrics/demo-shop-api/",
+    # The pages of this stop's API additions: a filter chip, an endpoint with its slowest
+    # consumers and the live toggle, a consumer.
+    "/ecommerce/?country=United+Kingdom",
+    "/api-metrics/demo-shop-api/endpoint?preset=24h&method=GET&endpoint=%2Fproducts",
+    "/api-metrics/demo-shop-api/consumer?preset=24h&consumer=web-frontend",
 )
 WIDTHS = (1366, 360)
 
