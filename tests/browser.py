@@ -1,6 +1,8 @@
 """Checks every page test in Chromium makes (issue 27): the page and its KPI cards fit the
 viewport, every chart is drawn, and axe-core finds no serious or critical violation."""
 
+import threading
+
 from axe_playwright_python.sync_playwright import Axe
 
 # Geometry read in the page: how far the page and each KPI card's figure reach past their boxes.
@@ -40,3 +42,23 @@ def assert_page_fits_draws_and_passes_axe(page, label: str) -> None:
     assert all(over <= 0 for over in geometry["kpis"]), f"{label}: KPI overflow {geometry['kpis']}"
     serious = serious_violations(page)
     assert not serious, f"{label}:\n" + "\n".join(serious)
+
+
+def one_at_a_time(app):
+    """``app`` serving one request at a time, its whole body read inside the lock. The live server
+    answers each browser connection in its own thread; on in-memory SQLite every thread uses the
+    test's one connection, so two requests at once interleave their savepoints ("no such
+    savepoint")."""
+    lock = threading.Lock()
+
+    def serve(environ, start_response):
+        with lock:
+            response = app(environ, start_response)
+            try:
+                body = b"".join(response)
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+        return [body]
+
+    return serve

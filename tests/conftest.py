@@ -12,6 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Membership
 from apimetrics import ratelimit
 from config.celery import app as celery_app
+from tests.browser import one_at_a_time
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
 
 
@@ -126,6 +127,16 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server; where it shares the test database's connection (in-memory
+    SQLite) it serves one request at a time (``tests.browser.one_at_a_time``)."""
+    if live_server.thread.connections_override:
+        httpd = live_server.thread.httpd
+        httpd.set_app(one_at_a_time(httpd.get_app()))
+    return live_server
 
 
 @pytest.fixture
