@@ -13,15 +13,17 @@ first to the last purchase and ``T`` from the first purchase to the end of obser
 The Gamma-Gamma model is fitted on repeat customers only (``x > 0``), using the mean spend of their
 repeat purchases; BG/NBD on every customer (one-time buyers are what tell it about dropout).
 
-The prediction is calibrated and checked on holdouts at several origins: at each of
-``CALIBRATION_ORIGINS`` calibration ends four weeks apart (the latest 12 weeks before the end of
-the data; a quarter of the history when it is shorter than a year), both models are fitted on the
-data up to it and predict each calibration customer's spend over the next 12 weeks. Models of
-stationary buying underpredict a shop that grows and peaks before Christmas: the factor that
-makes the predicted total of the holdouts their actual total scales the 12-month value. The
-reported check is out of sample: the latest holdout's predictions are scaled by the factor of the
-earlier origins only, and compared per customer (MAE) with a naive baseline (the customer's past
-daily spend rate carried forward) and in total.
+The prediction is calibrated and checked on holdouts at several origins: at calibration ends
+four weeks apart (the latest 12 weeks before the end of the data; a quarter of the history when
+it is shorter than a year), both models are fitted on the data up to it and predict each
+calibration customer's spend over the next 12 weeks. Models of stationary buying underpredict a
+shop that grows and peaks before Christmas: the factor that makes the predicted total of the
+holdouts their actual total scales the 12-month value (the latest ``CALIBRATION_ORIGINS``
+origins). The reported check is out of sample: the latest holdout's predictions are scaled by the
+factor of the ``CALIBRATION_ORIGINS`` earlier origins whose holdouts end by the latest
+calibration end, so no day of the checked holdout calibrates its own prediction. The
+predictions are compared per customer (MAE) with a naive baseline (the customer's past daily
+spend rate carried forward) and in total.
 
 Fitting (two maximum-likelihood searches per origin, and two on the whole period) is the slow
 part and a deterministic function of the spend per customer and day: :func:`fit` returns the
@@ -52,7 +54,7 @@ CALIBRATION_ORIGINS = 4
 ORIGIN_STEP_WEEKS = 4
 SERIES_MAX_TERMS = 100_000  # eq. 10's series where SciPy's 2F1 fails (bgnbd_expected)
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 3
+FIT_VERSION = 4
 
 
 def summarise(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -244,10 +246,12 @@ def _enough(summary: pd.DataFrame) -> bool:
 
 
 def _calibrations(days: pd.DataFrame, last_day: dt.date) -> list[tuple[pd.Timestamp, int, pd.DataFrame]]:
-    """The calibration ends (latest first, :data:`CALIBRATION_ORIGINS` of them
-    :data:`ORIGIN_STEP_WEEKS` weeks apart), each with the holdout length that follows it and the
-    calibration summary; only the origins with enough customers to fit, and a calibration part
-    at least as long as the holdout. Empty when the history is too short for a holdout."""
+    """The calibration ends (latest first, :data:`ORIGIN_STEP_WEEKS` weeks apart), each with the
+    holdout length that follows it and the calibration summary: enough origins for
+    :data:`CALIBRATION_ORIGINS` of them to end their holdouts by the latest calibration end (the
+    steps a holdout spans, then that many more). Only the origins with enough customers to fit,
+    and a calibration part at least as long as the holdout. Empty when the history is too short
+    for a holdout."""
     first_day = pd.Timestamp(days["day"].min())
     span = (pd.Timestamp(last_day) - first_day).days + 1
     holdout_days = HOLDOUT_DAYS if span >= 360 else span // 4
@@ -255,7 +259,7 @@ def _calibrations(days: pd.DataFrame, last_day: dt.date) -> list[tuple[pd.Timest
         return []
     step = max(holdout_days * ORIGIN_STEP_WEEKS * 7 // HOLDOUT_DAYS, 1)
     found = []
-    for k in range(CALIBRATION_ORIGINS):
+    for k in range(-(-holdout_days // step) + CALIBRATION_ORIGINS):
         end = pd.Timestamp(last_day) - pd.Timedelta(days=holdout_days + k * step)
         if (end - first_day).days + 1 < holdout_days:
             break
@@ -288,8 +292,8 @@ def inputs_digest(days: pd.DataFrame, last_day: dt.date) -> str:
 def fit(days: pd.DataFrame, last_day: dt.date) -> dict:
     """The parameters of both models fitted on the whole period and on each calibration part
     (``whole`` None where there are too few customers to fit), and ``value_scale``: the factor
-    that makes the origins' predicted holdout totals their actual totals, which calibrates every
-    12-month value (None without a holdout)."""
+    that makes the latest origins' predicted holdout totals their actual totals, which
+    calibrates every 12-month value (None without a holdout)."""
     whole = summarise(days, pd.Timestamp(last_day))
     if not _enough(whole):
         return {"whole": None, "origins": [], "value_scale": None}
@@ -297,7 +301,8 @@ def fit(days: pd.DataFrame, last_day: dt.date) -> dict:
         {"calibration_end": end.date().isoformat(), "models": _fit_models(summary)}
         for end, _, summary in _calibrations(days, last_day)
     ]
-    return {"whole": _fit_models(whole), "origins": origins, "value_scale": _scale(_checks(days, last_day, origins))}
+    value_scale = _scale(_checks(days, last_day, origins)[:CALIBRATION_ORIGINS])
+    return {"whole": _fit_models(whole), "origins": origins, "value_scale": value_scale}
 
 
 def _check(days: pd.DataFrame, end: pd.Timestamp, holdout_days: int, summary: pd.DataFrame, models: dict) -> dict:
@@ -339,16 +344,20 @@ def _checks(days: pd.DataFrame, last_day: dt.date, origins: list[dict]) -> list[
 
 def holdout_error(days: pd.DataFrame, last_day: dt.date, origins: list[dict]) -> dict | None:
     """The latest holdout's errors, the predictions scaled by the factor fitted on the earlier
-    origins' holdouts (so the check is out of sample); and ``value_scale``, the factor fitted on
-    every origin, which calibrates the 12-month value. ``origins`` is what :func:`fit` returned."""
+    origins whose holdouts end by its calibration end (so the check is out of sample: an origin
+    whose holdout overlaps it would calibrate it on its own days); and ``value_scale``, the
+    factor fitted on the latest origins, which calibrates the 12-month value. ``origins`` is what
+    :func:`fit` returned."""
     checks = _checks(days, last_day, origins)
     if not checks:
         return None
-    latest, scale = checks[0], _scale(checks[1:])
+    latest = checks[0]
+    before = [check for check in checks[1:] if check["end"] + pd.Timedelta(days=check["holdout_days"]) <= latest["end"]]
+    scale = _scale(before[:CALIBRATION_ORIGINS])
     calibrated = latest["predicted"] * (scale if scale is not None else 1.0)
     actual, naive = latest["actual"], latest["naive"]
     mae, naive_mae = float((calibrated - actual).abs().mean()), float((naive - actual).abs().mean())
-    value_scale = _scale(checks)
+    value_scale = _scale(checks[:CALIBRATION_ORIGINS])
     return {
         "calibration_end": latest["end"].date().isoformat(),
         "holdout_days": latest["holdout_days"],

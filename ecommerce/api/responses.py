@@ -322,8 +322,11 @@ class EcommerceClvHoldoutSerializer(serializers.Serializer):
     calibration_end = serializers.DateField(help_text="The latest origin: the holdout checked.")
     holdout_days = serializers.IntegerField()
     customers = serializers.IntegerField()
-    scale = nullable_float("Actual over predicted total of the earlier origins' holdouts; null without them.")
-    value_scale = nullable_float("The same over every origin: what scales the 12-month value.")
+    scale = nullable_float(
+        "Actual over predicted total of the holdouts of the earlier origins whose holdouts end by the "
+        "latest calibration end; null without them."
+    )
+    value_scale = nullable_float("The same over the latest origins: what scales the 12-month value.")
     mae = _money(help_text="Per customer, predictions times ``scale``.")
     uncalibrated_mae = _money()
     naive_mae = _money(help_text="Each customer's past daily spend rate carried forward.")

@@ -147,20 +147,22 @@ def test_predicted_lifetime_value_with_holdout_error(workspace):
     assert Decimal(holdout["naive_mae"]) == (sum(naive_errors) / len(seen)).quantize(Decimal("0.01"))
     # The model's error is its own: not nil on random purchases, and measured on the same customers.
     assert Decimal(holdout["mae"]) > 0
-    # Four origins 25 days apart (75 × 4 / 12 weeks' steps), latest first; the latest's actual
+    # Origins 25 days apart (75 × 4 / 12 weeks' steps), latest first: the three steps a holdout
+    # spans, then four more whose holdouts end by the latest calibration end. The latest's actual
     # total is the holdout's.
-    ends = [calibration_end - 25 * k for k in range(4)]
+    ends = [calibration_end - 25 * k for k in range(7)]
     assert [origin["calibration_end"] for origin in holdout["origins"]] == [
         (start + dt.timedelta(days=end)).date().isoformat() for end in ends
     ]
     assert holdout["origins"][0]["actual_total"] == holdout["actual_total"]
     assert holdout["origins"][0]["predicted_total"] == holdout["uncalibrated_predicted_total"]
-    # The scale is fitted on the three earlier origins only, the value scale on all four.
-    earlier = holdout["origins"][1:]
+    # The scale is fitted on the four origins whose holdouts (75 days) end by the latest
+    # calibration end (25 × 3 ≥ 75: the fourth to the seventh), the value scale on the latest four.
+    earlier = holdout["origins"][3:]
     scale = sum(Decimal(o["actual_total"]) for o in earlier) / sum(Decimal(o["predicted_total"]) for o in earlier)
     assert Decimal(str(holdout["scale"])) == scale.quantize(Decimal("0.0001"))
-    every = holdout["origins"]
-    value_scale = sum(Decimal(o["actual_total"]) for o in every) / sum(Decimal(o["predicted_total"]) for o in every)
+    latest = holdout["origins"][:4]
+    value_scale = sum(Decimal(o["actual_total"]) for o in latest) / sum(Decimal(o["predicted_total"]) for o in latest)
     assert Decimal(str(holdout["value_scale"])) == value_scale.quantize(Decimal("0.0001"))
     assert predicted["calibration_scale"] == holdout["value_scale"]
     calibrated = Decimal(holdout["uncalibrated_predicted_total"]) * scale

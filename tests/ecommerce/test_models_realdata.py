@@ -76,7 +76,12 @@ def _check_customer_value(holdout: dict) -> None:
     assert (holdout["calibration_end"], holdout["holdout_days"]) == ("2011-09-16", 84)
     assert Decimal(holdout["actual_total"]) == Decimal("2685531.10")
     # Goal: MAE at least 20 % below the naive baseline's: reached.
-    assert holdout["mae_vs_naive_pct"] <= -20
-    # Goal: total error within ±15 %: out of reach; −25.4 % reached (−43.4 % uncalibrated).
-    assert holdout["total_error_pct"] == pytest.approx(-25.37, abs=0.1)
-    assert holdout["uncalibrated_total_error_pct"] == pytest.approx(-43.38, abs=0.1)
+    assert (Decimal(holdout["mae"]), Decimal(holdout["naive_mae"])) == (Decimal("582.45"), Decimal("1061.10"))
+    assert holdout["mae_vs_naive_pct"] == pytest.approx(-45.11, abs=0.05)
+    # Goal: total error within ±15 %: out of reach. Calibrated only on the origins whose holdouts
+    # end by 2011-09-16 (spring and summer: ×1.1324), the autumn peak of the holdout is unseen:
+    # −35.9 % (−43.4 % uncalibrated). The −25.4 % before took its factor from origins whose
+    # holdouts ran into the checked one.
+    assert holdout["scale"] == pytest.approx(1.1324, abs=0.001)
+    assert holdout["total_error_pct"] == pytest.approx(-35.87, abs=0.1)
+    assert holdout["uncalibrated_total_error_pct"] == pytest.approx(-43.37, abs=0.1)
