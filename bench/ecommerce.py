@@ -643,6 +643,7 @@ def _clv_rows(holdout: dict, seconds: float) -> list[tuple[str, str, str]]:
         ("customer value (12-week holdout after the latest origin)", "figure", "goal"),
         ("total error, calibrated on the earlier origins", f"{holdout['total_error_pct']:+.2f} %", "within ±15 %"),
         ("  the same, uncalibrated", f"{holdout['uncalibrated_total_error_pct']:+.2f} %", ""),
+        ("  their factor (holdouts ending by the latest origin)", f"×{holdout['scale']}", ""),
         ("per-customer MAE, naive baseline (past daily rate)", holdout["naive_mae"], ""),
         ("per-customer MAE, calibrated model", holdout["mae"], ""),
         ("  against the naive baseline", f"{holdout['mae_vs_naive_pct']:+.2f} %", "≤ −20 %"),
