@@ -17,7 +17,11 @@ what MAE and MASE reward.
 - ``regression``: a regression of log revenue on weekday effects with ARIMA(1,1,1) errors
   (SARIMAX), on the calendar with closed days missing, so the weekdays keep their place;
 - ``ets+regression``: the mean of the two, forecast and bounds: a combination of forecasts
-  usually errs less than either of them.
+  usually errs less than either of them;
+- ``local_8w``, ``local_12w``, ``local_16w``: a least-squares fit of log revenue on weekday
+  effects and a straight line over the open days of the last 8, 12 or 16 weeks, the line damped
+  ahead (:data:`DAMPING` a day). The backtest chooses the window: a shop's level moves with the
+  seasons, and a short window follows it where a model of the whole history lags behind.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from ecommerce.closed_days import ClosedDays
 SEASON = 7
 BANDS = ("revenue", "lower_80", "upper_80", "lower_95", "upper_95")
 Z_80, Z_95 = 1.2815515655446004, 1.959963984540054  # standard normal quantiles of 0.9 and 0.975
+# The local trend's damping per day ahead: a slope keeps half its step after 34 days, and adds at
+# most 49 days' worth in all.
+DAMPING = 0.98
 
 Model = Callable[[pd.Series, pd.DatetimeIndex, ClosedDays], np.ndarray]
 
@@ -135,8 +142,42 @@ def regression(train: pd.Series, days: pd.DatetimeIndex, closed: ClosedDays) -> 
     return bands
 
 
+def local_trend(weeks: int) -> Model:
+    """Weekday effects and a damped linear trend fitted on the last ``weeks`` weeks' open days."""
+
+    def model(train: pd.Series, days: pd.DatetimeIndex, closed: ClosedDays) -> np.ndarray:
+        from statsmodels.regression.linear_model import OLS
+
+        open_days = _open_days(train)
+        window = open_days[open_days.index > train.index[-1] - pd.Timedelta(weeks=weeks)]
+        # Time in days from the series' last day; ahead, the trend's step shrinks by DAMPING a day
+        # (h days ahead count as φ + φ² + … + φʰ), so that a slope of a few weeks is not carried
+        # undiminished through a year.
+        elapsed = np.asarray((window.index - train.index[-1]).days, dtype=float)
+        ahead_days = days[~closed.mask(days)]
+        ahead = np.asarray((ahead_days - train.index[-1]).days, dtype=float)
+        damped = DAMPING * (1 - DAMPING**ahead) / (1 - DAMPING)
+        design = np.column_stack([np.ones(len(window)), elapsed, _weekday_effects(window.index, closed)])
+        result = OLS(np.log(np.asarray(window, dtype=float)), design).fit()
+        future = np.column_stack([np.ones(len(ahead)), damped, _weekday_effects(ahead_days, closed)])
+        mean = future @ result.params
+        # The spread of a new day: the residuals' plus the uncertainty of the fitted line.
+        spread = np.sqrt(result.scale * (1 + np.einsum("ij,jk,ik->i", future, result.normalized_cov_params, future)))
+        bounds = [mean - Z_80 * spread, mean + Z_80 * spread, mean - Z_95 * spread, mean + Z_95 * spread]
+        return _on_open(days, closed, np.exp(np.vstack([mean, *bounds])))
+
+    return model
+
+
 BASELINE = "seasonal_naive"
-MODELS: dict[str, Model] = {BASELINE: seasonal_naive, "ets": ets, "theta": theta, "regression": regression}
+LOCAL_WEEKS = (8, 12, 16)
+MODELS: dict[str, Model] = {
+    BASELINE: seasonal_naive,
+    "ets": ets,
+    "theta": theta,
+    "regression": regression,
+    **{f"local_{weeks}w": local_trend(weeks) for weeks in LOCAL_WEEKS},
+}
 COMBINED = {"ets+regression": ("ets", "regression")}
 LABELS = {
     BASELINE: "Seasonal naive (same weekday last week)",
@@ -144,6 +185,10 @@ LABELS = {
     "theta": "Theta, multiplicative weekly seasonality, open days",
     "regression": "Regression on weekdays with ARIMA(1,1,1) errors (SARIMAX), log scale",
     "ets+regression": "Mean of ETS and the weekday regression",
+    **{
+        f"local_{weeks}w": f"Weekdays and a damped linear trend over the last {weeks} weeks, log scale"
+        for weeks in LOCAL_WEEKS
+    },
 }
 CANDIDATES = (*MODELS, *COMBINED)
 

@@ -3,8 +3,9 @@
 The shop's closed days are learned from its history first (:mod:`ecommerce.closed_days`): a
 closed day ahead is forecast as 0 with a zero-width interval, and the models are fitted on open
 days only (:mod:`ecommerce.forecast_models`). The candidates (seasonal naive, ETS on a Box-Cox
-scale, Theta, a weekday regression with ARIMA errors, and the mean of the last two) are compared
-by their backtest MASE, and the one with the lowest is fitted on the whole series to forecast.
+scale, Theta, a weekday regression with ARIMA errors, the mean of the last two, and weekdays
+with a damped local trend over 8, 12 or 16 weeks) are compared by their backtest MASE, and the
+one with the lowest is fitted on the whole series to forecast.
 
 Evaluation:
 
@@ -44,7 +45,7 @@ MAX_TRAINING_DAYS = 3 * 365
 BACKTEST_ORIGINS = 8
 BACKTEST_HORIZON = 7
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 3
+FIT_VERSION = 4
 
 
 def _naive_scale(train: pd.Series) -> float:

@@ -122,3 +122,23 @@ def test_the_backtest_chooses_a_model_over_the_seasonal_naive_on_noise_around_a_
         saturday = pd.Timestamp(day["date"]).day_of_week == 5
         bands = [day[name] for name in forecast_models.BANDS]
         assert (bands == ["0.00"] * 5) is saturday, day
+
+
+def test_the_local_trend_follows_the_last_weeks_only_and_damps_its_slope():
+    # Twelve weeks of the weekly pattern growing 1 % a day, after eight weeks three times as high
+    # on no trend at all: the 12-week window sees only the growth, which it fits exactly.
+    index = pd.date_range("2011-01-03", periods=20 * 7, freq="D")
+    elapsed = np.asarray((index - index[-1]).days, dtype=float)
+    values = PATTERN[index.day_of_week] * np.where(index < index[-84], 3.0, np.exp(0.01 * elapsed))
+    closed = closed_days.ClosedDays((5,), (), False, None)
+    days = pd.date_range(index[-1] + pd.Timedelta(days=1), periods=8, freq="D")
+    bands = forecast_models.local_trend(12)(pd.Series(values, index=index), days, closed)
+    # h days ahead the log level rises by 0.01 × (0.98 + 0.98² + … + 0.98ʰ) = 0.01 × 49 × (1 − 0.98ʰ).
+    ahead = np.arange(1, 9)
+    expected = PATTERN[days.day_of_week] * np.exp(0.01 * 49 * (1 - 0.98**ahead))
+    assert days[0].day_name() == "Monday"
+    assert bands[0] == pytest.approx(expected, rel=1e-9)
+    assert bands[0, 0] == pytest.approx(100 * np.exp(0.0098), rel=1e-9)  # 100.98482
+    assert bands[:, 5].tolist() == [0.0] * 5  # Saturday closed
+    # An exact fit leaves no residual spread: every interval collapses onto the forecast.
+    assert bands[1:] == pytest.approx(np.vstack([bands[0]] * 4), rel=1e-6)
