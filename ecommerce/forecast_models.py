@@ -158,6 +158,10 @@ def local_trend(weeks: int) -> Model:
         ahead = np.asarray((ahead_days - train.index[-1]).days, dtype=float)
         damped = DAMPING * (1 - DAMPING**ahead) / (1 - DAMPING)
         design = np.column_stack([np.ones(len(window)), elapsed, _weekday_effects(window.index, closed)])
+        # A weekday without an open day in the window, or no day to spare for the residuals: the
+        # fit would be a guess, so the model is left out as when another one fails to fit.
+        if len(window) <= design.shape[1] or np.linalg.matrix_rank(design) < design.shape[1]:
+            raise ValueError(f"too few open days in the last {weeks} weeks")
         result = OLS(np.log(np.asarray(window, dtype=float)), design).fit()
         future = np.column_stack([np.ones(len(ahead)), damped, _weekday_effects(ahead_days, closed)])
         mean = future @ result.params

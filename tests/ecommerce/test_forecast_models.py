@@ -142,3 +142,13 @@ def test_the_local_trend_follows_the_last_weeks_only_and_damps_its_slope():
     assert bands[:, 5].tolist() == [0.0] * 5  # Saturday closed
     # An exact fit leaves no residual spread: every interval collapses onto the forecast.
     assert bands[1:] == pytest.approx(np.vstack([bands[0]] * 4), rel=1e-6)
+
+
+def test_the_local_trend_is_left_out_without_a_day_to_spare_for_its_residuals():
+    # One week: six open days against seven columns (the level, the slope, five weekday effects).
+    train = pd.Series(PATTERN, index=pd.date_range("2011-01-03", periods=7, freq="D"))
+    days = pd.date_range("2011-01-10", periods=7, freq="D")
+    closed = closed_days.ClosedDays((5,), (), False, None)
+    with pytest.raises(ValueError, match="too few open days in the last 8 weeks"):
+        forecast_models.local_trend(8)(train, days, closed)
+    assert list(forecast_models.predict(("seasonal_naive", "local_8w"), train, days, closed)) == ["seasonal_naive"]
