@@ -211,8 +211,10 @@ SEGMENTS = _insight(
     "segments",
     analytics.customer_segments,
     r.EcommerceSegmentsSerializer,
-    "RFM segments with counts and revenue share",
+    "RFM segments with counts and revenue share; new and returning customers",
+    query=q.ScopedQuerySerializer,
     csv_filename="customer-segments",
+    resolve=_scope,
 )
 LIFETIME_VALUE = _insight(
     "lifetime_value",
@@ -222,14 +224,18 @@ LIFETIME_VALUE = _insight(
     description="The models are fitted once per data set, after each import, and reused.",
     csv_rows_key="historical",
     csv_tables=("predicted.by_segment", "predicted.holdout"),
+    query=q.ScopedQuerySerializer,
     csv_filename="lifetime-value",
+    resolve=_scope,
 )
 COHORTS = _insight(
     "cohorts",
     analytics.cohorts,
     r.EcommerceCohortsSerializer,
     "Monthly acquisition cohorts × months since first purchase: retention % and revenue",
+    query=q.ScopedQuerySerializer,
     csv_filename="cohorts",
+    resolve=_scope,
 )
 PRODUCTS_TOP = _insight(
     "products_top",

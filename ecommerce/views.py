@@ -193,12 +193,11 @@ class DashboardView(EcommercePage):
 class CustomersView(EcommercePage):
     template_name = "ecommerce/customers.html"
     tab = "customers"
-    filters_note = "The filters narrow the top customers; segments, lifetime value and cohorts cover every line."
 
     def page_context(self) -> dict:
-        segments = self.insight("segments")
-        ltv = self.insight("lifetime_value", period=self.model_period())
-        cohorts = self.insight("cohorts")
+        segments = self.insight("segments", scope=self.scope)
+        ltv = self.insight("lifetime_value", period=self.model_period(), scope=self.scope)
+        cohorts = self.insight("cohorts", scope=self.scope)
         top = self.insight("customers_top", order_by="net", limit=10, scope=self.scope)
         return {
             "segments": segments,
@@ -210,12 +209,12 @@ class CustomersView(EcommercePage):
             "cohorts_chart": charts.to_html(charts.cohort_heatmap_figure(cohorts["cohorts"])),
             "top_customers": self.with_links(top["rows"], "customer", "customer_id", "customer"),
             "csv": {
-                "segments": self.api_csv("customers/segments"),
-                "ltv": self.api_csv("customers/lifetime-value", self.model_period()),
-                "ltv_predicted": self.api_csv(
+                "segments": self.scoped_csv("customers/segments"),
+                "ltv": self.scoped_csv("customers/lifetime-value", self.model_period()),
+                "ltv_predicted": self.scoped_csv(
                     "customers/lifetime-value", self.model_period(), table="predicted.by_segment"
                 ),
-                "cohorts": self.api_csv("customers/cohorts"),
+                "cohorts": self.scoped_csv("customers/cohorts"),
                 "top": self.scoped_csv("customers/top", limit=250),
             },
         }
@@ -250,7 +249,7 @@ class ProductsView(EcommercePage):
 class ForecastView(EcommercePage):
     template_name = "ecommerce/forecast.html"
     tab = "forecast"
-    filters_note = "The forecast covers every line: the filters do not narrow it."
+    filters_note = "The forecast is the whole shop's: the filters do not narrow it."
     periods = 30
 
     def page_context(self) -> dict:

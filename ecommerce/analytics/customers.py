@@ -106,14 +106,16 @@ def _quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.
     return np.clip(np.ceil(ranks * 5), 1, 5).astype(int)
 
 
-def rfm_frame(workspace: Workspace, period: Period) -> tuple[pd.DataFrame, Period]:
-    """Per customer (one grouped query): last purchase, orders, money, with R/F/M scores and the
-    segment. The reference day is the day after the period's last day."""
+def rfm_frame(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> tuple[pd.DataFrame, Period]:
+    """Per customer of the scope's lines (one grouped query): last purchase, orders, money, with
+    R/F/M scores and the segment, all from the period's activity; and ``new``, whether their first
+    purchase ever is in the period (else they are returning customers). The reference day is the
+    day after the period's last day."""
     import pandas as pd
 
     closed = closed_period(workspace, period)
     rows = (
-        sales_lines(workspace, period)
+        sales_lines(workspace, period, scope)
         .exclude(customer_id="")
         .values("customer_id")
         # The local day of the last purchase, converted by the database: one date per customer
@@ -125,7 +127,13 @@ def rfm_frame(workspace: Workspace, period: Period) -> tuple[pd.DataFrame, Perio
     )
     frame = pd.DataFrame(read_once(rows), columns=["customer_id", "last_day", "frequency", "monetary"])
     if frame.empty or closed.date_to is None:
-        return frame.assign(recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
+        return frame.assign(new=[], recency=[], r=[], f=[], m=[], fm=[], segment=[]), closed
+    start = period.date_from
+    if start is None:  # a period from the start of the data: every first purchase is the first ever
+        frame["new"] = True
+    else:
+        acquired = acquisitions(workspace, scope)
+        frame["new"] = [acquired[customer] >= start for customer in frame["customer_id"]]
     reference = closed.date_to + dt.timedelta(days=1)
     frame["recency"] = [(reference - day).days for day in frame["last_day"]]
     frame["monetary_f"] = frame["monetary"].astype(float)
@@ -138,10 +146,12 @@ def rfm_frame(workspace: Workspace, period: Period) -> tuple[pd.DataFrame, Perio
     return frame, closed
 
 
-def customer_segments(workspace: Workspace, period: Period) -> Payload:
-    """RFM segments with customer counts, revenue and revenue share (every segment listed)."""
-    frame, closed = rfm_frame(workspace, period)
+def customer_segments(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
+    """RFM segments of the scope's customers with customer counts, revenue and revenue share
+    (every segment listed), and how many customers were new in the period or returning."""
+    frame, closed = rfm_frame(workspace, period, scope)
     total_customers = len(frame)
+    new_customers = int(frame["new"].sum()) if total_customers else 0
     total_revenue = sum(frame["monetary"], ZERO) if total_customers else ZERO
     rows = []
     for name in SEGMENTS:
@@ -164,17 +174,21 @@ def customer_segments(workspace: Workspace, period: Period) -> Payload:
         **period_json(closed),
         "reference_date": iso(closed.date_to + dt.timedelta(days=1)) if closed.date_to else None,
         "customers": total_customers,
+        "new_customers": new_customers,
+        "returning_customers": total_customers - new_customers,
         "revenue": money(total_revenue),
         "mapping": SEGMENT_RULES,
         "rows": rows,
     }
 
 
-def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple[str, dt.date, Decimal]]:
-    """(customer, local day, spend) of the lines with a customer: one grouped query, read once per
-    :func:`shared_reads` block (the lifetime value and the cohorts of a page)."""
+def _spend_per_customer_day(
+    workspace: Workspace, period: Period, scope: Scope = EVERY_LINE
+) -> list[tuple[str, dt.date, Decimal]]:
+    """(customer, local day, spend) of the scope's lines with a customer: one grouped query, read
+    once per :func:`shared_reads` block (the lifetime value and the cohorts of a page)."""
     return read_once(
-        sales_lines(workspace, period)
+        sales_lines(workspace, period, scope)
         .exclude(customer_id="")
         .annotate(day=TruncDate("invoice_date", tzinfo=workspace.tzinfo))
         .values("customer_id", "day")
@@ -184,11 +198,19 @@ def _spend_per_customer_day(workspace: Workspace, period: Period) -> list[tuple[
     )
 
 
-def customer_days(workspace: Workspace, period: Period) -> pd.DataFrame:
-    """Spend per customer and local day as a DataFrame."""
+def customer_days(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> pd.DataFrame:
+    """Spend per customer and local day of the scope's lines as a DataFrame. A customer acquired
+    before the period gets their first purchase day ever as a day without spend: the models then
+    date their tenure (T, the age of the naive baseline) from their acquisition, while what they
+    spent before the period stays out of it and each of their days in it is a repeat purchase."""
     import pandas as pd
 
-    frame = pd.DataFrame(_spend_per_customer_day(workspace, period), columns=["customer_id", "day", "spend"])
+    rows = _spend_per_customer_day(workspace, period, scope)
+    if (start := period.date_from) is not None:
+        acquired = acquisitions(workspace, scope)
+        customers = sorted({customer for customer, _, _ in rows})
+        rows = rows + [(customer, acquired[customer], ZERO) for customer in customers if acquired[customer] < start]
+    frame = pd.DataFrame(rows, columns=["customer_id", "day", "spend"])
     frame["spend"] = frame["spend"].astype(float)
     frame["day"] = pd.to_datetime(frame["day"])
     return frame
@@ -220,16 +242,16 @@ def predicted_value(workspace: Workspace, period: Period, customer_id: str) -> P
     return clv.predict_customer(days, last_day, customer_id, clv_models(workspace, days, last_day).value)
 
 
-def lifetime_value(workspace: Workspace, period: Period) -> Payload:
-    """Historical CLV by RFM segment and the predicted 12-month CLV (BG/NBD + Gamma-Gamma, see
-    :mod:`ecommerce.clv`) with its calibration/holdout error.
+def lifetime_value(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
+    """Of the scope's customers: historical CLV by RFM segment and the predicted 12-month CLV
+    (BG/NBD + Gamma-Gamma, see :mod:`ecommerce.clv`) with its calibration/holdout error.
 
     Both reductions (per customer, per customer and day) are read every time; the models are
     fitted only when no fit of these very data is stored (:func:`clv_models`).
     """
     from ecommerce import clv
 
-    frame, closed = rfm_frame(workspace, period)
+    frame, closed = rfm_frame(workspace, period, scope)
     historical = []
     for name in SEGMENTS:
         part = frame[frame["segment"] == name] if len(frame) else frame
@@ -248,7 +270,7 @@ def lifetime_value(workspace: Workspace, period: Period) -> Payload:
         )
     predicted = None
     if closed.date_to is not None and len(frame):  # closed: both ends or neither
-        days = customer_days(workspace, period)
+        days = customer_days(workspace, period, scope)
         predicted = clv.predict(
             days,
             closed.date_to,
@@ -266,31 +288,41 @@ def lifetime_value(workspace: Workspace, period: Period) -> Payload:
 Cell = tuple[int, int]  # (cohort, months since): months as integers, year × 12 + month − 1
 
 
-def _spend_per_customer_month(workspace: Workspace, period: Period) -> dict[tuple[str, int], Decimal]:
+def _spend_per_customer_month(workspace: Workspace, period: Period, scope: Scope) -> dict[tuple[str, int], Decimal]:
     """Spend per (customer, month), from the spend per customer and local day."""
     per_month: dict[tuple[str, int], Decimal] = {}
-    for customer, day, spend in _spend_per_customer_day(workspace, period):
+    for customer, day, spend in _spend_per_customer_day(workspace, period, scope):
         key = (customer, day.year * 12 + day.month - 1)
         per_month[key] = per_month.get(key, ZERO) + spend
     return per_month
 
 
-def _first_purchases(workspace: Workspace, period: Period) -> dict[str, int] | None:
-    """The month (year × 12 + month − 1) of each customer's first purchase ever, when the period
-    starts after the data does (one grouped query); None for a period from the start of the
-    data, whose first purchases are the customers' first ever."""
-    if period.date_from is None:
-        return None
-    rows = read_once(
-        m.SalesLine.objects.filter(workspace=workspace)
-        .exclude(customer_id="")
-        .values("customer_id")
-        .annotate(first=TruncDate(Min("invoice_date"), tzinfo=workspace.tzinfo))
-        .values_list("customer_id", "first")
-        .order_by()
+def acquisitions(workspace: Workspace, scope: Scope = EVERY_LINE) -> dict[str, dt.date]:
+    """The local day of each customer's first purchase ever among the scope's lines (one grouped
+    query, read once per :func:`shared_reads` block): what a period that starts after the data
+    does needs to tell its new customers from its returning ones. A product's buyers are
+    acquired by their first purchase of it, a country's by their first there."""
+    return dict(
+        read_once(
+            m.SalesLine.objects.filter(scope.q(), workspace=workspace)
+            .exclude(customer_id="")
+            .values("customer_id")
+            .annotate(first=TruncDate(Min("invoice_date"), tzinfo=workspace.tzinfo))
+            .values_list("customer_id", "first")
+            .order_by()
+        )
     )
+
+
+def _first_purchases(workspace: Workspace, period: Period, scope: Scope) -> dict[str, int] | None:
+    """The month (year × 12 + month − 1) of each customer's first purchase ever
+    (:func:`acquisitions`); None for a period from the start of the data."""
+    if (start := period.date_from) is None:
+        return None
     # A customer acquired before the period belongs to no cohort of it: -1 is before every month.
-    return {customer: day.year * 12 + day.month - 1 if day >= period.date_from else -1 for customer, day in rows}
+    return {
+        c: day.year * 12 + day.month - 1 if day >= start else -1 for c, day in acquisitions(workspace, scope).items()
+    }
 
 
 def _cohort_cells(
@@ -333,21 +365,22 @@ def _cohort_row(start: int, last_index: int, active: dict[Cell, int], spent: dic
     ]
 
 
-def cohorts(workspace: Workspace, period: Period) -> Payload:
-    """Monthly acquisition cohorts × months since: active customers, retention % of the cohort,
-    and revenue. A customer is acquired by their first purchase ever: the period selects the
-    cohorts acquired in it and their activity in it, never their history (a customer of 2010
-    buying again in 2011 is in no cohort of a 2011 range).
+def cohorts(workspace: Workspace, period: Period, scope: Scope = EVERY_LINE) -> Payload:
+    """Of the scope's customers, monthly acquisition cohorts × months since: active customers,
+    retention % of the cohort, and revenue. A customer is acquired by their first purchase ever
+    (:func:`acquisitions`): the period selects the cohorts acquired in it and their activity in
+    it, never their history (a customer of 2010 buying again in 2011 is in no cohort of a 2011
+    range).
 
     The database reduces the lines to spend per customer and local day (the reduction the
     lifetime value reads too, :func:`_spend_per_customer_day`); Python adds those up per customer
     and month, then one pass over the (customer, month) rows finds each customer's cohort and adds
     them up.
     """
-    per_month = _spend_per_customer_month(workspace, period)
+    per_month = _spend_per_customer_month(workspace, period, scope)
     if not per_month:
         return {**period_json(period), "max_age": 0, "cohorts": [], "rows": []}
-    active, spent = _cohort_cells(per_month, _first_purchases(workspace, period))
+    active, spent = _cohort_cells(per_month, _first_purchases(workspace, period, scope))
     if not active:
         return {**period_json(period), "max_age": 0, "cohorts": [], "rows": []}
     last_index = max(index for _, index in per_month)

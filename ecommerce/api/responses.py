@@ -285,6 +285,8 @@ class EcommerceSegmentRowSerializer(serializers.Serializer):
 class EcommerceSegmentsSerializer(AnswerSerializer):
     reference_date = serializers.DateField(allow_null=True, help_text="The day after the period's last day.")
     customers = serializers.IntegerField()
+    new_customers = serializers.IntegerField(help_text="Customers whose first purchase ever is in the period.")
+    returning_customers = serializers.IntegerField(help_text="Customers who had bought before the period.")
     revenue = _money()
     mapping = serializers.CharField(help_text="How scores map to segments.")
     rows = EcommerceSegmentRowSerializer(many=True)

@@ -175,10 +175,16 @@ def test_top_rows_apply_their_filter(shop, owner, client):
     assert "/api/v1/ecommerce/products/top?country=EIRE&amp;order_by=net&amp;limit=250&amp;format=csv" in products
 
 
-def test_the_customers_page_says_what_its_filters_do_not_narrow(shop, owner, client):
+def test_every_table_of_the_customers_page_follows_its_filters(shop, owner, client):
     client.force_login(owner)
     html = client.get(reverse("ecommerce:customers"), {"preset": "all", "product": "22423"}).content.decode()
-    assert 'id="filters-note"' in html
+    assert 'id="filters-note"' not in html
+    assert "2 customers: 2 new, 0 returning" in html  # 22423's buyers, A and B
+    forecast = client.get(reverse("ecommerce:forecast"), {"preset": "all", "product": "22423"}).content.decode()
+    assert (
+        '<p class="muted" id="filters-note">The forecast is the whole shop&#x27;s: the filters do not narrow it.</p>'
+        in forecast
+    )
     assert re.findall(r'<tr data-customer="(\w+)"', html) == ["A", "B"]  # 12.75 net each, by id
 
 
