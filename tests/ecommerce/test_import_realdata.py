@@ -17,6 +17,7 @@ from the cleaning rules of DESIGN §4, once::
     df.InvoiceNo.nunique() -> 25,900
 """
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -124,6 +125,26 @@ def test_the_real_file_imports_with_the_expected_report_and_totals():
     assert (rows[0]["partial"], rows[-1]["partial"]) == (False, True)
     assert (rows[-1]["growth_pct"], rows[-1]["growth_partial"]) == (None, True)
     _assert_net_rankings(workspace)
+    _assert_acquisition_on_a_range(workspace)
+
+
+def _assert_acquisition_on_a_range(workspace) -> None:
+    """2011 (to the 9th of December) as a range: its customers split by their first purchase
+    ever, derived with pandas from the cleaned sales lines with a customer, once::
+
+        first = when.groupby(s.CustomerID).min(); ids = s[when >= "2011-01-01"].CustomerID.unique()
+        len(ids) -> 4,219; (first[ids] >= "2011-01-01").sum() -> 3,453 new; the rest, 766, returning
+        France's lines alone: 84 customers, 72 new, 12 returning
+
+    The new ones are the 2011 cohorts; the whole history has no returning customer."""
+    year = Period(dt.date(2011, 1, 1), dt.date(2011, 12, 9))
+    segments = analytics.customer_segments(workspace, year)
+    assert (segments["customers"], segments["new_customers"], segments["returning_customers"]) == (4_219, 3_453, 766)
+    assert sum(cohort["customers"] for cohort in analytics.cohorts(workspace, year)["cohorts"]) == 3_453
+    france = analytics.customer_segments(workspace, year, analytics.Scope(country="France"))
+    assert (france["customers"], france["new_customers"], france["returning_customers"]) == (84, 72, 12)
+    whole = analytics.customer_segments(workspace, Period())
+    assert (whole["customers"], whole["new_customers"], whole["returning_customers"]) == (4_338, 4_338, 0)
 
 
 def _frame_sums(frame, key: str):
