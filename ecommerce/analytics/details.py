@@ -67,6 +67,10 @@ def customer_detail(workspace: Workspace, period: Period, customer_id: str, limi
     tz = workspace.tzinfo
     lines = sales_lines(workspace, period).filter(scope)
     bounds = lines.aggregate(first=Min("invoice_date"), last=Max("invoice_date"), country=Max("country"))
+    # The acquisition is the first purchase ever, whatever the period: one look-up on the customer's lines.
+    acquired = m.SalesLine.objects.filter(workspace=workspace, customer_id=customer_id).aggregate(
+        first=Min("invoice_date")
+    )["first"]
     orders = (
         lines.values("invoice_no")
         .annotate(when=Min("invoice_date"), revenue=Sum("amount"), units=Sum("quantity"), lines=Count("id"))
@@ -79,6 +83,7 @@ def customer_detail(workspace: Workspace, period: Period, customer_id: str, limi
         "country": country_label(bounds["country"]) if bounds["country"] else None,
         "segment": _segment(workspace, period, customer_id),
         "predicted": predicted_value(workspace, period, customer_id),
+        "acquired": acquired.astimezone(tz).isoformat(),
         "first_purchase": bounds["first"].astimezone(tz).isoformat() if bounds["first"] else None,
         "last_purchase": bounds["last"].astimezone(tz).isoformat() if bounds["last"] else None,
         "kpis": totals,

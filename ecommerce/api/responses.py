@@ -258,6 +258,7 @@ class EcommerceCustomerDetailSerializer(AnswerSerializer):
     customer_id = serializers.CharField()
     country = serializers.CharField(allow_null=True, help_text="As shown; null without purchases in the period.")
     segment = serializers.CharField(allow_null=True, help_text="RFM segment; null without purchases in the period.")
+    acquired = serializers.DateTimeField(help_text="The first purchase ever, whatever the period; local time.")
     first_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time; in the period.")
     last_purchase = serializers.DateTimeField(allow_null=True, help_text="Local time; in the period.")
     kpis = EcommerceKpiFiguresSerializer()

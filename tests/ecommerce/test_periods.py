@@ -253,3 +253,19 @@ def test_outsiders_see_their_own_customers_and_anonymous_is_sent_to_log_in(custo
     response = client.get(reverse("ecommerce:customers"), {"country": "France"})
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("member", ["owner", "admin_user", "viewer"])
+def test_a_customer_is_a_customer_since_their_first_purchase_ever(customers, api_as, client, request, member):
+    user = request.getfixturevalue(member)
+    detail = api_as(user).get(BASE + "customers/OLD", DATES).json()
+    assert (detail["acquired"], detail["first_purchase"]) == ("2010-12-05T12:00:00+00:00", "2011-01-10T12:00:00+00:00")
+    client.force_login(user)
+    html = client.get(reverse("ecommerce:customer", args=["OLD"]), DATES).content.decode()
+    assert "<dt>Customer since</dt><dd>2010-12-05T12:00</dd>" in html
+
+
+def test_outsiders_and_anonymous_read_no_customer(customers, other_workspace, outsider, api_as, anon_api):
+    assert api_as(outsider).get(BASE + "customers/OLD", DATES).status_code == 404  # not a member of ours
+    assert api_as(outsider, other_workspace).get(BASE + "customers/OLD", DATES).status_code == 404  # none there
+    assert anon_api.get(BASE + "customers/OLD", DATES).status_code == 401
