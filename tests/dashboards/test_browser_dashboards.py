@@ -25,6 +25,7 @@ PAGES = (
     # The pages of this stop's API additions: a filter chip, an endpoint with its slowest
     # consumers and the live toggle, a consumer.
     "/ecommerce/?country=United+Kingdom",
+    "/ecommerce/customers/?country=United+Kingdom",  # segments, lifetime value and cohorts follow it
     "/api-metrics/demo-shop-api/endpoint?preset=24h&method=GET&endpoint=%2Fproducts",
     "/api-metrics/demo-shop-api/consumer?preset=24h&consumer=web-frontend",
 )
