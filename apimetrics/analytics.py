@@ -18,6 +18,7 @@ from apimetrics import histogram as hist
 from apimetrics import sql
 from apimetrics.histogram import BUCKET_SQL
 from apimetrics.models import MinuteRollup, Project, RequestEvent, RollupState
+from apimetrics.sources import UNIT, sources_of
 from config.periods import MAX_POINTS, Period, bucket_starts, check_bucket_count, growth_pct, truncate_time
 
 CACHE_NAMESPACE = "apimetrics"
@@ -25,8 +26,6 @@ QUANTILES = (0.5, 0.95, 0.99)
 # A payload as the views answer it; its shape is documented (and typed for clients) by the
 # response serializers of apimetrics.api.serializers.
 Payload = dict[str, Any]
-# What a source of counts covers: (table, from, until), either end open when None.
-Source = tuple[str, dt.datetime | None, dt.datetime | None]
 Moment = dt.datetime | None
 # The group of a row of counts: its time slot and dimension values, as the database gives them.
 GroupKey = tuple[Any, ...]
@@ -77,75 +76,33 @@ def acc_stats(acc: Acc, apdex_threshold_ms: int | None = None) -> Payload:
     return stats
 
 
-# --- where the numbers come from -----------------------------------------------------------
-
-
-_UNIT = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}
-
-
-def _floor(value: dt.datetime, unit: str) -> dt.datetime:
-    """The start of the UTC hour or day of ``value``: the slots of the rollup tables."""
-    value = value.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    return value.replace(hour=0) if unit == "day" else value
-
-
-def _ceil(value: dt.datetime, unit: str) -> dt.datetime:
-    floor = _floor(value, unit)
-    return floor if floor == value else floor + _UNIT[unit]
-
-
-def _split(lo: dt.datetime | None, hi: dt.datetime, levels: tuple[str, ...]) -> list[Source]:
-    """[lo, hi) as whole units of the coarsest level that fits, the edges from finer levels."""
-    if lo is not None and lo >= hi:
-        return []
-    if not levels:
-        return [("minute", lo, hi)]
-    unit, finer = levels[0], levels[1:]
-    last = _floor(hi, unit)
-    if lo is None:
-        return [(unit, None, last), *_split(last, hi, finer)]
-    first = _ceil(lo, unit)
-    if first >= last:
-        return _split(lo, hi, finer)
-    parts: list[Source] = [(unit, first, last)]
-    if lo < first:
-        parts += _split(lo, first, finer)
-    return parts + _split(last, hi, finer)
-
-
-def _sources(
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    rolled_until: dt.datetime | None,
-    *,
-    levels: tuple[str, ...] = ("day", "hour"),
-) -> list[Source]:
-    """``[(table, lo, hi)]`` covering [start, end): day and hour rollups for whole rolled days and
-    hours, minute rollups for the rolled edges, raw events after the watermark (None: open).
-
-    Days and hours are in the rollups only once complete, i.e. before the watermark's day/hour.
-    """
-    sources: list[Source] = []
-    if rolled_until is not None and (start is None or start < rolled_until):
-        rolled_end = rolled_until if end is None else min(end, rolled_until)
-        sources += _split(start, rolled_end, levels)
-    if rolled_until is None:
-        sources.append(("raw", start, end))
-    elif end is None or end > rolled_until:
-        sources.append(("raw", rolled_until if start is None else max(start, rolled_until), end))
-    return sources
+# --- where the numbers come from (apimetrics.sources) ---------------------------------------
 
 
 _DIMS = {
-    None: ("", "e"),
-    "endpoint": ("method, endpoint", "e"),
-    "consumer": ("consumer", "c"),
-    "endpoint_consumer": ("method, endpoint, consumer", "x"),
+    None: "",
+    "endpoint": "method, endpoint",
+    "consumer": "consumer",
+    "endpoint_consumer": "method, endpoint, consumer",
 }
 # What a breakdown may be narrowed to (column names, never values, go into the SQL); a match is a
 # tuple of (column, value) pairs: (("method", "GET"), ("endpoint", "/items")) or (("consumer", "a"),).
+# A ("status_class", "4xx") pair is matched in raw events alone: no rollup keeps latency by class.
 _MATCHABLE = {"method": "method", "endpoint": "endpoint", "consumer": "consumer"}
 Match = tuple[tuple[str, str], ...]
+
+
+def _kind(dims: str | None, match: Match) -> str:
+    """The rollups that hold the groups of ``dims`` narrowed to ``match``: those of endpoints (e),
+    of consumers (c), or of each endpoint's consumers (x) when both are involved."""
+    named = {name.strip() for name in _DIMS[dims].split(",")} | {name for name, _value in match}
+    return ("x" if named & {"method", "endpoint"} else "c") if "consumer" in named else "e"
+
+
+def raw_only(match: Match) -> bool:
+    return any(name == "status_class" for name, _value in match)
+
+
 # The sparse maps of a rollup row, with what each one counts a raw event under.
 _MAPS = {"histogram": BUCKET_SQL, "status_codes": "status_code"}
 
@@ -164,7 +121,7 @@ def _source_sql(
     """The SQL of one source's ``part``: its counts, or the entries of one of its sparse maps
     (:data:`_MAPS`) as (key ``b``, count ``n``) rows; only the rows of ``match`` (column, value)
     pairs when given (one endpoint's or consumer's, read from the rollups of its kind)."""
-    columns, kind = _DIMS[dims]
+    columns = _DIMS[dims]
     params: list[object] = [project_id]
     prefix = ""
     if table == "raw":
@@ -173,11 +130,15 @@ def _source_sql(
     else:
         from_ = sql.LEVELS[table] + " r"
         where, prefix = "r.project_id = %s AND r.kind = %s", "r."
-        params.append(_DIMS["consumer"][1] if dict(match).keys() == {"consumer"} else kind)
+        params.append(_kind(dims, match))
         time_column = f"r.{table}"
         t = None if unit is None else time_column if table == unit else sql.trunc(unit, time_column)
         columns = ", ".join(f"r.{name.strip()}" for name in columns.split(",")) if columns else ""
     for name, value in match:
+        if name == "status_class":  # collect() reads raw events alone then
+            where += " AND status_code >= %s AND status_code < %s"
+            params += [int(value[0]) * 100, int(value[0]) * 100 + 100]
+            continue
         where += f" AND {prefix}{_MATCHABLE[name]} = %s"
         params.append(value)
     if lo is not None:
@@ -229,8 +190,8 @@ def collect(
 
     ``unit`` groups by UTC minute, hour or day; only rollup levels at least as fine may be used.
     """
-    sources = _sources(start, end, rolled_until, levels=levels)
-    names = (["t"] if unit else []) + ([c.strip() for c in _DIMS[dims][0].split(",")] if dims else [])
+    sources = sources_of(start, end, None if raw_only(match) else rolled_until, levels=levels)
+    names = (["t"] if unit else []) + ([c.strip() for c in _DIMS[dims].split(",")] if dims else [])
     keys = ", ".join(names)
     results: dict[GroupKey, Acc] = {}
     for part in ("counts", "histogram", "status_codes") if codes else ("counts", "histogram"):
@@ -311,10 +272,9 @@ def _summary_of(
     start: dt.datetime | None,
     end: dt.datetime | None,
     rolled_until: dt.datetime | None,
-    endpoint: GroupKey = (),
+    match: Match = (),
 ) -> Payload:
-    # One endpoint's counts are its group of the endpoint rollups: the rows the whole summary reads.
-    acc = collect(project, start, end, rolled_until, dims="endpoint" if endpoint else None).get(endpoint, Acc())
+    acc = collect(project, start, end, rolled_until, match=match).get((), Acc())
     stats = acc_stats(acc, project.apdex_threshold_ms)
     stats["status_2xx"], stats["status_3xx"] = acc.status_2xx, acc.status_3xx
     if start is None or end is None:
@@ -338,16 +298,16 @@ def requests_in(project: Project, period: Period, rolled_until: dt.datetime | No
     return collect(project, start, end, rolled_until).get((), Acc()).requests
 
 
-def summary(project: Project, period: Period, rolled_until: dt.datetime | None, endpoint: GroupKey = ()) -> Payload:
+def summary(project: Project, period: Period, rolled_until: dt.datetime | None, match: Match = ()) -> Payload:
     """Requests, 4xx and 5xx rates apart, throughput (requests/min), avg, p50/p95/p99, Apdex,
     and the same for the previous period of equal length (when the range is bounded); of one
-    ``endpoint`` (method, template) when given."""
+    ``match`` when given (:mod:`apimetrics.filters`)."""
     start, end = local_bounds(project, period)
-    current = _summary_of(project, start, end, rolled_until, endpoint)
+    current = _summary_of(project, start, end, rolled_until, match)
     previous = change = None
     if period.is_bounded:
         prev_start, prev_end = local_bounds(project, period.previous())
-        previous = _summary_of(project, prev_start, prev_end, rolled_until, endpoint)
+        previous = _summary_of(project, prev_start, prev_end, rolled_until, match)
         change = {
             name: growth_pct(current[name], previous[name])
             for name in ("requests", "error_rate_4xx", "error_rate_5xx", "throughput_rpm", "avg_ms", "p95_ms")
@@ -382,14 +342,14 @@ def _local_starts(first: dt.datetime, last: dt.datetime, interval: str, tz: Zone
     so stepping by 15 minutes meets every local hour's start, whatever the offset and its changes."""
     start, end = _local_start(first, interval, tz), _local_start(last, interval, tz)
     check_bucket_count(_bucket_count(first, last, interval, tz), interval)
-    step = min(_UNIT[interval], dt.timedelta(minutes=15))
+    step = min(UNIT[interval], dt.timedelta(minutes=15))
     moments = (start + step * i for i in range((end - start) // step + 1))
     return sorted({_local_start(moment, interval, tz) for moment in moments})
 
 
 def _bucket_count(first: dt.datetime, last: dt.datetime, interval: str, tz: ZoneInfo) -> int:
     """How many local minutes or hours hold the instants from ``first`` to ``last``."""
-    return (_local_start(last, interval, tz) - _local_start(first, interval, tz)) // _UNIT[interval] + 1
+    return (_local_start(last, interval, tz) - _local_start(first, interval, tz)) // UNIT[interval] + 1
 
 
 def auto_interval(project: Project, period: Period, rolled_until: dt.datetime | None) -> str:
@@ -406,24 +366,18 @@ def auto_interval(project: Project, period: Period, rolled_until: dt.datetime | 
 
 
 def time_series(
-    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
+    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None, match: Match = ()
 ) -> Payload:
-    """Per minute, hour or day in the project's time zone, every bucket present (zero-filled);
-    without ``interval``, the one :func:`auto_interval` picks for the period."""
+    """Per minute, hour or day in the project's time zone, every bucket present (zero-filled), of
+    ``match`` when given; without ``interval``, the one :func:`auto_interval` picks for the period."""
     interval = interval or auto_interval(project, period, rolled_until)
+    buckets = bucket_accs(project, period, interval, rolled_until, match=match)
     return {
         **period_meta(project, period, rolled_until),
         "interval": interval,
         "timezone": project.timezone,
-        "series": _series(project, period, interval, rolled_until),
+        "series": [_bucket_row(project, bucket, interval, acc) for bucket, acc in buckets],
     }
-
-
-def _series(project: Project, period: Period, interval: str, rolled_until: dt.datetime | None) -> list[Payload]:
-    return [
-        _bucket_row(project, bucket, interval, acc)
-        for bucket, acc in bucket_accs(project, period, interval, rolled_until)
-    ]
 
 
 def _range(project: Project, period: Period, rolled_until: Moment) -> tuple[Moment, Moment, Moment, Moment]:
@@ -487,9 +441,9 @@ def _bucket_row(project: Project, bucket: dt.date, interval: str, acc: Acc) -> P
     tz = project.tzinfo
     label = bucket_label(project, bucket)
     if isinstance(bucket, dt.datetime):
-        lo, hi = bucket, bucket + _UNIT[interval]
+        lo, hi = bucket, bucket + UNIT[interval]
     else:  # from local midnight to the next: 23 or 25 hours when the clocks change
-        lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + _UNIT["day"]))
+        lo, hi = (dt.datetime.combine(day, dt.time.min, tzinfo=tz) for day in (bucket, bucket + UNIT["day"]))
     return {
         "bucket": label,
         **acc_stats(acc, project.apdex_threshold_ms),

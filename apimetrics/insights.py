@@ -10,7 +10,7 @@ computed afresh (the rollups' bump covers everything before the watermark).
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from apimetrics import analytics, health, tables
+from apimetrics import analytics, filters, health, tables
 from apimetrics.analytics import Payload
 from apimetrics.api import serializers as s
 from apimetrics.models import Project
@@ -25,7 +25,6 @@ from config.insights import (
     register,
     register_health,
 )
-from config.periods import TimePeriodQuerySerializer
 
 
 def _resolve(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +38,13 @@ def _resolve(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, "project": project, "rolled_until": analytics.rollup_watermark(project)}
 
 
+def _resolve_filtered(workspace: Tenant, params: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_resolve`, and the filters as the match the figures are read for."""
+    params = _resolve(workspace, params)
+    match = filters.match_of(params["project"], params["period"], params["rolled_until"], params)
+    return {**params, "match": match} if match else params
+
+
 def _settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
     project = params["project"]
     return {"timezone": project.timezone, "apdex_threshold_ms": project.apdex_threshold_ms}
@@ -47,7 +53,9 @@ def _settings(workspace: Tenant, params: Mapping[str, Any]) -> dict[str, Any]:
 def _volatile(params: Mapping[str, Any]) -> bool:
     end = params["period"].bounds(params["project"].tzinfo)[1]
     rolled_until = params["rolled_until"]
-    return end is None or rolled_until is None or end > rolled_until
+    # A status class is read from raw events, which retention deletes without a new data version.
+    raw = analytics.raw_only(params.get("match", ()))
+    return raw or end is None or rolled_until is None or end > rolled_until
 
 
 def _marks_scope(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,6 +79,8 @@ def _insight(
     query: type[QuerySerializer],
     response: type[AnySerializer],
     summary: str,
+    *,
+    filtered: bool = False,
     **kwargs: Any,
 ) -> Insight:
     return register(
@@ -82,7 +92,7 @@ def _insight(
             namespace=analytics.CACHE_NAMESPACE,
             summary=summary,
             key_settings=_settings,
-            resolve=_resolve,
+            resolve=_resolve_filtered if filtered else _resolve,
             unkeyed=("rolled_until",),
             volatile=_volatile,
             url_params=("key",),
@@ -97,6 +107,7 @@ SUMMARY = _insight(
     s.SummaryQuerySerializer,
     s.ApiSummarySerializer,
     "Requests, error rates, throughput, latency percentiles and Apdex",
+    filtered=True,
     metrics=(
         Metric("requests", "Requests", "count"),
         Metric("error_rate_4xx", "4xx error rate", "percent", higher_is_better=False),
@@ -113,9 +124,10 @@ SUMMARY = _insight(
 TIME_SERIES = _insight(
     "time_series",
     analytics.time_series,
-    s.SeriesQuerySerializer,
+    s.FilteredSeriesQuerySerializer,
     s.ApiTimeSeriesSerializer,
     "The summary per minute, hour or day (zero-filled, project time zone)",
+    filtered=True,
     csv_rows_key="series",
     csv_filename="api-time-series",
     csv_marks=_MARKS,
@@ -126,6 +138,7 @@ ENDPOINTS = _insight(
     s.EndpointsQuerySerializer,
     s.ApiEndpointsSerializer,
     "Per method and endpoint: requests, share of traffic, errors, latency percentiles, Apdex",
+    filtered=True,
     csv_rows_key="endpoints",
     csv_filename="api-endpoints",
 )
@@ -135,6 +148,7 @@ CONSUMERS = _insight(
     s.ConsumersQuerySerializer,
     s.ApiConsumersSerializer,
     "Per consumer: requests, share of traffic, errors, latency percentiles, Apdex",
+    filtered=True,
     csv_rows_key="consumers",
     csv_filename="api-consumers",
 )
@@ -155,24 +169,27 @@ SLOWEST = _insight(
     s.SlowestQuerySerializer,
     s.ApiSlowestSerializer,
     "The slowest endpoints by p95 latency, with their share of traffic and Apdex",
+    filtered=True,
     csv_rows_key="endpoints",
     csv_filename="api-slowest-endpoints",
 )
 STATUS_CODES = _insight(
     "status_codes",
     tables.status_codes,
-    TimePeriodQuerySerializer,
+    s.FilteredQuerySerializer,
     s.ApiStatusCodesSerializer,
     "Requests by status class and status code, over the range and per endpoint",
+    filtered=True,
     csv_rows_key="rows",
     csv_filename="api-status-codes",
 )
 STATUS_SERIES = _insight(
     "status_series",
     tables.status_series,
-    s.SeriesQuerySerializer,
+    s.FilteredSeriesQuerySerializer,
     s.ApiStatusSeriesSerializer,
     "Requests by status class and status code per minute, hour or day (zero-filled)",
+    filtered=True,
     csv_rows_key="series",
     csv_filename="api-status-series",
     csv_marks=_MARKS,

@@ -88,24 +88,41 @@ def _table(
 
 
 def endpoints(
-    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
+    project: Project,
+    period: Period,
+    rolled_until: dt.datetime | None,
+    order_by: str = "-requests",
+    limit: int = 100,
+    match: Match = (),
 ) -> Payload:
-    """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``."""
+    """Per (method, endpoint): requests, errors, rates, avg, p50/p95/p99, sorted by ``order_by``;
+    of the requests of ``match`` (:mod:`apimetrics.filters`) when given."""
     label = lambda key: {"method": key[0], "endpoint": key[1]}  # noqa: E731
-    return _table(project, period, rolled_until, dims="endpoint", label=label, order_by=order_by, limit=limit)
+    return _table(
+        project, period, rolled_until, dims="endpoint", label=label, order_by=order_by, limit=limit, match=match
+    )
 
 
 def consumers(
-    project: Project, period: Period, rolled_until: dt.datetime | None, order_by: str = "-requests", limit: int = 100
+    project: Project,
+    period: Period,
+    rolled_until: dt.datetime | None,
+    order_by: str = "-requests",
+    limit: int = 100,
+    match: Match = (),
 ) -> Payload:
-    """Per consumer (events without one grouped under ``null``)."""
+    """Per consumer (events without one grouped under ``null``), of ``match`` when given."""
     label = lambda key: {"consumer": key[0] or None}  # noqa: E731
-    return _table(project, period, rolled_until, dims="consumer", label=label, order_by=order_by, limit=limit)
+    return _table(
+        project, period, rolled_until, dims="consumer", label=label, order_by=order_by, limit=limit, match=match
+    )
 
 
-def slowest_endpoints(project: Project, period: Period, rolled_until: dt.datetime | None, limit: int = 10) -> Payload:
+def slowest_endpoints(
+    project: Project, period: Period, rolled_until: dt.datetime | None, limit: int = 10, match: Match = ()
+) -> Payload:
     """The endpoints by p95 latency, slowest first, each with its share of the traffic and Apdex."""
-    return endpoints(project, period, rolled_until, order_by="-p95_ms", limit=limit)
+    return endpoints(project, period, rolled_until, order_by="-p95_ms", limit=limit, match=match)
 
 
 def _classes(acc: Acc) -> dict[str, int]:
@@ -120,11 +137,12 @@ def _codes(acc: Acc) -> list[Payload]:
     ]
 
 
-def status_codes(project: Project, period: Period, rolled_until: dt.datetime | None) -> Payload:
+def status_codes(project: Project, period: Period, rolled_until: dt.datetime | None, match: Match = ()) -> Payload:
     """Requests by status class and by status code over the period, and per (method, endpoint)
-    by code (``rows``, the CSV's lines: one per endpoint and code, shares of the endpoint's)."""
+    by code (``rows``, the CSV's lines: one per endpoint and code, shares of the endpoint's); of
+    ``match`` when given."""
     start, end = local_bounds(project, period)
-    groups = collect(project, start, end, rolled_until, dims="endpoint", codes=True)
+    groups = collect(project, start, end, rolled_until, dims="endpoint", codes=True, match=match)
     total = Acc()
     rows: list[Payload] = []
     for (method, endpoint), acc in sorted(groups.items()):
@@ -140,10 +158,11 @@ def status_codes(project: Project, period: Period, rolled_until: dt.datetime | N
 
 
 def status_series(
-    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None
+    project: Project, period: Period, rolled_until: dt.datetime | None, interval: str | None = None, match: Match = ()
 ) -> Payload:
     """Requests by status class and code per minute, hour or day (zero-filled, project time zone;
-    without ``interval``, the one :func:`~apimetrics.analytics.auto_interval` picks)."""
+    without ``interval``, the one :func:`~apimetrics.analytics.auto_interval` picks), of ``match``
+    when given."""
     interval = interval or auto_interval(project, period, rolled_until)
     series = [
         {
@@ -152,7 +171,7 @@ def status_series(
             **{f"status_{name}": count for name, count in _classes(acc).items()},
             "codes": {str(code): count for code, count in sorted(acc.codes.items())},
         }
-        for bucket, acc in bucket_accs(project, period, interval, rolled_until, codes=True)
+        for bucket, acc in bucket_accs(project, period, interval, rolled_until, codes=True, match=match)
     ]
     return {
         **period_meta(project, period, rolled_until),

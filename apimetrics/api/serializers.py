@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import validate_timezone
+from apimetrics import filters
 from apimetrics.keys import MAX_GRACE_HOURS
 from apimetrics.models import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, ApiKey, Project, default_retention_days
 from apimetrics.tables import ORDERINGS
@@ -92,16 +93,20 @@ class TrackAcceptedSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
 
 
-class SummaryQuerySerializer(TimePeriodQuerySerializer):
-    endpoint = serializers.RegexField(
-        r"^[A-Z]{1,10} /\S{0,254}$",
-        required=False,
-        help_text="One method and endpoint template, as the endpoints table names them: `GET /users/{id}`.",
-    )
+class FilteredQuerySerializer(TimePeriodQuerySerializer):
+    """The filters of a project's figures (:mod:`apimetrics.filters`): one endpoint, one consumer,
+    one status class; a 404 names one the project never had."""
+
+    endpoint = filters.endpoint_field()
+    consumer = filters.consumer_field()
+    status_class = filters.status_class_field()
 
     def validate_endpoint(self, value: str) -> tuple[str, str]:
-        method, _, template = value.partition(" ")
-        return (method, template)
+        return filters.endpoint_key(value)
+
+
+class SummaryQuerySerializer(FilteredQuerySerializer):
+    pass
 
 
 class SeriesQuerySerializer(TimePeriodQuerySerializer):
@@ -113,7 +118,11 @@ class SeriesQuerySerializer(TimePeriodQuerySerializer):
     )
 
 
-class TableQuerySerializer(TimePeriodQuerySerializer):
+class FilteredSeriesQuerySerializer(FilteredQuerySerializer, SeriesQuerySerializer):
+    pass
+
+
+class TableQuerySerializer(FilteredQuerySerializer):
     """A per-endpoint or per-consumer table, sortable by any column but ``other_column`` (the
     grouping it does not have)."""
 
@@ -146,7 +155,7 @@ class ConsumerDetailQuerySerializer(SeriesQuerySerializer):
     )
 
 
-class SlowestQuerySerializer(TimePeriodQuerySerializer):
+class SlowestQuerySerializer(FilteredQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=10, required=False)
 
 

@@ -83,8 +83,10 @@ def test_members_read_one_endpoints_figures(traffic, api_as, owner, admin_user, 
         "p95_ms": bv(300),
         "apdex": 1.0,
     }
-    nothing = _figures(api_as(owner), "DELETE /items")
-    assert (nothing["requests"], nothing["avg_ms"], nothing["p95_ms"]) == (0, None, None)
+    # An endpoint the project never had is not a row of zeros but the one error shape's 404.
+    unknown = api_as(owner).get(URL + quote("DELETE /items"))
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "not_found"
 
 
 def test_outsiders_and_anonymous_read_no_endpoint(traffic, api_as, anon_api, outsider, workspace, other_workspace):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from apimetrics import analytics, retention, rollups
+from apimetrics import analytics, retention, rollups, sources
 from apimetrics.histogram import RELATIVE_ERROR, bucket_of
 from apimetrics.models import DirtyMinute, HourRollup, MinuteRollup, RequestEvent, RollupState
 from config.periods import Period
@@ -305,7 +305,7 @@ def test_day_rollups_agree_with_minutes_and_raw_events(workspace):
     lo, hi = dt.datetime(2026, 3, 7, 23, 13, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, 11, 47, tzinfo=dt.UTC)
     rolled = RollupState.objects.get(project=project).rolled_until
     assert (
-        analytics._sources(lo, hi, rolled)
+        sources.sources_of(lo, hi, rolled)
         == [
             ("day", dt.datetime(2026, 3, 8, tzinfo=dt.UTC), dt.datetime(2026, 3, 10, tzinfo=dt.UTC)),
             ("hour", dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 8, 0, tzinfo=dt.UTC)),
