@@ -1,9 +1,11 @@
 """Plotly figures of API metrics: pure functions of the analytics' rows."""
 
+from collections.abc import Mapping
+
 import plotly.graph_objects as go
 from django.utils.safestring import SafeString
 
-from config.charts import empty_figure, figure_html, layout
+from config.charts import bar_figure, empty_figure, figure_html, layout, row_links
 
 COLORS = {"ok": "#3b5bdb", "4xx": "#f08c00", "5xx": "#c92a2a", "p50": "#2b8a3e", "p95": "#f08c00", "p99": "#c92a2a"}
 
@@ -110,5 +112,12 @@ def apdex_figure(series: list[dict], threshold_ms: int) -> go.Figure:
     return _layout(fig, title=f"Apdex (T = {threshold_ms} ms)", yaxis="Apdex")
 
 
-def to_html(fig: go.Figure) -> SafeString:
-    return figure_html(fig)
+def to_html(fig: go.Figure, links: Mapping[str, str] | None = None) -> SafeString:
+    return figure_html(fig, links=links)
+
+
+def bars_html(rows: list[dict], title: str) -> SafeString:
+    """Requests of a table's rows (their ``label``) as bars, each a click away from its filter."""
+    label = lambda row: row["label"]  # noqa: E731
+    figure = bar_figure([label(row) for row in rows], [row["requests"] for row in rows], title=title)
+    return to_html(figure, row_links(rows, label))

@@ -21,6 +21,7 @@ from rest_framework import serializers
 from apimetrics.analytics import Match
 from apimetrics.models import HourRollup, MinuteRollup, Project, RequestEvent
 from config.errors import NotFound
+from config.filters import PageFilter
 from config.periods import Period
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
@@ -74,20 +75,16 @@ def check_known(project: Project, rolled_until: dt.datetime | None, **columns: s
         raise NotFound(f"No {'consumer' if 'consumer' in columns else 'endpoint'} {name!r} in this project.")
 
 
-def check_raw_range(project: Project, period: Period, now: dt.datetime | None = None) -> None:
+def check_raw_range(project: Project, period: Period) -> None:
     """A ValidationError (400) unless raw events can answer a status class over ``period``."""
     start, end = period.bounds(project.tzinfo)
-    kept_from = (now or timezone.now()) - dt.timedelta(days=project.retention_days)
+    kept_from = timezone.now() - dt.timedelta(days=project.retention_days)
     previous = period.previous().bounds(project.tzinfo)[0] if start is not None and end is not None else None
     if start is None or end is None or previous is None or end - start > _RAW_SPAN or previous < kept_from:
         raise serializers.ValidationError(
-            {
-                "status_class": [
-                    f"A status class is read from the raw events (the rollups keep no latency by class): "
-                    f"pick a range of at most {MAX_RAW_DAYS} days whose previous period is within the "
-                    f"project's {project.retention_days} days of retention."
-                ]
-            }
+            f"A status class is read from the raw events (the rollups keep no latency by class): pick a "
+            f"range of at most {MAX_RAW_DAYS} days whose previous period is within the project's "
+            f"{project.retention_days} days of retention."
         )
 
 
@@ -106,6 +103,33 @@ def match_of(project: Project, period: Period, rolled_until: dt.datetime | None,
         match.append(("consumer", consumer))
     status_class = params.pop("status_class", None)
     if status_class:
-        check_raw_range(project, period)
+        try:
+            check_raw_range(project, period)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"status_class": error.detail}) from error
         match.append(("status_class", status_class))
     return tuple(match)
+
+
+def page_filters(project: Project, period: Period, rolled_until: dt.datetime | None) -> tuple[PageFilter, ...]:
+    """The project dashboard's chips: the API's parameters, validated by the same fields and
+    resolved by the same checks (each value as the insights take it)."""
+
+    def endpoint(_workspace: Any, value: str) -> tuple[tuple[str, str], str]:
+        method, template = endpoint_key(value)
+        check_known(project, rolled_until, method=method, endpoint=template)
+        return (method, template), value
+
+    def consumer(_workspace: Any, value: str) -> tuple[str, str]:
+        check_known(project, rolled_until, consumer=value)
+        return value, value
+
+    def status_class(_workspace: Any, value: str) -> tuple[str, str]:
+        check_raw_range(project, period)
+        return value, value
+
+    return (
+        PageFilter("endpoint", "Endpoint", endpoint_field, endpoint),
+        PageFilter("consumer", "Consumer", consumer_field, consumer),
+        PageFilter("status_class", "Status", status_class_field, status_class),
+    )

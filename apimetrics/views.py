@@ -1,4 +1,5 @@
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
@@ -10,8 +11,10 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.dashboards import WorkspaceDashboardView
 from apimetrics import analytics, charts
+from apimetrics import filters as api_filters
 from apimetrics.models import Project
 from apimetrics.projects import projects_with_active_keys
+from config.filters import PageFilter
 from config.periods import LIVE_PRESETS, MAX_BUCKETS, LiveTimeControlsQuerySerializer, Period
 from config.replicas import read_as_of
 
@@ -48,6 +51,10 @@ def link_query(view: WorkspaceDashboardView) -> str:
     return f"{urlencode(query)}&" if query else ""
 
 
+# The query parameters that name a detail page's endpoint or consumer (apimetrics.details).
+DETAIL_NAMES = {"endpoint": ("method", "endpoint"), "consumer": ("consumer",)}
+
+
 def live_context(view: WorkspaceDashboardView, project: Project) -> dict[str, object]:
     """The auto-refresh toggle of a live view: offered when the range reaches the present, ticked
     by ``live=1`` in the URL, with the time the figures were read in the project's time zone."""
@@ -64,18 +71,58 @@ class ProjectDashboardView(WorkspaceDashboardView):
 
     def last_data_day(self) -> dt.date | None:
         self.project = get_object_or_404(Project, workspace=self.workspace, key=self.kwargs["key"])
+        self.rolled_until = analytics.rollup_watermark(self.project)
         last = analytics.data_span(self.project)[1]
         return last.astimezone(ZoneInfo(self.workspace.timezone)).date() if last else None
 
-    def _series(self, project: Project, interval: str | None) -> dict:
+    @property  # type: ignore[override]
+    def filters(self) -> tuple[PageFilter, ...]:
+        """The API's endpoint, consumer and status class, checked against the project and the range
+        (read once both are known: the time controls resolve first)."""
+        return api_filters.page_filters(self.project, self.period, self.rolled_until)
+
+    def scoped(self, name: str, /, **params: object) -> dict:
+        """The insight ``name`` of the project, narrowed by the filters in use."""
+        scope = {key: item.value for key, item in self.active_filters.items()}
+        return self.insight(f"apimetrics.{name}", project=self.project, **scope, **params)
+
+    def _series(self, interval: str | None) -> dict:
         """The series by the ``interval`` asked, else by the one the server picks for the range
         (:func:`apimetrics.analytics.auto_interval`) when that asked holds too many buckets."""
         try:
-            return self.insight("apimetrics.time_series", project=project, interval=interval)
+            return self.scoped("time_series", interval=interval)
         except ValidationError:
             if interval is None:
                 raise
-            return self.insight("apimetrics.time_series", project=project, interval=None)
+            return self.scoped("time_series", interval=None)
+
+    def linked(self, rows: list[dict], name: str, value: Callable[[dict], str | None], page: str) -> list[dict]:
+        """``rows`` with the link that applies their filter ``name`` (``value(row)``; none for the
+        requests without a consumer, which no chip names) and the one to their detail ``page``."""
+        return [
+            {
+                **row,
+                "label": value(row) or "(none)",
+                "filter_url": self.filter_link(name, str(value(row))) if value(row) else None,
+                "detail_url": reverse(f"apimetrics:{page}", kwargs={"key": self.project.key})
+                + "?"
+                + link_query(self)
+                + urlencode({key: row[key] or "" for key in DETAIL_NAMES[page]}),
+            }
+            for row in rows
+        ]
+
+    def status_rows(self, classes: dict[str, int]) -> list[dict]:
+        """The status classes as rows of a chart whose bars apply the class filter, where the range
+        allows one (:func:`apimetrics.filters.check_raw_range`): no bar leads to a refusal."""
+        try:
+            api_filters.check_raw_range(self.project, self.period)
+        except ValidationError:
+            return [{"label": name, "requests": count} for name, count in classes.items()]
+        return [
+            {"label": name, "requests": count, "filter_url": self.filter_link("status_class", name)}
+            for name, count in classes.items()
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -85,7 +132,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
         asked = self.request.GET.get("interval")
         asked = asked if asked in ("minute", "hour", "day") else None
         try:
-            series = self._series(project, asked)
+            series = self._series(asked)
         except ValidationError:
             # Too many days even: refused like any bad range (see WorkspaceDashboardView), with
             # an error above the page, which shows the whole history.
@@ -94,11 +141,10 @@ class ProjectDashboardView(WorkspaceDashboardView):
                 f"The range has more than {MAX_BUCKETS:,} days, too many to chart: narrow it. "
                 "Showing the whole history."
             )
-            series = self._series(project, None)
+            series = self._series(None)
         interval = series["interval"]
-        summary = self.insight("apimetrics.summary", project=project)
         rows = series["series"]
-        query = range_query(self.period)
+        query = {**range_query(self.period), **self.filter_query}
         api = {
             name.replace("-", "_"): reverse(f"api:apimetrics-{name}", kwargs={"key": project.key})
             + "?"
@@ -106,21 +152,33 @@ class ProjectDashboardView(WorkspaceDashboardView):
             for name in ("summary", "time-series", "endpoints", "consumers", "slowest-endpoints", "status-codes")
         }
         api["time_series"] += f"&interval={interval}"
+        endpoint_of = lambda row: f"{row['method']} {row['endpoint']}"  # noqa: E731
+        endpoints = self.linked(self.scoped("endpoints")["endpoints"], "endpoint", endpoint_of, "endpoint")
+        consumers = self.linked(
+            self.scoped("consumers", limit=20)["consumers"], "consumer", lambda row: row["consumer"], "consumer"
+        )
+        status = self.scoped("status_codes")
+        status_rows = self.status_rows(status["classes"])
+        codes = self.scoped("status_series", interval=interval)["series"]
         context.update(
             period=self.period,
             form_errors=self.form_errors,
             project=project,
-            summary=summary,
+            summary=self.scoped("summary"),
             interval=interval,
             interval_asked=asked,
-            endpoints=self.insight("apimetrics.endpoints", project=project)["endpoints"],
-            consumers=self.insight("apimetrics.consumers", project=project, limit=20)["consumers"],
-            slowest=self.insight("apimetrics.slowest_endpoints", project=project)["endpoints"],
-            status=self.insight("apimetrics.status_codes", project=project),
-            range_query=link_query(self),
+            endpoints=endpoints,
+            consumers=consumers,
+            slowest=self.linked(self.scoped("slowest_endpoints")["endpoints"], "endpoint", endpoint_of, "endpoint"),
+            status=status,
             requests_chart=charts.to_html(charts.requests_figure(rows)),
             latency_chart=charts.to_html(charts.latency_figure(rows)),
             error_chart=charts.to_html(charts.error_rate_figure(rows)),
+            apdex_chart=charts.to_html(charts.apdex_figure(rows, project.apdex_threshold_ms)),
+            codes_chart=charts.to_html(charts.status_codes_figure(codes)),
+            endpoints_chart=charts.bars_html(endpoints[:10], "Requests by endpoint"),
+            consumers_chart=charts.bars_html(consumers[:10], "Requests by consumer"),
+            classes_chart=charts.bars_html(status_rows, "Requests by status class"),
             csv=api,
             data_as_of=self.data_as_of,
             live=live_context(self, project),

@@ -15,7 +15,7 @@ its sentence instead of an empty frame.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -67,6 +67,36 @@ def empty_figure(sentence: str) -> go.Figure:
     return go.Figure(layout={"meta": {"empty": sentence}})
 
 
+def bar_figure(labels: Sequence[str], values: Sequence[float], *, title: str, currency: str | None = None) -> go.Figure:
+    """A table's first rows as horizontal bars, the first on top (a ranking reads downwards),
+    each labelled as :func:`row_links` names it so that a click can open its page."""
+    if not labels:
+        return empty_figure("Nothing to rank in this range.")
+    figure = go.Figure(
+        go.Bar(x=list(values)[::-1], y=list(labels)[::-1], orientation="h", name=title, marker_color="#3b5bdb")
+    )
+    layout(
+        figure,
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        height=max(220, 26 * len(labels) + 90),
+        margin={"l": 10, "r": 20, "t": 40, "b": 40},
+        showlegend=False,
+    )
+    figure.update_yaxes(automargin=True, type="category")
+    if currency:
+        money_axis(figure, currency, axis="x")
+    return figure
+
+
+def row_links(
+    rows: Sequence[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str], url: str = "filter_url"
+) -> dict[str, str]:
+    """The ``links`` of :func:`figure_html` from a table's rows that already carry their URLs:
+    each row's category as the chart draws it (``label(row)``) to its ``url`` (the link that
+    applies its filter, or ``detail_url``: its page). Rows without that URL get no link."""
+    return {label(row): row[url] for row in rows if row.get(url)}
+
+
 def summary(figure: go.Figure) -> str:
     """What a screen reader hears of a chart: its traces and the span of their points."""
     names = [trace.name for trace in figure.data if getattr(trace, "name", None)]
@@ -77,7 +107,7 @@ def summary(figure: go.Figure) -> str:
     locations = next((trace.locations for trace in figure.data if trace.type in _GEO_TRACES), None)
     if locations is not None:
         text += f", {len(locations)} countries"
-    return text + ". The table or CSV beside it holds the figures."
+    return text + "."
 
 
 def figure_html(
@@ -89,6 +119,9 @@ def figure_html(
     meta = figure.layout.meta
     if not figure.data and isinstance(meta, dict) and meta.get("empty"):
         return format_html('<p class="chart-empty">{}</p>', meta["empty"])
+    # Clicks are for pointers: the table beside a linked chart has the same links as keyboard stops.
+    told = " Its bars and regions open the same pages as the table's links." if links else ""
+    label = f"{summary(figure)} The table or CSV beside it holds the figures.{told}"
     spec = '{"figure": %s, "config": %s, "links": %s}' % (  # noqa: UP031 (JSON documents, already encoded)
         pio.to_json(figure),
         json.dumps({**DEFAULT_CONFIG, **(config or {})}),
@@ -96,6 +129,6 @@ def figure_html(
     )
     return format_html(
         '<div class="pulse-chart" role="figure" aria-label="{}"><script type="application/json">{}</script></div>',
-        summary(figure),
+        label,
         mark_safe(spec.translate(_ESCAPES)),
     )

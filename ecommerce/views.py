@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
 from accounts.models import Workspace
-from config.filters import PageFilter, query_string
+from config.filters import PageFilter
 from config.numbers import KpiCard, format_share, kpi_card
 from config.periods import Period
 from ecommerce import analytics, charts
@@ -69,11 +69,10 @@ class EcommercePage(WorkspaceDashboardView):
         """The lines the filters in use leave (their values as resolved: the country as stored)."""
         return analytics.Scope(**{name: item.value for name, item in self.active_filters.items()})
 
-    def filter_link(self, name: str, value: str) -> str:
+    def filter_link(self, name: str, value: str, path: str | None = None) -> str:
         """The overview, where the figures of the filter's lines are, with the filter ``name`` set to
         ``value`` beside the time controls and the other filters."""
-        query = {**self.time.query(), **self.filter_query, name: value}
-        return reverse("ecommerce:dashboard") + query_string(query)
+        return super().filter_link(name, value, reverse("ecommerce:dashboard"))
 
     def with_links(self, rows: list[dict], name: str, key: str, page: str) -> list[dict]:
         """``rows`` with the link that applies their filter ``name`` (their ``key``) and the one to

@@ -158,7 +158,7 @@ def test_project_page_links_rows_to_their_detail_pages(mix, client, owner):
 def test_clicking_an_endpoint_row_opens_its_page_with_its_figures(mix, browser_page, owner):
     page = browser_page(owner)
     page.goto("/api-metrics/shop/?date_from=2026-03-10&date_to=2026-03-10")
-    page.click("#endpoints a:has-text('/orders')")
+    page.click("#endpoints tr:has-text('/orders') a.detail-link")
     page.wait_for_url("**/api-metrics/shop/endpoint?*endpoint=%2Forders*")
     page.wait_for_selector("#latency-chart .plot-container")
     assert "POST /orders" in page.locator("h1").inner_text()
