@@ -73,7 +73,13 @@ def bar_figure(labels: Sequence[str], values: Sequence[float], *, title: str, cu
     if not labels:
         return empty_figure("Nothing to rank in this range.")
     figure = go.Figure(
-        go.Bar(x=list(values)[::-1], y=list(labels)[::-1], orientation="h", name=title, marker_color="#3b5bdb")
+        go.Bar(
+            x=[float(value) for value in values][::-1],
+            y=list(labels)[::-1],
+            orientation="h",
+            name=title,
+            marker_color="#3b5bdb",
+        )
     )
     layout(
         figure,

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from config.errors import NotFound
 from ecommerce import charts
-from ecommerce.views import EcommercePage
+from ecommerce.views import PRODUCT_LINKS, EcommercePage
 
 
 class DetailPage(EcommercePage):
@@ -62,9 +62,11 @@ class CountryView(DetailPage):
     def extra_context_for(self, payload: dict) -> dict:
         products = payload["top_products"]
         return {
-            "products_chart": charts.to_html(
+            "products_chart": self.linked_chart(
                 charts.top_products_figure(products, "net_revenue", self.workspace.currency),
-                self.product_links(products),
+                self.with_links(products, *PRODUCT_LINKS),
+                charts.product_label,
+                "detail_url",
             ),
         }
 
@@ -95,8 +97,10 @@ class ProductView(DetailPage):
     def extra_context_for(self, payload: dict) -> dict:
         rows = payload["top_countries"]
         return {
-            "map_chart": charts.to_html(
+            "map_chart": self.linked_chart(
                 charts.countries_map_figure(rows, self.workspace.currency),
-                self.country_links(rows),
+                self.with_links(rows, "country", "country", "country"),
+                lambda row: row["label"],
+                "detail_url",
             )
         }

@@ -5,14 +5,18 @@ cached results the API serves, so a page after an import's cache warming reads o
 """
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+import plotly.graph_objects as go
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from accounts.dashboards import WorkspaceDashboardView
 from accounts.models import Workspace
+from config.charts import bar_figure, row_links
 from config.filters import PageFilter
 from config.numbers import KpiCard, format_share, kpi_card
 from config.periods import Period
@@ -44,6 +48,19 @@ SCOPE_FILTERS = (
     PageFilter("customer", "Customer", partial(scope_field, "customer"), partial(_line_value, "customer")),
     PageFilter("product", "Product", partial(scope_field, "product"), partial(_line_value, "product")),
 )
+
+
+# with_links' arguments for a table of products: the product filter and page by stock code.
+PRODUCT_LINKS = ("product", "stock_code", "product")
+
+
+def _label(row: dict) -> str:
+    """A country as the map and the bars draw it (EIRE as Ireland)."""
+    return row["label"]
+
+
+def _customer(row: dict) -> str:
+    return f"Customer {row['customer_id']}"
 
 
 class EcommercePage(WorkspaceDashboardView):
@@ -99,13 +116,10 @@ class EcommercePage(WorkspaceDashboardView):
         filters (kept for the way back)."""
         return reverse(f"ecommerce:{page}", args=[key]) + self.page_query
 
-    def country_links(self, rows: list[dict]) -> dict[str, str]:
-        """A map's regions (labels, as it draws them) to their country pages."""
-        return {row["label"]: self.detail_link("country", row["country"]) for row in rows}
-
-    def product_links(self, rows: list[dict]) -> dict[str, str]:
-        """A top-products chart's bars to their product pages."""
-        return {charts.product_label(row): self.detail_link("product", row["stock_code"]) for row in rows}
+    def linked_chart(self, figure: go.Figure, rows: list[dict], label: Callable[[dict], str], url: str) -> SafeString:
+        """``figure`` whose bars or regions (``label(row)``) open the ``url`` of their rows: their
+        filter (``filter_url``) or their page (``detail_url``), as :meth:`with_links` gave them."""
+        return charts.to_html(figure, row_links(rows, label, url))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -162,6 +176,7 @@ class DashboardView(EcommercePage):
         interval = series["interval"]
         previous = series["previous"]["rows"] if series["previous"] else None
         countries = self.insight("countries", order_by="revenue", limit=250, scope=scope)
+        linked = self.with_links(countries["rows"], "country", "country", "country")
         heat = self.insight("weekday_hour", scope=scope)
         currency = self.workspace.currency
         growth = self.insight("revenue_growth", scope=scope)
@@ -170,10 +185,19 @@ class DashboardView(EcommercePage):
             "cards": kpi_cards(kpis, self.workspace.currency),
             "interval": interval,
             "series_chart": charts.to_html(charts.revenue_series_figure(series["rows"], previous, currency)),
-            "map_chart": charts.to_html(
-                charts.countries_map_figure(countries["rows"], currency), self.country_links(countries["rows"])
+            "map_chart": self.linked_chart(charts.countries_map_figure(linked, currency), linked, _label, "filter_url"),
+            "bars_chart": self.linked_chart(
+                bar_figure(
+                    [_label(row) for row in linked[:10]],
+                    [row["revenue"] for row in linked[:10]],
+                    title="Revenue by country",
+                    currency=currency,
+                ),
+                linked[:10],
+                _label,
+                "filter_url",
             ),
-            "countries": self.with_links(countries["rows"][:15], "country", "country", "country"),
+            "countries": linked[:15],
             "countries_total": countries["countries_total"],
             "heat_chart": charts.to_html(charts.weekday_hour_heatmap_figure(heat["rows"], currency)),
             "growth": growth["rows"],
@@ -198,6 +222,7 @@ class CustomersView(EcommercePage):
         ltv = self.insight("lifetime_value", period=self.model_period(), scope=self.scope)
         cohorts = self.insight("cohorts", scope=self.scope)
         top = self.insight("customers_top", order_by="net", limit=10, scope=self.scope)
+        top_customers = self.with_links(top["rows"], "customer", "customer_id", "customer")
         return {
             "segments": segments,
             "segments_chart": charts.to_html(charts.segments_figure(segments["rows"])),
@@ -206,7 +231,18 @@ class CustomersView(EcommercePage):
                 charts.lifetime_value_figure(ltv["historical"], ltv["predicted"], self.workspace.currency)
             ),
             "cohorts_chart": charts.to_html(charts.cohort_heatmap_figure(cohorts["cohorts"])),
-            "top_customers": self.with_links(top["rows"], "customer", "customer_id", "customer"),
+            "top_customers": top_customers,
+            "top_chart": self.linked_chart(
+                bar_figure(
+                    [_customer(row) for row in top_customers],
+                    [row["net_revenue"] for row in top_customers],
+                    title="Top customers by net value",
+                    currency=self.workspace.currency,
+                ),
+                top_customers,
+                _customer,
+                "detail_url",
+            ),
             "csv": {
                 "segments": self.scoped_csv("customers/segments"),
                 "ltv": self.scoped_csv("customers/lifetime-value", self.model_period()),
@@ -224,18 +260,24 @@ class ProductsView(EcommercePage):
     tab = "products"
 
     def page_context(self) -> dict:
-        by_net = self.insight("products_top", order_by="net", limit=10, scope=self.scope)
-        returned = self.insight("products_returned", limit=10, scope=self.scope)
+        by_net = self.with_links(
+            self.insight("products_top", order_by="net", limit=10, scope=self.scope)["rows"], *PRODUCT_LINKS
+        )
+        returned = self.with_links(
+            self.insight("products_returned", limit=10, scope=self.scope)["rows"], *PRODUCT_LINKS
+        )
+        currency = self.workspace.currency
         return {
-            "by_net": self.with_links(by_net["rows"], "product", "stock_code", "product"),
-            "returned": self.with_links(returned["rows"], "product", "stock_code", "product"),
-            "net_chart": charts.to_html(
-                charts.top_products_figure(by_net["rows"], "net_revenue", self.workspace.currency),
-                self.product_links(by_net["rows"]),
+            "by_net": by_net,
+            "returned": returned,
+            "net_chart": self.linked_chart(
+                charts.top_products_figure(by_net, "net_revenue", currency), by_net, charts.product_label, "detail_url"
             ),
-            "returned_chart": charts.to_html(
-                charts.top_products_figure(returned["rows"], "returns_value", self.workspace.currency),
-                self.product_links(returned["rows"]),
+            "returned_chart": self.linked_chart(
+                charts.top_products_figure(returned, "returns_value", currency),
+                returned,
+                charts.product_label,
+                "detail_url",
             ),
             "csv": {
                 "net": self.scoped_csv("products/top", order_by="net", limit=250),

@@ -1,9 +1,11 @@
 """Plotly figures of the sales dashboard: pure functions of the analytics payloads."""
 
+from collections.abc import Mapping
+
 import plotly.graph_objects as go
 from django.utils.safestring import SafeString
 
-from config.charts import empty_figure, figure_html, layout, money_axis, money_hover
+from config.charts import bar_figure, empty_figure, figure_html, layout, money_axis, money_hover, row_links
 from sales.etl import EXCELLENT_ROAS, PROFITABLE_ROAS
 
 REVENUE, AD_SPEND, ROAS = "#3b5bdb", "#f08c00", "#2b8a3e"
@@ -58,6 +60,18 @@ def roas_trend_figure(series: dict) -> go.Figure:
     return figure
 
 
-def to_html(figure: go.Figure) -> SafeString:
+def to_html(figure: go.Figure, links: Mapping[str, str] | None = None) -> SafeString:
     # Full width of its panel, resized with the window (config.charts draws it without inline script).
-    return figure_html(figure)
+    return figure_html(figure, links=links)
+
+
+def stores_html(stores: list[dict], currency: str) -> SafeString:
+    """Revenue by store as bars, each a click away from the store's filter (rows with ``filter_url``)."""
+    label = lambda row: f"{row['name']} (#{row['store_id']})"  # noqa: E731 (names may repeat; ids do not)
+    figure = bar_figure(
+        [label(row) for row in stores],
+        [row["total_revenue"] for row in stores],
+        title="Revenue by store",
+        currency=currency,
+    )
+    return to_html(figure, row_links(stores, label))

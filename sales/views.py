@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.dashboards import WorkspaceDashboardView
 from config.errors import NotFound
-from config.filters import PageFilter, query_string
+from config.filters import PageFilter
 from config.insights import get_insight
 from config.numbers import KpiCard, kpi_card
 from config.periods import Period
@@ -60,7 +60,10 @@ class SalesDashboardView(WorkspaceDashboardView):
             interval = auto_interval(effective)
         series = insight("sales.series", interval=interval, **store).value
         top = insight("sales.top_users", limit=5, **store).value
-        stores = [{**row, "filter_url": self.store_link(row["store_id"])} for row in insight("sales.by_store").value]
+        stores = [
+            {**row, "filter_url": self.filter_link("store", str(row["store_id"]), reverse("sales:dashboard"))}
+            for row in insight("sales.by_store").value
+        ]
         insights = latest_report(InsightReport, workspace)
         quality = latest_report(QualityReport, workspace)
 
@@ -78,6 +81,7 @@ class SalesDashboardView(WorkspaceDashboardView):
             revenue_chart=charts.to_html(charts.revenue_vs_ad_spend_figure(series, workspace.currency)),
             roas_chart=charts.to_html(charts.roas_trend_figure(series)),
             stores=stores,
+            stores_chart=charts.stores_html(stores, workspace.currency),
             top_users=top,
             insights=insights,
             quality=quality,
@@ -92,10 +96,6 @@ class SalesDashboardView(WorkspaceDashboardView):
             },
         )
         return context
-
-    def store_link(self, store_id: int) -> str:
-        """This dashboard narrowed to the store ``store_id``, in the same range."""
-        return reverse("sales:dashboard") + query_string({**self.time.query(), "store": str(store_id)})
 
 
 def _period_of(summary: dict) -> Period:

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sales import charts
+from tests.charts import chart_spec
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_dashboard_needs_a_login():
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_dashboard_shows_kpis_with_deltas_tables_and_csv_links(owner, sales_data):
+def test_dashboard_shows_kpis_with_deltas_tables_and_csv_links(owner, sales_data, stores):
     response = logged_in(owner).get(reverse("sales:dashboard"), {"date_from": "2026-03-01", "date_to": "2026-03-31"})
     assert response.status_code == 200
     context = response.context
@@ -39,7 +40,14 @@ def test_dashboard_shows_kpis_with_deltas_tables_and_csv_links(owner, sales_data
     assert "▲ +400.0 %" in html
     assert "/api/v1/sales/series?date_from=2026-03-01&amp;date_to=2026-03-31&amp;interval=day&amp;format=csv" in html
     assert "/api/v1/sales/by-store?date_from=2026-03-01&amp;date_to=2026-03-31&amp;format=csv" in html
-    assert html.count('<div class="pulse-chart" role="figure" aria-label="Chart of ') == 2
+    assert html.count('<div class="pulse-chart" role="figure" aria-label="Chart of ') == 3
+    # The stores' bars, a click away from each store's filter in the same range.
+    bars = chart_spec(html, "Revenue by store")
+    north, south = (store.pk for store in stores)
+    assert bars["links"] == {
+        f"North (#{north})": f"/sales/?preset=custom&date_from=2026-03-01&date_to=2026-03-31&store={north}",
+        f"South (#{south})": f"/sales/?preset=custom&date_from=2026-03-01&date_to=2026-03-31&store={south}",
+    }
     assert "South" in html
     assert "admin@acme.test" in html
     assert "Data as of" in html
