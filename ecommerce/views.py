@@ -190,7 +190,7 @@ class DashboardView(EcommercePage):
                 bar_figure(
                     [_label(row) for row in linked[:10]],
                     [row["revenue"] for row in linked[:10]],
-                    title="Revenue by country",
+                    title="Top countries by revenue",
                     currency=currency,
                 ),
                 linked[:10],

@@ -18,7 +18,7 @@ def test_map_and_country_bars_apply_the_country_filter_for_every_member(shop, ow
         client.force_login(user)
         html = client.get(reverse("ecommerce:dashboard"), {"preset": "all", "product": "22423"}).content.decode()
         links = {"Ireland": f"{FILTERED}&country=EIRE", "United Kingdom": f"{FILTERED}&country=United+Kingdom"}
-        bars = chart_spec(html, "Revenue by country")
+        bars = chart_spec(html, "Top countries by revenue")
         assert bars["links"] == links
         assert bars["figure"]["data"][0]["y"] == ["United Kingdom", "Ireland"]  # Ireland's 25.50 on top
         map_links = next(
