@@ -77,7 +77,9 @@ def test_rules_on_one_endpoint_read_its_rollups(workspace, evaluate):
         rule("p95_ms", "POST /orders", "1000"),  # the 3,000 ms call's bucket
         rule("apdex", "POST /orders", "0.5", "below"),  # frustrated: over 4 × 500 ms
         rule("apdex", "GET /items", "0.5", "below"),  # 3 of 4 satisfied: only the 5xx is frustrated
-        rule("requests", "GET /nothing", "0"),  # no calls: 0, not above 0
+        # An endpoint the project never had is the API's 404: the rule cannot be read, says so, and
+        # does not fire (as a rule on a country the shop never sold to).
+        rule("requests", "GET /nothing", "0"),
     )
     evaluate(NOW)
     p95 = Decimal(str(round(bucket_value(bucket_of(3000)), 2)))
@@ -87,5 +89,10 @@ def test_rules_on_one_endpoint_read_its_rollups(workspace, evaluate):
         ("firing", p95),
         ("firing", Decimal("0")),
         ("ok", Decimal("0.75")),
-        ("ok", Decimal("0")),
+        ("ok", None),
     ]
+    rules[-1].refresh_from_db()
+    assert (rules[-1].last_outcome, rules[-1].last_error) == (
+        "no_data",
+        "The rule cannot be read: No endpoint 'GET /nothing' in this project.",
+    )
