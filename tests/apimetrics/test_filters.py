@@ -25,6 +25,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.apimetrics.conftest import NOW
+from tests.charts import chart_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -189,8 +190,19 @@ def test_dashboard_status_class_and_row_and_bar_links(mix, now, client, owner):
     assert row["detail_url"].startswith("/api-metrics/shop/endpoint?date_from=2026-03-10&")
     # The bars hold the same links: a click on a bar applies the filter.
     assert row["filter_url"].replace("&", "\\u0026") in html
+    classes = chart_spec(html, "Requests by status class")
+    assert classes["figure"]["data"][0]["y"] == ["5xx", "4xx", "3xx", "2xx"]
+    assert classes["links"]["4xx"] == f"{url}?preset=custom&date_from=2026-03-10&date_to=2026-03-10&status_class=4xx"
     none = [row for row in response.context["consumers"] if row["label"] == "(none)"]
     assert none[0]["filter_url"] is None  # no chip names the requests without a consumer
+
+
+def test_status_bars_link_nowhere_when_raw_events_cannot_answer(mix, client, owner):
+    # Today is months after the events, past their retention: a class filter would be refused.
+    client.force_login(owner)
+    html = client.get(reverse("apimetrics:project", kwargs={"key": "shop"}), DAY).content.decode()
+    assert chart_spec(html, "Requests by status class")["links"] == {}
+    assert chart_spec(html, "Requests by endpoint")["links"]["POST /orders"].endswith("&endpoint=POST+%2Forders")
 
 
 def test_dashboard_bad_and_unknown_filters_are_left_out_with_an_error(mix, now, client, owner):
