@@ -141,8 +141,9 @@ def test_an_empty_dashboard_shows_its_next_step_instead_of_empty_charts(client, 
 @pytest.mark.parametrize(
     ("name", "what", "charts"),
     [
-        ("ecommerce:dashboard", "orders", 3),
-        ("ecommerce:customers", "orders from known customers", 3),
+        # Each with a chart of its ranking's bars (countries, top customers) beside the table.
+        ("ecommerce:dashboard", "orders", 4),
+        ("ecommerce:customers", "orders from known customers", 4),
         # The most-returned products' chart is a sentence: these orders have no returns.
         ("ecommerce:products", "orders", 1),
         ("ecommerce:forecast", "orders to forecast from", 1),
