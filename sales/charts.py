@@ -66,8 +66,10 @@ def to_html(figure: go.Figure, links: Mapping[str, str] | None = None) -> SafeSt
 
 
 def stores_html(stores: list[dict], currency: str) -> SafeString:
-    """Revenue by store as bars, each a click away from the store's filter (rows with ``filter_url``)."""
+    """Revenue by store as bars, each a click away from the store's filter (rows with ``filter_url``);
+    stores without records in the range are left out (the table still lists them)."""
     label = lambda row: f"{row['name']} (#{row['store_id']})"  # noqa: E731 (names may repeat; ids do not)
+    stores = [row for row in stores if row["records"]]
     figure = bar_figure(
         [label(row) for row in stores],
         [row["total_revenue"] for row in stores],
