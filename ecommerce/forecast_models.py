@@ -142,29 +142,56 @@ def regression(train: pd.Series, days: pd.DatetimeIndex, closed: ClosedDays) -> 
     return bands
 
 
-def local_trend(weeks: int) -> Model:
-    """Weekday effects and a damped linear trend fitted on the last ``weeks`` weeks' open days."""
+def _weekday_offsets(open_days: pd.Series, closed: ClosedDays) -> np.ndarray:
+    """Each open weekday's log revenue above the first open weekday's, over ``open_days``."""
+    from statsmodels.regression.linear_model import OLS
+
+    design = np.column_stack([np.ones(len(open_days)), _weekday_effects(open_days.index, closed)])
+    if len(open_days) <= design.shape[1] or np.linalg.matrix_rank(design) < design.shape[1]:
+        raise ValueError("too few open days for the weekday effects")
+    return np.asarray(OLS(np.log(np.asarray(open_days, dtype=float)), design).fit().params[1:])
+
+
+def local_trend(weeks: int, weekday_weeks: int | None = None) -> Model:
+    """Weekday effects and a damped linear trend fitted on the last ``weeks`` weeks' open days.
+    With ``weekday_weeks``, the weekday effects are taken from that many weeks and held fixed,
+    and only the line is fitted on the last ``weeks``: a year's weekdays vary less than a
+    quarter's, while the level still follows the quarter."""
 
     def model(train: pd.Series, days: pd.DatetimeIndex, closed: ClosedDays) -> np.ndarray:
         from statsmodels.regression.linear_model import OLS
 
         open_days = _open_days(train)
         window = open_days[open_days.index > train.index[-1] - pd.Timedelta(weeks=weeks)]
+        ahead_days = days[~closed.mask(days)]
+        logged = np.log(np.asarray(window, dtype=float))
         # Time in days from the series' last day; ahead, the trend's step shrinks by DAMPING a day
         # (h days ahead count as φ + φ² + … + φʰ), so that a slope of a few weeks is not carried
         # undiminished through a year.
         elapsed = np.asarray((window.index - train.index[-1]).days, dtype=float)
-        ahead_days = days[~closed.mask(days)]
         ahead = np.asarray((ahead_days - train.index[-1]).days, dtype=float)
         damped = DAMPING * (1 - DAMPING**ahead) / (1 - DAMPING)
-        design = np.column_stack([np.ones(len(window)), elapsed, _weekday_effects(window.index, closed)])
+        design, future = (
+            np.column_stack([np.ones(len(window)), elapsed]),
+            np.column_stack([np.ones(len(ahead)), damped]),
+        )
+        fixed, fixed_ahead = np.zeros(len(window)), np.zeros(len(ahead))
+        if weekday_weeks is None:
+            design = np.column_stack([design, _weekday_effects(window.index, closed)])
+            future = np.column_stack([future, _weekday_effects(ahead_days, closed)])
+        else:
+            since = train.index[-1] - pd.Timedelta(weeks=weekday_weeks)
+            offsets = _weekday_offsets(open_days[open_days.index > since], closed)
+            fixed, fixed_ahead = (
+                _weekday_effects(window.index, closed) @ offsets,
+                _weekday_effects(ahead_days, closed) @ offsets,
+            )
         # A weekday without an open day in the window, or no day to spare for the residuals: the
         # fit would be a guess, so the model is left out as when another one fails to fit.
         if len(window) <= design.shape[1] or np.linalg.matrix_rank(design) < design.shape[1]:
             raise ValueError(f"too few open days in the last {weeks} weeks")
-        result = OLS(np.log(np.asarray(window, dtype=float)), design).fit()
-        future = np.column_stack([np.ones(len(ahead)), damped, _weekday_effects(ahead_days, closed)])
-        mean = future @ result.params
+        result = OLS(logged - fixed, design).fit()
+        mean = future @ result.params + fixed_ahead
         # The spread of a new day: the residuals' plus the uncertainty of the fitted line.
         spread = np.sqrt(result.scale * (1 + np.einsum("ij,jk,ik->i", future, result.normalized_cov_params, future)))
         bounds = [mean - Z_80 * spread, mean + Z_80 * spread, mean - Z_95 * spread, mean + Z_95 * spread]
@@ -181,6 +208,7 @@ MODELS: dict[str, Model] = {
     "theta": theta,
     "regression": regression,
     **{f"local_{weeks}w": local_trend(weeks) for weeks in LOCAL_WEEKS},
+    "local_12w_weekdays_52w": local_trend(12, weekday_weeks=52),
 }
 COMBINED = {"ets+regression": ("ets", "regression")}
 LABELS = {
@@ -193,6 +221,7 @@ LABELS = {
         f"local_{weeks}w": f"Weekdays and a damped linear trend over the last {weeks} weeks, log scale"
         for weeks in LOCAL_WEEKS
     },
+    "local_12w_weekdays_52w": "Weekdays over the last 52 weeks and a damped linear trend over the last 12, log scale",
 }
 CANDIDATES = (*MODELS, *COMBINED)
 

@@ -3,15 +3,17 @@
 The shop's closed days are learned from its history first (:mod:`ecommerce.closed_days`): a
 closed day ahead is forecast as 0 with a zero-width interval, and the models are fitted on open
 days only (:mod:`ecommerce.forecast_models`). The candidates (seasonal naive, ETS on a Box-Cox
-scale, Theta, a weekday regression with ARIMA errors, the mean of the last two, and weekdays
-with a damped local trend over 8, 12 or 16 weeks) are compared by their backtest MASE, and the
-one with the lowest is fitted on the whole series to forecast.
+scale, Theta, a weekday regression with ARIMA errors, the mean of the last two, weekdays with a
+damped local trend over 8, 12 or 16 weeks, and that trend over 12 weeks on the weekdays of 52)
+are compared by their backtest MASE, and the one with the lowest is fitted on the whole series
+to forecast.
 
 Evaluation:
 
-- rolling-origin backtest: ``BACKTEST_ORIGINS`` origins one week apart at the end of the series,
-  each refitting every candidate on the data before the origin (closed days learned from it too)
-  and forecasting ``BACKTEST_HORIZON`` days; MAE, MAPE and MASE of each candidate, and the
+- rolling-origin backtest: ``BACKTEST_ORIGINS`` origins one week apart, the last one
+  ``BACKTEST_HORIZON`` days (the API's default horizon) before the series' end, each refitting
+  every candidate on the data before the origin (closed days learned from it too) and
+  forecasting ``BACKTEST_HORIZON`` days (the windows overlap); MAE, MAPE and MASE of each candidate, and the
   empirical coverage of its 80 % and 95 % intervals over the days it forecast open. MASE scales
   the error by the in-sample MAE of the seasonal-naive forecast on the training data. The
   chosen model's MASE is its best of the candidates on these very weeks, so slightly flattering;
@@ -43,9 +45,13 @@ MAX_HORIZON = 365
 MIN_DAYS = 4 * SEASON
 MAX_TRAINING_DAYS = 3 * 365
 BACKTEST_ORIGINS = 8
-BACKTEST_HORIZON = 7
+# The backtest scores the horizon the forecast is read at (the API's default ``periods``): a model
+# that wins a week ahead need not win a month ahead. Its origins stay a week apart, so that the
+# windows end at the series' end and every weekday starts a window as often.
+BACKTEST_HORIZON = 30
+BACKTEST_SPACING = SEASON
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 4
+FIT_VERSION = 5
 
 
 def _naive_scale(train: pd.Series) -> float:
@@ -94,16 +100,21 @@ def _origin_bands(series: pd.Series, cut: int, horizon: int, country: str | None
 
 
 def backtest(
-    series: pd.Series, country: str | None = None, origins: int = BACKTEST_ORIGINS, horizon: int = BACKTEST_HORIZON
+    series: pd.Series,
+    country: str | None = None,
+    origins: int = BACKTEST_ORIGINS,
+    horizon: int = BACKTEST_HORIZON,
+    spacing: int = BACKTEST_SPACING,
 ) -> dict | None:
-    """Rolling-origin evaluation of every candidate; ``chosen`` names the best, ``model`` and
+    """Rolling-origin evaluation of every candidate: ``origins`` origins ``spacing`` days apart,
+    the last ``horizon`` days before the series' end; ``chosen`` names the best, ``model`` and
     ``seasonal_naive`` hold its errors and the baseline's."""
-    origins = min(origins, (len(series) - MIN_DAYS) // horizon)
+    origins = min(origins, (len(series) - MIN_DAYS - horizon) // spacing + 1)
     if origins < 1:
         return None
+    cuts = [len(series) - horizon - k * spacing for k in range(origins - 1, -1, -1)]
     actual, scale, bands = [], [], {name: [] for name in CANDIDATES}
-    for k in range(origins, 0, -1):
-        cut = len(series) - k * horizon
+    for cut in cuts:
         test = np.asarray(series.iloc[cut : cut + horizon], dtype=float)
         actual.append(test)
         scale.append(np.full(len(test), _naive_scale(series.iloc[:cut])))
@@ -122,7 +133,7 @@ def backtest(
     return {
         "origins": origins,
         "horizon_days": horizon,
-        "first_origin": series.index[len(series) - origins * horizon].date().isoformat(),
+        "first_origin": series.index[cuts[0]].date().isoformat(),
         "chosen": chosen,
         "model": scores[chosen],
         "seasonal_naive": scores[BASELINE],
@@ -163,7 +174,17 @@ def holdout_accuracy(
 def inputs_digest(series: pd.Series, horizon: int = MAX_HORIZON, country: str | None = None) -> str:
     """A digest of everything :func:`fit` depends on: the models and their settings, the country
     (its holidays) and the series (every day and its revenue)."""
-    settings = (CANDIDATES, FIT_VERSION, horizon, country, SEASON, MIN_DAYS, BACKTEST_ORIGINS, BACKTEST_HORIZON)
+    settings = (
+        CANDIDATES,
+        FIT_VERSION,
+        horizon,
+        country,
+        SEASON,
+        MIN_DAYS,
+        BACKTEST_ORIGINS,
+        BACKTEST_HORIZON,
+        BACKTEST_SPACING,
+    )
     digest = hashlib.sha256(repr(settings).encode())
     digest.update(np.asarray(pd.DatetimeIndex(series.index).asi8, dtype=np.int64).tobytes())
     digest.update(np.asarray(series, dtype=np.float64).tobytes())

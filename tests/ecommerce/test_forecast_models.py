@@ -152,3 +152,40 @@ def test_the_local_trend_is_left_out_without_a_day_to_spare_for_its_residuals():
     with pytest.raises(ValueError, match="too few open days in the last 8 weeks"):
         forecast_models.local_trend(8)(train, days, closed)
     assert list(forecast_models.predict(("seasonal_naive", "local_8w"), train, days, closed)) == ["seasonal_naive"]
+
+
+def test_the_long_weekdays_trend_takes_its_weekdays_from_the_year_and_its_line_from_the_quarter():
+    # Twenty weeks: the last twelve are the weekly pattern growing 1 % a day; the eight before
+    # are three times as high, tilted by e^(−0.015 × weekday), so that over the twenty weeks each
+    # weekday's mean log equals the pattern's plus one constant (12 × 0.01 × weekday of growth,
+    # 8 × 0.015 × weekday of tilt): the weekday effects of the whole history are the pattern's,
+    # and the line over the last twelve weeks is then an exact fit, as for the local trend.
+    index = pd.date_range("2011-01-03", periods=20 * 7, freq="D")
+    elapsed = np.asarray((index - index[-1]).days, dtype=float)
+    weekday = np.asarray(index.day_of_week, dtype=float)
+    early = index < index[-84]
+    values = PATTERN[index.day_of_week] * np.where(early, 3.0 * np.exp(-0.015 * weekday), np.exp(0.01 * elapsed))
+    closed = closed_days.ClosedDays((5,), (), False, None)
+    days = pd.date_range(index[-1] + pd.Timedelta(days=1), periods=8, freq="D")
+    model = forecast_models.MODELS["local_12w_weekdays_52w"]
+    bands = model(pd.Series(values, index=index), days, closed)
+    expected = PATTERN[days.day_of_week] * np.exp(0.01 * 49 * (1 - 0.98 ** np.arange(1, 9)))
+    assert bands[0] == pytest.approx(expected, rel=1e-9)
+    assert bands[1:] == pytest.approx(np.vstack([bands[0]] * 4), rel=1e-6)
+    # Fridays twice as high in the eight early weeks only: the 12-week local trend does not see
+    # them, this model forecasts a higher Friday (day 5 ahead).
+    values[early & (index.day_of_week == 4)] *= 2
+    series = pd.Series(values, index=index)
+    assert forecast_models.local_trend(12)(series, days, closed)[0] == pytest.approx(expected, rel=1e-9)
+    assert model(series, days, closed)[0, 4] > expected[4] * 1.05
+
+
+def test_the_backtest_scores_thirty_days_from_origins_a_week_apart():
+    # 100 days: the last origin is 30 days before the end, the others a week apart before it, as
+    # many as leave the first one 28 days of history: (100 − 28 − 30) // 7 + 1 = 7, the first
+    # at day 100 − 30 − 6 × 7 = 28.
+    series = _noisy_level(100, 0.25, seed=4)
+    backtest = forecasting.backtest(series)
+    assert (backtest["origins"], backtest["horizon_days"]) == (7, 30)
+    assert backtest["first_origin"] == series.index[28].date().isoformat() == "2011-01-31"
+    assert forecasting.backtest(series.iloc[:57]) is None  # 57 days leave no 28 before 30
