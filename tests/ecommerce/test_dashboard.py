@@ -71,7 +71,8 @@ def test_the_forecast_page_says_which_model_won_and_which_days_are_closed(worksp
         "Chosen by the backtest: <b>Seasonal naive (same weekday last week)</b>, MASE – against – for the "
         "seasonal-naive model (ratio –); its 80 % and 95 % intervals held 100.0 % and 100.0 % of the open days."
     ) in html
-    assert "Rolling origin: 6 origins from 2011-01-31, 7-day horizon each." in html
+    # 70 days leave room for (70 − 28 − 30) // 7 + 1 = 2 origins, the last 30 days before the end.
+    assert "Rolling origin: 2 origins a week apart from 2011-02-05, 30-day horizon each." in html
     assert html.count('</td><td class="num">0.0</td>') >= 1  # the baseline's MAE
     assert "Closed, forecast as 0: Saturday." in html
     for label in forecast_models.LABELS.values():
