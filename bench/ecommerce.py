@@ -625,6 +625,7 @@ def _forecast_rows(fit: dict) -> list[tuple[str, str, str]]:
     return [
         ("forecast (Online Retail, whole file)", "figure", "goal"),
         (f"chosen model: {fit['model']}", "", ""),
+        (f"backtest: {backtest['origins']} origins a week apart, {backtest['horizon_days']} days each", "", ""),
         ("backtest MASE, seasonal naive (baseline)", f"{naive['mase']:.3f}", ""),
         ("backtest MASE, chosen model", f"{chosen['mase']:.3f}", ""),
         ("  ratio to the seasonal naive", f"{backtest['mase_ratio']:.3f}", "≤ 0.90"),
