@@ -21,7 +21,10 @@ what MAE and MASE reward.
 - ``local_8w``, ``local_12w``, ``local_16w``: a least-squares fit of log revenue on weekday
   effects and a straight line over the open days of the last 8, 12 or 16 weeks, the line damped
   ahead (:data:`DAMPING` a day). The backtest chooses the window: a shop's level moves with the
-  seasons, and a short window follows it where a model of the whole history lags behind.
+  seasons, and a short window follows it where a model of the whole history lags behind;
+- ``local_12w_weekdays_52w``: the same line over the last 12 weeks, on weekday effects fitted
+  over the last 52 weeks and held fixed: a quarter is enough to follow the level, not to pin
+  down six weekday effects.
 """
 
 from __future__ import annotations
