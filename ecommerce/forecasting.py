@@ -107,11 +107,14 @@ def backtest(
     spacing: int = BACKTEST_SPACING,
 ) -> dict | None:
     """Rolling-origin evaluation of every candidate: ``origins`` origins ``spacing`` days apart,
-    the last ``horizon`` days before the series' end; ``chosen`` names the best, ``model`` and
-    ``seasonal_naive`` hold its errors and the baseline's."""
-    origins = min(origins, (len(series) - MIN_DAYS - horizon) // spacing + 1)
-    if origins < 1:
+    the last ``horizon`` days before the series' end (fewer days where the history is shorter
+    than :data:`MIN_DAYS` and a horizon; None when it is not longer than MIN_DAYS). ``chosen``
+    names the best, ``model`` and ``seasonal_naive`` hold its errors and the baseline's."""
+    # A history too short for a whole horizon after MIN_DAYS is scored over what it has.
+    horizon = min(horizon, len(series) - MIN_DAYS)
+    if horizon < 1:
         return None
+    origins = min(origins, (len(series) - MIN_DAYS - horizon) // spacing + 1)
     cuts = [len(series) - horizon - k * spacing for k in range(origins - 1, -1, -1)]
     actual, scale, bands = [], [], {name: [] for name in CANDIDATES}
     for cut in cuts:

@@ -188,4 +188,7 @@ def test_the_backtest_scores_thirty_days_from_origins_a_week_apart():
     backtest = forecasting.backtest(series)
     assert (backtest["origins"], backtest["horizon_days"]) == (7, 30)
     assert backtest["first_origin"] == series.index[28].date().isoformat() == "2011-01-31"
-    assert forecasting.backtest(series.iloc[:57]) is None  # 57 days leave no 28 before 30
+    # 40 days leave 12 after the first 28: one origin, scored over those 12 days.
+    short = forecasting.backtest(series.iloc[:40])
+    assert (short["origins"], short["horizon_days"], short["first_origin"]) == (1, 12, "2011-01-31")
+    assert forecasting.backtest(series.iloc[:28]) is None  # nothing after the first 28 days
