@@ -107,6 +107,20 @@ def raw_only(match: Match) -> bool:
 _MAPS = {"histogram": BUCKET_SQL, "status_codes": "status_code"}
 
 
+def _match_where(match: Match, prefix: str) -> tuple[str, list[object]]:
+    """The conditions (each starting " AND ") and parameters that keep the rows of ``match``."""
+    where = ""
+    params: list[object] = []
+    for name, value in match:
+        if name == "status_class":  # collect() reads raw events alone then
+            where += " AND status_code >= %s AND status_code < %s"
+            params += [int(value[0]) * 100, int(value[0]) * 100 + 100]
+        else:
+            where += f" AND {prefix}{_MATCHABLE[name]} = %s"
+            params.append(value)
+    return where, params
+
+
 def _source_sql(
     table: str,
     lo: dt.datetime | None,
@@ -134,13 +148,9 @@ def _source_sql(
         time_column = f"r.{table}"
         t = None if unit is None else time_column if table == unit else sql.trunc(unit, time_column)
         columns = ", ".join(f"r.{name.strip()}" for name in columns.split(",")) if columns else ""
-    for name, value in match:
-        if name == "status_class":  # collect() reads raw events alone then
-            where += " AND status_code >= %s AND status_code < %s"
-            params += [int(value[0]) * 100, int(value[0]) * 100 + 100]
-            continue
-        where += f" AND {prefix}{_MATCHABLE[name]} = %s"
-        params.append(value)
+    matched, match_params = _match_where(match, prefix)
+    where += matched
+    params += match_params
     if lo is not None:
         where += f" AND {time_column} >= %s"
         params.append(sql.param(lo))
