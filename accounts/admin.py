@@ -73,8 +73,18 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "timezone", "currency", "week_start", "personal_for", "sample_for", "created_at"]
-    list_filter = ["timezone", "currency", "week_start"]
+    list_display = [
+        "name",
+        "slug",
+        "timezone",
+        "currency",
+        "locale",
+        "week_start",
+        "personal_for",
+        "sample_for",
+        "created_at",
+    ]
+    list_filter = ["timezone", "currency", "locale", "week_start"]
     search_fields = ["name", "slug", "personal_for__email"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["personal_for", "sample_for"]

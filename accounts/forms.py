@@ -10,6 +10,7 @@ from accounts.models import AuditEvent, Membership, User, Workspace
 from config.currencies import CURRENCIES
 from config.errors import DomainError
 from config.forms import SerializerForm, field
+from config.locales import locale_choices
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -105,6 +106,9 @@ class WorkspaceSettingsForm(forms.Form):
     )
     timezone = forms.ChoiceField(choices=timezone_choices, help_text="Days, weeks and months are counted in it.")
     currency = forms.ChoiceField(choices=[(code, f"{code} · {name}") for code, name in CURRENCIES])
+    locale = forms.ChoiceField(
+        choices=locale_choices(), help_text="How numbers and money are written: 10,631,048.74 or 10.631.048,74."
+    )
     week_start = forms.TypedChoiceField(
         choices=Workspace.WeekStart.choices,
         coerce=int,
@@ -114,8 +118,12 @@ class WorkspaceSettingsForm(forms.Form):
 
     @classmethod
     def for_workspace(cls, workspace: Workspace, data=None, *, read_only: bool = False) -> "WorkspaceSettingsForm":
-        initial = {name: getattr(workspace, name) for name in ("name", "slug", "timezone", "currency", "week_start")}
+        initial = {
+            name: getattr(workspace, name) for name in ("name", "slug", "timezone", "currency", "locale", "week_start")
+        }
         form = cls(data, initial=initial)
+        # A locale set through the API stays choosable: saving other settings must not drop it.
+        form.fields["locale"].choices = locale_choices(workspace.locale)
         if read_only:
             for field in form.fields.values():
                 field.disabled = True

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from config.currencies import CURRENCY_CODES
+from config.locales import DEFAULT_LOCALE, is_known_locale
 
 
 def validate_timezone(value: str) -> None:
@@ -20,6 +21,11 @@ def validate_timezone(value: str) -> None:
 def validate_currency(value: str) -> None:
     if value not in CURRENCY_CODES:
         raise ValidationError(f"{value!r} is not an ISO 4217 currency code.")
+
+
+def validate_locale(value: str) -> None:
+    if not is_known_locale(value):
+        raise ValidationError(f"{value!r} is not a known locale (such as en_GB, de_DE or fr_CA).")
 
 
 class UserManager(BaseUserManager):
@@ -126,6 +132,12 @@ class Workspace(models.Model):
         help_text="IANA name; day, week and month buckets are computed in it.",
     )
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency], help_text="ISO 4217 code.")
+    locale = models.CharField(
+        max_length=32,
+        default=DEFAULT_LOCALE,
+        validators=[validate_locale],
+        help_text="How numbers and money are written on the pages (a CLDR locale such as de_DE).",
+    )
     week_start = models.PositiveSmallIntegerField(
         choices=WeekStart.choices, default=WeekStart.MONDAY, help_text="The first day of week buckets."
     )

@@ -25,6 +25,7 @@ from accounts.audit import Action, audit_record
 from accounts.invitations import invitation_create
 from accounts.models import RESERVED_WORKSPACE_SLUGS, SYSTEM_WORKSPACE_SLUG, Invitation, Membership, User, Workspace
 from config.errors import Conflict, Invalid
+from config.locales import DEFAULT_LOCALE, normalize_locale
 from config.services import model_update
 
 log = structlog.get_logger(__name__)
@@ -78,6 +79,7 @@ def workspace_create(
     name: str,
     timezone: str = "UTC",
     currency: str = "USD",
+    locale: str = DEFAULT_LOCALE,
     week_start: int = Workspace.WeekStart.MONDAY,
     personal: bool = False,
     slug: str | None = None,
@@ -90,10 +92,11 @@ def workspace_create(
         slug=validate_workspace_slug(slug) if slug else _unique_slug(name),
         timezone=timezone,
         currency=currency.upper(),
+        locale=locale,
         week_start=week_start,
         personal_for=owner if personal else None,
     )
-    _full_clean(workspace, ["name", "timezone", "currency", "week_start"])
+    _full_clean(workspace, ["name", "timezone", "currency", "locale", "week_start"])
     try:
         with transaction.atomic():
             workspace.save()
@@ -104,7 +107,7 @@ def workspace_create(
     return workspace
 
 
-SETTINGS_FIELDS = ("name", "slug", "timezone", "currency", "week_start")
+SETTINGS_FIELDS = ("name", "slug", "timezone", "currency", "locale", "week_start")
 
 
 @transaction.atomic
@@ -115,6 +118,8 @@ def workspace_update(*, workspace: Workspace, actor: User, data: Mapping[str, An
     data = dict(data)
     if "currency" in data:
         data["currency"] = str(data["currency"]).upper()
+    if "locale" in data:
+        data["locale"] = normalize_locale(str(data["locale"]))
     if "slug" in data and data["slug"] != workspace.slug:
         if workspace.slug == SYSTEM_WORKSPACE_SLUG:
             raise Invalid.on("slug", "Pulse's own workspace keeps its slug.")

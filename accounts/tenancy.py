@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework import permissions
 
 from accounts.models import Membership, Workspace
+from config import numbers
 
 WORKSPACE_HEADER = "X-Workspace"
 SESSION_WORKSPACE_KEY = "workspace_slug"
@@ -160,11 +161,14 @@ class _MembershipLookup:
 
 def page_membership(request: HttpRequest) -> Membership | None:
     """The active membership of an HTML page, or None when the user belongs to no workspace
-    (the pages then show the one "no workspace" state of ``base.html``)."""
+    (the pages then show the one "no workspace" state of ``base.html``). The page's numbers are
+    written in the workspace's locale from here on (:mod:`config.numbers`)."""
     try:
-        return request_membership(request)
+        membership = request_membership(request)
     except Http404:
         return None
+    numbers.activate_locale(membership.workspace.locale)
+    return membership
 
 
 class WorkspaceRolePermission(permissions.BasePermission):

@@ -23,7 +23,7 @@ import plotly.io as pio
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from config.numbers import currency_prefix
+from config.numbers import currency_affixes, currency_places, separators
 
 # What Django's json_script escapes: the JSON can then never end its <script> element early.
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -50,16 +50,20 @@ def layout(figure: go.Figure, **overrides: Any) -> go.Figure:
     return figure
 
 
-def money_axis(figure: go.Figure, currency: str, axis: str = "y") -> go.Figure:
-    """The ``axis`` of a money figure: ticks with the currency ("£10M") and grouped hover values."""
+def money_axis(figure: go.Figure, currency: str, axis: str = "y", locale: str | None = None) -> go.Figure:
+    """The ``axis`` of a money figure: ticks with the currency where the locale writes it ("£10M",
+    "10M €") and grouped hover values to the currency's minor unit."""
+    prefix, suffix = currency_affixes(currency, locale)
     update = figure.update_yaxes if axis == "y" else figure.update_xaxes
-    update(tickprefix=currency_prefix(currency), tickformat="~s", hoverformat=",.2f")
+    update(tickprefix=prefix, ticksuffix=suffix, tickformat="~s", hoverformat=f",.{currency_places(currency)}f")
     return figure
 
 
-def money_hover(currency: str, value: str = "y") -> str:
-    """A hover template's amount: "£%{y:,.2f}"."""
-    return f"{currency_prefix(currency)}%{{{value}:,.2f}}"
+def money_hover(currency: str, value: str = "y", locale: str | None = None) -> str:
+    """A hover template's amount: "£%{y:,.2f}", "%{y:,.2f} €" (the figure's ``separators``
+    write the digits the locale's way)."""
+    prefix, suffix = currency_affixes(currency, locale)
+    return f"{prefix}%{{{value}:,.{currency_places(currency)}f}}{suffix}"
 
 
 def empty_figure(sentence: str) -> go.Figure:
@@ -128,6 +132,8 @@ def figure_html(
     # Clicks are for pointers: the table beside a linked chart has the same links as keyboard stops.
     told = " Its bars and regions open the same pages as the table's links." if links else ""
     label = f"{summary(figure)} The table or CSV beside it holds the figures.{told}"
+    # Every figure reaches the page here: its numbers take the page's decimal and group symbols.
+    figure.update_layout(separators=separators())
     spec = '{"figure": %s, "config": %s, "links": %s}' % (  # noqa: UP031 (JSON documents, already encoded)
         pio.to_json(figure),
         json.dumps({**DEFAULT_CONFIG, **(config or {})}),

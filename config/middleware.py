@@ -1,4 +1,5 @@
-"""Request id, request log line and slow-query logging for every request."""
+"""Request id, request log line and slow-query logging for every request; the numbers' locale
+of each request."""
 
 import re
 import time
@@ -10,6 +11,9 @@ import structlog
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
+
+from config import numbers
+from config.locales import DEFAULT_LOCALE
 
 log = structlog.get_logger("pulse.request")
 query_log = structlog.get_logger("pulse.db")
@@ -67,3 +71,19 @@ class RequestIdMiddleware:
         )
         structlog.contextvars.clear_contextvars()
         return response
+
+
+class NumberLocaleMiddleware:
+    """Starts every request with the default locale of numbers and puts it back after the
+    response is rendered: the workspace's locale, activated when a page resolves its workspace,
+    never leaks into the next request the thread serves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        token = numbers.activate_locale(DEFAULT_LOCALE)
+        try:
+            return self.get_response(request)
+        finally:
+            numbers.reset_locale(token)

@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.utils.safestring import SafeString
 
 from config.charts import empty_figure, figure_html, layout, money_axis, money_hover
-from config.numbers import currency_prefix, format_compact
+from config.numbers import currency_affixes, format_compact
 
 ACCENT = "#3b5bdb"
 MUTED = "#adb5bd"
@@ -126,6 +126,7 @@ def weekday_hour_heatmap_figure(rows: list[dict], currency: str = "USD") -> go.F
             names.append(row["name"])
             grid[row["name"]] = [0.0] * 24
         grid[row["name"]][row["hour"]] = _f(row["revenue"])
+    prefix, suffix = currency_affixes(currency)
     fig = go.Figure(
         go.Heatmap(
             z=[grid[name] for name in names],
@@ -133,7 +134,7 @@ def weekday_hour_heatmap_figure(rows: list[dict], currency: str = "USD") -> go.F
             y=names,
             colorscale="Blues",
             hovertemplate=f"%{{y}} %{{x}}<br>Revenue {money_hover(currency, 'z')}<extra></extra>",
-            colorbar={"thickness": 12, "tickprefix": currency_prefix(currency), "tickformat": "~s"},
+            colorbar={"thickness": 12, "tickprefix": prefix, "ticksuffix": suffix, "tickformat": "~s"},
         )
     )
     return layout(fig, yaxis={"autorange": "reversed"})

@@ -80,7 +80,7 @@ def run_curl(snippet: str) -> int:
 
 
 def kpi(page, key: str) -> str:
-    """A KPI card's exact figure (its title: the card shows it compact, "$184k")."""
+    """A KPI card's exact figure (its title: the card shows it compact, "$184K")."""
     return page.locator(f'[data-kpi="{key}"] .value').get_attribute("title")
 
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import AuditEvent, Invitation, Membership, User, Workspace, WorkspaceExport, validate_timezone
 from config.currencies import CURRENCY_CODES
+from config.locales import DEFAULT_LOCALE, is_known_locale, normalize_locale
 
 WEEK_STARTS = {"monday": Workspace.WeekStart.MONDAY, "sunday": Workspace.WeekStart.SUNDAY}
 
@@ -31,6 +32,17 @@ class CurrencyField(serializers.CharField):
         code = super().to_internal_value(data).upper()
         if code not in CURRENCY_CODES:
             raise serializers.ValidationError(f"{code!r} is not an ISO 4217 currency code.")
+        return code
+
+
+class LocaleField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, help_text="CLDR locale the pages write numbers in (en_GB, de_DE…).", **kwargs)
+
+    def to_internal_value(self, data):
+        code = normalize_locale(super().to_internal_value(data))
+        if not is_known_locale(code):
+            raise serializers.ValidationError(f"{code!r} is not a known locale (such as en_GB, de_DE or fr_CA).")
         return code
 
 
@@ -76,12 +88,24 @@ class WorkspaceSerializer(serializers.ModelSerializer):
     )
     timezone = serializers.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     currency = CurrencyField(default="USD")
+    locale = LocaleField(default=DEFAULT_LOCALE)
     week_start = WeekStartField(default=Workspace.WeekStart.MONDAY, help_text="The first day of week buckets.")
     personal = serializers.SerializerMethodField()
 
     class Meta:
         model = Workspace
-        fields = ["id", "name", "slug", "timezone", "currency", "week_start", "role", "personal", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "timezone",
+            "currency",
+            "locale",
+            "week_start",
+            "role",
+            "personal",
+            "created_at",
+        ]
         read_only_fields = ["id", "role", "personal", "created_at"]
 
     def get_role(self, workspace) -> str | None:
@@ -99,6 +123,7 @@ class WorkspaceSettingsSerializer(serializers.Serializer):
     slug = serializers.CharField(max_length=60, required=False, help_text="API clients name the workspace by it.")
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
     currency = CurrencyField(required=False)
+    locale = LocaleField(required=False)
     week_start = WeekStartField(required=False)
 
 

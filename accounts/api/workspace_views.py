@@ -55,9 +55,9 @@ class WorkspaceDetailView(WorkspaceView):
         request=WorkspaceSettingsSerializer,
         responses=WorkspaceSerializer,
         summary="Change a workspace's settings (owners)",
-        description="Any of name, slug, time zone, currency and week start. Figures bucketed by the time zone or "
-        "the week start are cached under them: the next read computes them anew. A new slug changes what API "
-        "clients send in `X-Workspace` and in URLs; it is refused with the reason when invalid, reserved or taken.",
+        description="Any of name, slug, time zone, currency, locale and week start. Figures bucketed by the time "
+        "zone or the week start are cached under them: the next read computes them anew. A new slug changes what "
+        "API clients send in `X-Workspace` and in URLs; it is refused with the reason when invalid, reserved or taken.",
     )
     def patch(self, request, slug):
         serializer = WorkspaceSettingsSerializer(data=request.data)

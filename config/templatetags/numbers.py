@@ -1,7 +1,7 @@
-"""Template filters of :mod:`config.numbers`: ``{{ value|money:currency }}`` (exact),
-``{{ value|compact:currency }}`` (short, the exact figure in its ``title``), ``{{ ratio|share }}``."""
+"""Template filters of :mod:`config.numbers`, in the page's locale: ``{{ value|money:currency }}``
+(exact), ``{{ value|compact:currency }}`` (short, the exact figure in its ``title``),
+``{{ ratio|share }}``, ``{{ count|number }}``."""
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -22,10 +22,15 @@ def money(value: Any, currency: str) -> str:
 def compact(value: Any, currency: str = "") -> SafeString:
     if value in (None, ""):
         return format_html("{}", "–")
-    exact = numbers.format_money(value, currency) if currency else f"{Decimal(value):,}"
+    exact = numbers.format_exact(value, currency or None)
     return format_html('<span title="{}">{}</span>', exact, numbers.format_compact(value, currency or None))
 
 
 @register.filter
 def share(ratio: Any) -> str:
     return numbers.format_share(None if ratio in (None, "") else float(ratio))
+
+
+@register.filter
+def number(value: Any) -> str:
+    return numbers.format_number(None if value in (None, "") else value)

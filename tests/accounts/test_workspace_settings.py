@@ -37,6 +37,7 @@ def _payload(workspace: Workspace, role: str) -> dict:
         "slug": workspace.slug,
         "timezone": workspace.timezone,
         "currency": workspace.currency,
+        "locale": workspace.locale,
         "week_start": {0: "monday", 6: "sunday"}[workspace.week_start],
         "role": role,
         "personal": workspace.personal_for_id is not None,
@@ -121,6 +122,7 @@ def test_only_owners_change_settings(api_as, team, workspace, who):
         ({"slug": "pulse-system"}, "slug", "The slug 'pulse-system' is reserved."),
         ({"timezone": "Mars/Olympus"}, "timezone", "'Mars/Olympus' is not an IANA time zone name."),
         ({"currency": "XYZ"}, "currency", "'XYZ' is not an ISO 4217 currency code."),
+        ({"locale": "xx_YY"}, "locale", "'xx_YY' is not a known locale (such as en_GB, de_DE or fr_CA)."),
         ({"week_start": "wednesday"}, "week_start", '"wednesday" is not a valid choice.'),
         ({"name": ""}, "name", "This field may not be blank."),
         ({"name": "x" * 121}, "name", "Ensure this field has no more than 120 characters."),
@@ -258,7 +260,8 @@ def _browser(user) -> Client:
     return browser
 
 
-FORM = {"workspace": "acme", "name": "Acme", "slug": "acme", "timezone": "UTC", "currency": "USD", "week_start": "0"}
+FORM = {"workspace": "acme", "name": "Acme", "slug": "acme", "timezone": "UTC", "currency": "USD", "locale": "en_US",
+        "week_start": "0"}  # fmt: skip
 
 
 def test_the_owner_sees_and_saves_the_settings(owner, workspace):
@@ -299,6 +302,7 @@ def test_a_new_slug_keeps_the_session_in_the_workspace(owner, workspace):
         ({"timezone": "Mars/Olympus"}, {"timezone": ["Select a valid choice. Mars/Olympus is not one of the available "
                                                      "choices."]}),
         ({"currency": "XYZ"}, {"currency": ["Select a valid choice. XYZ is not one of the available choices."]}),
+        ({"locale": "xx_YY"}, {"locale": ["Select a valid choice. xx_YY is not one of the available choices."]}),
         ({"week_start": "3"}, {"week_start": ["Select a valid choice. 3 is not one of the available choices."]}),
         ({"name": ""}, {"name": ["This field is required."]}),
     ],

@@ -42,7 +42,7 @@ def test_overview_shows_kpis_with_deltas_and_charts(shop, owner, client):
     html = html.decode()
     assert 'data-kpi="revenue"' in html
     assert "32.75" in html  # February's revenue
-    assert '▼ -29.9 % <span class="muted">vs previous</span>' in html  # against 46.75 in the 28 days before
+    assert '▼ -29.9% <span class="muted">vs previous</span>' in html  # against 46.75 in the 28 days before
     assert html.count('class="pulse-chart"') >= 3  # series, map, heat map
     assert (
         '<a href="/ecommerce/countries/France/?preset=custom&amp;date_from=2011-02-01&amp;date_to=2011-02-28' in html

@@ -37,7 +37,7 @@ def test_dashboard_shows_kpis_with_deltas_tables_and_csv_links(owner, sales_data
         ("Stores selling", "2", "2", None),
     ]
     html = response.content.decode()
-    assert "▲ +400.0 %" in html
+    assert "▲ +400.0%" in html
     assert "/api/v1/sales/series?date_from=2026-03-01&amp;date_to=2026-03-31&amp;interval=day&amp;format=csv" in html
     assert "/api/v1/sales/by-store?date_from=2026-03-01&amp;date_to=2026-03-31&amp;format=csv" in html
     assert html.count('<div class="pulse-chart" role="figure" aria-label="Chart of ') == 3
