@@ -2,6 +2,7 @@
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.mixins import AccessMixin
 from django.views.generic import TemplateView
@@ -45,7 +46,9 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def _time_choice(self, data) -> TimeChoice:
-        self.query = self.query_serializer_class(data=data)
+        # The time controls' date-times are wall-clock times of the workspace (as its days are).
+        self.time_zone = self.workspace.timezone if self.workspace else "UTC"
+        self.query = self.query_serializer_class(data=data, context={"time_zone": self.time_zone})
         self.form_errors = ""
         if not self.query.is_valid():
             self.form_errors = "; ".join(
@@ -53,7 +56,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
             )
             self.query = self.query_serializer_class(data={})
             self.query.is_valid(raise_exception=True)
-        today = local_today(self.workspace.timezone if self.workspace else "UTC")
+        today = local_today(self.time_zone)
         self.last_day = self.last_data_day() if self.workspace else None
         return self.query.resolve(today, self.last_day)
 
@@ -75,6 +78,28 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
     def data_as_of(self) -> dt.datetime | None:
         """When the oldest figure of the page was computed."""
         return min(self.computed_at, default=None)
+
+    @property
+    def time_inputs(self) -> dict[str, str]:
+        """The custom range's inputs and what the page says of the range in force: dates, or on
+        pages whose ranges may be date-times, wall-clock times of the workspace's time zone, the
+        end excluded as the API takes it (a range of days ends at midnight after its last)."""
+        date_from, date_to = self.period.date_from, self.period.date_to
+        if not self.query_serializer_class.with_times:
+            ends = [day.isoformat() if day else "" for day in (date_from, date_to)]
+            return {"type": "date", "date_from": ends[0], "date_to": ends[1], "range": " → ".join(ends)}
+        zone = ZoneInfo(self.time_zone)
+
+        def local(value: dt.date | None, after: int) -> str:
+            if value is None:
+                return ""
+            if not isinstance(value, dt.datetime):
+                value = dt.datetime.combine(value + dt.timedelta(days=after), dt.time.min, tzinfo=zone)
+            return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+        ends = [local(date_from, 0), local(date_to, 1)]
+        shown = " → ".join(end.replace("T", " ") for end in ends)
+        return {"type": "datetime-local", "date_from": ends[0], "date_to": ends[1], "range": f"{shown} ({zone.key})"}
 
     @property
     def time_query(self) -> str:
@@ -105,6 +130,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
             period=self.period,
             time=self.time,
             time_query=self.time_query,
+            time_inputs=self.time_inputs,
             page_query=self.page_query,
             filter_query=self.filter_query,
             filter_chips=chips(self.request.path, self.time.query(), self.active_filters),

@@ -134,7 +134,12 @@ class DateOrTimeField(serializers.Field[dt.date, str, str, Any]):
         if moment is None:
             self.fail("invalid")
         if moment.utcoffset() is None:
-            self.fail("naive")
+            # The pages' datetime-local inputs send the wall-clock time of the serializer's
+            # ``time_zone``; of a repeated hour the first is taken, as the input cannot say which.
+            zone = self.context.get("time_zone")
+            if zone is None:
+                self.fail("naive")
+            moment = moment.replace(tzinfo=ZoneInfo(zone))
         # Checked before the conversion, which overflows at the ends of the calendar.
         if not MIN_DATE <= moment.date() <= MAX_DATE:
             raise serializers.ValidationError(f"Must be between {MIN_DATE} and {MAX_DATE}.")
@@ -424,6 +429,7 @@ class TimeControlsQuerySerializer(PeriodQuerySerializer):
     "custom"; beside another preset they are the dates the form showed, and the preset wins."""
 
     presets: dict[str, str] = PRESETS
+    with_times = False  # whether the custom ends may be date-times (the page then asks for them)
     preset = serializers.ChoiceField(choices=tuple(PRESETS), required=False)
     compare = serializers.ChoiceField(choices=tuple(COMPARISONS), default=DEFAULT_COMPARE, required=False)
 
@@ -457,6 +463,7 @@ class LiveTimeControlsQuerySerializer(TimeControlsQuerySerializer):
     custom ends that may be date-times."""
 
     presets = {**LIVE_LABELS, **PRESETS}
+    with_times = True
     preset = serializers.ChoiceField(choices=tuple(presets), required=False)
     date_from = DateOrTimeField(required=False)
     date_to = DateOrTimeField(required=False)

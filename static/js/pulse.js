@@ -27,7 +27,8 @@
     if (!form || !preset) {
       return;
     }
-    form.querySelectorAll('input[type="date"]').forEach(function (input) {
+    var ends = 'input[type="date"], input[type="datetime-local"]';
+    form.querySelectorAll(ends).forEach(function (input) {
       input.addEventListener("change", function () {
         preset.value = "custom";
       });
@@ -35,7 +36,7 @@
     // Only what the choice needs goes in the URL: no dates beside a preset, no empty fields.
     form.addEventListener("submit", function () {
       form.querySelectorAll("input, select").forEach(function (field) {
-        if (!field.value || (field.type === "date" && preset.value !== "custom")) {
+        if (!field.value || (field.matches(ends) && preset.value !== "custom")) {
           field.disabled = true;
         }
       });

@@ -169,7 +169,8 @@ def test_live_pages_for_members_only(mix, client, owner, admin_user, viewer, out
 @pytest.mark.parametrize(
     "query",
     [
-        {"preset": "custom", "date_from": "2026-03-10T09:00:00"},
+        # Wall-clock times of the workspace (UTC here) are read, but must still end after they start.
+        {"preset": "custom", "date_from": "2026-03-10T09:00", "date_to": "2026-03-10T08:00"},
         {"preset": "custom", "date_from": "2026-03-10T09:00:00Z", "date_to": "2026-03-10"},
         {"preset": "5m"},
     ],

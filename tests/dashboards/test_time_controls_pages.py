@@ -29,9 +29,9 @@ def test_the_default_is_the_last_30_days_of_data_against_the_30_before(shop, own
     assert (kpis["previous"]["date_from"], kpis["previous"]["revenue"]) == ("2010-12-11", "80.05")
     html = response.content.decode()
     assert "Showing last 30 days of data, ending 8 Feb 2011" in html
-    assert '<input type="date" name="date_from" value="2011-01-10">' in html
+    assert '<input type="date" name="date_from" id="date-from" value="2011-01-10">' in html
     assert '<div class="value" title="$32.75">$32.75</div>' in html
-    assert '▼ -59.1 % <span class="muted">vs previous</span>' in html  # 32.75 / 80.05 - 1
+    assert '▼ -59.1% <span class="muted">vs previous</span>' in html  # 32.75 / 80.05 - 1
     assert "Data as of 8 Feb 2011, computed" in html
 
 
