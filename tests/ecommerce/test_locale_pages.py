@@ -41,7 +41,7 @@ def _overview(client, user):
 
 def test_a_kpi_card_reads_in_the_workspace_locale_with_the_exact_figure_in_its_title(german_shop, owner, client):
     html = _overview(client, owner)
-    card = re.search(r'data-kpi="revenue">.*?<div class="value" title="([^"]*)">([^<]*)</div>', html, re.S)
+    card = re.search(r'data-kpi="revenue">.*?<div class="value long" title="([^"]*)">([^<]*)</div>', html, re.S)
     assert card.groups() == (f"10.631.048,74{NBSP}€", f"10,6{NBSP}Mio.{NBSP}€")
 
 
