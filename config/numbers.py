@@ -43,23 +43,19 @@ def reset_locale(token: contextvars.Token[str]) -> None:
     _ACTIVE.reset(token)
 
 
-def active_locale() -> str:
-    return _ACTIVE.get()
-
-
 @functools.cache
-def babel_locale(code: str) -> Locale:
+def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
 def _locale(locale: str | None) -> Locale:
-    return babel_locale(locale or _ACTIVE.get())
+    return _babel_locale(locale or _ACTIVE.get())
 
 
 def _spaced(written: str) -> str:
     # CLDR's currency spacing, which Babel leaves out: a currency written in letters before the
     # digits is kept apart from them ("CHF 1,234.50"), a symbol is not ("$3.50").
-    first = next(i for i, char in enumerate(written) if char.isdigit())
+    first = next((i for i, char in enumerate(written) if char.isdigit()), 0)
     if first and unicodedata.category(written[first - 1]).startswith("L"):
         return f"{written[:first]}\xa0{written[first:]}"
     return written

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from config.numbers import format_money
 from tests.ecommerce.factories import SalesLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,8 @@ def test_a_kpi_card_reads_in_the_workspace_locale_with_the_exact_figure_in_its_t
     html = _overview(client, owner)
     card = re.search(r'data-kpi="revenue">.*?<div class="value long" title="([^"]*)">([^<]*)</div>', html, re.S)
     assert card.groups() == (f"10.631.048,74{NBSP}€", f"10,6{NBSP}Mio.{NBSP}€")
+    # The request's locale ended with it: what runs next in this thread writes the default.
+    assert format_money("1.5", "EUR") == "€1.50"
 
 
 def test_a_table_cell_reads_in_the_workspace_locale(german_shop, viewer, client):
