@@ -86,4 +86,6 @@ def test_a_preset_and_a_comparison_survive_navigation(browser_page, every_dashbo
     page.wait_for_url("**/ecommerce/products/?preset=custom&date_from=2011-03-01&date_to=2011-03-31&compare=year")
     page.click(".mainnav >> text=API metrics")
     page.wait_for_url("**/api-metrics/?preset=custom&date_from=2011-03-01&date_to=2011-03-31&compare=year")
-    assert page.locator("#date-filter input[name=date_from]").input_value() == "2011-03-01"
+    # The API metrics pages ask for date-times: the same days, from midnight to the midnight after.
+    ends = [page.locator(f"#date-filter input[name={name}]").input_value() for name in ("date_from", "date_to")]
+    assert ends == ["2011-03-01T00:00", "2011-04-01T00:00"]
