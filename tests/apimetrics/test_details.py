@@ -165,7 +165,7 @@ def test_clicking_an_endpoint_row_opens_its_page_with_its_figures(mix, browser_p
     assert page.locator("[data-kpi=requests] .value").inner_text() == "3"
     assert page.locator("[data-kpi=apdex] .value").inner_text() == "0.833"
     assert page.locator("#status-codes tbody tr").all_inner_texts() == ["201\t2xx\t2\t66.67 %", "422\t4xx\t1\t33.33 %"]
-    assert page.locator("input[name=date_from]").input_value() == "2026-03-10"
+    assert page.locator("input[name=date_from]").input_value() == "2026-03-10T00:00"  # the workspace's UTC
     page.pulse_screenshot("apimetrics-endpoint")
 
 

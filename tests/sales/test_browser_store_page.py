@@ -20,7 +20,9 @@ def test_a_store_row_opens_its_page_which_fits_draws_and_passes_axe(browser_page
     page.wait_for_url(
         f"**/sales/stores/{stores[0].pk}/performance/?preset=custom&date_from=2026-03-01&date_to=2026-03-31"
     )
-    assert page.locator('[data-kpi="total_revenue"] .value').inner_text() == "150.50"
+    assert (
+        page.locator('[data-kpi="total_revenue"] .value').inner_text() == "$150.50"
+    )  # in the workspace's currency, as on the dashboard
     assert page.locator('[data-kpi="roas"] .value').inner_text() == "3.76"
     assert page.locator(".pulse-chart").count() == 2
     assert_page_fits_draws_and_passes_axe(page, f"the store page at {width} px")
