@@ -60,10 +60,12 @@ def test_the_charts_carry_the_separators_and_the_currency_of_the_locale(german_s
     html = _overview(client, owner)
     specs = [json.loads(spec) for spec in re.findall(r'<script type="application/json">(.*?)</script>', html)]
     figures = [spec["figure"] for spec in specs if "figure" in spec]
-    assert len(figures) == 3  # series, map, heat map
+    assert len(figures) == 4  # series, map, the countries' bars, heat map
     assert {figure["layout"]["separators"] for figure in figures} == {",."}
     series = figures[0]
     assert (series["layout"]["yaxis"]["tickprefix"], series["layout"]["yaxis"]["ticksuffix"]) == ("", f"{NBSP}€")
+    (bars,) = [figure for figure in figures if figure["data"][0].get("orientation") == "h"]
+    assert (bars["layout"]["xaxis"]["tickprefix"], bars["layout"]["xaxis"]["ticksuffix"]) == ("", f"{NBSP}€")
     assert f"Revenue %{{y:,.2f}}{NBSP}€" in series["data"][0]["hovertemplate"]
 
 
