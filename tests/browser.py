@@ -44,6 +44,17 @@ def assert_page_fits_draws_and_passes_axe(page, label: str) -> None:
     assert not serious, f"{label}:\n" + "\n".join(serious)
 
 
+def click_centre(page, locator) -> None:
+    """Click a chart's bar or region: Plotly listens on its drag layer over the plot, which a
+    click at the element's centre reaches."""
+    locator.wait_for()
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def one_at_a_time(app):
     """``app`` serving one request at a time, its whole body read inside the lock. The live server
     answers each browser connection in its own thread; on in-memory SQLite every thread uses the

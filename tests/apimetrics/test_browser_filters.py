@@ -4,21 +4,11 @@ can be removed; the filtered page fits, draws and passes axe at 360 px."""
 
 import pytest
 
-from tests.browser import assert_page_fits_draws_and_passes_axe
+from tests.browser import assert_page_fits_draws_and_passes_axe, click_centre
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 DAY = "/api-metrics/shop/?date_from=2026-03-10&date_to=2026-03-10"
-
-
-def _click_centre(page, locator) -> None:
-    """Plotly listens on its drag layer over the plot: a click at the element's centre reaches it."""
-    locator.wait_for()
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def _requests(page) -> str:
@@ -36,7 +26,7 @@ def test_a_bar_applies_a_chip_that_survives_the_time_controls_and_is_removable(b
     page.goto(DAY)
     assert _requests(page) == "9"
     # Endpoints by requests, drawn bottom up: GET /items (6) is the top bar, the last drawn.
-    _click_centre(page, page.locator("#endpoints-chart .pulse-chart g.point path").last)
+    click_centre(page, page.locator("#endpoints-chart .pulse-chart g.point path").last)
     page.wait_for_url(
         "**/api-metrics/shop/?preset=custom&date_from=2026-03-10&date_to=2026-03-10&endpoint=GET+%2Fitems"
     )
@@ -44,7 +34,7 @@ def test_a_bar_applies_a_chip_that_survives_the_time_controls_and_is_removable(b
     assert _requests(page) == "6"
 
     # A consumer's bar adds its chip to the endpoint's: a called GET /items 3 times, b twice, the top bar.
-    _click_centre(page, page.locator("#consumers-chart .pulse-chart g.point path").last)
+    click_centre(page, page.locator("#consumers-chart .pulse-chart g.point path").last)
     page.wait_for_url("**&endpoint=GET+%2Fitems&consumer=*")
     page.wait_for_url("**&endpoint=GET+%2Fitems&consumer=a")
     assert _chips(page) == ["Endpoint: GET /items", "Consumer: a"]

@@ -4,21 +4,11 @@ customer's page; each new page shows the figures of what was clicked."""
 
 import pytest
 
-from tests.browser import assert_page_fits_draws_and_passes_axe
+from tests.browser import assert_page_fits_draws_and_passes_axe, click_centre
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 FILTERED = "/ecommerce/?preset=all&product=22423"
-
-
-def _click_centre(page, locator) -> None:
-    """Plotly listens on its drag layer over the plot: a click at the element's centre reaches it."""
-    locator.wait_for()
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def _chips(page) -> list[str]:
@@ -34,13 +24,13 @@ def test_map_and_bars_apply_the_country_filter_and_bars_open_customers(browser_p
     bars = page.locator("#countries-table .pulse-chart g.point path")
     bars.first.wait_for()
     assert page.locator("#countries-table .plotly-graph-div.linked").count() == 1
-    _click_centre(page, bars.last)
+    click_centre(page, bars.last)
     page.wait_for_url(f"**{FILTERED}&country=EIRE")
     assert page.locator('[data-kpi="revenue"] .value').inner_text() == "$25.50"
     assert _chips(page) == ["Country: Ireland", "Product: 22423"]
 
     page.goto(FILTERED)
-    _click_centre(page, page.locator("#countries-map .choroplethlocation").nth(1))
+    click_centre(page, page.locator("#countries-map .choroplethlocation").nth(1))
     page.wait_for_url(f"**{FILTERED}&country=*")
     assert page.url.endswith(("country=EIRE", "country=United+Kingdom"))
     revenue = "$25.50" if page.url.endswith("EIRE") else "$12.75"
@@ -49,7 +39,7 @@ def test_map_and_bars_apply_the_country_filter_and_bars_open_customers(browser_p
 
     page.goto("/ecommerce/customers/?preset=all")
     # Customer A's net 40.95 tops the ranking: the last bar drawn.
-    _click_centre(page, page.locator("#top-customers .pulse-chart g.point path").last)
+    click_centre(page, page.locator("#top-customers .pulse-chart g.point path").last)
     page.wait_for_url("**/ecommerce/customers/A/?preset=all")
     assert (
         page.locator('[data-kpi="revenue"] .value').inner_text() == "46.05"
