@@ -11,7 +11,7 @@ import contextvars
 import functools
 import math
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 
 from babel import Locale
@@ -92,6 +92,16 @@ def format_number(value: Amount | None, locale: str | None = None) -> str:
     if value is None:
         return "–"
     return format_decimal(Decimal(value), locale=_locale(locale), decimal_quantization=False)
+
+
+def format_fixed(value: Amount | None, places: int, locale: str | None = None) -> str:
+    """A rate or a ratio to ``places`` decimals, grouped: "1,234.50", "1.234,50"; "–" for None."""
+    if value is None:
+        return "–"
+    # Half up, as money and Django's floatformat round ("12.345" is 12.35), before Babel writes it.
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(rounded, format=pattern, locale=_locale(locale))
 
 
 def format_exact(value: Amount | None, currency: str | None = None, locale: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """Template filters of :mod:`config.numbers`, in the page's locale: ``{{ value|money:currency }}``
 (exact), ``{{ value|compact:currency }}`` (short, the exact figure in its ``title``),
-``{{ ratio|share }}``, ``{{ count|number }}``."""
+``{{ ratio|share }}``, ``{{ count|number }}``, ``{{ rate|fixed:2 }}`` (a set number of decimals)."""
 
 from typing import Any
 
@@ -34,3 +34,8 @@ def share(ratio: Any) -> str:
 @register.filter
 def number(value: Any) -> str:
     return numbers.format_number(None if value in (None, "") else value)
+
+
+@register.filter
+def fixed(value: Any, places: int) -> str:
+    return numbers.format_fixed(None if value in (None, "") else value, int(places))

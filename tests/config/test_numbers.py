@@ -11,6 +11,7 @@ from config.numbers import (
     activate_locale,
     currency_affixes,
     format_compact,
+    format_fixed,
     format_money,
     format_number,
     format_share,
@@ -172,3 +173,19 @@ def test_template_filters():
         rendered
         == '£9,338,943.04|<span title="£9,338,943.04">£9.3M</span>|0.21%|<span title="40,000">40K</span>|40,000'
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "locale", "shown"),
+    [
+        (4.66667, 2, "de_DE", "4,67"),
+        (1234.5, 2, "en_US", "1,234.50"),
+        ("12.345", 2, "en_US", "12.35"),  # half up, as money and floatformat round
+        (-3.25, 1, "fr_FR", "-3,3"),
+        (1234567.891, 1, "de_CH", "1’234’567.9"),
+        (5, 0, "en_US", "5"),
+        (None, 2, "en_US", "–"),
+    ],
+)
+def test_rates_are_written_to_a_set_number_of_decimals(value, places, locale, shown):
+    assert format_fixed(value, places, locale) == shown

@@ -95,3 +95,19 @@ def test_anonymous_visitors_are_sent_to_log_in(german_shop, client):
     response = client.get(reverse("ecommerce:dashboard"), FEBRUARY)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_rate_in_a_table_reads_in_the_workspace_locale(german_shop, owner, client):
+    # Whole months of data: 5,000,000.00 on 1 January, 10,631,048.74 + 1.00 in February (the
+    # last on the 28th). February grew by 5,631,049.74 / 5,000,000.00 = 112.620995 %.
+    for day, price in ((dt.datetime(2011, 1, 1, 10, tzinfo=dt.UTC), "5000000.00"),
+                       (dt.datetime(2011, 2, 28, 10, tzinfo=dt.UTC), "1.00")):  # fmt: skip
+        SalesLineFactory(
+            workspace=german_shop, invoice_date=day, quantity=1, unit_price=Decimal(price), customer_id="A"
+        )
+    client.force_login(owner)
+    html = client.get(reverse("ecommerce:dashboard"), {"date_from": "2011-01-01", "date_to": "2011-02-28"})
+    row = re.search(r"<tr><td>2011-02</td>(.*?)</tr>", html.content.decode(), re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == [
+        f"10.631.049,74{NBSP}€", f"5.631.049,74{NBSP}€", "112,6 %"
+    ]  # fmt: skip
