@@ -74,7 +74,7 @@ def test_a_custom_range_of_date_times_applies_and_survives_navigation(browser_pa
     assert page.locator("#time-description").inner_text() == shown
     assert (page.locator("#date-from").input_value(), page.locator("#date-to").input_value()) == (start, end)
     # An endpoint of the table opens with the same range, and so does the way back to the list.
-    page.locator("#endpoints tbody a").first.click()
+    page.locator("#endpoints tbody a.detail-link").first.click()
     page.wait_for_url("**/api-metrics/demo-shop-api/endpoint?**")
     assert page.locator("#preset").input_value() == "custom"
     assert page.locator("#time-description").inner_text() == shown

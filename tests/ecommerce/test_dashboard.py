@@ -178,7 +178,7 @@ def test_dashboard_in_a_real_browser(browser_page, live_server, workspace, owner
     page.goto(reverse("ecommerce:dashboard"))
     page.wait_for_selector(".js-plotly-plot")
     page.wait_for_selector("#countries-map path.choroplethlocation")
-    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator(".js-plotly-plot").count() == 4  # series, map, the countries' bars, heat map
     assert page.locator("#kpis .kpi").count() == 9
     assert page.locator("#kpis [data-kpi=revenue] .value").get_attribute("title").startswith("$")
     assert page.locator("#countries-map path.choroplethlocation").count() >= 5
@@ -198,7 +198,7 @@ def test_dashboard_in_a_real_browser(browser_page, live_server, workspace, owner
     assert page.locator("#kpis [data-kpi=revenue] .value").get_attribute("title") == f"${revenue:,.2f}"
     assert page.locator("#date-filter input[name=date_from]").input_value() == "2011-02-01"
     for name, selector, count in (
-        ("customers", "#cohorts .js-plotly-plot", 3),
+        ("customers", "#cohorts .js-plotly-plot", 4),  # the top customers' bars among them
         ("products", ".js-plotly-plot", 2),
         ("forecast", ".js-plotly-plot", 1),
     ):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from config.numbers import format_money
 from sales.models import SalesRecord, Store
 from tests.browser import page_overflow
 
@@ -44,8 +45,8 @@ def test_create_a_store_and_a_record_in_the_browser(browser_page, owner, workspa
     assert cells[:5] == [
         "2026-03-02",
         "Harbour Market",
-        f"{workspace.currency} 120.50",
-        f"{workspace.currency} 30.00",
+        format_money("120.50", workspace.currency),
+        format_money("30.00", workspace.currency),
         owner.email,
     ]
     page.pulse_screenshot("sales-records")
