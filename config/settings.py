@@ -41,6 +41,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # their fifth run; the ORM's cursors bind on the client and never are. Behind a pooler in
     # transaction mode, where the next server connection may not know them: DB_PREPARED_STATEMENTS=0.
     options.setdefault("prepare_threshold", 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None)
+    # PostgreSQL's JIT compiles a query whose estimated cost passes jit_above_cost, which takes
+    # 100–700 ms: for Pulse's short queries (and any query on a table not analysed yet, whose
+    # estimates are guesses) that is most of their time. DB_JIT=1 leaves the server's setting.
+    if not env.bool("DB_JIT", default=False):
+        options.setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: one writer at a time; wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

@@ -120,3 +120,11 @@ def test_nothing_is_prepared_with_prepared_statements_off():
     finally:
         options["prepare_threshold"] = threshold
         connection.close()
+
+
+def test_connections_run_without_the_jit():
+    """A lookup by key on a table never analysed is estimated costly enough for the JIT, whose
+    compilation would take longer than the query (DB_JIT=1 keeps the server's setting)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -115,11 +115,14 @@ def test_auto_refresh_reloads_the_figures_and_pauses_while_hidden(browser_page, 
     assert page.locator(REQUESTS).inner_text() == "2"
 
     # Shown again: it reloads, with the new request, the box still ticked and a later time.
-    page.evaluate(
-        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
-        "document.dispatchEvent(new Event('visibilitychange'))"
-    )
-    page.wait_for_function(f"document.querySelector('{REQUESTS}').textContent.trim() === '3'")
+    # The project page reads many figures, and the live server answers one request at a time on
+    # SQLite: a loaded machine may need more than the default 15 s for the reload.
+    with page.expect_navigation(wait_until="load", timeout=60_000):
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert page.locator(REQUESTS).inner_text() == "3"
     assert len(navigations) == 1
     assert page.locator("#auto-refresh").is_checked()
     assert page.locator("#live-updated time").get_attribute("datetime") > updated
