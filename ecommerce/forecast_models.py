@@ -21,7 +21,8 @@ what MAE and MASE reward.
 - ``local_8w``, ``local_12w``, ``local_16w``: a least-squares fit of log revenue on weekday
   effects and a straight line over the open days of the last 8, 12 or 16 weeks, the line damped
   ahead (:data:`DAMPING` a day). The backtest chooses the window: a shop's level moves with the
-  seasons, and a short window follows it where a model of the whole history lags behind;
+  seasons, and a short window follows it where a model of the whole history lags behind. Its
+  intervals are bounded by the quantiles of its residuals;
 - ``local_12w_weekdays_52w``: the same line over the last 12 weeks, on weekday effects fitted
   over the last 52 weeks and held fixed: a quarter is enough to follow the level, not to pin
   down six weekday effects.
@@ -40,6 +41,8 @@ from ecommerce.closed_days import ClosedDays
 SEASON = 7
 BANDS = ("revenue", "lower_80", "upper_80", "lower_95", "upper_95")
 Z_80, Z_95 = 1.2815515655446004, 1.959963984540054  # standard normal quantiles of 0.9 and 0.975
+# The residual quantiles that bound the local trend's 80 % and 95 % intervals, in BANDS' order.
+INTERVAL_QUANTILES = (0.1, 0.9, 0.025, 0.975)
 # The local trend's damping per day ahead: a slope keeps half its step after 34 days, and adds at
 # most 49 days' worth in all.
 DAMPING = 0.98
@@ -195,9 +198,12 @@ def local_trend(weeks: int, weekday_weeks: int | None = None) -> Model:
             raise ValueError(f"too few open days in the last {weeks} weeks")
         result = OLS(logged - fixed, design).fit()
         mean = future @ result.params + fixed_ahead
-        # The spread of a new day: the residuals' plus the uncertainty of the fitted line.
-        spread = np.sqrt(result.scale * (1 + np.einsum("ij,jk,ik->i", future, result.normalized_cov_params, future)))
-        bounds = [mean - Z_80 * spread, mean + Z_80 * spread, mean - Z_95 * spread, mean + Z_95 * spread]
+        # The bounds are the residuals' own quantiles, not a normal's: a shop's days have heavy
+        # tails (a bulk order), which widen a normal's 80 % band well past 80 % of the days. They
+        # grow with the uncertainty of the fitted line, as a new day's spread does.
+        growth = np.sqrt(1 + np.einsum("ij,jk,ik->i", future, result.normalized_cov_params, future))
+        quantiles = np.quantile(result.resid, INTERVAL_QUANTILES)
+        bounds = [mean + quantile * growth for quantile in quantiles]
         return _on_open(days, closed, np.exp(np.vstack([mean, *bounds])))
 
     return model

@@ -144,6 +144,28 @@ def test_the_local_trend_follows_the_last_weeks_only_and_damps_its_slope():
     assert bands[1:] == pytest.approx(np.vstack([bands[0]] * 4), rel=1e-6)
 
 
+def test_the_local_trend_bounds_its_intervals_by_its_residuals_quantiles():
+    # Twelve weeks of the pattern, each open day 1 % above or below it in turn, and four days of
+    # a bulk order (e times the pattern): a normal band would take its width from the four
+    # (a σ of about 0.25 in logs, an 80 % band of ±32 %); the residuals' own 10th and 90th
+    # percentiles are those of the many small days (which the four lift by 1/12 in logs on their
+    # weekdays): an 80 % band under ±15 %, while the 97.5th percentile is a bulk order's.
+    index = pd.date_range("2011-01-03", periods=12 * 7, freq="D")
+    noise = np.where(np.arange(len(index)) % 2, 0.01, -0.01)
+    noise[[10, 30, 50, 70]] = 1.0
+    values = PATTERN[index.day_of_week] * np.exp(noise)
+    closed = closed_days.ClosedDays((5,), (), False, None)
+    days = pd.date_range(index[-1] + pd.Timedelta(days=1), periods=7, freq="D")
+    forecast, lower_80, upper_80, lower_95, upper_95 = forecast_models.local_trend(12)(
+        pd.Series(values, index=index), days, closed
+    )
+    open_days = days.day_of_week != 5
+    assert (upper_80[open_days] / forecast[open_days] < np.exp(0.15)).all()
+    assert (forecast[open_days] / lower_80[open_days] < np.exp(0.15)).all()
+    assert (upper_95[open_days] / forecast[open_days] > np.exp(0.5)).all()
+    assert (lower_95 <= lower_80).all()
+
+
 def test_the_local_trend_is_left_out_without_a_day_to_spare_for_its_residuals():
     # One week: six open days against seven columns (the level, the slope, five weekday effects).
     train = pd.Series(PATTERN, index=pd.date_range("2011-01-03", periods=7, freq="D"))
