@@ -1,5 +1,5 @@
 """Request id, request log line and slow-query logging for every request; the numbers' locale
-of each request."""
+of each request; compressed HTML pages."""
 
 import re
 import time
@@ -11,6 +11,7 @@ import structlog
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 from config import numbers
 from config.locales import DEFAULT_LOCALE
@@ -87,3 +88,16 @@ class NumberLocaleMiddleware:
             return self.get_response(request)
         finally:
             numbers.reset_locale(token)
+
+
+class HtmlGZipMiddleware(GZipMiddleware):
+    """Django's gzip, for HTML pages only. A dashboard inlines its figures' data, tens of KB that
+    compress tenfold; static files come compressed already (WhiteNoise), and the API's answers
+    are short, or CSV streamed to scripts, where compressing would cost the cached reads their
+    speed. Django's gzip pads each response with random bytes against BREACH, and its CSRF token
+    is masked afresh on every response."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)
