@@ -112,10 +112,17 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
         """The filters in use as the query string carries them."""
         return {name: item.raw for name, item in self.active_filters.items()}
 
+    @property
+    def view_query(self) -> dict[str, str]:
+        """This page's own display choices (none here; an API project's interval and auto-refresh),
+        which a link to this page with another filter keeps."""
+        return {}
+
     def filter_link(self, name: str, value: str, path: str | None = None) -> str:
         """This page (or ``path``) with the filter ``name`` set to ``value`` beside the time controls
         and the other filters: where a table row's or a chart's click applies its filter."""
-        return (path or self.request.path) + query_string({**self.time.query(), **self.filter_query, name: value})
+        kept = {**self.time.query(), **(self.view_query if path is None else {}), **self.filter_query}
+        return (path or self.request.path) + query_string({**kept, name: value})
 
     @property
     def page_query(self) -> str:
@@ -133,7 +140,7 @@ class WorkspaceDashboardView(AccessMixin, TemplateView):
             time_inputs=self.time_inputs,
             page_query=self.page_query,
             filter_query=self.filter_query,
-            filter_chips=chips(self.request.path, self.time.query(), self.active_filters),
+            filter_chips=chips(self.request.path, {**self.time.query(), **self.view_query}, self.active_filters),
             filters_note=self.filters_note,
             last_data_day=self.last_day,
             presets=self.query_serializer_class.presets,

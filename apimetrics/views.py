@@ -51,6 +51,8 @@ def link_query(view: WorkspaceDashboardView) -> str:
     return f"{urlencode(query)}&" if query else ""
 
 
+# The project page's display choices that its filter links keep (ProjectDashboardView.view_query).
+VIEW_CHOICES = {"interval": ("minute", "hour", "day"), "live": ("1",)}
 # The query parameters that name a detail page's endpoint or consumer (apimetrics.details).
 DETAIL_NAMES = {"endpoint": ("method", "endpoint"), "consumer": ("consumer",)}
 
@@ -80,6 +82,12 @@ class ProjectDashboardView(WorkspaceDashboardView):
         """The API's endpoint, consumer and status class, checked against the project and the range
         (read once both are known: the time controls resolve first)."""
         return api_filters.page_filters(self.project, self.period, self.rolled_until)
+
+    @property
+    def view_query(self) -> dict[str, str]:
+        """The interval asked and the auto-refresh, kept when a chip or a bar changes the filters."""
+        query = {"interval": self.request.GET.get("interval", ""), "live": self.request.GET.get("live", "")}
+        return {name: value for name, value in query.items() if value in VIEW_CHOICES[name]}
 
     def scoped(self, name: str, /, **params: object) -> dict:
         """The insight ``name`` of the project, narrowed by the filters in use."""
@@ -129,8 +137,7 @@ class ProjectDashboardView(WorkspaceDashboardView):
         if self.workspace is None:
             raise Http404("No workspace.")
         project = self.project
-        asked = self.request.GET.get("interval")
-        asked = asked if asked in ("minute", "hour", "day") else None
+        asked = self.view_query.get("interval")
         try:
             series = self._series(asked)
         except ValidationError:

@@ -197,6 +197,19 @@ def test_dashboard_status_class_and_row_and_bar_links(mix, now, client, owner):
     assert none[0]["filter_url"] is None  # no chip names the requests without a consumer
 
 
+def test_filter_links_keep_the_interval_and_the_auto_refresh(mix, now, client, owner):
+    client.force_login(owner)
+    url = reverse("apimetrics:project", kwargs={"key": "shop"})
+    response = client.get(url, {**DAY, "interval": "hour", "live": "1", "endpoint": "GET /items"})
+    day = "preset=custom&date_from=2026-03-10&date_to=2026-03-10"
+    assert response.context["filter_chips"][0]["remove_url"] == f"{url}?{day}&interval=hour&live=1"
+    row = response.context["consumers"][0]
+    assert row["filter_url"] == f"{url}?{day}&interval=hour&live=1&endpoint=GET+%2Fitems&consumer={row['consumer']}"
+    # Anything else than the choices offered is not carried on.
+    response = client.get(url, {**DAY, "interval": "week", "live": "yes", "endpoint": "GET /items"})
+    assert response.context["filter_chips"][0]["remove_url"] == f"{url}?{day}"
+
+
 def test_status_bars_link_nowhere_when_raw_events_cannot_answer(mix, client, owner):
     # Today is months after the events, past their retention: a class filter would be refused.
     client.force_login(owner)
