@@ -167,6 +167,30 @@ def format_change(pct: float, locale: str | None = None) -> str:
     return f"+{shown}" if pct > 0 else shown
 
 
+# The decimals and the suffix of each unit of a metric (config.insights.MetricUnit) but money.
+_METRIC_FORMS = {
+    "percent": (2, " %"),
+    "ratio": (2, ""),
+    "score": (2, ""),
+    "ms": (1, " ms"),
+    "seconds": (1, " s"),
+    "hours": (1, " h"),
+}
+
+
+def format_metric(value: Amount | None, unit: str, currency: str, locale: str | None = None) -> str:
+    """A metric's value by its unit: money with ``currency``, a count in full, a rate or a
+    duration to its decimals with its unit ("12.50 %", "515.0 ms"); "–" for None."""
+    if value is None:
+        return "–"
+    if unit == "money":
+        return format_money(value, currency, locale)
+    if unit not in _METRIC_FORMS:
+        return format_number(value, locale)
+    places, suffix = _METRIC_FORMS[unit]
+    return format_fixed(value, places, locale) + suffix
+
+
 class KpiCard(TypedDict):
     """One KPI card (``templates/dashboard/_kpi.html``)."""
 

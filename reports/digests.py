@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Workspace
-from config import timeline
-from config.insights import get_insight
+from config import numbers, timeline
+from config.insights import MetricUnit, get_insight
 from config.periods import Period, growth_pct
 from reports.annotations import annotations_in
 from reports.models import Annotation, DigestSubscription
@@ -46,6 +46,7 @@ class Movers:
     label: Callable[[Mapping[str, Any]], str]
     value: str
     per_project: bool = False
+    unit: MetricUnit = "money"
 
 
 MOVERS = (
@@ -60,6 +61,7 @@ MOVERS = (
         lambda row: f"{row['method']} {row['endpoint']}",
         "requests",
         per_project=True,
+        unit="count",
     ),
 )
 MOVERS_SHOWN = 3
@@ -213,12 +215,49 @@ def subscription_for_token(token: str) -> DigestSubscription | None:
     return DigestSubscription.objects.filter(pk=data.get("digest"), user_id=data.get("user")).first()
 
 
+def written(said: dict[str, Any], locale: str) -> dict[str, Any]:
+    """:func:`content` with its figures written as the workspace's locale writes them: money in
+    its currency, counts grouped, rates and durations with their unit, changes signed."""
+    currency = said["currency"]
+
+    def figure(value: Any, unit: str) -> str:
+        return numbers.format_metric(value, unit, currency, locale)
+
+    def change(pct: float | None) -> str | None:
+        return None if pct is None else numbers.format_change(pct, locale)
+
+    kpis = [
+        {**section, "rows": [
+            {**row, "value": figure(row["value"], row["unit"]), "previous": figure(row["previous"], row["unit"]),
+             "change": change(row["change_pct"])}
+            for row in section["rows"]
+        ]}
+        for section in said["kpis"]
+    ]  # fmt: skip
+    units = {spec.title: spec.unit for spec in MOVERS}
+    movers = [
+        {**section, "rows": [
+            {**row, "value": figure(row["value"], units[section["title"]]),
+             "change": ("+" if row["change"] > 0 else "") + figure(row["change"], units[section["title"]])}
+            for row in section["rows"]
+        ]}
+        for section in said["movers"]
+    ]  # fmt: skip
+    return {**said, "kpis": kpis, "movers": movers}
+
+
 def message(subscription: DigestSubscription, period: Period) -> EmailMultiAlternatives:
-    """The digest mail: plain text and HTML (tables, no script), one-click unsubscribe headers."""
+    """The digest mail: plain text and HTML (tables, no script), one-click unsubscribe headers;
+    its figures in the workspace's locale."""
     unsubscribe = settings.PULSE_BASE_URL.rstrip("/") + reverse(
         "reports:digest-unsubscribe", args=[unsubscribe_token(subscription)]
     )
-    context = {**content(subscription.workspace, period), "unsubscribe_url": unsubscribe, "subscription": subscription}
+    workspace = subscription.workspace
+    context = {
+        **written(content(workspace, period), workspace.locale),
+        "unsubscribe_url": unsubscribe,
+        "subscription": subscription,
+    }
     subject = f"{subscription.get_frequency_display()} digest of {subscription.workspace.name}: {context['date_from']}"
     if context["date_to"] != context["date_from"]:
         subject += f" to {context['date_to']}"

@@ -146,7 +146,7 @@ class DigestPage(WorkspacePage):
             subscription=subscription,
             frequencies=DigestSubscription.Frequency.choices,
             hours=range(24),
-            preview=digests.preview(subscription),
+            preview=digests.written(digests.preview(subscription), self.workspace.locale),
             **kwargs,
         )
 

@@ -12,6 +12,7 @@ from config.numbers import (
     currency_affixes,
     format_compact,
     format_fixed,
+    format_metric,
     format_money,
     format_number,
     format_share,
@@ -189,3 +190,21 @@ def test_template_filters():
 )
 def test_rates_are_written_to_a_set_number_of_decimals(value, places, locale, shown):
     assert format_fixed(value, places, locale) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "en", "de"),
+    [
+        ("1234.5", "money", "$1,234.50", "1.234,50\xa0$"),
+        (25900, "count", "25,900", "25.900"),
+        ("12.345", "percent", "12.35 %", "12,35 %"),
+        ("4.66666", "ratio", "4.67", "4,67"),
+        ("0.8", "score", "0.80", "0,80"),
+        ("515", "ms", "515.0 ms", "515,0 ms"),
+        ("1.25", "hours", "1.3 h", "1,3 h"),
+        (None, "money", "–", "–"),
+    ],
+)
+def test_a_metric_is_written_by_its_unit(value, unit, en, de):
+    assert format_metric(value, unit, "USD", "en_US") == en
+    assert format_metric(value, unit, "USD", "de_DE") == de

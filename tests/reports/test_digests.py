@@ -94,9 +94,9 @@ def test_mail_has_text_and_html_parts_and_one_click_unsubscribe(subscription):
     (message,) = mail.outbox
     assert message.subject == "Weekly digest of Acme: 2026-03-02 to 2026-03-08"
     assert message.to == ["viewer@acme.test"]
-    assert "  Revenue: USD 350.00 (before: USD 250.00, +40.0 %)" in message.body
-    assert "  ROAS: 4.6667 (before: 5.0, -6.67 %)" in message.body
-    assert "  Downtown: 300.00 (+200.00)" in message.body
+    assert "  Revenue: $350.00 (before: $250.00, +40.0%)" in message.body
+    assert "  ROAS: 4.67 (before: 5.00, -6.7%)" in message.body
+    assert "  Downtown: $300.00 (+$200.00)" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert "<script" not in html
@@ -107,6 +107,19 @@ def test_mail_has_text_and_html_parts_and_one_click_unsubscribe(subscription):
     path = url.removeprefix("http://127.0.0.1:8000")
     assert Client().post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
     assert DigestSubscription.objects.get().active is False
+
+
+def test_mail_writes_its_figures_in_the_workspaces_locale(subscription):
+    subscription.workspace.locale, subscription.workspace.currency = "de_DE", "EUR"
+    subscription.workspace.save()
+    with time_machine.travel(_utc(2026, 3, 9, 8), tick=False):
+        assert digests.digest_send(subscription_id=subscription.pk) is True
+    (message,) = mail.outbox
+    assert "  Revenue: 350,00\xa0€ (before: 250,00\xa0€, +40,0\xa0%)" in message.body
+    assert "  ROAS: 4,67 (before: 5,00, -6,7\xa0%)" in message.body
+    assert "  Downtown: 300,00\xa0€ (+200,00\xa0€)" in message.body
+    html, _ = message.alternatives[0]
+    assert '<td align="right">350,00\xa0€</td>' in html
 
 
 def test_unsubscribe_link_is_signed_and_single_purpose(subscription):
@@ -226,7 +239,9 @@ def test_preview_api_and_page_show_the_last_whole_period(request, api_as, client
     assert body["kpis"][0]["rows"][0]["value"] == "350.00"
     assert page.status_code == 200
     assert "Preview: 2026-03-02 to 2026-03-08" in page.content.decode()
-    assert "Downtown: 300.00 (+200.00)" in page.content.decode()
+    # The API answers the figures as numbers; the page writes them in the workspace's locale.
+    assert "Downtown: $300.00 (+$200.00)" in page.content.decode()
+    assert "<tr><td>Revenue</td><td>$350.00</td><td>$250.00</td><td>+40.0%</td></tr>" in page.content.decode()
 
 
 def test_digest_page_saves_the_member_settings(client, workspace, viewer, outsider):
