@@ -30,6 +30,31 @@ def test_menu_page_is_served_from_the_cache(menu, client, django_assert_num_quer
         client.get("/menu/")
 
 
+def test_an_anonymous_visitor_gets_the_whole_page_from_the_cache(menu, client, owner):
+    first = client.get("/menu/")
+    again = client.get("/menu/")
+    assert {"catalog/menu.html", "base.html"} <= {template.name for template in first.templates}
+    assert again.templates == []  # nothing rendered
+    assert again.content == first.content
+    assert (again.status_code, again["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert "Log in" in again.content.decode()
+    # A member's page is their own (their address, the log-out form), never the cached one.
+    client.force_login(owner)
+    page = client.get("/menu/").content.decode()
+    assert owner.email in page
+    assert "Log out" in page
+    client.logout()
+    assert owner.email not in client.get("/menu/").content.decode()
+
+
+def test_a_message_waiting_is_shown_and_not_cached(menu, client, owner):
+    client.force_login(owner)
+    client.post(reverse("accounts:logout-all"))  # logs out, with a message for the next page
+    shown = client.get("/menu/").content.decode()
+    assert "You were logged out everywhere" in shown
+    assert '<ul class="messages">' not in client.get("/menu/").content.decode()
+
+
 @pytest.mark.browser
 def test_menu_page_in_a_browser(transactional_db, browser_page):
     call_command("seed_catalog", stdout=io.StringIO())
