@@ -31,7 +31,7 @@ def _rendered_menu() -> selectors.Computed:
 
 def _page(request: HttpRequest) -> tuple[HttpResponse, dt.datetime | None]:
     """The page around the cached menu, and the instant the menu's promotions next change."""
-    rendered = selectors.read_through("menu-html", {"currency": _currency()}, _rendered_menu)
+    rendered = selectors.read_through("menu-body", {"currency": _currency()}, _rendered_menu)
     context = {
         "menu_html": mark_safe(rendered["html"]),  # our own template's output
         "sections": rendered["sections"],
