@@ -16,6 +16,17 @@ from tests.browser import one_at_a_time
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
 
 
+def pytest_collection_modifyitems(config, items):
+    """``PULSE_BROWSER_TESTS=0`` skips the Chromium tests: .ci/run's embedded-default pass sets it,
+    the PostgreSQL + Redis pass beside it runs them."""
+    if os.environ.get("PULSE_BROWSER_TESTS") != "0":
+        return
+    skip = pytest.mark.skip(reason="PULSE_BROWSER_TESTS=0: the browser tests run in the PostgreSQL + Redis pass")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
