@@ -65,9 +65,9 @@ def test_a_bar_applies_a_chip_that_survives_the_time_controls_and_is_removable(b
     assert_page_fits_draws_and_passes_axe(page, "the filtered project page at 360 px")
     page.pulse_screenshot("apimetrics-filtered-360")
 
-    # Removing the endpoint's chip keeps the consumer's and the range.
+    # Removing the endpoint's chip keeps the consumer's, the range and the interval chosen.
     page.click("#filter-chips li[data-filter=endpoint] .chip-remove")
-    page.wait_for_url("**preset=7d&consumer=a")
+    page.wait_for_url("**preset=7d&interval=hour&consumer=a")
     assert _chips(page) == [consumer]
     assert _requests(page) == "5"
     assert "endpoint=" not in page.url
