@@ -23,6 +23,8 @@ from config.periods import MAX_POINTS, Period, bucket_starts, check_bucket_count
 
 CACHE_NAMESPACE = "apimetrics"
 QUANTILES = (0.5, 0.95, 0.99)
+# The buckets a series can be read by.
+INTERVALS = ("minute", "hour", "day")
 # A payload as the views answer it; its shape is documented (and typed for clients) by the
 # response serializers of apimetrics.api.serializers.
 Payload = dict[str, Any]

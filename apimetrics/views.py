@@ -52,7 +52,7 @@ def link_query(view: WorkspaceDashboardView) -> str:
 
 
 # The project page's display choices that its filter links keep (ProjectDashboardView.view_query).
-VIEW_CHOICES = {"interval": ("minute", "hour", "day"), "live": ("1",)}
+VIEW_CHOICES = {"interval": analytics.INTERVALS, "live": ("1",)}
 # The query parameters that name a detail page's endpoint or consumer (apimetrics.details).
 DETAIL_NAMES = {"endpoint": ("method", "endpoint"), "consumer": ("consumer",)}
 

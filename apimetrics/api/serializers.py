@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import validate_timezone
-from apimetrics import filters
+from apimetrics import analytics, filters
 from apimetrics.keys import MAX_GRACE_HOURS
 from apimetrics.models import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, ApiKey, Project, default_retention_days
 from apimetrics.tables import ORDERINGS
@@ -111,7 +111,7 @@ class SummaryQuerySerializer(FilteredQuerySerializer):
 
 class SeriesQuerySerializer(TimePeriodQuerySerializer):
     interval = serializers.ChoiceField(
-        choices=("minute", "hour", "day"),
+        choices=analytics.INTERVALS,
         required=False,
         help_text="Without it: the finest that keeps the series at 500 buckets or fewer: by the minute up to "
         "500 minutes, by the hour up to 500 hours, by the day beyond.",
