@@ -5,9 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from reports.models import Annotation
 from reports.sharing import share_link_create
+from tests.browser import assert_page_fits_draws_and_passes_axe
 from tests.sales.factories import SalesRecordFactory, StoreFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -104,3 +106,21 @@ def test_shared_page_reveals_no_other_path_and_no_api(browser_page, workspace, o
     ]
     statuses = [(path, page.context.request.get(path, max_redirects=0).status) for path in paths]
     assert [path for path, status in statuses if 200 <= status < 300] == []
+
+
+def test_digest_preview_writes_the_workspaces_locale_and_fits_phones(browser_page, workspace, viewer):
+    """The preview of the last whole week (2 to 8 March, from 10 March) in de_DE and euros."""
+    workspace.locale, workspace.currency = "de_DE", "EUR"
+    workspace.save()
+    store = StoreFactory(workspace=workspace, name="Downtown")
+    for day, revenue in ((dt.date(2026, 2, 24), 100), (dt.date(2026, 3, 2), 150), (dt.date(2026, 3, 8), 200)):
+        SalesRecordFactory(store=store, date=day, revenue=Decimal(revenue), ad_spend=Decimal(25))
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)):
+        page = browser_page(viewer)
+        for width in (1366, 360):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto("/reports/digest/")
+            revenue = page.locator(".digest-kpis tbody tr").first
+            assert revenue.locator("td").all_inner_texts() == ["Revenue", "350,00\xa0€", "100,00\xa0€", "+250,0\xa0%"]
+            assert "Downtown: 350,00\xa0€ (+250,00\xa0€)" in page.locator("#digest-preview-panel").inner_text()
+            assert_page_fits_draws_and_passes_axe(page, f"the digest page at {width} px")
