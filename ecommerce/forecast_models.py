@@ -22,7 +22,8 @@ what MAE and MASE reward.
   effects and a straight line over the open days of the last 8, 12 or 16 weeks, the line damped
   ahead (:data:`DAMPING` a day). The backtest chooses the window: a shop's level moves with the
   seasons, and a short window follows it where a model of the whole history lags behind. Its
-  intervals are bounded by the quantiles of its residuals;
+  intervals are bounded by the quantiles of its residuals, narrower on the log scale where the
+  level is higher (:data:`SPREAD_POWER`);
 - ``local_12w_weekdays_52w``: the same line over the last 12 weeks, on weekday effects fitted
   over the last 52 weeks and held fixed: a quarter is enough to follow the level, not to pin
   down six weekday effects.
@@ -43,6 +44,10 @@ BANDS = ("revenue", "lower_80", "upper_80", "lower_95", "upper_95")
 Z_80, Z_95 = 1.2815515655446004, 1.959963984540054  # standard normal quantiles of 0.9 and 0.975
 # The residual quantiles that bound the local trend's 80 % and 95 % intervals, in BANDS' order.
 INTERVAL_QUANTILES = (0.1, 0.9, 0.025, 0.975)
+# A day's revenue is the sum of its orders, so its variance grows about as its level does and its
+# spread on the log scale shrinks as level ** -SPREAD_POWER: a busy autumn day is relatively
+# calmer than a quiet summer one. The local trend's residuals are scaled to a common level by it.
+SPREAD_POWER = 0.5
 # The local trend's damping per day ahead: a slope keeps half its step after 34 days, and adds at
 # most 49 days' worth in all.
 DAMPING = 0.98
@@ -202,8 +207,9 @@ def local_trend(weeks: int, weekday_weeks: int | None = None) -> Model:
         # tails (a bulk order), which widen a normal's 80 % band well past 80 % of the days. They
         # grow with the uncertainty of the fitted line, as a new day's spread does.
         growth = np.sqrt(1 + np.einsum("ij,jk,ik->i", future, result.normalized_cov_params, future))
-        quantiles = np.quantile(result.resid, INTERVAL_QUANTILES)
-        bounds = [mean + quantile * growth for quantile in quantiles]
+        level_spread = np.exp(SPREAD_POWER * (result.fittedvalues + fixed))
+        quantiles = np.quantile(result.resid * level_spread, INTERVAL_QUANTILES)
+        bounds = [mean + quantile * growth * np.exp(-SPREAD_POWER * mean) for quantile in quantiles]
         return _on_open(days, closed, np.exp(np.vstack([mean, *bounds])))
 
     return model

@@ -51,7 +51,7 @@ BACKTEST_ORIGINS = 8
 BACKTEST_HORIZON = 30
 BACKTEST_SPACING = SEASON
 # Bump when a change to this module changes what a fit returns: stored fits are then refitted.
-FIT_VERSION = 6
+FIT_VERSION = 7
 
 
 def _naive_scale(train: pd.Series) -> float:

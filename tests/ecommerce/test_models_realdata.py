@@ -68,9 +68,9 @@ def _check_forecast(fit: dict) -> None:
     # won at the 7-day horizon, 0.893 there, where this model scored 0.935).
     assert backtest["model"]["mase"] == 0.926
     assert backtest["mase_ratio"] == 0.685
-    # Coverage within 10 points of nominal: the 95 % interval's, 97.6 %, is; the 80 % interval's,
-    # 91.3 %, is 1.3 points over (the bounds are the residuals' quantiles; a normal band gave 91.8 %).
-    assert (backtest["model"]["coverage_80"], backtest["model"]["coverage_95"]) == (91.3, 97.6)
+    # Coverage within 10 points of nominal: reached, 88.9 % and 92.8 % (91.3 % and 97.6 % with
+    # the residuals' quantiles not scaled to the day's level, 91.8 % for the 80 % of a normal band).
+    assert (backtest["model"]["coverage_80"], backtest["model"]["coverage_95"]) == (88.9, 92.8)
     # Goal ≥ 75 %: reached, 75.94 % (73.08 % for the 12-week local trend, 68.3 % in the issue,
     # 52.14 % for the seasonal naive).
     assert fit["holdout"]["model"]["accuracy_pct"] == 75.94
