@@ -139,6 +139,9 @@ class _MembershipLookup:
         self.fields = slice(fields[0], fields[-1] + 1)
         self.names = [column[0].target.attname for column in self.compiler.select[self.fields]]
         self.populators = get_related_populators(self.compiler.klass_info, self.compiler.select, alias)
+        # What results_iter would work out again on every call: the columns' converters.
+        columns = [column[0] for column in self.compiler.select[: self.compiler.col_count]]
+        self.converters = self.compiler.get_converters(columns)
 
     @classmethod
     def compiled(cls, alias: str) -> _MembershipLookup:
@@ -151,7 +154,7 @@ class _MembershipLookup:
         with connection.prepared_cursor() as cursor:
             cursor.execute(self.sql, [values[i] for i in self.order])
             rows = cursor.fetchall()
-        for row in self.compiler.results_iter([rows]):
+        for row in self.compiler.apply_converters(rows, self.converters) if self.converters else rows:
             membership = Membership.from_db(connection.alias, self.names, row[self.fields])
             for populator in self.populators:
                 populator.populate(row, membership)
