@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
@@ -136,14 +137,37 @@ QuerySerializer = serializers.Serializer[Any]
 AnySerializer = serializers.BaseSerializer[Any]
 
 
+def _validate(query: type[QuerySerializer], url_params: tuple[str, ...], data: Mapping[str, Any]) -> dict[str, Any]:
+    serializer = query(data=data)
+    serializer.is_valid(raise_exception=True)
+    params = getattr(serializer, "params", None)
+    params = dict(params if params is not None else serializer.validated_data)
+    missing = [name for name in url_params if not data.get(name)]
+    if missing:
+        raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+    return {**params, **{name: str(data[name]) for name in url_params}}
+
+
+# A query serializer is a pure function of the query (it has no context, reads no clock, settings
+# or data): its result is kept per process, since building a DRF serializer's fields (a deep copy
+# of each) costs a cached read about a tenth of its time. Errors are not kept; the parameters are
+# immutable values (periods, scopes, strings, numbers), and each caller gets its own dict.
+@functools.lru_cache(maxsize=2048)
+def _validated(
+    query: type[QuerySerializer], url_params: tuple[str, ...], items: frozenset[tuple[str, Any]]
+) -> dict[str, Any]:
+    return _validate(query, url_params, dict(items))
+
+
 @dataclass(frozen=True)
 class Insight:
     """One registered insight.
 
     ``compute(workspace, **params)`` returns the payload; ``query`` validates the parameters
     (the query string) into ``params`` (its ``params`` property when it has one, else its
-    validated data), to which ``url_params`` add what the URL names (a country, a project's
-    key); ``response`` documents the payload. ``resolve`` may replace
+    validated data), a pure function of them since its answers are kept (:meth:`validate`), to
+    which ``url_params`` add what the URL names (a country, a project's key); ``response``
+    documents the payload. ``resolve`` may replace
     parameters by what they name (a project's key by the project, 404 when the workspace has
     none) and add inputs read for this run (``unkeyed``: left out of the cache key) before
     ``key_settings`` and ``compute`` see them. ``volatile(params)`` says when a result reads data
@@ -195,14 +219,11 @@ class Insight:
     def validate(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters of ``data`` (a query string with the URL's keywords, a stored alert's
         parameters), validated; a ValidationError (400) names what is wrong."""
-        serializer = self.query(data=data)
-        serializer.is_valid(raise_exception=True)
-        params = getattr(serializer, "params", None)
-        params = dict(params if params is not None else serializer.validated_data)
-        missing = [name for name in self.url_params if not data.get(name)]
-        if missing:
-            raise serializers.ValidationError({name: ["This field is required."] for name in missing})
-        return {**params, **{name: str(data[name]) for name in self.url_params}}
+        try:
+            items = frozenset(data.items())
+        except TypeError:  # a list or a dict among the values (a stored alert's): not memoised
+            return _validate(self.query, self.url_params, data)
+        return dict(_validated(self.query, self.url_params, items))
 
     def prepare(self, workspace: Tenant, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """``params`` resolved, and the cache key of their result: None when it is volatile."""
