@@ -1,8 +1,13 @@
+import threading
+from collections import OrderedDict
+
 from django.conf import settings
 from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.tenancy import preload_membership, remember_membership
 from accounts.tokens import token_epoch
@@ -31,7 +36,10 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
             if not raw_token:
                 return None
             raw_token = raw_token.encode()
-        validated = self.get_validated_token(raw_token)
+        validated = _verified_tokens.get(raw_token)
+        if validated is None:
+            validated = self.get_validated_token(raw_token)  # refusals raise here, as simplejwt words them
+            _verified_tokens.put(raw_token, validated)
         membership = preload_membership(request, validated.get(api_settings.USER_ID_CLAIM))
         # No such membership, or an inactive user: simplejwt's own look-up and refusals.
         active = membership is not None and membership.user.is_active
@@ -44,3 +52,38 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
         if active:
             remember_membership(request, membership)
         return user, validated
+
+
+class _VerifiedTokens:
+    """Access tokens this process has verified (signature, type, claims), by their bytes, the most
+    recently used ``size`` of them. A client sends the same token for up to its lifetime, and
+    checking its signature and decoding it again cost a tenth of a cached read. A kept token is
+    handed out only while it has not expired; everything that can revoke it earlier (the user's
+    login epoch, their being active) is read from the database on every request, as ever."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.tokens: OrderedDict[bytes, Token] = OrderedDict()
+        self.lock = threading.Lock()  # threaded servers (runserver, gthread workers) share it
+
+    def get(self, raw_token: bytes) -> Token | None:
+        with self.lock:
+            token = self.tokens.get(raw_token)
+            if token is None:
+                return None
+            try:
+                token.check_exp(current_time=aware_utcnow())
+            except TokenError:
+                del self.tokens[raw_token]
+                return None  # expired: verified afresh, which refuses it in simplejwt's words
+            self.tokens.move_to_end(raw_token)
+            return token
+
+    def put(self, raw_token: bytes, token: Token) -> None:
+        with self.lock:
+            self.tokens[raw_token] = token
+            if len(self.tokens) > self.size:
+                self.tokens.popitem(last=False)
+
+
+_verified_tokens = _VerifiedTokens(size=4096)

@@ -2,16 +2,23 @@
 data version, ``304 Not Modified`` on a matching ``If-None-Match``, one SQL statement per hit
 (the user with their membership; no transaction), and roles that count at once."""
 
+import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
 
 import pytest
 import structlog
+import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.authentication import _VerifiedTokens
 from accounts.models import Membership
 from tests.conftest import bearer_client
 from tests.ecommerce.conftest import utc
@@ -200,6 +207,35 @@ def test_an_inactive_user_or_a_revoked_token_is_refused_on_the_one_query_path(sh
     type(viewer).objects.filter(pk=viewer.pk).update(is_active=False)
     response = bearer_client(type(viewer).objects.get(pk=viewer.pk), shop).get(KPIS)
     assert (response.status_code, response.json()["error"]["code"]) == (401, "user_inactive")
+
+
+def test_a_token_is_verified_once_and_refused_as_ever_once_it_expires(shop, owner, api_as, monkeypatch):
+    decoded = []
+    decode = TokenBackend.decode
+
+    def counted(backend, token, verify=True):
+        decoded.append(token)
+        return decode(backend, token, verify)
+
+    monkeypatch.setattr(TokenBackend, "decode", counted)
+    client = api_as(owner)
+    assert [client.get(KPIS).status_code for _ in range(3)] == [200, 200, 200]
+    assert len(decoded) == 1  # its signature checked once
+    expiry = timezone.now() + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + dt.timedelta(seconds=1)
+    with time_machine.travel(expiry, tick=False):
+        expired = client.get(KPIS)
+    assert (expired.status_code, expired.json()["error"]["code"]) == (401, "token_not_valid")
+    assert len(decoded) == 2  # refused by simplejwt itself, in its words
+
+
+def test_the_verified_tokens_kept_are_the_most_recently_used():
+    kept = _VerifiedTokens(size=2)
+    a, b, c = AccessToken(), AccessToken(), AccessToken()
+    kept.put(b"a", a)
+    kept.put(b"b", b)
+    assert kept.get(b"a") is a  # now the most recent
+    kept.put(b"c", c)
+    assert (kept.get(b"a"), kept.get(b"b"), kept.get(b"c")) == (a, None, c)
 
 
 def test_csv_and_indented_json_are_rendered_as_before_without_an_etag(shop, owner, api_as):
