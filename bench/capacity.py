@@ -39,11 +39,12 @@ while time.monotonic() < stop:
     started = time.perf_counter()
     result = rollup_project(project_id=project.pk)
     seconds = time.perf_counter() - started
-    events = RequestEvent.objects.filter(project=project, timestamp__lt=result.rolled_until)
-    if before is not None:
-        events = events.filter(timestamp__gte=before)
+    events = 0
+    if result.minutes:  # nothing rolled yet leaves no watermark
+        rolled = RequestEvent.objects.filter(project=project, timestamp__lt=result.rolled_until)
+        events = (rolled if before is None else rolled.filter(timestamp__gte=before)).count()
     print(json.dumps({
-        "seconds": seconds, "minutes": result.minutes, "events": events.count() if result.minutes else 0,
+        "seconds": seconds, "minutes": result.minutes, "events": events,
         "lag": (timezone.now() - result.rolled_until).total_seconds() if result.rolled_until else None,
     }), flush=True)
 """
