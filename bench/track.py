@@ -370,7 +370,7 @@ def main() -> None:
     }
     rollup_queries = {
         "summary": lambda: analytics.summary(big, period, analytics.rollup_watermark(big)),
-        "time-series (day)": lambda: analytics.time_series(big, period, "day", analytics.rollup_watermark(big)),
+        "time-series (day)": lambda: analytics.time_series(big, period, analytics.rollup_watermark(big), "day"),
         "endpoints": lambda: tables.endpoints(big, period, analytics.rollup_watermark(big)),
     }
     check_rollup = rollup_queries["summary"]()
