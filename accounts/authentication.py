@@ -57,7 +57,8 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
 class _VerifiedTokens:
     """Access tokens this process has verified (signature, type, claims), by their bytes, the most
     recently used ``size`` of them. A client sends the same token for up to its lifetime, and
-    checking its signature and decoding it again cost a tenth of a cached read. A kept token is
+    checking its signature and decoding it again is one of the larger costs of a cached read
+    (``bench/scale.py``, README "Performance"). A kept token is
     handed out only while it has not expired; everything that can revoke it earlier (the user's
     login epoch, their being active) is read from the database on every request, as ever."""
 
