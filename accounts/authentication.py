@@ -36,10 +36,7 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
             if not raw_token:
                 return None
             raw_token = raw_token.encode()
-        validated = _verified_tokens.get(raw_token)
-        if validated is None:
-            validated = self.get_validated_token(raw_token)  # refusals raise here, as simplejwt words them
-            _verified_tokens.put(raw_token, validated)
+        validated = self.get_validated_token(raw_token)
         membership = preload_membership(request, validated.get(api_settings.USER_ID_CLAIM))
         # No such membership, or an inactive user: simplejwt's own look-up and refusals.
         active = membership is not None and membership.user.is_active
@@ -53,14 +50,22 @@ class JWTHeaderOrCookieAuthentication(JWTAuthentication):
             remember_membership(request, membership)
         return user, validated
 
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        """simplejwt's verification, once per token and process (:class:`_VerifiedTokens`)."""
+        validated = _verified_tokens.get(raw_token)
+        if validated is None:
+            validated = super().get_validated_token(raw_token)  # refusals raise here, in simplejwt's words
+            _verified_tokens.put(raw_token, validated)
+        return validated
+
 
 class _VerifiedTokens:
     """Access tokens this process has verified (signature, type, claims), by their bytes, the most
     recently used ``size`` of them. A client sends the same token for up to its lifetime, and
     checking its signature and decoding it again is one of the larger costs of a cached read
-    (``bench/scale.py``, README "Performance"). A kept token is
-    handed out only while it has not expired; everything that can revoke it earlier (the user's
-    login epoch, their being active) is read from the database on every request, as ever."""
+    (``bench/scale.py``, README "Performance"). A kept token is handed out only while it has not
+    expired; everything that can revoke it earlier (the user's login epoch, their being active)
+    is read from the database on every request, as ever."""
 
     def __init__(self, size: int) -> None:
         self.size = size
