@@ -171,6 +171,11 @@ class HourRollup(Rollup):
                 name="apimetrics_hourrollup_unique",
             )
         ]
+        # Whether a project ever had an endpoint or a consumer (apimetrics.filters.check_known),
+        # asked on every filtered read, whatever its range.
+        indexes = [
+            models.Index(fields=["project", "kind", "method", "endpoint", "consumer"], name="apimetrics_hour_dimension")
+        ]
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}h {self.method} {self.endpoint}{self.consumer}"

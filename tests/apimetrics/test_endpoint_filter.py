@@ -102,3 +102,18 @@ def test_a_malformed_endpoint_answers_400(traffic, api_as, owner, endpoint):
     response = api_as(owner).get(URL + quote(endpoint))
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["endpoint"]
+
+
+def test_what_only_the_hour_rollups_still_hold_is_known(project, api_as, owner):
+    """Once retention has dropped the raw events, the hour rollups alone say which endpoints and
+    consumers the project had (each kind of row matched on its whole dimension)."""
+    RequestEvent.objects.bulk_create([make_event(project, T0, ms=10, consumer="app")])
+    rollups.rollup_project(project_id=project.pk, now=NOW)
+    RequestEvent.objects.all().delete()
+    consumer = URL.replace("&endpoint=", "&consumer=")
+    with time_machine.travel(NOW, tick=False):
+        client = api_as(owner)
+        assert client.get(URL + quote("GET /items")).json()["requests"] == 1
+        assert client.get(consumer + "app").json()["requests"] == 1
+        assert client.get(URL + quote("GET /orders")).status_code == 404
+        assert client.get(consumer + "web").status_code == 404
