@@ -167,7 +167,7 @@ def movers(workspace: Workspace, period: Period) -> list[dict[str, Any]]:
         ]  # fmt: skip
         moved = sorted((row for row in changes if row["change"]), key=lambda row: (-abs(row["change"]), row["label"]))
         if moved:
-            sections.append({"title": spec.title, "rows": moved[:MOVERS_SHOWN]})
+            sections.append({"title": spec.title, "unit": spec.unit, "rows": moved[:MOVERS_SHOWN]})
     return sections
 
 
@@ -234,11 +234,10 @@ def written(said: dict[str, Any], locale: str) -> dict[str, Any]:
         ]}
         for section in said["kpis"]
     ]  # fmt: skip
-    units = {spec.title: spec.unit for spec in MOVERS}
     movers = [
         {**section, "rows": [
-            {**row, "value": figure(row["value"], units[section["title"]]),
-             "change": ("+" if row["change"] > 0 else "") + figure(row["change"], units[section["title"]])}
+            {**row, "value": figure(row["value"], section["unit"]),
+             "change": ("+" if row["change"] > 0 else "") + figure(row["change"], section["unit"])}
             for row in section["rows"]
         ]}
         for section in said["movers"]

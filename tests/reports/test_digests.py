@@ -68,6 +68,7 @@ def test_digest_content_has_exact_figures_and_deltas(shop):
     assert content["movers"] == [
         {
             "title": "Stores",
+            "unit": "money",
             "rows": [
                 {
                     "label": "Downtown",
@@ -280,6 +281,7 @@ def test_endpoint_movers_are_read_for_each_api_project(workspace):
     assert digests.movers(workspace, WEEK) == [
         {
             "title": "Endpoints (requests)",
+            "unit": "count",
             "rows": [
                 {"label": "shop-api: GET /items", "value": Decimal(5), "previous": Decimal(2), "change": Decimal(3)},
                 {"label": "shop-api: POST /orders", "value": Decimal(1), "previous": Decimal(0), "change": Decimal(1)},
