@@ -80,8 +80,11 @@ def _check_forecast(fit: dict) -> None:
 def _check_customer_value(holdout: dict) -> None:
     assert (holdout["calibration_end"], holdout["holdout_days"]) == ("2011-09-16", 84)
     assert Decimal(holdout["actual_total"]) == Decimal("2685531.10")
-    # Goal: MAE at least 20 % below the naive baseline's: reached.
-    assert (Decimal(holdout["mae"]), Decimal(holdout["naive_mae"])) == (Decimal("582.45"), Decimal("1061.10"))
+    # Goal: MAE at least 20 % below the naive baseline's: reached. The models' MAE comes out of
+    # two likelihood searches, which stop within their tolerance: 582.45 in most runs, 582.52
+    # in one on PostgreSQL. The naive baseline fits nothing and is exact.
+    assert Decimal(holdout["naive_mae"]) == Decimal("1061.10")
+    assert float(holdout["mae"]) == pytest.approx(582.45, abs=0.5)
     assert holdout["mae_vs_naive_pct"] == pytest.approx(-45.11, abs=0.05)
     # Goal: total error within ±15 %: out of reach. Calibrated only on the origins whose holdouts
     # end by 2011-09-16 (spring and summer: ×1.1324), the autumn peak of the holdout is unseen:
